@@ -1,0 +1,46 @@
+# 12345 Hotline Assistant: `make run` starts everything, `make test` runs every test.
+SHELL := /bin/bash
+VENV := .venv
+ENGINE_VENV := .venv-engine
+GW_PY := $(VENV)/bin/python
+HOTLINE := $(VENV)/bin/hotline
+
+.PHONY: run test setup train bench test-unit clean
+
+run: setup
+	$(HOTLINE) up
+
+test: setup .browser.stamp
+	$(HOTLINE) train
+	$(GW_PY) -m pytest
+
+test-unit: $(VENV)/.stamp
+	$(GW_PY) -m pytest -m "not e2e"
+
+bench: setup
+	$(GW_PY) bench/chat_latency.py
+
+setup: $(VENV)/.stamp $(ENGINE_VENV)/.stamp
+
+train: setup
+	$(HOTLINE) train
+
+# Gateway environment (Python >= 3.11), rebuilt when its requirements change.
+$(VENV)/.stamp: requirements/gateway.txt requirements/test.txt pyproject.toml
+	test -x $(GW_PY) || python3 -m venv $(VENV)
+	$(GW_PY) -m pip install -q --disable-pip-version-check -r requirements/test.txt
+	$(GW_PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# Engine environment (Python 3.10, Rasa 3.6), rebuilt when its requirements change.
+$(ENGINE_VENV)/.stamp: requirements/engine.txt
+	test -x $(ENGINE_VENV)/bin/python || "$$(scripts/find-python310.sh)" -m venv $(ENGINE_VENV)
+	$(ENGINE_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements/engine.txt
+	touch $@
+
+.browser.stamp: scripts/install-browser.sh
+	scripts/install-browser.sh
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(ENGINE_VENV) models var .browser.stamp

@@ -1,0 +1,89 @@
+"""Composition root of the gateway: builds settings, database, engine client, router and channels,
+and mounts the HTTP/WebSocket routes. Run with `uvicorn app:create_app --factory`."""
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from channels.web.chat_socket import WebChatChannel, build_router
+from conversation.engine import RasaEngine
+from conversation.router import ConversationRouter
+from conversation.store import ConversationStore
+from core.db import init_db, make_engine
+from core.metrics import Metrics
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "channels" / "web" / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    db = make_engine(settings.database)
+    metrics = Metrics()
+    http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=100))
+    engine = RasaEngine(settings.rasa_base_url, http, timeout_s=settings.engine_timeout_s)
+    store = ConversationStore(db)
+    conversations = ConversationRouter(store, engine, metrics)
+    web = WebChatChannel()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        await asyncio.to_thread(init_db, db)
+        await web.start()
+        log.info("gateway ready: rasa=%s actions=%s", settings.rasa_base_url, settings.action_server_base_url)
+        yield
+        await web.stop()
+        await http.aclose()
+        db.dispose()
+
+    app = FastAPI(title="12345 Hotline Gateway", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.router = conversations
+    app.include_router(build_router(conversations, web, settings.max_text_chars))
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    @app.get("/healthz")
+    async def healthz() -> dict:
+        rasa, actions, database = await asyncio.gather(
+            engine.health(), _action_server_health(http, settings), asyncio.to_thread(_database_health, db)
+        )
+        components = {"rasa": rasa, "action_server": actions, "database": database}
+        status = "ok" if all(c["ok"] for c in components.values()) else "degraded"
+        return {"status": status, "components": components}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    return app
+
+
+async def _action_server_health(http: httpx.AsyncClient, settings: Settings) -> dict:
+    url = settings.action_server_base_url
+    try:
+        resp = await http.get(f"{url}/health", timeout=settings.health_timeout_s)
+        resp.raise_for_status()
+    except httpx.HTTPError as exc:
+        return {"ok": False, "url": url, "error": type(exc).__name__}
+    return {"ok": True, "url": url}
+
+
+def _database_health(db) -> dict:  # noqa: ANN001
+    try:
+        with db.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001  (any driver error means the database is unusable)
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True, "dialect": db.dialect.name}

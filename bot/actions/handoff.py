@@ -1,0 +1,47 @@
+"""action_handoff: ask the channel side (the gateway's router) to queue the citizen for a human."""
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+# Why the conversation is handed over, by the intent that triggered it.
+REASON_BY_INTENT = {
+    "request_human": "requested",
+    "emergency": "emergency",
+    "nlu_fallback": "not_understood",
+}
+LAST_TURNS = 6
+
+
+def handoff_summary(tracker: Tracker) -> dict[str, Any]:
+    """What an agent needs to pick up the conversation: reason, request type, slots, last turns."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    request_types = {"consult", "complain", "report", "seek_help", "suggest", "praise"}
+    request_type = None
+    turns = []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if name in request_types:
+                request_type = name
+            turns.append({"sender": "citizen", "text": event.get("text")})
+        elif event.get("event") == "bot" and event.get("text"):
+            turns.append({"sender": "bot", "text": event.get("text")})
+    return {
+        "reason": REASON_BY_INTENT.get(intent, "requested"),
+        "request_type": request_type,
+        "slots": {k: v for k, v in tracker.current_slot_values().items() if v is not None},
+        "last_turns": turns[-LAST_TURNS:],
+    }
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(json_message={"handoff": handoff_summary(tracker)})
+        return []

@@ -1,0 +1,102 @@
+"""Frames of the `/ws/chat` protocol (see DESIGN.md): parsing client frames, building server frames.
+
+Every refusal carries a machine-readable code, a Chinese message for the citizen and an English
+detail for logs and API clients.
+"""
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from conversation.messages import Reply
+
+ALLOWED_CONTROL = {"\n", "\r", "\t"}
+MAX_PAYLOAD_CHARS = 200
+
+
+class FrameError(Exception):
+    def __init__(self, code: str, message: str, detail: str, rejected_text: str | None = None) -> None:
+        super().__init__(detail)
+        self.code, self.message, self.detail = code, message, detail
+        self.rejected_text = rejected_text  # a citizen's text refused as it stands, kept for the record
+
+    def frame(self) -> dict[str, Any]:
+        return {"type": "error", "code": self.code, "message": self.message, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class ClientFrame:
+    type: str  # text | button | audio
+    text: str = ""
+    payload: str = ""
+    audio_format: str = ""
+
+
+BAD_FORMAT = "消息格式有误，请重新发送。"
+
+
+def parse_client_frame(raw: str, max_text_chars: int) -> ClientFrame:
+    try:
+        obj = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise FrameError("invalid_json", BAD_FORMAT, "frame is not valid JSON") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+        raise FrameError("invalid_frame", BAD_FORMAT, "frame must be a JSON object with a string 'type'")
+    kind = obj["type"]
+    if kind == "text":
+        return ClientFrame("text", text=_clean_text(obj.get("text"), max_text_chars))
+    if kind == "button":
+        payload = obj.get("payload")
+        if not isinstance(payload, str) or not payload.strip() or len(payload) > MAX_PAYLOAD_CHARS:
+            raise FrameError("invalid_button", BAD_FORMAT, "'payload' must be a non-empty string of at most 200 characters")
+        title = obj.get("title")
+        return ClientFrame("button", payload=payload.strip(), text=title if isinstance(title, str) else "")
+    if kind == "audio":
+        fmt = obj.get("format")
+        if fmt not in {"webm", "wav", "pcm16"} or not isinstance(obj.get("data"), str):
+            raise FrameError("invalid_audio", BAD_FORMAT, "audio frames need format webm|wav|pcm16 and base64 'data'")
+        return ClientFrame("audio", audio_format=fmt)
+    raise FrameError("unknown_type", BAD_FORMAT, f"unknown frame type {kind[:40]!r}; expected text, button or audio")
+
+
+def _clean_text(text: Any, max_chars: int) -> str:
+    if not isinstance(text, str):
+        raise FrameError("invalid_frame", BAD_FORMAT, "'text' must be a string")
+    text = text.strip()
+    if not text:
+        raise FrameError("empty_text", "消息不能为空，请输入您要说的内容。", "text is empty")
+    if len(text) > max_chars:
+        raise FrameError(
+            "text_too_long",
+            f"消息太长了，请精简到{max_chars}字以内再发送。",
+            f"text has {len(text)} characters; the limit is {max_chars}",
+            rejected_text=text,
+        )
+    if any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL for c in text):
+        raise FrameError(
+            "control_characters", "消息中含有无法识别的字符，请重新输入。", "text contains control characters",
+            rejected_text=text,
+        )
+    return text
+
+
+def session_frame(conversation_id: str) -> dict[str, Any]:
+    return {"type": "session", "conversation_id": conversation_id}
+
+
+def status_frame(mode: str) -> dict[str, Any]:
+    return {"type": "status", "mode": mode}
+
+
+def history_frame(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "history", "messages": entries}
+
+
+def reply_frames(reply: Reply) -> list[dict[str, Any]]:
+    """A reply becomes a message frame, followed by a status frame when it changes the mode."""
+    body = reply.to_dict()
+    frames: list[dict[str, Any]] = [{"type": "message", **body}]
+    if "mode" in reply.data:
+        frames.append(status_frame(reply.data["mode"]))
+    return frames

@@ -1,0 +1,69 @@
+"""Dialogue engines: the interface, and Rasa behind its REST channel."""
+
+import logging
+from typing import Any, Protocol
+
+import httpx
+
+from conversation.messages import Button, InboundMessage, Reply
+
+log = logging.getLogger(__name__)
+
+
+class EngineUnavailable(Exception):
+    """The dialogue engine could not produce an answer (down, timed out, or erroring)."""
+
+
+class DialogueEngine(Protocol):
+    async def handle(self, msg: InboundMessage) -> list[Reply]: ...
+
+    async def health(self) -> dict[str, Any]: ...
+
+
+class RasaEngine:
+    """Talks to `rasa run --enable-api` over its REST channel (sender id = conversation id)."""
+
+    def __init__(self, base_url: str, client: httpx.AsyncClient, timeout_s: float = 15.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.client = client
+        self.timeout_s = timeout_s
+
+    async def handle(self, msg: InboundMessage) -> list[Reply]:
+        body = {
+            "sender": msg.conversation_id,
+            "message": msg.text,
+            "metadata": {"channel": msg.channel, **msg.metadata},
+        }
+        try:
+            resp = await self.client.post(
+                f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=self.timeout_s
+            )
+            resp.raise_for_status()
+            items = resp.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise EngineUnavailable(f"rasa request failed: {type(exc).__name__}: {exc}") from exc
+        if not isinstance(items, list):
+            raise EngineUnavailable("rasa returned a non-list body")
+        return [reply for item in items if (reply := self._to_reply(item)) is not None]
+
+    @staticmethod
+    def _to_reply(item: dict[str, Any]) -> Reply | None:
+        buttons = tuple(
+            Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+            for b in item.get("buttons") or []
+        )
+        custom = item.get("custom")
+        text = item.get("text") or ""
+        if not text and not buttons and not isinstance(custom, dict):
+            return None
+        return Reply(text=text, buttons=buttons, data=custom if isinstance(custom, dict) else {})
+
+    async def health(self) -> dict[str, Any]:
+        try:
+            resp = await self.client.get(f"{self.base_url}/status", timeout=2.0)
+            resp.raise_for_status()
+            status = resp.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            return {"ok": False, "url": self.base_url, "error": type(exc).__name__}
+        model = status.get("model_file")
+        return {"ok": bool(model), "url": self.base_url, "model": model}

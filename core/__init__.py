@@ -1,0 +1,1 @@
+"""Gateway infrastructure: settings, database engine, metrics, log masking of personal data."""

@@ -1,0 +1,35 @@
+"""Masking of citizens' personal data (phone numbers, ID numbers) for logs."""
+
+import logging
+import re
+
+_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?\d{3,4}(\d{4})(?!\d)")
+
+
+def mask_pii(text: str) -> str:
+    """'13812345678' -> '138****5678'; ID numbers and landlines keep only their ends."""
+    text = _ID_NUMBER.sub(r"\1********\2", text)
+    text = _MOBILE.sub(r"\1****\2", text)
+    return _LANDLINE.sub(r"\1-****\2", text)
+
+
+class PiiMaskingFilter(logging.Filter):
+    """Rewrites every record's final message with personal data masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_pii(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(PiiMaskingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

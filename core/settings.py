@@ -1,0 +1,43 @@
+"""One Settings object for the gateway runtime, read from the environment."""
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Environment variables use the HOTLINE_ prefix (DATABASE_URL also works unprefixed)."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    rasa_port: int = 5005
+    action_port: int = 5055
+    audiosocket_port: int = 9092
+    rasa_url: str | None = None
+    action_server_url: str | None = None
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "HOTLINE_DATABASE_URL")
+    )
+    engine_timeout_s: float = 15.0
+    health_timeout_s: float = 2.0
+    max_text_chars: int = 2000
+    max_frame_bytes: int = 4 * 1024 * 1024
+
+    @cached_property
+    def rasa_base_url(self) -> str:
+        return (self.rasa_url or f"http://127.0.0.1:{self.rasa_port}").rstrip("/")
+
+    @cached_property
+    def action_server_base_url(self) -> str:
+        return (self.action_server_url or f"http://127.0.0.1:{self.action_port}").rstrip("/")
+
+    @cached_property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'hotline.db'}"
