@@ -106,7 +106,7 @@ function renderChips(buttons, disabled) {
       if (chip.disabled) return;
       for (const c of group.querySelectorAll('button.chip')) c.disabled = true;
       chip.classList.add('chip-chosen');
-      submit({ type: 'button', payload }, title);
+      submit({ type: 'button', payload, title }, title);
     });
     group.appendChild(chip);
   }

@@ -1,0 +1,91 @@
+"""Session-wide fixtures. The real stack (trained Rasa model served by `rasa run`, the action
+server and the gateway, under `hotline up`) is started once per test session."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.helpers import free_port, wait_http
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Stack:
+    http: str
+    ws: str
+    rasa: str
+    actions: str
+    var_dir: Path
+    env: dict
+    proc: subprocess.Popen
+
+    def pid(self, name: str) -> int:
+        return int((self.var_dir / "run" / f"{name}.pid").read_text())
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.var_dir / "log" / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+def stack_env(var_dir: Path, **ports: int) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_") and k != "DATABASE_URL"}
+    env.update(
+        HOTLINE_VAR_DIR=str(var_dir),
+        HOTLINE_PORT=str(ports["gateway"]),
+        HOTLINE_RASA_PORT=str(ports["rasa"]),
+        HOTLINE_ACTION_PORT=str(ports["actions"]),
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Stack:
+    var_dir = tmp_path_factory.mktemp("stack-var")
+    ports = {"gateway": free_port(), "rasa": free_port(), "actions": free_port()}
+    env = stack_env(var_dir, **ports)
+    out = open(var_dir / "hotline-up.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "up"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+    )
+    http = f"http://127.0.0.1:{ports['gateway']}"
+    s = Stack(
+        http=http,
+        ws=http.replace("http://", "ws://"),
+        rasa=f"http://127.0.0.1:{ports['rasa']}",
+        actions=f"http://127.0.0.1:{ports['actions']}",
+        var_dir=var_dir,
+        env=env,
+        proc=proc,
+    )
+    try:
+        wait_http(f"{http}/healthz", 300, ok=lambda r: r.json().get("status") == "ok", proc=proc)
+        # `hotline up` prints its banner once every process is warmed up.
+        deadline = time.monotonic() + 60
+        while b"hotline is up" not in (var_dir / "hotline-up.log").read_bytes():
+            assert time.monotonic() < deadline and proc.poll() is None, "hotline up never became ready"
+            time.sleep(0.3)
+    except Exception:
+        proc.kill()
+        print((var_dir / "hotline-up.log").read_text(errors="replace")[-5000:])
+        print(s.log_tail("rasa"), s.log_tail("gateway"), sep="\n")
+        raise
+    yield s
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    finally:
+        out.close()
+
+
+@pytest.fixture()
+def http_client(stack: Stack):
+    with httpx.Client(base_url=stack.http, timeout=10) as client:
+        yield client

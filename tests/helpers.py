@@ -1,0 +1,90 @@
+"""Shared test helpers: free ports, waiting for HTTP, a small /ws/chat client."""
+
+import asyncio
+import json
+import socket
+import time
+from typing import Any
+
+import httpx
+import websockets
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout_s: float, ok=lambda r: r.status_code < 500, proc=None) -> httpx.Response:
+    deadline = time.monotonic() + timeout_s
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with code {proc.returncode} while waiting for {url}")
+        try:
+            resp = httpx.get(url, timeout=3)
+            if ok(resp):
+                return resp
+        except httpx.HTTPError as exc:
+            last = exc
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not ready after {timeout_s} s (last error: {last})")
+
+
+class ChatClient:
+    """A citizen on /ws/chat: collects frames, sends text/buttons, waits for replies."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.frames: list[dict] = []
+        self.conversation_id: str | None = None
+
+    @classmethod
+    async def connect(cls, base_ws: str, conversation_id: str | None = None) -> "ChatClient":
+        url = f"{base_ws}/ws/chat" + (f"?conversation_id={conversation_id}" if conversation_id else "")
+        client = cls(await websockets.connect(url, max_size=2**23))
+        session = await client.recv()
+        assert session["type"] == "session", session
+        client.conversation_id = session["conversation_id"]
+        return client
+
+    async def recv(self, timeout: float = 20) -> dict:
+        frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+        self.frames.append(frame)
+        return frame
+
+    async def recv_until(self, pred, timeout: float = 20) -> list[dict]:
+        """Frames received until (and including) the first that satisfies pred."""
+        got = []
+        deadline = time.monotonic() + timeout
+        while True:
+            frame = await self.recv(max(0.1, deadline - time.monotonic()))
+            got.append(frame)
+            if pred(frame):
+                return got
+
+    async def say(self, text: str, timeout: float = 20) -> list[dict]:
+        """Send a text and return the message frames of the reply (and any status frames)."""
+        await self.ws.send(json.dumps({"type": "text", "text": text}, ensure_ascii=False))
+        return await self._turn(timeout)
+
+    async def click(self, payload: str, title: str = "", timeout: float = 20) -> list[dict]:
+        await self.ws.send(json.dumps({"type": "button", "payload": payload, "title": title}, ensure_ascii=False))
+        return await self._turn(timeout)
+
+    async def _turn(self, timeout: float) -> list[dict]:
+        frames = await self.recv_until(lambda f: f["type"] in ("message", "error"), timeout)
+        # A turn may carry several messages; collect what follows within a short quiet period.
+        while True:
+            try:
+                frames.append(await self.recv(timeout=0.4))
+            except TimeoutError:
+                return frames
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+def texts(frames: list[dict]) -> str:
+    return "\n".join(f.get("text", "") for f in frames if f["type"] == "message")

@@ -1,0 +1,71 @@
+import json
+
+import pytest
+
+from channels.web.protocol import FrameError, parse_client_frame, reply_frames
+from conversation.messages import Button, Reply
+
+LIMIT = 2000
+
+
+def parse(obj) -> object:
+    return parse_client_frame(obj if isinstance(obj, str) else json.dumps(obj), LIMIT)
+
+
+def error_code(obj) -> str:
+    with pytest.raises(FrameError) as info:
+        parse(obj)
+    err = info.value
+    assert err.frame()["type"] == "error" and err.message and err.detail
+    return err.code
+
+
+def test_text_frame_is_trimmed():
+    assert parse({"type": "text", "text": "  你好 \n"}).text == "你好"
+
+
+def test_button_frame_keeps_payload_and_optional_title():
+    frame = parse({"type": "button", "payload": "/consult", "title": "咨询政策"})
+    assert (frame.type, frame.payload, frame.text) == ("button", "/consult", "咨询政策")
+    assert parse({"type": "button", "payload": "/consult"}).text == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("{not json", "invalid_json"),
+        ("[1, 2]", "invalid_frame"),
+        ({"text": "no type"}, "invalid_frame"),
+        ({"type": 5}, "invalid_frame"),
+        ({"type": "video"}, "unknown_type"),
+        ({"type": "text"}, "invalid_frame"),
+        ({"type": "text", "text": 12}, "invalid_frame"),
+        ({"type": "text", "text": "   "}, "empty_text"),
+        ({"type": "text", "text": "字" * (LIMIT + 1)}, "text_too_long"),
+        ({"type": "text", "text": "你好\x00\x07"}, "control_characters"),
+        ({"type": "button", "payload": ""}, "invalid_button"),
+        ({"type": "button", "payload": "x" * 201}, "invalid_button"),
+        ({"type": "audio", "format": "mp3", "data": "AAAA"}, "invalid_audio"),
+        ("[" * 100000, "invalid_json"),
+    ],
+)
+def test_bad_frames_get_codes(raw, code):
+    assert error_code(raw) == code
+
+
+def test_refused_text_is_kept_for_the_record():
+    with pytest.raises(FrameError) as info:
+        parse({"type": "text", "text": "字" * (LIMIT + 1)})
+    assert info.value.rejected_text == "字" * (LIMIT + 1)
+
+
+def test_newlines_and_tabs_are_allowed():
+    assert parse({"type": "text", "text": "第一行\n第二行\t完"}).text == "第一行\n第二行\t完"
+
+
+def test_mode_change_reply_adds_a_status_frame():
+    frames = reply_frames(Reply("转接中", (Button("返回", "/back_to_bot"),), {"mode": "queued"}, "system"))
+    assert [f["type"] for f in frames] == ["message", "status"]
+    assert frames[0]["buttons"] == [{"title": "返回", "payload": "/back_to_bot"}]
+    assert frames[1]["mode"] == "queued"
+    assert [f["type"] for f in reply_frames(Reply("你好"))] == ["message"]
