@@ -1,0 +1,64 @@
+"""The citizen chat page in a real headless Chromium: bubbles, a clickable bot button, markup
+shown as text, and reconnect/resume after a reload."""
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Debian chromium is missing: run scripts/install-browser.sh (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic"],
+        )
+        yield b
+        b.close()
+
+
+def test_chat_page_conversation(stack, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 420, "height": 800}, locale="zh-CN")
+    page.goto(stack.http + "/")
+    page.wait_for_selector('#conn[data-state="open"]')
+
+    page.fill("#input", "你好")
+    page.press("#input", "Enter")
+    page.wait_for_selector(".msg-bot >> text=12345市民服务热线")
+    assert page.locator(".msg-citizen .msg-text").last.inner_text() == "你好"
+
+    page.locator("button.chip", has_text="反映问题").click()
+    page.wait_for_selector(".msg-bot >> text=具体地点")
+
+    page.fill("#input", "<img src=x onerror=\"document.body.dataset.xss='1'\">楼下太吵")
+    page.click("#send")
+    page.wait_for_function("document.querySelectorAll('.msg-bot').length >= 3")
+    assert page.evaluate("document.body.dataset.xss") is None
+    assert page.locator(".msg-citizen .msg-text").last.inner_text().startswith("<img")
+    page.screenshot(path=str(ARTIFACTS / "chat-page.png"), full_page=True)
+
+    conversation_id = page.evaluate("window.hotlineChat.conversationId()")
+    page.reload()
+    page.wait_for_selector('#conn[data-state="open"]')
+    page.wait_for_function("document.querySelectorAll('.msg-citizen').length >= 3")
+    assert page.evaluate("window.hotlineChat.conversationId()") == conversation_id
+    page.screenshot(path=str(ARTIFACTS / "chat-page-resumed.png"), full_page=True)
+
+    # The socket drops (server side closes it): the page reconnects to the same conversation.
+    page.evaluate("window.hotlineChat.socket().close()")
+    page.wait_for_selector('#conn[data-state="open"]')
+    page.fill("#input", "谢谢")
+    page.press("#input", "Enter")
+    page.wait_for_selector(".msg-bot >> text=不客气")
+    assert page.evaluate("window.hotlineChat.conversationId()") == conversation_id
+    page.close()

@@ -1,0 +1,62 @@
+"""NLU quality on the held-in test split (nlu/test/, never trained on), through the served model,
+and `rasa data validate` on the training data."""
+
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+ACCURACY_GOAL = 0.95
+CONTRACT_INTENTS = {
+    "consult", "complain", "report", "seek_help", "suggest", "praise", "greet", "goodbye", "thank", "affirm",
+    "deny", "inform", "query_ticket", "request_human", "emergency", "cancel", "chitchat", "out_of_scope",
+}  # fmt: skip
+
+
+def load_examples(path: Path) -> list[tuple[str, str]]:
+    examples = []
+    for block in yaml.safe_load(path.read_text())["nlu"]:
+        if "intent" in block:
+            for line in block["examples"].splitlines():
+                if line.strip().startswith("- "):
+                    examples.append((line.strip()[2:].strip(), block["intent"]))
+    return examples
+
+
+def test_training_data_covers_every_contract_intent():
+    counts = Counter(intent for f in (ROOT / "nlu/data").glob("*.yml") for _, intent in load_examples(f))
+    assert set(counts) == CONTRACT_INTENTS
+    request_types = {"consult", "complain", "report", "seek_help", "suggest", "praise"}
+    assert all(counts[i] >= (40 if i in request_types else 15) for i in CONTRACT_INTENTS), counts
+
+
+def test_intent_accuracy_on_held_in_split(stack):
+    examples = load_examples(ROOT / "nlu/test/test_nlu.yml")
+    assert {intent for _, intent in examples} == CONTRACT_INTENTS
+    wrong = []
+    with httpx.Client(timeout=10) as client:
+        for text, expected in examples:
+            got = client.post(f"{stack.rasa}/model/parse", json={"text": text}).json()["intent"]["name"]
+            if got != expected:
+                wrong.append((text, expected, got))
+    accuracy = 1 - len(wrong) / len(examples)
+    print(f"\nNLU intent accuracy on the held-in split: {accuracy:.1%} ({len(examples) - len(wrong)}/{len(examples)})")
+    for text, expected, got in wrong:
+        print(f"  {expected:>14} -> {got:<14} {text}")
+    assert accuracy >= ACCURACY_GOAL
+
+
+def test_rasa_data_validate_is_clean():
+    result = subprocess.run(
+        [str(ROOT / ".venv-engine/bin/rasa"), "data", "validate", "--fail-on-warnings",
+         "--domain", "bot/domain", "--data", "bot/data", "nlu/data", "--config", "config.yml"],
+        cwd=ROOT, capture_output=True, text=True, env={"RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
