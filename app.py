@@ -29,7 +29,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     db = make_engine(settings.database)
     metrics = Metrics()
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=100))
-    engine = RasaEngine(settings.rasa_base_url, http, timeout_s=settings.engine_timeout_s)
+    engine = RasaEngine(
+        settings.rasa_base_url, http, timeout_s=settings.engine_timeout_s, max_in_flight=settings.engine_max_in_flight
+    )
     store = ConversationStore(db)
     conversations = ConversationRouter(store, engine, metrics)
     web = WebChatChannel()

@@ -1,5 +1,6 @@
 """Dialogue engines: the interface, and Rasa behind its REST channel."""
 
+import asyncio
 import logging
 from typing import Any, Protocol
 
@@ -23,10 +24,15 @@ class DialogueEngine(Protocol):
 class RasaEngine:
     """Talks to `rasa run --enable-api` over its REST channel (sender id = conversation id)."""
 
-    def __init__(self, base_url: str, client: httpx.AsyncClient, timeout_s: float = 15.0) -> None:
+    def __init__(
+        self, base_url: str, client: httpx.AsyncClient, timeout_s: float = 15.0, max_in_flight: int = 8
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client = client
         self.timeout_s = timeout_s
+        # Rasa works one turn at a time; a short first-come-first-served queue here keeps waiting
+        # fair under overload (Rasa's own scheduling lets some requests starve).
+        self._in_flight = asyncio.Semaphore(max_in_flight)
 
     async def handle(self, msg: InboundMessage) -> list[Reply]:
         body = {
@@ -35,11 +41,12 @@ class RasaEngine:
             "metadata": {"channel": msg.channel, **msg.metadata},
         }
         try:
-            resp = await self.client.post(
-                f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=self.timeout_s
-            )
+            async with asyncio.timeout(self.timeout_s), self._in_flight:
+                resp = await self.client.post(f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=None)
             resp.raise_for_status()
             items = resp.json()
+        except TimeoutError as exc:
+            raise EngineUnavailable(f"rasa did not answer within {self.timeout_s:.0f} s") from exc
         except (httpx.HTTPError, ValueError) as exc:
             raise EngineUnavailable(f"rasa request failed: {type(exc).__name__}: {exc}") from exc
         if not isinstance(items, list):

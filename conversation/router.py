@@ -40,7 +40,6 @@ class ConversationRouter:
 
     async def reject(self, msg: InboundMessage, error_code: str) -> None:
         """Keep a citizen message that was refused (too long, bad characters) for the record."""
-        await asyncio.to_thread(self.store.get_or_create, msg.conversation_id, msg.channel, msg.user_id)
         await asyncio.to_thread(self.store.add_inbound, msg, error_code)
 
     async def handle(self, msg: InboundMessage) -> list[Reply]:
@@ -50,12 +49,8 @@ class ConversationRouter:
         if lock is None:
             lock = self._locks[msg.conversation_id] = asyncio.Lock()
         async with lock:
-            conv = await asyncio.to_thread(
-                self.store.get_or_create, msg.conversation_id, msg.channel, msg.user_id
-            )
-            await asyncio.to_thread(self.store.add_inbound, msg)
+            mode = await asyncio.to_thread(self.store.add_inbound, msg)
             self.metrics.messages.labels(msg.channel, "in").inc()
-            mode = Mode(conv.mode)
             if mode is Mode.BOT:
                 replies = await self._bot_turn(msg)
             elif mode is Mode.QUEUED:

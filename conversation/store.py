@@ -35,16 +35,28 @@ class ConversationStore:
             session.add(conv)
             session.commit()
 
-    def add_inbound(self, msg: InboundMessage, error_code: str | None = None) -> Message:
-        row = Message(
-            conversation_id=msg.conversation_id,
-            direction="in",
-            sender="citizen",
-            text=msg.text,
-            payload=msg.metadata,
-            error_code=error_code,
-        )
-        return self._add(row)
+    def add_inbound(self, msg: InboundMessage, error_code: str | None = None) -> Mode:
+        """Store a citizen message (creating its conversation if new) in one transaction and
+        return the conversation's mode at that moment."""
+        with Session(self.engine) as session:
+            conv = session.get(Conversation, msg.conversation_id)
+            if conv is None:
+                conv = Conversation(id=msg.conversation_id, channel=msg.channel, user_id=msg.user_id)
+            conv.updated_at = utcnow()
+            session.add(conv)
+            session.add(
+                Message(
+                    conversation_id=msg.conversation_id,
+                    direction="in",
+                    sender="citizen",
+                    text=msg.text,
+                    payload=msg.metadata,
+                    error_code=error_code,
+                )
+            )
+            mode = Mode(conv.mode)
+            session.commit()
+            return mode
 
     def add_outbound(self, conversation_id: str, replies: list[Reply]) -> None:
         with Session(self.engine) as session:
@@ -72,14 +84,6 @@ class ConversationStore:
                 .limit(limit)
             ).all()
             return list(reversed(rows))
-
-    def _add(self, row: Message) -> Message:
-        with Session(self.engine) as session:
-            session.add(row)
-            self._touch(session, row.conversation_id)
-            session.commit()
-            session.refresh(row)
-            return row
 
     @staticmethod
     def _touch(session: Session, conversation_id: str) -> None:

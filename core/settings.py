@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "HOTLINE_DATABASE_URL")
     )
+    rasa_endpoints: Path = PROJECT_ROOT / "endpoints.yml"
     engine_timeout_s: float = 15.0
+    engine_max_in_flight: int = 8
     health_timeout_s: float = 2.0
     max_text_chars: int = 2000
     max_frame_bytes: int = 4 * 1024 * 1024

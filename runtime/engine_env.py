@@ -3,6 +3,8 @@
 from core.settings import PROJECT_ROOT
 
 ENGINE_VENV = PROJECT_ROOT / ".venv-engine"
+# Environment for every engine command: no telemetry or crash reports sent anywhere, quiet TF.
+ENGINE_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
 class EngineEnvMissing(RuntimeError):

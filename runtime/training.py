@@ -2,11 +2,12 @@
 
 import hashlib
 import logging
+import os
 import subprocess
 import time
 from pathlib import Path
 
-from runtime.engine_env import engine_command
+from runtime.engine_env import ENGINE_ENV, engine_command
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def ensure_model(root: Path) -> Path:
         "--out", "models",
         "--fixed-model-name", path.name.removesuffix(".tar.gz"),
     )  # fmt: skip
-    subprocess.run(cmd, cwd=root, check=True)
+    subprocess.run(cmd, cwd=root, check=True, env={**os.environ, **ENGINE_ENV})
     if not path.exists():
         raise RuntimeError(f"rasa train finished but {path} is missing")
     log.info("model trained in %.1f s: %s", time.monotonic() - started, path.relative_to(root))

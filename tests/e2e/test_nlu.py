@@ -1,6 +1,7 @@
 """NLU quality on the held-in test split (nlu/test/, never trained on), through the served model,
 and `rasa data validate` on the training data."""
 
+import os
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -9,6 +10,7 @@ import httpx
 import pytest
 import yaml
 
+from runtime.engine_env import ENGINE_ENV
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -57,6 +59,6 @@ def test_rasa_data_validate_is_clean():
     result = subprocess.run(
         [str(ROOT / ".venv-engine/bin/rasa"), "data", "validate", "--fail-on-warnings",
          "--domain", "bot/domain", "--data", "bot/data", "nlu/data", "--config", "config.yml"],
-        cwd=ROOT, capture_output=True, text=True, env={"RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin:/bin"},
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, **ENGINE_ENV},
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

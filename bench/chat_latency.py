@@ -1,0 +1,153 @@
+"""Chat latency benchmark: N concurrent citizens on /ws/chat, each sending a message every few
+seconds (think time), then a saturation run without think time.
+
+Prints p50/p95/p99 turn latency (message sent -> last reply frame received) and turns per second.
+Without --url it starts its own stack (`hotline up` on free ports, state in a temp dir).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import websockets
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import stack_env  # noqa: E402
+from tests.helpers import free_port, wait_http  # noqa: E402
+
+# What citizens say (no handoff triggers: those leave the bot by design).
+UTTERANCES = [
+    "你好", "喂 你好", "我要投诉 楼下饭馆油烟太大了", "在朝阳区望京街道", "昨天晚上十点多",
+    "我想问一下居住证怎么办理", "我要举报有人占道经营", "我们小区停水了能帮忙看看吗",
+    "建议多开几趟公交", "表扬一下社区的李师傅", "好的谢谢", "我的工单处理到哪了", "对的",
+    "不用了", "算了不办了", "你是机器人吗",
+]  # fmt: skip
+
+
+async def citizen(url: str, think_s: float, until: float, latencies: list[float], errors: list[str]) -> None:
+    try:
+        async with websockets.connect(f"{url}/ws/chat", max_size=2**22, open_timeout=30) as ws:
+            json.loads(await ws.recv())  # session
+            json.loads(await ws.recv())  # status
+            # Citizens arrive at random moments, not all in the same millisecond.
+            await asyncio.sleep(random.uniform(0, 2 * think_s))
+            while time.monotonic() < until:
+                sent = time.perf_counter()
+                await ws.send(json.dumps({"type": "text", "text": random.choice(UTTERANCES)}, ensure_ascii=False))
+                last = None
+                while True:  # the first message frame, then whatever follows right behind it
+                    try:
+                        frame = json.loads(await asyncio.wait_for(ws.recv(), 30 if last is None else 0.05))
+                    except TimeoutError:
+                        break
+                    if frame["type"] in ("message", "error", "status"):
+                        last = time.perf_counter()
+                if last is None:
+                    errors.append("no reply")
+                    return
+                latencies.append(last - sent)
+                if think_s:
+                    await asyncio.sleep(random.uniform(0.5 * think_s, 1.5 * think_s))
+    except (OSError, websockets.WebSocketException, TimeoutError) as exc:
+        errors.append(type(exc).__name__)
+
+
+async def run_phase(url: str, n: int, think_s: float, duration_s: float) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.monotonic()
+    until = started + duration_s
+    await asyncio.gather(*(citizen(url, think_s, until, latencies, errors) for _ in range(n)))
+    elapsed = time.monotonic() - started
+    return {"latencies": latencies, "errors": errors, "elapsed": elapsed}
+
+
+def report(name: str, n: int, think_s: float, result: dict) -> None:
+    lat = sorted(result["latencies"])
+    if not lat:
+        print(f"{name}: no turns completed; errors: {result['errors'][:5]}")
+        return
+    q = statistics.quantiles(lat, n=100, method="inclusive")
+    print(
+        f"{name}: {n} conversations, think time {think_s:.1f} s, {len(lat)} turns in {result['elapsed']:.1f} s\n"
+        f"  turn latency  p50 {q[49] * 1000:7.1f} ms   p95 {q[94] * 1000:7.1f} ms   p99 {q[98] * 1000:7.1f} ms"
+        f"   max {lat[-1] * 1000:7.1f} ms\n"
+        f"  throughput    {len(lat) / result['elapsed']:.1f} turns/s   errors {len(result['errors'])}"
+    )
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants (MiB)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total / 1024
+
+
+def start_stack(var_dir: Path) -> tuple[str, subprocess.Popen]:
+    port = free_port()
+    env = stack_env(var_dir, gateway=port, rasa=free_port(), actions=free_port())
+    log = open(var_dir / "hotline-up.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "up"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    wait_http(f"http://127.0.0.1:{port}/healthz", 300, ok=lambda r: r.json()["status"] == "ok", proc=proc)
+    while b"hotline is up" not in (var_dir / "hotline-up.log").read_bytes():
+        time.sleep(0.3)
+    return f"http://127.0.0.1:{port}", proc
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="gateway base URL of a running system (default: start one)")
+    parser.add_argument("-n", "--conversations", type=int, default=50)
+    parser.add_argument("--think", type=float, default=2.0, help="mean think time between a citizen's messages (s)")
+    parser.add_argument("--duration", type=float, default=60.0, help="length of the load phase (s)")
+    parser.add_argument("--saturation-duration", type=float, default=20.0, help="length of the saturation phase (s)")
+    args = parser.parse_args()
+
+    proc = None
+    tmp = tempfile.TemporaryDirectory(prefix="hotline-bench-")
+    url = args.url
+    if url is None:
+        print("starting the stack (hotline up) ...", flush=True)
+        url, proc = start_stack(Path(tmp.name))
+    try:
+        ws_url = url.replace("http://", "ws://").replace("https://", "wss://")
+        asyncio.run(run_phase(ws_url, 5, 0.2, 3))  # warm-up
+        load = asyncio.run(run_phase(ws_url, args.conversations, args.think, args.duration))
+        report("load", args.conversations, args.think, load)
+        sat = asyncio.run(run_phase(ws_url, args.conversations, 0.0, args.saturation_duration))
+        report("saturation", args.conversations, 0.0, sat)
+        if proc is not None:
+            run_dir = Path(tmp.name) / "run"
+            for name in ("gateway", "rasa", "actions"):
+                print(f"  memory {name:8s} {rss_mb(int((run_dir / f'{name}.pid').read_text())):7.0f} MiB RSS")
+        print("health:", httpx.get(f"{url}/healthz", timeout=5).json()["status"])
+    finally:
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()
