@@ -8,6 +8,8 @@ from urllib.parse import quote
 import websockets
 
 IDLE_AFTER_EOF_S = 2.0
+REPLY_WAIT_S = 30.0
+QUIET_S = 0.2
 SENDERS = {"bot": "智能客服", "agent": "人工客服", "system": "系统", "citizen": "我"}
 
 
@@ -19,6 +21,7 @@ def ws_url(base_url: str, conversation_id: str | None) -> str:
 async def chat_in_terminal(base_url: str, conversation_id: str | None = None) -> int:
     buttons: list[dict] = []
     last_frame = asyncio.Event()
+    answered = asyncio.Event()  # a message or error arrived since the last send
 
     def show(frame: dict) -> None:
         kind = frame.get("type")
@@ -42,8 +45,11 @@ async def chat_in_terminal(base_url: str, conversation_id: str | None = None) ->
 
         async def reader() -> None:
             async for raw in ws:
-                show(json.loads(raw))
+                frame = json.loads(raw)
+                show(frame)
                 last_frame.set()
+                if frame.get("type") in ("message", "error"):
+                    answered.set()
 
         reading = asyncio.create_task(reader())
         try:
@@ -51,7 +57,7 @@ async def chat_in_terminal(base_url: str, conversation_id: str | None = None) ->
                 try:
                     line = (await asyncio.to_thread(input)).strip()
                 except EOFError:
-                    await _drain(last_frame)
+                    await _drain(last_frame, IDLE_AFTER_EOF_S)
                     return 0
                 if line in {"/quit", "/exit"}:
                     return 0
@@ -62,16 +68,23 @@ async def chat_in_terminal(base_url: str, conversation_id: str | None = None) ->
                     frame = {"type": "button", "payload": b["payload"], "title": b["title"]}
                 else:
                     frame = {"type": "text", "text": line}
+                answered.clear()
                 await ws.send(json.dumps(frame, ensure_ascii=False))
+                # Read the next line only once the answer is shown (its buttons may be chosen).
+                try:
+                    await asyncio.wait_for(answered.wait(), REPLY_WAIT_S)
+                except TimeoutError:
+                    print("[暂未收到回复]", flush=True)
+                await _drain(last_frame, QUIET_S)
         finally:
             reading.cancel()
 
 
-async def _drain(activity: asyncio.Event) -> None:
-    """After end of input, print what still arrives until the line has been quiet for a while."""
+async def _drain(activity: asyncio.Event, quiet_s: float) -> None:
+    """Let what still arrives be printed, until the line has been quiet for quiet_s."""
     while True:
         activity.clear()
         try:
-            await asyncio.wait_for(activity.wait(), IDLE_AFTER_EOF_S)
+            await asyncio.wait_for(activity.wait(), quiet_s)
         except TimeoutError:
             return
