@@ -19,6 +19,10 @@ from conversation.store import ConversationStore
 from core.db import init_db, make_engine
 from core.metrics import Metrics
 from core.settings import Settings
+from tickets.category_catalog import CategoryCatalog
+from tickets.crud import WorkOrderRepository
+from tickets.open311 import build_open311_router
+from tickets.routes import build_tickets_router
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "channels" / "web" / "static"
@@ -35,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     store = ConversationStore(db)
     conversations = ConversationRouter(store, engine, metrics)
     web = WebChatChannel()
+    work_orders = WorkOrderRepository(db)
+    catalog = CategoryCatalog.load()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -50,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.router = conversations
     app.include_router(build_router(conversations, web, settings.max_text_chars))
+    app.include_router(build_open311_router(work_orders, catalog, settings.api_key_set))
+    app.include_router(build_tickets_router(work_orders, catalog, settings.api_key_set))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

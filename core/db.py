@@ -24,7 +24,5 @@ def make_engine(url: str) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
-    """Create missing tables for every model imported so far."""
-    import conversation.models  # noqa: F401  (registers the tables)
-
+    """Create missing tables for every table model imported so far."""
     SQLModel.metadata.create_all(engine)

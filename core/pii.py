@@ -8,6 +8,12 @@ _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?\d{3,4}(\d{4})(?!\d)")
 
 
+def mask_phone(phone: str) -> str:
+    """Keep the first three and last four digits of a phone number: 138****5678."""
+    digits = phone.replace("-", "")
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else "****"
+
+
 def mask_pii(text: str) -> str:
     """'13812345678' -> '138****5678'; ID numbers and landlines keep only their ends."""
     text = _ID_NUMBER.sub(r"\1********\2", text)

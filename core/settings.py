@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.secrets import load_or_create_secret
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -31,6 +33,9 @@ class Settings(BaseSettings):
     health_timeout_s: float = 2.0
     max_text_chars: int = 2000
     max_frame_bytes: int = 4 * 1024 * 1024
+    # Keys for the ticket APIs (Open311 POST, /api/tickets), comma-separated. Never a built-in
+    # default: without this variable one key is generated into var/secrets/api_key.
+    api_keys: str | None = None
 
     @cached_property
     def rasa_base_url(self) -> str:
@@ -39,6 +44,15 @@ class Settings(BaseSettings):
     @cached_property
     def action_server_base_url(self) -> str:
         return (self.action_server_url or f"http://127.0.0.1:{self.action_port}").rstrip("/")
+
+    @cached_property
+    def api_key_set(self) -> frozenset[str]:
+        if self.api_keys:
+            keys = frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
+            if any(len(k) < 16 for k in keys):
+                raise ValueError("HOTLINE_API_KEYS: every key needs at least 16 characters")
+            return keys
+        return frozenset({load_or_create_secret(self.var_dir / "secrets" / "api_key")})
 
     @cached_property
     def database(self) -> str:

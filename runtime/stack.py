@@ -15,8 +15,7 @@ from runtime.training import ensure_model
 log = logging.getLogger(__name__)
 
 
-def stack_specs(settings: Settings) -> list[ProcessSpec]:
-    model = ensure_model(PROJECT_ROOT)
+def stack_specs(settings: Settings, model: Path) -> list[ProcessSpec]:
     tracker_db = settings.var_dir / "rasa" / "tracker.db"
     prepare_sqlite_tracker_store(tracker_db)
     # One TensorFlow thread per op: the models are tiny, and thread hand-offs cost more than they
@@ -78,7 +77,8 @@ async def warm_up(settings: Settings) -> None:
 
 
 async def run_stack(settings: Settings) -> int:
-    supervisor = Supervisor(stack_specs(settings), settings.var_dir / "log", settings.var_dir / "run")
+    model = ensure_model(PROJECT_ROOT)
+    supervisor = Supervisor(stack_specs(settings, model), settings.var_dir / "log", settings.var_dir / "run")
 
     async def ready() -> None:
         await warm_up(settings)

@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.helpers import free_port, wait_http
@@ -85,7 +84,19 @@ def stack(tmp_path_factory) -> Stack:
         out.close()
 
 
+FIGURES = pytest.StashKey[list[str]]()
+
+
 @pytest.fixture()
-def http_client(stack: Stack):
-    with httpx.Client(base_url=stack.http, timeout=10) as client:
-        yield client
+def report_figure(request):
+    """Record a measured figure; all of them are printed at the end of the run."""
+    figures = request.config.stash.setdefault(FIGURES, [])
+    return figures.append
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    figures = config.stash.get(FIGURES, [])
+    if figures:
+        terminalreporter.section("measured figures")
+        for line in figures:
+            terminalreporter.write_line(line)

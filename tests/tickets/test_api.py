@@ -1,0 +1,110 @@
+"""The ticket HTTP APIs (Open311 GeoReport v2 and /api/tickets) on a real database."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app import create_app
+from core.settings import Settings
+from tickets.category_catalog import CategoryCatalog
+from tickets.models import Status
+
+KEY = "test-key-0123456789abcdef"
+CATALOG = CategoryCatalog.load()
+
+
+@pytest.fixture()
+def client(db, tmp_path):
+    settings = Settings(
+        database_url=db.url.render_as_string(hide_password=False), api_keys=KEY, var_dir=tmp_path, rasa_port=1
+    )
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def street_category():
+    return next(c for c in CATALOG if c.scope == "street")
+
+
+def open311_post(client, **fields):
+    form = {"api_key": KEY, "service_code": street_category().code, "description": "小区门口的路灯坏了一个月了",
+            "attribute[district]": "海淀区", "attribute[street]": "中关村街道", "phone": "13812345678",
+            "first_name": "明", "last_name": "李", "address_string": "中关村大街1号"}  # fmt: skip
+    form.update(fields)
+    return client.post("/open311/v2/requests.json", data=form)
+
+
+def test_services_list_the_catalog_with_required_level1(client):
+    services = client.get("/open311/v2/services.json").json()
+    assert len(services) == len(CATALOG.by_code)
+    groups = {s["group"] for s in services}
+    assert {"城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障", "商贸旅游", "卫生计生"} <= groups
+    code = services[0]["service_code"]
+    definition = client.get(f"/open311/v2/services/{code}.json").json()
+    assert definition["service_code"] == code
+    assert {a["code"] for a in definition["attributes"]} >= {"district", "street", "request_type"}
+    assert client.get("/open311/v2/services/999999.json").status_code == 404
+
+
+def test_open311_create_then_read(client):
+    resp = open311_post(client)
+    assert resp.status_code == 201, resp.text
+    number = resp.json()[0]["service_request_id"]
+    [req] = client.get(f"/open311/v2/requests/{number}.json").json()
+    assert req["status"] == "open"
+    assert req["service_code"] == street_category().code
+    assert req["agency_responsible"] == "中关村街道办事处"
+    assert req["address"] == "海淀区 中关村街道 中关村大街1号"
+    ext = req["extended_attributes"]
+    assert ext["district"] == "海淀区" and ext["urgency"] == street_category().urgency
+    assert ext["contact_phone"] == "138****5678", "the public API masks phone numbers"
+    listed = client.get("/open311/v2/requests.json", params={"service_code": street_category().code}).json()
+    assert [r["service_request_id"] for r in listed] == [number]
+    assert client.get("/open311/v2/requests.json", params={"status": "closed"}).json() == []
+    assert client.get("/open311/v2/requests/00000000000.json").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("fields", "status"),
+    [
+        ({"api_key": "wrong"}, 403),
+        ({"service_code": "999999"}, 400),
+        ({"phone": "12345"}, 400),
+        ({"attribute[district]": "浦东新区"}, 400),
+        ({"description": "字" * 5000}, 400),
+    ],
+)
+def test_open311_create_refuses_bad_input_and_stores_nothing(client, fields, status):
+    resp = open311_post(client, **fields)
+    assert resp.status_code == status
+    assert resp.json()[0]["description"]
+    assert client.get("/open311/v2/requests.json").json() == []
+
+
+def test_tickets_api_needs_a_key(client):
+    assert client.get("/api/tickets").status_code == 401
+    assert client.get("/api/tickets", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_tickets_api_create_list_filter_and_read(client):
+    auth = {"Authorization": f"Bearer {KEY}"}
+    category = street_category()
+    body = {"request_type": "complain", "description": "楼下饭馆油烟太大", "district": "朝阳区",
+            "street": "望京街道", "contact_phone": "13900001111", "category_code": category.code, "urgency": "7d"}  # fmt: skip
+    created = client.post("/api/tickets", json=body, headers=auth)
+    assert created.status_code == 201, created.text
+    order = created.json()
+    assert order["department"] == "望京街道办事处" and order["category_path"] == list(category.path)
+    client.post("/api/tickets", json={**body, "district": "海淀区", "street": None}, headers=auth)
+
+    page = client.get("/api/tickets", params={"district": "朝阳区"}, headers=auth).json()
+    assert page["total"] == 1 and page["items"][0]["number"] == order["number"]
+    assert client.get("/api/tickets", params={"status": "closed"}, headers=auth).json()["total"] == 0
+    assert client.get("/api/tickets", params={"page_size": 1, "page": 2}, headers=auth).json()["total"] == 2
+    assert client.get("/api/tickets", params={"district": "火星区"}, headers=auth).status_code == 422
+
+    detail = client.get(f"/api/tickets/{order['number']}", headers=auth).json()
+    assert detail["contact_phone"] == "13900001111"
+    assert [e["kind"] for e in detail["events"]] == ["created"]
+    assert detail["status"] == Status.ACCEPTED.value
+    bad = client.post("/api/tickets", json={**body, "contact_phone": "999"}, headers=auth)
+    assert bad.status_code == 422

@@ -1,0 +1,120 @@
+"""Create, change and query work orders. Each write is one transaction that also appends to the
+work order's event log."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from tickets.lifecycle import OPEN_STATUSES, check_transition
+from tickets.models import Status, WorkOrder, WorkOrderEvent, utcnow
+from tickets.numbering import next_number
+from tickets.schemas import DEADLINES, WorkOrderCreate
+
+
+class WorkOrderNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class WorkOrderFilter:
+    status: list[str] | None = None
+    district: str | None = None
+    category: str | None = None  # a code prefix: "01" matches all of 城乡建设
+    request_type: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    overdue: bool | None = None
+    phone: str | None = None
+
+
+class WorkOrderRepository:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create(self, data: WorkOrderCreate, actor: str) -> WorkOrder:
+        now = utcnow()
+        with Session(self.engine) as session:
+            order = WorkOrder(
+                **data.model_dump(),
+                number=next_number(session, now),
+                deadline=now + DEADLINES[data.urgency],
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(order)
+            session.flush()
+            session.add(WorkOrderEvent(work_order_id=order.id, kind="created", to_status=order.status, actor=actor))
+            session.commit()
+            session.refresh(order)
+            return order
+
+    def get(self, number: str) -> WorkOrder:
+        with Session(self.engine) as session:
+            order = session.exec(select(WorkOrder).where(WorkOrder.number == number)).first()
+            if order is None:
+                raise WorkOrderNotFound(number)
+            return order
+
+    def events(self, number: str) -> list[WorkOrderEvent]:
+        with Session(self.engine) as session:
+            return list(
+                session.exec(
+                    select(WorkOrderEvent)
+                    .join(WorkOrder, WorkOrder.id == WorkOrderEvent.work_order_id)
+                    .where(WorkOrder.number == number)
+                    .order_by(WorkOrderEvent.id)
+                ).all()
+            )
+
+    def transition(self, number: str, target: Status, actor: str, note: str | None = None,
+                   department: str | None = None) -> WorkOrder:  # fmt: skip
+        """Move a work order to `target` (row-locked on PostgreSQL); illegal moves raise."""
+        with Session(self.engine) as session:
+            order = session.exec(select(WorkOrder).where(WorkOrder.number == number).with_for_update()).first()
+            if order is None:
+                raise WorkOrderNotFound(number)
+            current = Status(order.status)
+            check_transition(current, target)
+            order.status = target.value
+            order.updated_at = utcnow()
+            kind = "status"
+            if department is not None:
+                order.department, kind = department, "dispatch"
+            session.add(order)
+            session.add(
+                WorkOrderEvent(work_order_id=order.id, kind=kind, from_status=current.value, to_status=target.value,
+                               actor=actor, note=note)  # fmt: skip
+            )
+            session.commit()
+            session.refresh(order)
+            return order
+
+    def search(self, flt: WorkOrderFilter, offset: int = 0, limit: int = 50) -> tuple[int, list[WorkOrder]]:
+        query = select(WorkOrder)
+        if flt.status:
+            query = query.where(col(WorkOrder.status).in_(flt.status))
+        if flt.district:
+            query = query.where(WorkOrder.district == flt.district)
+        if flt.category:
+            query = query.where(col(WorkOrder.category_code).startswith(flt.category))
+        if flt.request_type:
+            query = query.where(WorkOrder.request_type == flt.request_type)
+        if flt.created_from:
+            query = query.where(WorkOrder.created_at >= flt.created_from)
+        if flt.created_to:
+            query = query.where(WorkOrder.created_at < flt.created_to)
+        if flt.phone:
+            query = query.where(WorkOrder.contact_phone == flt.phone)
+        if flt.overdue is not None:
+            is_open = col(WorkOrder.status).in_([s.value for s in OPEN_STATUSES])
+            late = is_open & (WorkOrder.deadline < utcnow())
+            query = query.where(late if flt.overdue else ~late)
+        with Session(self.engine) as session:
+            total = session.exec(select(func.count()).select_from(query.subquery())).one()
+            rows = session.exec(
+                query.order_by(col(WorkOrder.created_at).desc(), col(WorkOrder.id).desc()).offset(offset).limit(limit)
+            ).all()
+            return total, list(rows)

@@ -1,0 +1,89 @@
+"""Tables of the ticket system: work orders, their event log, departments, daily number counters."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from sqlalchemy import JSON, Column, DateTime, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Status(StrEnum):
+    ACCEPTED = "accepted"  # 已受理
+    DISPATCHED = "dispatched"  # 已派单
+    IN_PROGRESS = "in_progress"  # 办理中
+    RETURNED = "returned"  # 退单 (a department sent it back)
+    RESOLVED = "resolved"  # 已办结
+    VISITED = "visited"  # 已回访
+    CLOSED = "closed"  # 已关闭
+
+
+STATUS_LABELS = {
+    Status.ACCEPTED: "已受理",
+    Status.DISPATCHED: "已派单",
+    Status.IN_PROGRESS: "办理中",
+    Status.RETURNED: "退单",
+    Status.RESOLVED: "已办结",
+    Status.VISITED: "已回访",
+    Status.CLOSED: "已关闭",
+}
+
+REQUEST_TYPES = ("consult", "complain", "report", "seek_help", "suggest", "praise")
+URGENCIES = ("2h", "24h", "7d", "15d")
+
+
+class WorkOrder(SQLModel, table=True):
+    __tablename__ = "work_order"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, index=True, max_length=16)
+    request_type: str = Field(max_length=12)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    district: str | None = Field(default=None, index=True, max_length=20)
+    street: str | None = Field(default=None, max_length=40)
+    address: str | None = Field(default=None, max_length=300)
+    lat: float | None = None
+    lon: float | None = None
+    occurred_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    ongoing: bool = False
+    contact_name: str | None = Field(default=None, max_length=40)
+    contact_phone: str | None = Field(default=None, max_length=20, index=True)
+    category_code: str | None = Field(default=None, index=True, max_length=8)
+    category_path: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    department: str | None = Field(default=None, max_length=80)
+    urgency: str = Field(default="15d", max_length=4)
+    deadline: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    emergency: bool = Field(default=False, index=True)
+    status: str = Field(default=Status.ACCEPTED.value, index=True, max_length=12)
+    channel: str = Field(default="web", max_length=10)
+    conversation_id: str | None = Field(default=None, index=True, max_length=80)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class WorkOrderEvent(SQLModel, table=True):
+    """Every status change, dispatch, reply or note on a work order: who, what, when."""
+
+    __tablename__ = "work_order_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_order_id: int = Field(foreign_key="work_order.id", index=True)
+    kind: str = Field(max_length=12)  # created | status | dispatch | reply | note
+    from_status: str | None = Field(default=None, max_length=12)
+    to_status: str | None = Field(default=None, max_length=12)
+    actor: str = Field(max_length=80)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class TicketCounter(SQLModel, table=True):
+    """Per-day sequence behind work order numbers (row-locked increments)."""
+
+    __tablename__ = "ticket_counter"
+
+    day: str = Field(primary_key=True, max_length=6)
+    value: int = 0

@@ -1,0 +1,36 @@
+"""Work order numbers: date + daily sequence, digits only so they can be read over the phone
+(e.g. 26112100042 -> "261121 00042"). Unique under concurrency: the sequence is an atomic
+upsert-increment of one counter row per day, in the caller's transaction."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from tickets.models import TicketCounter
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+SEQUENCE_DIGITS = 5
+
+
+def next_number(session: Session, now: datetime) -> str:
+    day = now.astimezone(BEIJING).strftime("%y%m%d")
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"work order numbering needs PostgreSQL or SQLite, not {dialect}")
+    table = TicketCounter.__table__
+    stmt = (
+        insert(table)
+        .values(day=day, value=1)
+        .on_conflict_do_update(index_elements=[table.c.day], set_={"value": table.c.value + 1})
+        .returning(table.c.value)
+    )
+    value = session.execute(stmt).scalar_one()
+    return f"{day}{value:0{SEQUENCE_DIGITS}d}"
+
+
+def spoken_form(number: str) -> str:
+    """How an agent or the TTS reads a number: date part and sequence apart."""
+    return f"{number[:6]} {number[6:]}"

@@ -1,0 +1,74 @@
+"""`/api/tickets`: create, list (filters, paging) and read work orders. Bearer API key."""
+
+import asyncio
+import secrets
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+
+from tickets.category_catalog import CategoryCatalog
+from tickets.crud import WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
+from tickets.models import Status, WorkOrder
+from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
+
+
+def ticket_json(order: WorkOrder) -> dict:
+    return order.model_dump(mode="json", exclude={"id"})
+
+
+def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, api_keys: frozenset[str]) -> APIRouter:
+    def require_key(authorization: Annotated[str | None, Header()] = None) -> str:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not any(secrets.compare_digest(token, k) for k in api_keys):
+            raise HTTPException(401, "a valid bearer API key is required", headers={"WWW-Authenticate": "Bearer"})
+        return token
+
+    api = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Depends(require_key)])
+
+    @api.post("", status_code=201)
+    async def create(data: WorkOrderCreate) -> dict:
+        category = catalog.get(data.category_code) if data.category_code else None
+        if data.category_code and category is None:
+            raise HTTPException(422, f"unknown category_code {data.category_code}")
+        if category is not None:
+            data = data.model_copy(
+                update={
+                    "category_path": list(category.path),
+                    "department": data.department or catalog.responsible_unit(category, data.district, data.street),
+                }
+            )
+        order = await asyncio.to_thread(repo.create, data, f"api:{data.channel}")
+        return ticket_json(order)
+
+    @api.get("")
+    async def list_tickets(
+        status: Annotated[list[Status] | None, Query()] = None,
+        district: Annotated[str | None, Query()] = None,
+        category: Annotated[str | None, Query(pattern=r"^\d{2,6}$")] = None,
+        request_type: str | None = None,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+        overdue: bool | None = None,
+        page: Annotated[int, Query(ge=1)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> dict:
+        if district is not None and district not in BEIJING_DISTRICTS:
+            raise HTTPException(422, "district must be one of Beijing's 16 districts")
+        flt = WorkOrderFilter(
+            status=[s.value for s in status] if status else None, district=district, category=category,
+            request_type=request_type, created_from=date_from, created_to=date_to, overdue=overdue,
+        )  # fmt: skip
+        total, rows = await asyncio.to_thread(repo.search, flt, (page - 1) * page_size, page_size)
+        return {"total": total, "page": page, "page_size": page_size, "items": [ticket_json(o) for o in rows]}
+
+    @api.get("/{number}")
+    async def get_ticket(number: str) -> dict:
+        try:
+            order = await asyncio.to_thread(repo.get, number)
+        except WorkOrderNotFound:
+            raise HTTPException(404, f"no work order {number}") from None
+        events = await asyncio.to_thread(repo.events, number)
+        return {**ticket_json(order), "events": [e.model_dump(mode="json", exclude={"id", "work_order_id"}) for e in events]}
+
+    return api
