@@ -1,0 +1,49 @@
+from datetime import datetime
+
+import pytest
+
+from normalize.when import BEIJING, parse_when
+
+# Saturday 2026-11-21 15:30 in Beijing.
+NOW = datetime(2026, 11, 21, 15, 30, tzinfo=BEIJING)
+
+
+@pytest.mark.parametrize(
+    ("said", "expected", "precision"),
+    [
+        ("昨天晚上十点", datetime(2026, 11, 20, 22, 0), "hour"),
+        ("昨儿夜里十一点多", datetime(2026, 11, 20, 23, 0), "hour"),
+        ("前天下午三点左右", datetime(2026, 11, 19, 15, 0), "hour"),
+        ("今天早上七点半", datetime(2026, 11, 21, 7, 30), "minute"),
+        ("今早8点20分", datetime(2026, 11, 21, 8, 20), "minute"),
+        ("凌晨两点", datetime(2026, 11, 21, 2, 0), "hour"),
+        ("晚上十点", datetime(2026, 11, 20, 22, 0), "hour"),  # said in the afternoon: last night
+        ("上周三", datetime(2026, 11, 11, 12, 0), "day"),
+        ("上礼拜五晚上", datetime(2026, 11, 13, 21, 0), "hour"),
+        ("这周一", datetime(2026, 11, 16, 12, 0), "day"),
+        ("大前天", datetime(2026, 11, 18, 12, 0), "day"),
+        ("三天前", datetime(2026, 11, 18, 15, 30), "day"),
+        ("两个小时前", datetime(2026, 11, 21, 13, 30), "hour"),
+        ("半个钟头前", datetime(2026, 11, 21, 15, 0), "hour"),
+        ("这个月初", datetime(2026, 11, 3, 12, 0), "month"),
+        ("上个月底", datetime(2026, 10, 27, 12, 0), "month"),
+        ("15号", datetime(2026, 11, 15, 12, 0), "day"),
+        ("25号那天", datetime(2026, 10, 25, 12, 0), "day"),
+        ("中午十二点", datetime(2026, 11, 21, 12, 0), "hour"),
+    ],
+)
+def test_time_expressions(said, expected, precision):
+    when = parse_when(said, NOW)
+    assert when is not None and not when.ongoing
+    assert when.at.replace(tzinfo=None) == expected
+    assert when.precision == precision
+
+
+@pytest.mark.parametrize("said", ["一直都这样", "天天晚上吵", "好几个月了", "三天两头就停水", "每天早上六点就开始施工"])
+def test_ongoing(said):
+    assert parse_when(said, NOW).ongoing
+
+
+@pytest.mark.parametrize("said", ["楼下太吵了", "在朝阳区望京", "我姓王"])
+def test_no_time_mentioned(said):
+    assert parse_when(said, NOW) is None
