@@ -14,7 +14,8 @@ from core.pii import mask_phone
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
 from tickets.lifecycle import OPEN_STATUSES
-from tickets.models import Status, WorkOrder
+from tickets.dispatch import dispatch
+from tickets.models import Status, WorkOrder, utcnow
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
 
 
@@ -147,10 +148,9 @@ def build_open311_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
         try:
             data = WorkOrderCreate(
                 request_type=request_type, description=description, district=district, street=street,
-                address=address_string, lat=lat, lon=long, contact_name=name, contact_phone=phone,
-                category_code=category.code, category_path=list(category.path), urgency=category.urgency,
-                department=catalog.responsible_unit(category, district, street), channel="open311",
+                address=address_string, lat=lat, lon=long, contact_name=name, contact_phone=phone, channel="open311",
             )  # fmt: skip
+            data = dispatch(data, catalog, utcnow(), category)
         except ValidationError as exc:
             return error(400, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
         order = await asyncio.to_thread(repo.create, data, "open311")

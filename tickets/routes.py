@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query
 
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
-from tickets.models import Status, WorkOrder
+from tickets.dispatch import dispatch
+from tickets.models import Status, WorkOrder, utcnow
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
 
 
@@ -28,16 +29,10 @@ def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
 
     @api.post("", status_code=201)
     async def create(data: WorkOrderCreate) -> dict:
-        category = catalog.get(data.category_code) if data.category_code else None
-        if data.category_code and category is None:
+        """Create a work order; category, responsible unit and urgency are filled when missing."""
+        if data.category_code and catalog.get(data.category_code) is None:
             raise HTTPException(422, f"unknown category_code {data.category_code}")
-        if category is not None:
-            data = data.model_copy(
-                update={
-                    "category_path": list(category.path),
-                    "department": data.department or catalog.responsible_unit(category, data.district, data.street),
-                }
-            )
+        data = dispatch(data, catalog, utcnow())
         order = await asyncio.to_thread(repo.create, data, f"api:{data.channel}")
         return ticket_json(order)
 

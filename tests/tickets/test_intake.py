@@ -1,0 +1,35 @@
+"""Several work-order fields recognised in one utterance."""
+
+from datetime import datetime
+
+import pytest
+
+from normalize.when import BEIJING
+from tests.places.test_gazetteer import SMALL
+from tickets.intake import IntakeExtractor
+
+NOW = datetime(2026, 11, 21, 15, 30, tzinfo=BEIJING)
+EXTRACT = IntakeExtractor(SMALL).extract
+
+
+def test_one_breath_complaint():
+    found = EXTRACT("喂我要投诉 朝阳区望京西园三区楼下烧烤店天天半夜吵 昨天晚上十点还在吵 我姓王 电话幺三八一二三四五六七八", NOW)
+    assert found["district"] == "朝阳区" and found["street"] == "望京街道"
+    assert found["address"] == "朝阳区望京西园三区楼下烧烤店"
+    assert found["contact_phone"] == "13812345678"
+    assert found["contact_name"] == "王"
+    assert found["ongoing"] is True  # 天天 wins over one evening
+
+
+def test_single_details():
+    assert EXTRACT("在海淀中关村大街1号", NOW)["address"] == "海淀中关村大街1号"
+    assert EXTRACT("昨天晚上十点", NOW)["occurred_at"].startswith("2026-11-20T22:00")
+    assert EXTRACT("我叫李明", NOW)["contact_name"] == "李明"
+    assert EXTRACT("我想匿名举报", NOW)["anonymous"] is True
+    assert EXTRACT("电话是12345", NOW)["phone_problem"] == "too_short"
+    assert EXTRACT("上海浦东那边", NOW) == {"outside_beijing": True}
+
+
+@pytest.mark.parametrize("text", ["好的", "没有了", "对"])
+def test_nothing_to_extract(text):
+    assert EXTRACT(text, NOW) == {}

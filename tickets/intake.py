@@ -1,0 +1,61 @@
+"""Work-order details recognised in one citizen utterance: place, time, phone, name. The router
+attaches them to every message it passes to the dialogue engine (metadata "extracted"), so the
+intake form can fill several fields from one breath without re-parsing anything."""
+
+import re
+from datetime import datetime
+
+from normalize.phone import normalize_phone
+from normalize.when import parse_when
+from places.gazetteer import Gazetteer
+
+_NAME = re.compile(r"(?:我|免贵)(?:姓|叫)([\u4e00-\u9fff]{1,3}?)(?:[，,。\s]|先生|女士|$|电话|手机|的|就|啊|吧)")
+_ANONYMOUS = re.compile(r"匿名|不留名|不想留名|不方便留|不用留名|保密")
+_CLAUSE = re.compile(r"[，,。.！!？?；;\n]+")
+_ADDRESS_END = re.compile(r"(?:有个|有人|有一|的那个|这个|那个|楼下的|天天|总是|一直|太|很|半夜|晚上|昨天|今天|前天|老是|电话|手机)")
+
+
+class IntakeExtractor:
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+
+    def extract(self, text: str, now: datetime) -> dict:
+        found: dict = {}
+        place = self.gazetteer.resolve(text)
+        if place is not None:
+            if place.outside_beijing:
+                found["outside_beijing"] = True
+            if place.district:
+                found["district"] = place.district
+            if place.street:
+                found["street"] = place.street
+            if place.ambiguous:
+                found["ambiguous_streets"] = list(place.ambiguous)
+            if place.district or place.street:
+                found["address"] = self._address_span(text)
+        when = parse_when(text, now)
+        if when is not None:
+            found["ongoing"] = when.ongoing
+            if when.at is not None:
+                found["occurred_at"] = when.at.isoformat()
+        phone = normalize_phone(text)
+        if phone.number:
+            found["contact_phone"] = phone.number
+        elif phone.problem != "none_found":
+            found["phone_problem"] = phone.problem
+        if m := _NAME.search(text):
+            found["contact_name"] = m.group(1)
+        if _ANONYMOUS.search(text):
+            found["anonymous"] = True
+        return found
+
+    def _address_span(self, text: str) -> str:
+        """From the first place name to where the clause stops describing the place."""
+        for clause in _CLAUSE.split(text):
+            start = self.gazetteer.first_name_at(clause)
+            if start is not None:
+                span = clause[start:]
+                if m := _ADDRESS_END.search(span, 2):
+                    span = span[: m.start()]
+                return span.strip(" 的")[:300]
+        return text.strip()[:300]
