@@ -19,8 +19,11 @@ from conversation.store import ConversationStore
 from core.db import init_db, make_engine
 from core.metrics import Metrics
 from core.settings import Settings
+from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderRepository
+from tickets.intake import IntakeExtractor
+from core.clock import utcnow
 from tickets.open311 import build_open311_router
 from tickets.routes import build_tickets_router
 
@@ -37,7 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.rasa_base_url, http, timeout_s=settings.engine_timeout_s, max_in_flight=settings.engine_max_in_flight
     )
     store = ConversationStore(db)
-    conversations = ConversationRouter(store, engine, metrics)
+    extractor = IntakeExtractor(Gazetteer.builtin())
+    conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()))
     web = WebChatChannel()
     work_orders = WorkOrderRepository(db)
     catalog = CategoryCatalog.load()

@@ -1,21 +1,12 @@
 """Tables of conversations and of every message in them (both directions)."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso_utc(value: datetime) -> str:
-    """ISO-8601 in UTC; SQLite hands timestamps back without their zone."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+from core.clock import utcnow
 
 
 class Conversation(SQLModel, table=True):

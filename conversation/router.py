@@ -5,11 +5,14 @@ import asyncio
 import logging
 import time
 import weakref
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 from conversation.engine import DialogueEngine, EngineUnavailable
 from conversation.messages import Button, InboundMessage, Mode, Reply
-from conversation.models import iso_utc
 from conversation.store import ConversationStore
+from core.clock import iso_utc
 from core.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -26,11 +29,18 @@ STILL_QUEUED = "您正在等待人工客服，留言已记录，客服接入后�
 BACK_WITH_BOT = "已转回智能客服，请问还有什么可以帮您？"
 
 
+Enricher = Callable[[str], dict[str, Any]]
+
+
 class ConversationRouter:
-    def __init__(self, store: ConversationStore, engine: DialogueEngine, metrics: Metrics) -> None:
+    def __init__(
+        self, store: ConversationStore, engine: DialogueEngine, metrics: Metrics, enrich: Enricher | None = None
+    ) -> None:
         self.store = store
         self.engine = engine
         self.metrics = metrics
+        # Recognises details (place, time, phone …) in a text; passed to the engine as metadata.
+        self.enrich = enrich
         # One lock per live conversation: turns of one conversation never interleave.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -64,6 +74,8 @@ class ConversationRouter:
         return replies
 
     async def _bot_turn(self, msg: InboundMessage) -> list[Reply]:
+        if self.enrich is not None:
+            msg = replace(msg, metadata={**msg.metadata, "extracted": self.enrich(msg.text)})
         try:
             replies = await self.engine.handle(msg)
         except EngineUnavailable as exc:

@@ -4,7 +4,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from conversation.messages import InboundMessage, Mode, Reply
-from conversation.models import Conversation, Message, utcnow
+from conversation.models import Conversation, Message
+from core.clock import utcnow
 
 
 class ConversationStore:

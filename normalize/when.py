@@ -14,6 +14,9 @@ _NUM = r"[0-9零〇一二两三四五六七八九十]{1,3}"
 ONGOING = re.compile(r"一直|总是|老是|天天|每天|每晚|每天晚上|经常|长期|常年|好几个月了|好多年了|至今|到现在都|反复|三天两头")
 _DAYS = {"大前天": -3, "前天": -2, "前儿": -2, "昨天": -1, "昨儿": -1, "昨晚": -1, "今天": 0, "今儿": 0, "今早": 0,
          "今晚": 0, "刚才": 0, "刚刚": 0}  # fmt: skip
+# "11月15号", "15号那天", "15号晚上" are dates; a bare "1号" is usually a house number.
+_MONTH_DAY = re.compile(rf"({_NUM})月({_NUM})[号日]")
+_DAY_SAID_AS_DATE = re.compile(rf"({_NUM})[号日](?=那天|当天|晚上|早上|上午|下午|中午|凌晨|夜里)")
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 # Part of the day: (default hour, hours that are PM when said as 1..12)
 _PERIODS = [
@@ -57,14 +60,23 @@ def _day(text: str, now: datetime) -> datetime | None:
     if m := re.search(r"(上|这|本)(?:个)?(?:周|礼拜|星期)([一二三四五六日天])", text):
         week_start = now - timedelta(days=now.weekday()) + timedelta(weeks=-1 if m.group(1) == "上" else 0)
         return week_start + timedelta(days=_WEEKDAYS[m.group(2)])
-    if m := re.search(rf"({_NUM})号", text):
+    month, day_of_month = None, None
+    if m := _MONTH_DAY.search(text):
+        month, day_of_month = small_number(m.group(1)), small_number(m.group(2))
+    elif m := _DAY_SAID_AS_DATE.search(text):
         day_of_month = small_number(m.group(1))
-        if day_of_month and 1 <= day_of_month <= 31:
-            month = now if day_of_month <= now.day else (now.replace(day=1) - timedelta(days=1))
-            try:
-                return month.replace(day=day_of_month)
-            except ValueError:
-                return None
+    if day_of_month and 1 <= day_of_month <= 31:
+        ref = now
+        if month and 1 <= month <= 12:
+            ref = now.replace(day=1, month=month)
+            if ref > now:
+                ref = ref.replace(year=now.year - 1)
+        elif day_of_month > now.day:
+            ref = now.replace(day=1) - timedelta(days=1)  # "25号那天" said on the 21st: last month
+        try:
+            return ref.replace(day=day_of_month)
+        except ValueError:
+            return None
     return None
 
 

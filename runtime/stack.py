@@ -48,7 +48,11 @@ def stack_specs(settings: Settings, model: Path) -> list[ProcessSpec]:
             argv=engine_command("rasa", "run", "actions", "--actions", "bot.actions", "--port", str(settings.action_port)),
             health_url=f"{settings.action_server_base_url}/health",
             cwd=PROJECT_ROOT,
-            env=engine_vars,
+            env={
+                **engine_vars,
+                "HOTLINE_GATEWAY_URL": f"http://127.0.0.1:{settings.port}",
+                "HOTLINE_API_KEY": sorted(settings.api_key_set)[0],
+            },
         ),
         ProcessSpec(
             name="gateway",

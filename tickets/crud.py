@@ -9,7 +9,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from tickets.lifecycle import OPEN_STATUSES, check_transition
-from tickets.models import Status, WorkOrder, WorkOrderEvent, utcnow
+from core.clock import utcnow
+from tickets.models import Status, WorkOrder, WorkOrderEvent
 from tickets.numbering import next_number
 from tickets.schemas import DEADLINES, WorkOrderCreate
 
@@ -28,6 +29,7 @@ class WorkOrderFilter:
     created_to: datetime | None = None
     overdue: bool | None = None
     phone: str | None = None
+    conversation_id: str | None = None
 
 
 class WorkOrderRepository:
@@ -108,6 +110,8 @@ class WorkOrderRepository:
             query = query.where(WorkOrder.created_at < flt.created_to)
         if flt.phone:
             query = query.where(WorkOrder.contact_phone == flt.phone)
+        if flt.conversation_id:
+            query = query.where(WorkOrder.conversation_id == flt.conversation_id)
         if flt.overdue is not None:
             is_open = col(WorkOrder.status).in_([s.value for s in OPEN_STATUSES])
             late = is_open & (WorkOrder.deadline < utcnow())

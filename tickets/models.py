@@ -1,13 +1,11 @@
 """Tables of the ticket system: work orders, their event log, departments, daily number counters."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from sqlalchemy import JSON, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from core.clock import utcnow
 
 
 class Status(StrEnum):

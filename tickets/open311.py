@@ -15,7 +15,8 @@ from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
 from tickets.lifecycle import OPEN_STATUSES
 from tickets.dispatch import dispatch
-from tickets.models import Status, WorkOrder, utcnow
+from core.clock import iso_utc, utcnow
+from tickets.models import Status, WorkOrder
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
 
 
@@ -30,9 +31,9 @@ def request_json(order: WorkOrder, catalog: CategoryCatalog) -> dict:
         "description": order.description,
         "agency_responsible": order.department,
         "service_notice": None,
-        "requested_datetime": order.created_at.isoformat(),
-        "updated_datetime": order.updated_at.isoformat(),
-        "expected_datetime": order.deadline.isoformat(),
+        "requested_datetime": iso_utc(order.created_at),
+        "updated_datetime": iso_utc(order.updated_at),
+        "expected_datetime": iso_utc(order.deadline),
         "address": " ".join(p for p in (order.district, order.street, order.address) if p) or None,
         "address_id": None,
         "zipcode": None,
@@ -44,7 +45,7 @@ def request_json(order: WorkOrder, catalog: CategoryCatalog) -> dict:
             "district": order.district,
             "street": order.street,
             "urgency": order.urgency,
-            "deadline": order.deadline.isoformat(),
+            "deadline": iso_utc(order.deadline),
             "emergency": order.emergency,
             "category_path": order.category_path,
             "workflow_status": order.status,

@@ -10,12 +10,17 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
 from tickets.dispatch import dispatch
-from tickets.models import Status, WorkOrder, utcnow
+from core.clock import iso_utc, utcnow
+from tickets.models import Status, WorkOrder
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
 
 
 def ticket_json(order: WorkOrder) -> dict:
-    return order.model_dump(mode="json", exclude={"id"})
+    body = order.model_dump(mode="json", exclude={"id"})
+    for key in ("created_at", "updated_at", "deadline", "occurred_at"):
+        if getattr(order, key) is not None:
+            body[key] = iso_utc(getattr(order, key))
+    return body
 
 
 def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, api_keys: frozenset[str]) -> APIRouter:
@@ -45,6 +50,7 @@ def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
         date_from: datetime | None = None,
         date_to: datetime | None = None,
         overdue: bool | None = None,
+        conversation_id: str | None = None,
         page: Annotated[int, Query(ge=1)] = 1,
         page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> dict:
@@ -53,6 +59,7 @@ def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
         flt = WorkOrderFilter(
             status=[s.value for s in status] if status else None, district=district, category=category,
             request_type=request_type, created_from=date_from, created_to=date_to, overdue=overdue,
+            conversation_id=conversation_id,
         )  # fmt: skip
         total, rows = await asyncio.to_thread(repo.search, flt, (page - 1) * page_size, page_size)
         return {"total": total, "page": page, "page_size": page_size, "items": [ticket_json(o) for o in rows]}

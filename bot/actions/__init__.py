@@ -1,8 +1,10 @@
 """Custom Rasa actions (engine runtime, served by `rasa run actions --actions bot.actions`).
 
-Actions are thin: they read the tracker and emit payloads; data lives in the gateway.
+Actions are thin: they read the tracker, call the gateway through GatewayClient, and emit
+payloads; data lives in the gateway.
 """
 
 from bot.actions.handoff import ActionHandoff
+from bot.actions.intake import ActionAskIntakeConfirmed, ActionCreateWorkOrder, ActionResetIntake, ValidateIntakeForm
 
-__all__ = ["ActionHandoff"]
+__all__ = ["ActionAskIntakeConfirmed", "ActionCreateWorkOrder", "ActionHandoff", "ActionResetIntake", "ValidateIntakeForm"]

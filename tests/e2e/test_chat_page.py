@@ -38,7 +38,7 @@ def test_chat_page_conversation(stack, browser):
     assert page.locator(".msg-citizen .msg-text").last.inner_text() == "你好"
 
     page.locator("button.chip", has_text="反映问题").click()
-    page.wait_for_selector(".msg-bot >> text=具体地点")
+    page.wait_for_selector(".msg-bot >> text=具体说一下")
 
     page.fill("#input", "<img src=x onerror=\"document.body.dataset.xss='1'\">楼下太吵")
     page.click("#send")
@@ -57,8 +57,8 @@ def test_chat_page_conversation(stack, browser):
     # The socket drops (server side closes it): the page reconnects to the same conversation.
     page.evaluate("window.hotlineChat.socket().close()")
     page.wait_for_selector('#conn[data-state="open"]')
-    page.fill("#input", "谢谢")
+    page.fill("#input", "算了 不办了")
     page.press("#input", "Enter")
-    page.wait_for_selector(".msg-bot >> text=不客气")
+    page.wait_for_selector(".msg-bot >> text=已取消")
     assert page.evaluate("window.hotlineChat.conversationId()") == conversation_id
     page.close()

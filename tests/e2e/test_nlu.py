@@ -60,8 +60,14 @@ def test_intent_accuracy_on_held_in_split(stack, report_figure):
 
 def test_rasa_data_validate_is_clean():
     result = subprocess.run(
-        [str(ROOT / ".venv-engine/bin/rasa"), "data", "validate", "--fail-on-warnings",
+        [str(ROOT / ".venv-engine/bin/rasa"), "data", "validate",
          "--domain", "bot/domain", "--data", "bot/data", "nlu/data", "--config", "config.yml"],
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, **ENGINE_ENV},
     )  # fmt: skip
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    # Rasa 3.6's validator does not know that forms use utter_ask_<slot> responses themselves
+    # (rasa/validator.py verify_utterances_in_stories); every other warning is a finding.
+    warnings = [line for line in output.splitlines() if "UserWarning" in line and "rasa" in line]
+    findings = [w for w in warnings if "The utterance 'utter_ask_" not in w]
+    assert findings == []

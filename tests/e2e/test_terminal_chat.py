@@ -25,5 +25,5 @@ def test_terminal_chat_conversation(stack):
     assert "[会话 web:" in out
     assert "12345市民服务热线" in out
     assert "[2] 反映问题" in out
-    # "2" picked the second button (反映问题 -> /complain): the complaint prompt follows.
-    assert "具体地点" in out
+    # "2" picked the second button (反映问题 -> /complain): the intake form asks what happened.
+    assert "具体说一下遇到了什么问题" in out

@@ -27,7 +27,9 @@ NOW = datetime(2026, 11, 21, 15, 30, tzinfo=BEIJING)
         ("半个钟头前", datetime(2026, 11, 21, 15, 0), "hour"),
         ("这个月初", datetime(2026, 11, 3, 12, 0), "month"),
         ("上个月底", datetime(2026, 10, 27, 12, 0), "month"),
-        ("15号", datetime(2026, 11, 15, 12, 0), "day"),
+        ("11月15号", datetime(2026, 11, 15, 12, 0), "day"),
+        ("12月3日", datetime(2025, 12, 3, 12, 0), "day"),
+        ("15号晚上八点", datetime(2026, 11, 15, 20, 0), "hour"),
         ("25号那天", datetime(2026, 10, 25, 12, 0), "day"),
         ("中午十二点", datetime(2026, 11, 21, 12, 0), "hour"),
     ],
@@ -44,6 +46,6 @@ def test_ongoing(said):
     assert parse_when(said, NOW).ongoing
 
 
-@pytest.mark.parametrize("said", ["楼下太吵了", "在朝阳区望京", "我姓王"])
+@pytest.mark.parametrize("said", ["楼下太吵了", "在朝阳区望京", "我姓王", "海淀区中关村大街1号院", "3号楼2单元"])
 def test_no_time_mentioned(said):
     assert parse_when(said, NOW) is None

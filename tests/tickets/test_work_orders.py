@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from tickets.crud import WorkOrderFilter, WorkOrderNotFound
 from tickets.lifecycle import IllegalTransition
-from tickets.models import Status, WorkOrder, utcnow
+from core.clock import utcnow
+from tickets.models import Status, WorkOrder
 from tickets.numbering import spoken_form
 from tests.tickets.conftest import work_order_data
 

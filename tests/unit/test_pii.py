@@ -19,3 +19,9 @@ def test_log_records_are_masked(caplog):
         logger.info("callback to %s", "13912345678")
     assert "13912345678" not in caplog.text
     assert "139****5678" in caplog.text
+
+
+def test_hashes_and_ids_are_not_mistaken_for_phones():
+    assert mask_pii("models/7f03323582358ca40.tar.gz") == "models/7f03323582358ca40.tar.gz"
+    assert mask_pii("web:0a1b13812345678c") == "web:0a1b13812345678c"
+    assert mask_pii("电话:13812345678。") == "电话:138****5678。"

@@ -1,0 +1,32 @@
+"""The one door from the actions to the gateway's HTTP API (the gateway owns all data)."""
+
+import os
+from typing import Any
+
+import aiohttp
+
+
+class GatewayUnavailable(Exception):
+    pass
+
+
+class GatewayClient:
+    def __init__(self, base_url: str | None = None, api_key: str | None = None, timeout_s: float = 10.0) -> None:
+        self.base_url = (base_url or os.environ.get("HOTLINE_GATEWAY_URL", "http://127.0.0.1:8000")).rstrip("/")
+        self.api_key = api_key or os.environ.get("HOTLINE_API_KEY", "")
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    async def create_work_order(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self._request("POST", "/api/tickets", json=payload)
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self.api_key}"}
+        try:
+            async with aiohttp.ClientSession(timeout=self.timeout, headers=headers) as session:
+                async with session.request(method, self.base_url + path, **kwargs) as resp:
+                    body = await resp.json(content_type=None)
+                    if resp.status >= 400:
+                        raise GatewayUnavailable(f"{method} {path}: HTTP {resp.status}: {str(body)[:300]}")
+                    return body
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise GatewayUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc

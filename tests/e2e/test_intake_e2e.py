@@ -1,0 +1,105 @@
+"""Complaints become work orders: the intake form over /ws/chat with the real Rasa model, the
+action server and the gateway; the results checked through the ticket APIs."""
+
+import httpx
+import pytest
+
+from tests.helpers import ChatClient, texts
+
+pytestmark = pytest.mark.e2e
+
+
+def tickets_of(stack, conversation_id: str) -> list[dict]:
+    key = (stack.var_dir / "secrets" / "api_key").read_text().strip()
+    resp = httpx.get(f"{stack.http}/api/tickets", params={"conversation_id": conversation_id},
+                     headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+    return resp.json()["items"]
+
+
+async def citizen(stack) -> ChatClient:
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()  # status
+    return chat
+
+
+async def test_one_breath_complaint_creates_a_complete_work_order(stack):
+    chat = await citizen(stack)
+    frames = await chat.say("喂我要投诉 朝阳区望京西园三区楼下烧烤店天天半夜吵得睡不着 我姓王 电话幺三八一二三四五六七八")
+    reply = texts(frames)
+    assert "核对" in reply and "138****5678" in reply, "nothing asked twice: straight to the read-back"
+    done = texts(await chat.say("对"))
+    assert "已为您登记工单" in done
+    [order] = tickets_of(stack, chat.conversation_id)
+    assert order["number"] in done.replace(" ", "")
+    assert (order["district"], order["street"]) == ("朝阳区", "望京街道")
+    assert order["contact_phone"] == "13812345678" and order["contact_name"] == "王"
+    assert order["ongoing"] is True and order["request_type"] == "complain"
+    assert order["category_path"] and order["department"] and order["deadline"].endswith("Z")
+
+    [public] = httpx.get(f"{stack.http}/open311/v2/requests/{order['number']}.json").json()
+    assert public["status"] == "open" and public["extended_attributes"]["district"] == "朝阳区"
+    assert public["extended_attributes"]["contact_phone"] == "138****5678"
+    await chat.close()
+
+
+async def test_step_by_step_complaint_with_a_correction(stack):
+    chat = await citizen(stack)
+    assert "具体说一下" in texts(await chat.say("我要投诉"))
+    assert "哪个区" in texts(await chat.say("楼下新开的饭馆油烟太大 窗户都不敢开"))
+    assert "什么时候" in texts(await chat.say("海淀区中关村大街1号院"))
+    assert "联系电话" in texts(await chat.say("昨天晚上十点"))
+    readback = texts(await chat.say("13900001111"))
+    assert "海淀区中关村大街1号院" in readback and "139****1111" in readback
+    corrected = texts(await chat.say("地址不对 是丰台区卢沟桥街道晓月苑小区"))
+    assert "丰台区卢沟桥街道晓月苑小区" in corrected and "核对" in corrected
+    assert "已为您登记工单" in texts(await chat.say("对的"))
+    [order] = tickets_of(stack, chat.conversation_id)
+    assert order["district"] == "丰台区" and order["address"].startswith("丰台区卢沟桥")
+    assert order["occurred_at"] is not None and "油烟" in order["description"]
+    await chat.close()
+
+
+async def test_cancelled_intake_creates_nothing(stack):
+    chat = await citizen(stack)
+    await chat.say("我要反映个问题 小区里的路灯坏了好几个礼拜了")
+    assert "取消" in texts(await chat.say("算了 不办了"))
+    assert tickets_of(stack, chat.conversation_id) == []
+    assert "12345" in texts(await chat.say("你好")), "the bot is back to normal"
+    await chat.close()
+
+
+async def test_anonymous_report(stack):
+    chat = await citizen(stack)
+    await chat.say("我要举报 大兴区亦庄那边有个无证的黑诊所 一直在给人打针 我想匿名")
+    readback = texts(chat.frames)
+    assert "联系电话" not in readback.split("核对")[0][-40:], "no phone is demanded for an anonymous report"
+    assert "匿名" in readback
+    assert "已为您登记工单" in texts(await chat.say("对"))
+    [order] = tickets_of(stack, chat.conversation_id)
+    assert order["request_type"] == "report" and order["contact_phone"] is None and order["district"] == "大兴区"
+    await chat.close()
+
+
+async def test_emergency_interrupts_the_form(stack):
+    chat = await citizen(stack)
+    await chat.say("我要投诉 我们楼里电线老化好久了")
+    frames = await chat.say("哎呀着火了 楼道里全是烟")
+    reply = texts(frames)
+    assert "119" in reply and "紧急工单" in reply
+    assert [f["mode"] for f in frames if f["type"] == "status"] == ["queued"]
+    [order] = tickets_of(stack, chat.conversation_id)
+    assert order["emergency"] is True and order["urgency"] == "2h"
+    await chat.close()
+
+
+async def test_invalid_phone_is_re_asked_then_a_human_is_offered(stack):
+    chat = await citizen(stack)
+    await chat.say("我要投诉 西城区金融街那边工地晚上十二点还在施工")
+    await chat.say("就是最近这一个礼拜天天这样")
+    first = await chat.say("电话是12345")
+    assert "号码好像不对" in texts(first)
+    second = await chat.say("就是幺二三")
+    assert "转人工" in texts(second)
+    assert any(b["payload"] == "/request_human" for f in second if f["type"] == "message" for b in f["buttons"])
+    assert tickets_of(stack, chat.conversation_id) == []
+    await chat.close()

@@ -1,0 +1,357 @@
+"""Text classifier for citizen messages: the level-3 category (or a coarser category, when trained
+on coarser labels) of the catalog in tickets/catalog/categories.yml.
+
+Model: character 1–3-gram TF-IDF (sublinear tf, l2-normalised) of a normalised text, and a
+multinomial logistic regression over the categories. Its training set is the project's own
+examples (tickets/catalog/training/*.yml) plus, for each category, its catalog keywords and path
+names as short pseudo-examples. At prediction time, catalog keywords found in the text add a
+small bonus to their category's score (`keyword_weight`).
+
+Training needs scikit-learn; prediction only numpy. A trained model is one `.npz` file of plain
+arrays (vocabulary, idf, weights, labels, settings as JSON), loaded with allow_pickle=False.
+
+    clf = TextClassifier.train(load_training_examples(), CategoryCatalog.load())
+    clf.predict("楼下烧烤店油烟太大").path   # ('环境保护', '大气污染', '餐饮油烟')
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from tickets.category_catalog import CategoryCatalog
+
+log = logging.getLogger(__name__)
+
+TRAINING_DIR = Path(__file__).resolve().parent / "catalog" / "training"
+FORMAT_VERSION = 1
+NGRAM_RANGE = (1, 3)
+
+_LATIN = re.compile(r"[a-z]+")
+_DIGITS = re.compile(r"[0-9]+")
+_SPACE = re.compile(r"[\s\u3000]+")
+_CODE = re.compile(r"^\d{2}(\d{2}){0,2}$")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to half-width), lower case, every run of digits as 0 and of latin letters
+    as a, collapsed white space. Anonymised or real place codes ("A3区", "12号楼") then look alike."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = _DIGITS.sub("0", text)
+    text = _LATIN.sub("a", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def char_ngrams(text: str, ngram_range: tuple[int, int] = NGRAM_RANGE) -> list[str]:
+    """Character n-grams of the normalised text (spaces break n-grams)."""
+    grams: list[str] = []
+    lo, hi = ngram_range
+    for chunk in normalize(text).split(" "):
+        n_chars = len(chunk)
+        for n in range(lo, hi + 1):
+            grams.extend(chunk[i : i + n] for i in range(n_chars - n + 1))
+    return grams
+
+
+@dataclass(frozen=True)
+class Prediction:
+    code: str  # the predicted category code (level 3 unless the model was trained on coarser labels)
+    path: tuple[str, ...]  # names from level 1 down to the predicted level
+    confidence: float  # the model's probability of `code`, 0..1
+    alternatives: list[tuple[str, float]] = field(default_factory=list)  # next best (code, probability)
+
+    @property
+    def level1(self) -> str:
+        return self.path[0] if self.path else ""
+
+
+def category_path(catalog: CategoryCatalog, code: str) -> tuple[str, ...]:
+    """Names from level 1 down to `code`'s level (codes of 2, 4 or 6 digits)."""
+    depth = len(code) // 2
+    for category in catalog:
+        if category.code.startswith(code):
+            return category.path[:depth]
+    raise KeyError(f"no category {code} in the catalog")
+
+
+def load_training_examples(directory: Path = TRAINING_DIR) -> list[tuple[str, str]]:
+    """The project's own examples: (text, level-3 code) from every *.yml in `directory`."""
+    examples: list[tuple[str, str]] = []
+    for path in sorted(directory.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in data.get("examples") or []:
+            examples.append((str(item["text"]), str(item["code"])))
+    return examples
+
+
+def catalog_pseudo_examples(catalog: CategoryCatalog, codes: set[str]) -> list[tuple[str, str]]:
+    """For each trained code: its catalog keywords and its names, as short examples."""
+    out: list[tuple[str, str]] = []
+    for category in catalog:
+        target = next((c for c in (category.code, category.code[:4], category.code[:2]) if c in codes), None)
+        if target is None:
+            continue
+        depth = len(target) // 2
+        out.extend((k, target) for k in category.keywords)
+        if depth == 3:
+            out.append((category.path[2], target))
+            out.append((" ".join(category.keywords), target))
+    return out
+
+
+class TextClassifier:
+    def __init__(
+        self,
+        labels: list[str],
+        paths: list[tuple[str, ...]],
+        vocabulary: dict[str, int],
+        idf: np.ndarray,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        keywords: dict[str, list[int]] | None = None,
+        keyword_weight: float = 0.0,
+    ) -> None:
+        self.labels = labels
+        self.paths = paths
+        self.vocabulary = vocabulary
+        self.idf = idf.astype(np.float32)
+        self.coef = coef.astype(np.float32)  # (n_labels, n_features)
+        self.intercept = intercept.astype(np.float32)
+        self.keywords = keywords or {}  # keyword -> label indexes
+        self.keyword_weight = keyword_weight
+
+    # ---- training -------------------------------------------------------------------------
+
+    @classmethod
+    def train(
+        cls,
+        examples: list[tuple[str, str]],
+        catalog: CategoryCatalog,
+        *,
+        C: float = 20.0,
+        min_df: int = 1,
+        keyword_weight: float = 1.0,
+        use_catalog_keywords: bool = True,
+        max_iter: int = 300,
+    ) -> "TextClassifier":
+        """Fit on (text, code) pairs; codes are catalog codes of 2, 4 or 6 digits."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        if not examples:
+            raise ValueError("no training examples")
+        codes = {code for _, code in examples}
+        for code in codes:
+            if not _CODE.match(code):
+                raise ValueError(f"not a category code: {code!r}")
+            category_path(catalog, code)  # raises for codes outside the catalog
+        if len(codes) < 2:
+            raise ValueError("need examples of at least two categories")
+        data = list(examples)
+        if use_catalog_keywords:
+            data += catalog_pseudo_examples(catalog, codes)
+        texts = [t for t, _ in data]
+        y = [c for _, c in data]
+
+        vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=min_df, dtype=np.float32)
+        x = vectorizer.fit_transform(texts)
+        model = LogisticRegression(C=C, max_iter=max_iter)
+        model.fit(x, y)
+
+        labels = [str(c) for c in model.classes_]
+        index = {c: i for i, c in enumerate(labels)}
+        keywords: dict[str, list[int]] = {}
+        for category in catalog:
+            target = next((c for c in (category.code, category.code[:4], category.code[:2]) if c in index), None)
+            if target is not None:
+                for k in category.keywords:
+                    keywords.setdefault(normalize(k), []).append(index[target])
+        coef = model.coef_ if model.coef_.shape[0] == len(labels) else np.vstack([-model.coef_[0], model.coef_[0]])
+        intercept = (
+            model.intercept_ if model.intercept_.shape[0] == len(labels)
+            else np.array([-model.intercept_[0], model.intercept_[0]])
+        )  # fmt: skip
+        return cls(
+            labels=labels,
+            paths=[category_path(catalog, c) for c in labels],
+            vocabulary={str(k): int(v) for k, v in vectorizer.vocabulary_.items()},
+            idf=vectorizer.idf_,
+            coef=coef,
+            intercept=intercept,
+            keywords=keywords,
+            keyword_weight=keyword_weight,
+        )
+
+    # ---- prediction -----------------------------------------------------------------------
+
+    def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        counts = Counter(g for g in char_ngrams(text) if g in self.vocabulary)
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        idx = np.fromiter((self.vocabulary[g] for g in counts), dtype=np.int64, count=len(counts))
+        tf = np.fromiter((1.0 + math.log(n) for n in counts.values()), dtype=np.float32, count=len(counts))
+        values = tf * self.idf[idx]
+        values /= np.linalg.norm(values)
+        return idx, values
+
+    def scores(self, text: str) -> np.ndarray:
+        """Probability of each label (order of `self.labels`)."""
+        idx, values = self._features(text)
+        logits = self.intercept + (self.coef[:, idx] @ values if idx.size else 0.0)
+        if self.keyword_weight and self.keywords:
+            norm = normalize(text)
+            for keyword, label_idx in self.keywords.items():
+                if keyword in norm:
+                    logits[label_idx] += self.keyword_weight
+        logits = logits - logits.max()
+        p = np.exp(logits)
+        return p / p.sum()
+
+    def predict(self, text: str, alternatives: int = 3) -> Prediction:
+        p = self.scores(text)
+        order = np.argsort(-p)
+        best = int(order[0])
+        return Prediction(
+            code=self.labels[best],
+            path=self.paths[best],
+            confidence=float(p[best]),
+            alternatives=[(self.labels[i], float(p[i])) for i in order[1 : 1 + alternatives]],
+        )
+
+    def level1_scores(self, text: str) -> dict[str, float]:
+        """Probability of each level-1 name: the sum over its categories."""
+        out: dict[str, float] = {}
+        for path, prob in zip(self.paths, self.scores(text)):
+            out[path[0]] = out.get(path[0], 0.0) + float(prob)
+        return out
+
+    # ---- persistence ----------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> Path:
+        """Write one compressed .npz of plain arrays (no pickled objects)."""
+        path = Path(path)
+        terms = [""] * len(self.vocabulary)
+        for term, i in self.vocabulary.items():
+            terms[i] = term
+        meta = {
+            "format": FORMAT_VERSION,
+            "ngram_range": list(NGRAM_RANGE),
+            "labels": self.labels,
+            "paths": [list(p) for p in self.paths],
+            "keywords": self.keywords,
+            "keyword_weight": self.keyword_weight,
+        }
+        with path.open("wb") as fh:
+            np.savez_compressed(
+                fh,
+                meta=np.array(json.dumps(meta, ensure_ascii=False)),
+                terms=np.array(terms),
+                idf=self.idf.astype(np.float32),
+                coef=self.coef.astype(np.float16),
+                intercept=self.intercept.astype(np.float32),
+            )
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TextClassifier":
+        with np.load(Path(path), allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            if meta.get("format") != FORMAT_VERSION or tuple(meta.get("ngram_range", ())) != NGRAM_RANGE:
+                raise ValueError(f"{path}: unsupported classifier model format")
+            terms = [str(t) for t in data["terms"]]
+            return cls(
+                labels=list(meta["labels"]),
+                paths=[tuple(p) for p in meta["paths"]],
+                vocabulary={t: i for i, t in enumerate(terms)},
+                idf=data["idf"],
+                coef=data["coef"].astype(np.float32),
+                intercept=data["intercept"],
+                keywords={k: list(v) for k, v in meta["keywords"].items()},
+                keyword_weight=float(meta["keyword_weight"]),
+            )
+
+
+# ---- retraining from a hotline centre's history ---------------------------------------------
+
+
+def resolve_label(catalog: CategoryCatalog, label: str) -> str | None:
+    """A catalog code for a CSV label: a code of 2/4/6 digits, a level-3 name, a level-2 name, a
+    level-1 name, or a path written as "一级/二级/三级" (also with > or - between names)."""
+    label = (label or "").strip()
+    if not label:
+        return None
+    if _CODE.match(label):
+        try:
+            category_path(catalog, label)
+            return label
+        except KeyError:
+            return None
+    names = [n.strip() for n in re.split(r"\s*[/>＞|]\s*|\s+-\s+", label) if n.strip()]
+    for category in catalog:
+        depth = len(names)
+        if depth > 1 and tuple(category.path[:depth]) == tuple(names):
+            return category.code[: 2 * depth]
+    name = names[-1]
+    for depth in (3, 2, 1):
+        for category in catalog:
+            if category.path[depth - 1] == name:
+                return category.code[: 2 * depth]
+    return None
+
+
+def read_labelled_csv(
+    csv_path: str | Path, text_column: str | list[str], label_column: str, catalog: CategoryCatalog
+) -> tuple[list[tuple[str, str]], Counter]:
+    """(text, code) pairs from a CSV; `text_column` may name several columns to join. Also the
+    labels that could not be resolved, with their counts."""
+    columns = [text_column] if isinstance(text_column, str) else list(text_column)
+    examples: list[tuple[str, str]] = []
+    unknown: Counter = Counter()
+    with open(csv_path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in [*columns, label_column] if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{csv_path}: no column {', '.join(missing)} (has {reader.fieldnames})")
+        for row in reader:
+            text = "。".join((row.get(c) or "").strip() for c in columns if (row.get(c) or "").strip())
+            label = row.get(label_column) or ""
+            code = resolve_label(catalog, label)
+            if code is None:
+                unknown[label] += 1
+            elif text:
+                examples.append((text, code))
+    return examples, unknown
+
+
+def train_from_csv(
+    csv_path: str | Path,
+    text_column: str | list[str],
+    label_column: str,
+    catalog: CategoryCatalog | None = None,
+    *,
+    include_project_examples: bool = False,
+    **train_options,
+) -> TextClassifier:
+    """Retrain from historical work orders: a CSV with a text column (or several, joined) and a
+    label column holding a level-3 code or a level-1/2/3 name (or a path "一级/二级/三级").
+    Rows whose label is not in the catalog are skipped (and logged). With coarse labels the
+    model predicts coarse codes (e.g. "03" for 环境保护). `include_project_examples` adds the
+    project's own examples (only sensible when the CSV labels are level-3)."""
+    catalog = catalog or CategoryCatalog.load()
+    examples, unknown = read_labelled_csv(csv_path, text_column, label_column, catalog)
+    if unknown:
+        log.warning("%s: %d rows skipped, unknown labels: %s", csv_path, sum(unknown.values()),
+                    ", ".join(f"{k!r}×{n}" for k, n in unknown.most_common(10)))  # fmt: skip
+    if include_project_examples:
+        examples += load_training_examples()
+    return TextClassifier.train(examples, catalog, **train_options)
