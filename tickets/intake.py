@@ -5,14 +5,24 @@ intake form can fill several fields from one breath without re-parsing anything.
 import re
 from datetime import datetime
 
+from normalize.numerals import spoken_digits_to_ascii
 from normalize.phone import normalize_phone
 from normalize.when import parse_when
 from places.gazetteer import Gazetteer
 
 _NAME = re.compile(r"(?:我|免贵)(?:姓|叫)([\u4e00-\u9fff]{1,3}?)(?:[，,。\s]|先生|女士|$|电话|手机|的|就|啊|吧)")
 _ANONYMOUS = re.compile(r"匿名|不留名|不想留名|不方便留|不用留名|保密")
+_TICKET = re.compile(r"(?<!\d)2\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{5}(?!\d)")
 _CLAUSE = re.compile(r"[，,。.！!？?；;\n]+")
 _ADDRESS_END = re.compile(r"(?:有个|有人|有一|的那个|这个|那个|楼下的|天天|总是|一直|太|很|半夜|晚上|昨天|今天|前天|老是|电话|手机)")
+
+
+def ticket_number(text: str) -> str | None:
+    """A work-order number (YYMMDD + 5-digit sequence), typed or spoken digit by digit."""
+    digits = re.sub(r"[\s\-]", "", spoken_digits_to_ascii(text))
+    if m := _TICKET.search(digits):
+        return m.group(0)
+    return None
 
 
 class IntakeExtractor:
@@ -38,6 +48,9 @@ class IntakeExtractor:
             found["ongoing"] = when.ongoing
             if when.at is not None:
                 found["occurred_at"] = when.at.isoformat()
+        if ticket := ticket_number(text):
+            found["ticket_number"] = ticket
+            return found  # a work-order number is not also a phone number or a date
         phone = normalize_phone(text)
         if phone.number:
             found["contact_phone"] = phone.number

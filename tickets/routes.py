@@ -51,6 +51,7 @@ def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
         date_to: datetime | None = None,
         overdue: bool | None = None,
         conversation_id: str | None = None,
+        phone: str | None = None,
         page: Annotated[int, Query(ge=1)] = 1,
         page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> dict:
@@ -59,7 +60,7 @@ def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
         flt = WorkOrderFilter(
             status=[s.value for s in status] if status else None, district=district, category=category,
             request_type=request_type, created_from=date_from, created_to=date_to, overdue=overdue,
-            conversation_id=conversation_id,
+            conversation_id=conversation_id, phone=phone,
         )  # fmt: skip
         total, rows = await asyncio.to_thread(repo.search, flt, (page - 1) * page_size, page_size)
         return {"total": total, "page": page, "page_size": page_size, "items": [ticket_json(o) for o in rows]}

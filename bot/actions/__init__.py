@@ -6,5 +6,14 @@ payloads; data lives in the gateway.
 
 from bot.actions.handoff import ActionHandoff
 from bot.actions.intake import ActionAskIntakeConfirmed, ActionCreateWorkOrder, ActionResetIntake, ValidateIntakeForm
+from bot.actions.ticket_query import ActionQueryTicket, ValidateTicketQueryForm
 
-__all__ = ["ActionAskIntakeConfirmed", "ActionCreateWorkOrder", "ActionHandoff", "ActionResetIntake", "ValidateIntakeForm"]
+__all__ = [
+    "ActionAskIntakeConfirmed",
+    "ActionCreateWorkOrder",
+    "ActionHandoff",
+    "ActionQueryTicket",
+    "ActionResetIntake",
+    "ValidateIntakeForm",
+    "ValidateTicketQueryForm",
+]

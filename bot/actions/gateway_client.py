@@ -10,6 +10,10 @@ class GatewayUnavailable(Exception):
     pass
 
 
+class WorkOrderMissing(LookupError):
+    pass
+
+
 class GatewayClient:
     def __init__(self, base_url: str | None = None, api_key: str | None = None, timeout_s: float = 10.0) -> None:
         self.base_url = (base_url or os.environ.get("HOTLINE_GATEWAY_URL", "http://127.0.0.1:8000")).rstrip("/")
@@ -19,12 +23,24 @@ class GatewayClient:
     async def create_work_order(self, payload: dict[str, Any]) -> dict[str, Any]:
         return await self._request("POST", "/api/tickets", json=payload)
 
+    async def get_work_order(self, number: str) -> dict[str, Any] | None:
+        try:
+            return await self._request("GET", f"/api/tickets/{number}")
+        except WorkOrderMissing:
+            return None
+
+    async def work_orders_of_phone(self, phone: str, limit: int = 3) -> list[dict[str, Any]]:
+        page = await self._request("GET", "/api/tickets", params={"phone": phone, "page_size": limit})
+        return page["items"]
+
     async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.api_key}"}
         try:
             async with aiohttp.ClientSession(timeout=self.timeout, headers=headers) as session:
                 async with session.request(method, self.base_url + path, **kwargs) as resp:
                     body = await resp.json(content_type=None)
+                    if resp.status == 404:
+                        raise WorkOrderMissing(path)
                     if resp.status >= 400:
                         raise GatewayUnavailable(f"{method} {path}: HTTP {resp.status}: {str(body)[:300]}")
                     return body

@@ -33,3 +33,12 @@ def test_single_details():
 @pytest.mark.parametrize("text", ["好的", "没有了", "对"])
 def test_nothing_to_extract(text):
     assert EXTRACT(text, NOW) == {}
+
+
+@pytest.mark.parametrize("text", ["我的工单号是26112100042", "工单 261121 00042 办得怎么样了", "两六幺幺两幺洞洞洞四两"])
+def test_work_order_numbers(text):
+    assert EXTRACT(text, NOW) == {"ticket_number": "26112100042"}
+
+
+def test_a_mobile_number_is_not_a_work_order_number():
+    assert "ticket_number" not in EXTRACT("13812345678", NOW)
