@@ -25,6 +25,7 @@ from tickets.crud import WorkOrderRepository
 from tickets.intake import IntakeExtractor
 from core.clock import utcnow
 from tickets.open311 import build_open311_router
+from tickets.outbox import OutboxDeliverer, OutboxTarget
 from tickets.routes import build_tickets_router
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI):
         await asyncio.to_thread(init_db, db)
         await web.start()
+        delivery = None
+        if settings.outbox_url:
+            target = OutboxTarget(settings.outbox_url, settings.outbox_format, settings.outbox_api_key)
+            delivery = asyncio.create_task(OutboxDeliverer(db, target, http).run())
+            log.info("delivering new work orders to %s (%s)", settings.outbox_url, settings.outbox_format)
         log.info("gateway ready: rasa=%s actions=%s", settings.rasa_base_url, settings.action_server_base_url)
         yield
+        if delivery is not None:
+            delivery.cancel()
         await web.stop()
         await http.aclose()
         db.dispose()

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # Keys for the ticket APIs (Open311 POST, /api/tickets), comma-separated. Never a built-in
     # default: without this variable one key is generated into var/secrets/api_key.
     api_keys: str | None = None
+    # External ticket system that receives every new work order (off when unset).
+    outbox_url: str | None = None
+    outbox_format: str = Field(default="json", pattern="^(json|open311)$")
+    outbox_api_key: str | None = None
 
     @cached_property
     def rasa_base_url(self) -> str:

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from tickets.lifecycle import OPEN_STATUSES, check_transition
 from core.clock import utcnow
-from tickets.models import Status, WorkOrder, WorkOrderEvent
+from tickets.models import OutboxMessage, Status, WorkOrder, WorkOrderEvent
 from tickets.numbering import next_number
 from tickets.schemas import DEADLINES, WorkOrderCreate
 
@@ -49,6 +49,7 @@ class WorkOrderRepository:
             session.add(order)
             session.flush()
             session.add(WorkOrderEvent(work_order_id=order.id, kind="created", to_status=order.status, actor=actor))
+            session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"work-order-{order.number}"))
             session.commit()
             session.refresh(order)
             return order

@@ -85,3 +85,21 @@ class TicketCounter(SQLModel, table=True):
 
     day: str = Field(primary_key=True, max_length=6)
     value: int = 0
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A work order to deliver to the external ticket system; written in the same transaction as
+    the work order (transactional outbox), delivered at least once with an idempotency key."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_order_id: int = Field(foreign_key="work_order.id", index=True)
+    idempotency_key: str = Field(unique=True, max_length=64)
+    status: str = Field(default="pending", index=True, max_length=10)  # pending | delivered | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+    last_error: str | None = Field(default=None, max_length=300)
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

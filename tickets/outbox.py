@@ -1,0 +1,116 @@
+"""Delivery of new work orders to an external ticket system (JSON webhook or Open311 POST):
+rows of the transactional outbox are sent with an Idempotency-Key, retried with exponential
+backoff, and several gateways can deliver side by side (rows are claimed with SKIP LOCKED)."""
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from core.clock import iso_utc, utcnow
+from tickets.models import OutboxMessage, WorkOrder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutboxTarget:
+    url: str
+    format: str = "json"  # json | open311
+    api_key: str | None = None  # Open311 api_key field, or a bearer token for json
+    max_attempts: int = 20
+    base_backoff_s: float = 1.0
+    max_backoff_s: float = 300.0
+
+
+def work_order_payload(order: WorkOrder) -> dict:
+    body = order.model_dump(mode="json", exclude={"id"})
+    for key in ("created_at", "updated_at", "deadline", "occurred_at"):
+        if getattr(order, key) is not None:
+            body[key] = iso_utc(getattr(order, key))
+    return body
+
+
+class OutboxDeliverer:
+    def __init__(self, engine: Engine, target: OutboxTarget, client: httpx.AsyncClient, batch: int = 20) -> None:
+        self.engine, self.target, self.client, self.batch = engine, target, client, batch
+
+    async def run(self, idle_s: float = 0.5) -> None:
+        """Deliver until cancelled."""
+        while True:
+            delivered = await self.deliver_due()
+            if not delivered:
+                await asyncio.sleep(idle_s)
+
+    async def deliver_due(self) -> int:
+        """One pass over the due rows; returns how many were attempted."""
+        rows = await asyncio.to_thread(self._claim_due)
+        for message, order in rows:
+            error = await self._send(message, order)
+            await asyncio.to_thread(self._record, message.id, error)
+        return len(rows)
+
+    def _claim_due(self) -> list[tuple[OutboxMessage, WorkOrder]]:
+        """Due rows, pushed a little into the future so no other deliverer takes them meanwhile."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            now = utcnow()
+            query = (
+                select(OutboxMessage, WorkOrder)
+                .join(WorkOrder, WorkOrder.id == OutboxMessage.work_order_id)
+                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+                .order_by(col(OutboxMessage.id))
+                .limit(self.batch)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+            rows = session.exec(query).all()
+            for message, _ in rows:
+                message.next_attempt_at = now + timedelta(seconds=60)  # lease while sending
+                session.add(message)
+            session.commit()
+            return [(m, o) for m, o in rows]
+
+    async def _send(self, message: OutboxMessage, order: WorkOrder) -> str | None:
+        headers = {"Idempotency-Key": message.idempotency_key}
+        try:
+            if self.target.format == "open311":
+                form = {"api_key": self.target.api_key or "", "service_code": order.category_code or "",
+                        "description": order.description, "address_string": order.address or "",
+                        "attribute[district]": order.district or "", "attribute[number]": order.number}  # fmt: skip
+                resp = await self.client.post(self.target.url, data=form, headers=headers, timeout=10)
+            else:
+                if self.target.api_key:
+                    headers["Authorization"] = f"Bearer {self.target.api_key}"
+                resp = await self.client.post(
+                    self.target.url, json={"event": "work_order.created", "work_order": work_order_payload(order)},
+                    headers=headers, timeout=10,
+                )  # fmt: skip
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"[:300]
+        if resp.status_code >= 300:
+            return f"HTTP {resp.status_code}"
+        return None
+
+    def _record(self, message_id: int, error: str | None) -> None:
+        with Session(self.engine) as session:
+            message = session.get(OutboxMessage, message_id)
+            message.attempts += 1
+            if error is None:
+                message.status, message.delivered_at, message.last_error = "delivered", utcnow(), None
+            else:
+                message.last_error = error
+                if message.attempts >= self.target.max_attempts:
+                    message.status = "failed"
+                    log.error("work order delivery gave up after %d attempts: %s", message.attempts, error)
+                else:
+                    backoff = min(self.target.max_backoff_s, self.target.base_backoff_s * 2 ** (message.attempts - 1))
+                    message.next_attempt_at = utcnow() + timedelta(seconds=backoff * random.uniform(0.8, 1.2))
+                    log.warning("work order delivery failed (attempt %d, retry in %.1f s): %s",
+                                message.attempts, backoff, error)  # fmt: skip
+            session.add(message)
+            session.commit()
