@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -37,22 +38,25 @@ class WorkOrderRepository:
         self.engine = engine
 
     def create(self, data: WorkOrderCreate, actor: str) -> WorkOrder:
+        """The work order, its first event and its outbox row, in one transaction."""
         now = utcnow()
-        with Session(self.engine) as session:
-            order = WorkOrder(
-                **data.model_dump(),
-                number=next_number(session, now),
-                deadline=now + DEADLINES[data.urgency],
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(order)
-            session.flush()
-            session.add(WorkOrderEvent(work_order_id=order.id, kind="created", to_status=order.status, actor=actor))
-            session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"work-order-{order.number}"))
-            session.commit()
-            session.refresh(order)
-            return order
+        for attempt in range(3):
+            number = next_number(self.engine, now)
+            try:
+                with Session(self.engine, expire_on_commit=False) as session:
+                    order = WorkOrder(**data.model_dump(), number=number, deadline=now + DEADLINES[data.urgency],
+                                      created_at=now, updated_at=now)  # fmt: skip
+                    session.add(order)
+                    session.flush()
+                    session.add(WorkOrderEvent(work_order_id=order.id, kind="created", to_status=order.status,
+                                               actor=actor))  # fmt: skip
+                    session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"work-order-{number}"))
+                    session.commit()
+                    return order
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def get(self, number: str) -> WorkOrder:
         with Session(self.engine) as session:
