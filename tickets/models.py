@@ -5,7 +5,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from core.clock import utcnow
+from core.clock import iso_utc, utcnow
 
 
 class Status(StrEnum):
@@ -61,6 +61,14 @@ class WorkOrder(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
     )
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+    def to_json(self) -> dict:
+        """The work order for APIs and deliveries: timestamps as UTC ISO-8601 with Z."""
+        body = self.model_dump(mode="json", exclude={"id"})
+        for key in ("created_at", "updated_at", "deadline", "occurred_at"):
+            if getattr(self, key) is not None:
+                body[key] = iso_utc(getattr(self, key))
+        return body
 
 
 class WorkOrderEvent(SQLModel, table=True):

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from core.clock import iso_utc, utcnow
+from core.clock import utcnow
 from tickets.models import OutboxMessage, WorkOrder
 
 log = logging.getLogger(__name__)
@@ -26,14 +26,6 @@ class OutboxTarget:
     max_attempts: int = 20
     base_backoff_s: float = 1.0
     max_backoff_s: float = 300.0
-
-
-def work_order_payload(order: WorkOrder) -> dict:
-    body = order.model_dump(mode="json", exclude={"id"})
-    for key in ("created_at", "updated_at", "deadline", "occurred_at"):
-        if getattr(order, key) is not None:
-            body[key] = iso_utc(getattr(order, key))
-    return body
 
 
 class OutboxDeliverer:
@@ -87,7 +79,7 @@ class OutboxDeliverer:
                 if self.target.api_key:
                     headers["Authorization"] = f"Bearer {self.target.api_key}"
                 resp = await self.client.post(
-                    self.target.url, json={"event": "work_order.created", "work_order": work_order_payload(order)},
+                    self.target.url, json={"event": "work_order.created", "work_order": order.to_json()},
                     headers=headers, timeout=10,
                 )  # fmt: skip
         except httpx.HTTPError as exc:

@@ -10,17 +10,9 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
 from tickets.dispatch import dispatch
-from core.clock import iso_utc, utcnow
-from tickets.models import Status, WorkOrder
+from core.clock import utcnow
+from tickets.models import Status
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
-
-
-def ticket_json(order: WorkOrder) -> dict:
-    body = order.model_dump(mode="json", exclude={"id"})
-    for key in ("created_at", "updated_at", "deadline", "occurred_at"):
-        if getattr(order, key) is not None:
-            body[key] = iso_utc(getattr(order, key))
-    return body
 
 
 def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, api_keys: frozenset[str]) -> APIRouter:
@@ -39,7 +31,7 @@ def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
             raise HTTPException(422, f"unknown category_code {data.category_code}")
         data = dispatch(data, catalog, utcnow())
         order = await asyncio.to_thread(repo.create, data, f"api:{data.channel}")
-        return ticket_json(order)
+        return order.to_json()
 
     @api.get("")
     async def list_tickets(
@@ -63,7 +55,7 @@ def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
             conversation_id=conversation_id, phone=phone,
         )  # fmt: skip
         total, rows = await asyncio.to_thread(repo.search, flt, (page - 1) * page_size, page_size)
-        return {"total": total, "page": page, "page_size": page_size, "items": [ticket_json(o) for o in rows]}
+        return {"total": total, "page": page, "page_size": page_size, "items": [o.to_json() for o in rows]}
 
     @api.get("/{number}")
     async def get_ticket(number: str) -> dict:
@@ -72,6 +64,6 @@ def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
         except WorkOrderNotFound:
             raise HTTPException(404, f"no work order {number}") from None
         events = await asyncio.to_thread(repo.events, number)
-        return {**ticket_json(order), "events": [e.model_dump(mode="json", exclude={"id", "work_order_id"}) for e in events]}
+        return {**order.to_json(), "events": [e.model_dump(mode="json", exclude={"id", "work_order_id"}) for e in events]}
 
     return api
