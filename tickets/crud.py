@@ -16,6 +16,9 @@ from tickets.numbering import next_number
 from tickets.schemas import DEADLINES, WorkOrderCreate
 
 
+COUNT_CAP = 10_000
+
+
 class WorkOrderNotFound(LookupError):
     pass
 
@@ -100,13 +103,16 @@ class WorkOrderRepository:
             return order
 
     def search(self, flt: WorkOrderFilter, offset: int = 0, limit: int = 50) -> tuple[int, list[WorkOrder]]:
+        """A page of matching work orders, newest first, and their number (counted up to
+        COUNT_CAP: beyond that an exact total costs more than it tells)."""
         query = select(WorkOrder)
         if flt.status:
             query = query.where(col(WorkOrder.status).in_(flt.status))
         if flt.district:
             query = query.where(WorkOrder.district == flt.district)
-        if flt.category:
-            query = query.where(col(WorkOrder.category_code).startswith(flt.category))
+        if flt.category:  # a code prefix, as a range so that the index serves it
+            upper = flt.category[:-1] + chr(ord(flt.category[-1]) + 1)
+            query = query.where(WorkOrder.category_code >= flt.category, WorkOrder.category_code < upper)
         if flt.request_type:
             query = query.where(WorkOrder.request_type == flt.request_type)
         if flt.created_from:
@@ -122,7 +128,7 @@ class WorkOrderRepository:
             late = is_open & (WorkOrder.deadline < utcnow())
             query = query.where(late if flt.overdue else ~late)
         with Session(self.engine) as session:
-            total = session.exec(select(func.count()).select_from(query.subquery())).one()
+            total = session.exec(select(func.count()).select_from(query.limit(COUNT_CAP).subquery())).one()
             rows = session.exec(
                 query.order_by(col(WorkOrder.created_at).desc(), col(WorkOrder.id).desc()).offset(offset).limit(limit)
             ).all()

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from sqlalchemy import JSON, Column, DateTime, Text
+from sqlalchemy import JSON, Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
 from core.clock import iso_utc, utcnow
@@ -34,6 +34,12 @@ URGENCIES = ("2h", "24h", "7d", "15d")
 
 class WorkOrder(SQLModel, table=True):
     __tablename__ = "work_order"
+    # Filtered lists are ordered by creation time: one composite index per common filter.
+    __table_args__ = (
+        Index("ix_work_order_district_created", "district", "created_at"),
+        Index("ix_work_order_status_created", "status", "created_at"),
+        Index("ix_work_order_category_created", "category_code", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True, index=True, max_length=16)

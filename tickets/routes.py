@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 
 from tickets.category_catalog import CategoryCatalog
-from tickets.crud import WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
+from tickets.crud import COUNT_CAP, WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
 from tickets.dispatch import dispatch
 from core.clock import utcnow
 from tickets.models import Status
@@ -55,7 +55,8 @@ def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
             conversation_id=conversation_id, phone=phone,
         )  # fmt: skip
         total, rows = await asyncio.to_thread(repo.search, flt, (page - 1) * page_size, page_size)
-        return {"total": total, "page": page, "page_size": page_size, "items": [o.to_json() for o in rows]}
+        return {"total": total, "total_is_lower_bound": total >= COUNT_CAP, "page": page, "page_size": page_size,
+                "items": [o.to_json() for o in rows]}  # fmt: skip
 
     @api.get("/{number}")
     async def get_ticket(number: str) -> dict:
