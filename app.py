@@ -21,6 +21,8 @@ from core.metrics import Metrics
 from core.settings import Settings
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
+from tickets.classifier_cache import load_or_train
+from tickets.classify_route import build_classify_router
 from tickets.crud import WorkOrderRepository
 from tickets.intake import IntakeExtractor
 from core.clock import utcnow
@@ -41,11 +43,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.rasa_base_url, http, timeout_s=settings.engine_timeout_s, max_in_flight=settings.engine_max_in_flight
     )
     store = ConversationStore(db)
-    extractor = IntakeExtractor(Gazetteer.builtin())
+    gazetteer = Gazetteer.builtin()
+    extractor = IntakeExtractor(gazetteer)
     conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()))
     web = WebChatChannel()
     work_orders = WorkOrderRepository(db)
     catalog = CategoryCatalog.load()
+    classifier = load_or_train(catalog)
+
+    def category_of(text: str) -> str | None:
+        return classifier.predict(text).code
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
@@ -69,7 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.router = conversations
     app.include_router(build_router(conversations, web, settings.max_text_chars))
     app.include_router(build_open311_router(work_orders, catalog, settings.api_key_set))
-    app.include_router(build_tickets_router(work_orders, catalog, settings.api_key_set))
+    app.include_router(build_tickets_router(work_orders, catalog, category_of, settings.api_key_set))
+    app.include_router(build_classify_router(catalog, gazetteer, category_of, engine.parse))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hotline", description="12345 citizen-service hotline assistant")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="train if needed, start Rasa, the action server and the gateway; Ctrl-C stops all")
-    sub.add_parser("train", help="train the Rasa model if config.yml, bot/ or nlu/ changed")
+    sub.add_parser("train", help="train the Rasa model and the category classifier if their inputs changed")
     sub.add_parser("serve", help="run the gateway alone (HTTP/WebSocket on HOTLINE_PORT)")
     chat = sub.add_parser("chat", help="chat with the hotline in this terminal, through the gateway")
     chat.add_argument("--url", help="gateway base URL (default: http://127.0.0.1:$HOTLINE_PORT)")
@@ -31,8 +31,11 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_stack(settings))
         if args.command == "train":
             from runtime.training import ensure_model
+            from tickets.category_catalog import CategoryCatalog
+            from tickets.classifier_cache import load_or_train
 
             ensure_model(PROJECT_ROOT)
+            load_or_train(CategoryCatalog.load())
             return 0
         if args.command == "serve":
             return serve(settings)

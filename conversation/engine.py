@@ -65,6 +65,16 @@ class RasaEngine:
             return None
         return Reply(text=text, buttons=buttons, data=custom if isinstance(custom, dict) else {})
 
+    async def parse(self, text: str) -> str | None:
+        """The intent NLU sees in a text (no dialogue turn); None when Rasa cannot answer."""
+        try:
+            async with asyncio.timeout(self.timeout_s), self._in_flight:
+                resp = await self.client.post(f"{self.base_url}/model/parse", json={"text": text}, timeout=None)
+            resp.raise_for_status()
+            return (resp.json().get("intent") or {}).get("name")
+        except (TimeoutError, httpx.HTTPError, ValueError):
+            return None
+
     async def health(self) -> dict[str, Any]:
         try:
             resp = await self.client.get(f"{self.base_url}/status", timeout=2.0)

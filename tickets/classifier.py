@@ -1,11 +1,13 @@
 """Text classifier for citizen messages: the level-3 category (or a coarser category, when trained
 on coarser labels) of the catalog in tickets/catalog/categories.yml.
 
-Model: character 1–3-gram TF-IDF (sublinear tf, l2-normalised) of a normalised text, and a
-multinomial logistic regression over the categories. Its training set is the project's own
-examples (tickets/catalog/training/*.yml) plus, for each category, its catalog keywords and path
-names as short pseudo-examples. At prediction time, catalog keywords found in the text add a
-small bonus to their category's score (`keyword_weight`).
+Model: character 1–3-gram TF-IDF (sublinear tf, l2-normalised) of a normalised text, and two
+multinomial logistic regressions on it: one over the categories, one over their level-1 groups.
+A category's score is log P(category) + `level1_weight` · log P(its level 1): the level-1 model
+pools the examples of a whole group and steadies the choice on long or unusual messages. Its
+training set is the project's own examples (tickets/catalog/training/*.yml) plus, for each
+category, its catalog keywords and names as short pseudo-examples. At prediction time, catalog
+keywords found in the text add a small bonus to their category's score (`keyword_weight`).
 
 Training needs scikit-learn; prediction only numpy. A trained model is one `.npz` file of plain
 arrays (vocabulary, idf, weights, labels, settings as JSON), loaded with allow_pickle=False.
@@ -120,6 +122,9 @@ class TextClassifier:
         intercept: np.ndarray,
         keywords: dict[str, list[int]] | None = None,
         keyword_weight: float = 0.0,
+        level1_coef: np.ndarray | None = None,
+        level1_intercept: np.ndarray | None = None,
+        level1_weight: float = 0.0,
     ) -> None:
         self.labels = labels
         self.paths = paths
@@ -129,6 +134,12 @@ class TextClassifier:
         self.intercept = intercept.astype(np.float32)
         self.keywords = keywords or {}  # keyword -> label indexes
         self.keyword_weight = keyword_weight
+        # level-1 model: one row per level-1 code present, in sorted order
+        self.level1_codes = sorted({label[:2] for label in labels})
+        self._label_level1 = np.array([self.level1_codes.index(label[:2]) for label in labels])
+        self.level1_coef = None if level1_coef is None else level1_coef.astype(np.float32)
+        self.level1_intercept = None if level1_intercept is None else level1_intercept.astype(np.float32)
+        self.level1_weight = level1_weight if level1_coef is not None else 0.0
 
     # ---- training -------------------------------------------------------------------------
 
@@ -138,13 +149,15 @@ class TextClassifier:
         examples: list[tuple[str, str]],
         catalog: CategoryCatalog,
         *,
-        C: float = 20.0,
-        min_df: int = 1,
+        C: float = 30.0,
+        min_df: int | None = None,
         keyword_weight: float = 1.0,
+        level1_weight: float = 0.5,
         use_catalog_keywords: bool = True,
         max_iter: int = 300,
     ) -> "TextClassifier":
-        """Fit on (text, code) pairs; codes are catalog codes of 2, 4 or 6 digits."""
+        """Fit on (text, code) pairs; codes are catalog codes of 2, 4 or 6 digits. `min_df`
+        (default: 2 from 500 training texts on, else 1) drops n-grams seen in fewer texts."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
@@ -163,10 +176,17 @@ class TextClassifier:
         texts = [t for t, _ in data]
         y = [c for _, c in data]
 
+        if min_df is None:
+            min_df = 2 if len(texts) >= 500 else 1
         vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=min_df, dtype=np.float32)
         x = vectorizer.fit_transform(texts)
         model = LogisticRegression(C=C, max_iter=max_iter)
         model.fit(x, y)
+        level1_coef = level1_intercept = None
+        level1_y = [c[:2] for c in y]
+        if level1_weight and len(set(level1_y)) > 1 and any(len(c) > 2 for c in y):
+            level1_model = LogisticRegression(C=C, max_iter=max_iter).fit(x, level1_y)
+            level1_coef, level1_intercept = _full_rank(level1_model)
 
         labels = [str(c) for c in model.classes_]
         index = {c: i for i, c in enumerate(labels)}
@@ -176,11 +196,7 @@ class TextClassifier:
             if target is not None:
                 for k in category.keywords:
                     keywords.setdefault(normalize(k), []).append(index[target])
-        coef = model.coef_ if model.coef_.shape[0] == len(labels) else np.vstack([-model.coef_[0], model.coef_[0]])
-        intercept = (
-            model.intercept_ if model.intercept_.shape[0] == len(labels)
-            else np.array([-model.intercept_[0], model.intercept_[0]])
-        )  # fmt: skip
+        coef, intercept = _full_rank(model)
         return cls(
             labels=labels,
             paths=[category_path(catalog, c) for c in labels],
@@ -190,6 +206,9 @@ class TextClassifier:
             intercept=intercept,
             keywords=keywords,
             keyword_weight=keyword_weight,
+            level1_coef=level1_coef,
+            level1_intercept=level1_intercept,
+            level1_weight=level1_weight,
         )
 
     # ---- prediction -----------------------------------------------------------------------
@@ -213,6 +232,10 @@ class TextClassifier:
             for keyword, label_idx in self.keywords.items():
                 if keyword in norm:
                     logits[label_idx] += self.keyword_weight
+        if self.level1_weight:
+            logits = _log_softmax(logits)
+            level1 = self.level1_intercept + (self.level1_coef[:, idx] @ values if idx.size else 0.0)
+            logits = logits + self.level1_weight * _log_softmax(level1)[self._label_level1]
         logits = logits - logits.max()
         p = np.exp(logits)
         return p / p.sum()
@@ -250,7 +273,11 @@ class TextClassifier:
             "paths": [list(p) for p in self.paths],
             "keywords": self.keywords,
             "keyword_weight": self.keyword_weight,
+            "level1_weight": self.level1_weight,
         }
+        level1 = {}
+        if self.level1_weight:
+            level1 = {"level1_coef": self.level1_coef.astype(np.float16), "level1_intercept": self.level1_intercept}
         with path.open("wb") as fh:
             np.savez_compressed(
                 fh,
@@ -259,6 +286,7 @@ class TextClassifier:
                 idf=self.idf.astype(np.float32),
                 coef=self.coef.astype(np.float16),
                 intercept=self.intercept.astype(np.float32),
+                **level1,
             )
         return path
 
@@ -278,7 +306,22 @@ class TextClassifier:
                 intercept=data["intercept"],
                 keywords={k: list(v) for k, v in meta["keywords"].items()},
                 keyword_weight=float(meta["keyword_weight"]),
+                level1_coef=data["level1_coef"].astype(np.float32) if "level1_coef" in data.files else None,
+                level1_intercept=data["level1_intercept"] if "level1_intercept" in data.files else None,
+                level1_weight=float(meta.get("level1_weight", 0.0)),
             )
+
+
+def _full_rank(model) -> tuple[np.ndarray, np.ndarray]:
+    """(coef, intercept) with one row per class (sklearn keeps one row for two classes)."""
+    if model.coef_.shape[0] == len(model.classes_):
+        return model.coef_, model.intercept_
+    return np.vstack([-model.coef_[0], model.coef_[0]]) / 2, np.array([-model.intercept_[0], model.intercept_[0]]) / 2
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max()
+    return z - np.log(np.exp(z).sum())
 
 
 # ---- retraining from a hotline centre's history ---------------------------------------------

@@ -2,6 +2,7 @@
 
 import asyncio
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -15,7 +16,12 @@ from tickets.models import Status
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
 
 
-def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, api_keys: frozenset[str]) -> APIRouter:
+def build_tickets_router(
+    repo: WorkOrderRepository,
+    catalog: CategoryCatalog,
+    category_of: Callable[[str], str | None],
+    api_keys: frozenset[str],
+) -> APIRouter:
     def require_key(authorization: Annotated[str | None, Header()] = None) -> str:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not any(secrets.compare_digest(token, k) for k in api_keys):
@@ -29,7 +35,8 @@ def build_tickets_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
         """Create a work order; category, responsible unit and urgency are filled when missing."""
         if data.category_code and catalog.get(data.category_code) is None:
             raise HTTPException(422, f"unknown category_code {data.category_code}")
-        data = dispatch(data, catalog, utcnow())
+        code = data.category_code or category_of(data.description)
+        data = dispatch(data, catalog, utcnow(), catalog.get(code) if code else None)
         order = await asyncio.to_thread(repo.create, data, f"api:{data.channel}")
         return order.to_json()
 

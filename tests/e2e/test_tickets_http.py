@@ -24,3 +24,10 @@ def test_open311_round_trip_with_the_generated_key(stack):
                        headers={"Authorization": f"Bearer {key}"}).json()  # fmt: skip
     assert number in [t["number"] for t in listed["items"]]
     assert httpx.post(f"{stack.http}/open311/v2/requests.json", data={**form, "api_key": "x" * 20}).status_code == 403
+
+
+def test_classify_with_the_served_nlu(stack):
+    body = httpx.post(f"{stack.http}/api/classify",
+                      json={"text": "我要举报 海淀区清河那边有个小作坊 晚上偷偷往河里排污水"}).json()  # fmt: skip
+    assert body["request_type"] == "report"
+    assert body["district"] == "海淀区" and body["category"][0] == "环境保护"

@@ -108,3 +108,15 @@ def test_tickets_api_create_list_filter_and_read(client):
     assert detail["status"] == Status.ACCEPTED.value
     bad = client.post("/api/tickets", json={**body, "contact_phone": "999"}, headers=auth)
     assert bad.status_code == 422
+
+
+def test_classify_contract(client):
+    resp = client.post("/api/classify", json={"text": "我要投诉 朝阳区望京西园三区楼下烧烤店油烟太大 天天呛得没法开窗"})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert set(body) >= {"request_type", "category", "department", "urgency", "district"}
+    assert body["request_type"] == "complain"  # Rasa is not running here: the word rule decides
+    assert body["category"][0] == "环境保护" and len(body["category"]) == 3
+    assert body["district"] == "朝阳区" and body["urgency"] in ("2h", "24h", "7d", "15d") and body["department"]
+    assert client.post("/api/classify", json={"text": ""}).status_code == 422
+    assert client.post("/api/classify", json={"text": "字" * 5000}).status_code == 422

@@ -1,0 +1,34 @@
+"""The trained category classifier, cached by the hash of what it is trained on
+(models/classifier-<hash>.npz, like the Rasa model): trained once, loaded on every start."""
+
+import hashlib
+import logging
+import time
+from pathlib import Path
+
+from core.settings import PROJECT_ROOT
+from tickets.category_catalog import CATALOG_FILE, CategoryCatalog
+from tickets.classifier import TRAINING_DIR, TextClassifier, load_training_examples
+
+log = logging.getLogger(__name__)
+MODELS_DIR = PROJECT_ROOT / "models"
+
+
+def training_hash() -> str:
+    digest = hashlib.sha256(CATALOG_FILE.read_bytes())
+    for path in sorted(TRAINING_DIR.glob("*.yml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update((Path(__file__).parent / "classifier.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_or_train(catalog: CategoryCatalog, models_dir: Path = MODELS_DIR) -> TextClassifier:
+    path = models_dir / f"classifier-{training_hash()}.npz"
+    if path.exists():
+        return TextClassifier.load(path)
+    started = time.monotonic()
+    classifier = TextClassifier.train(load_training_examples(), catalog)
+    models_dir.mkdir(parents=True, exist_ok=True)
+    classifier.save(path)
+    log.info("category classifier trained in %.1f s: %s", time.monotonic() - started, path)
+    return classifier

@@ -1,0 +1,68 @@
+"""`POST /api/classify`: what kind of request a text is, its category, the responsible unit, the
+urgency and the district — the same decisions the work-order intake makes."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, StringConstraints
+
+from core.clock import utcnow
+from places.gazetteer import Gazetteer
+from tickets.category_catalog import CategoryCatalog
+from tickets.dispatch import dispatch
+from tickets.models import REQUEST_TYPES
+from tickets.schemas import WorkOrderCreate
+
+# Used when the dialogue engine cannot say: the words that name a request type.
+REQUEST_TYPE_WORDS = (("report", "举报"), ("praise", "表扬"), ("suggest", "建议"), ("consult", "咨询"),
+                      ("consult", "怎么办"), ("seek_help", "求助"), ("seek_help", "帮忙"))  # fmt: skip
+
+
+class ClassifyRequest(BaseModel):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+
+
+class ClassifyResponse(BaseModel):
+    request_type: str
+    category: list[str] = Field(description="level 1 .. level 3 names; empty when unclassifiable")
+    category_code: str | None
+    department: str
+    urgency: str
+    district: str | None
+    street: str | None
+
+
+def guess_request_type(text: str) -> str:
+    return next((kind for kind, word in REQUEST_TYPE_WORDS if word in text), "complain")
+
+
+def build_classify_router(
+    catalog: CategoryCatalog,
+    gazetteer: Gazetteer,
+    category_of: Callable[[str], str | None],
+    intent_of: Callable[[str], Awaitable[str | None]],
+) -> APIRouter:
+    api = APIRouter(tags=["classify"])
+
+    @api.post("/api/classify")
+    async def classify(body: ClassifyRequest) -> ClassifyResponse:
+        intent = await intent_of(body.text)
+        request_type = intent if intent in REQUEST_TYPES else guess_request_type(body.text)
+        place = gazetteer.resolve(body.text)
+        district = place.district if place else None
+        street = place.street if place else None
+        code = category_of(body.text)
+        draft = WorkOrderCreate(request_type=request_type, description=body.text, district=district, street=street)
+        decided = dispatch(draft, catalog, utcnow(), catalog.get(code) if code else None)
+        return ClassifyResponse(
+            request_type=request_type,
+            category=decided.category_path,
+            category_code=decided.category_code,
+            department=decided.department,
+            urgency=decided.urgency,
+            district=district,
+            street=street,
+        )
+
+    return api
