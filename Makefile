@@ -5,7 +5,7 @@ ENGINE_VENV := .venv-engine
 GW_PY := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 
-.PHONY: run test setup train bench test-unit clean
+.PHONY: run test setup train bench bench-tickets test-unit clean
 
 run: setup
 	$(HOTLINE) up
@@ -19,6 +19,11 @@ test-unit: $(VENV)/.stamp
 
 bench: setup
 	$(GW_PY) bench/chat_latency.py
+	$(GW_PY) bench/classify_eval.py
+
+# Needs PostgreSQL (DATABASE_URL or the local test database); drops and recreates the tables.
+bench-tickets: setup
+	$(GW_PY) bench/tickets_load.py $(if $(DATABASE_URL),--url $(DATABASE_URL))
 
 setup: $(VENV)/.stamp $(ENGINE_VENV)/.stamp
 
