@@ -21,6 +21,7 @@ from core.metrics import Metrics
 from core.settings import Settings
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
+from tickets.classifier import TextClassifier
 from tickets.classifier_cache import load_or_train
 from tickets.classify_route import build_classify_router
 from tickets.crud import WorkOrderRepository
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web = WebChatChannel()
     work_orders = WorkOrderRepository(db)
     catalog = CategoryCatalog.load()
-    classifier = load_or_train(catalog)
+    classifier = TextClassifier.load(settings.classifier_model) if settings.classifier_model else load_or_train(catalog)
 
     def category_of(text: str) -> str | None:
         return classifier.predict(text).code

@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from core.pii import configure_logging
 from core.settings import PROJECT_ROOT, Settings
@@ -17,6 +18,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("up", help="train if needed, start Rasa, the action server and the gateway; Ctrl-C stops all")
     sub.add_parser("train", help="train the Rasa model and the category classifier if their inputs changed")
     sub.add_parser("serve", help="run the gateway alone (HTTP/WebSocket on HOTLINE_PORT)")
+    clf = sub.add_parser("classifier", help="the work-order category classifier")
+    clf_sub = clf.add_subparsers(dest="classifier_command", required=True)
+    retrain = clf_sub.add_parser("train", help="train from a hotline centre's historical work orders (CSV)")
+    retrain.add_argument("--csv", required=True, type=Path, help="CSV file with a text and a label column")
+    retrain.add_argument("--text-column", default="text", help="text column(s), comma-separated (joined)")
+    retrain.add_argument("--label-column", default="label", help="category code or level-1/2/3 name")
+    retrain.add_argument("--with-project-examples", action="store_true", help="add the built-in examples")
+    retrain.add_argument("--out", type=Path, default=PROJECT_ROOT / "models" / "classifier-site.npz")
     chat = sub.add_parser("chat", help="chat with the hotline in this terminal, through the gateway")
     chat.add_argument("--url", help="gateway base URL (default: http://127.0.0.1:$HOTLINE_PORT)")
     chat.add_argument("--conversation-id", help="resume this conversation (web:<uuid>)")
@@ -36,6 +45,14 @@ def main(argv: list[str] | None = None) -> int:
 
             ensure_model(PROJECT_ROOT)
             load_or_train(CategoryCatalog.load())
+            return 0
+        if args.command == "classifier":
+            from tickets.classifier import train_from_csv
+
+            columns = [c.strip() for c in args.text_column.split(",")]
+            model = train_from_csv(args.csv, columns if len(columns) > 1 else columns[0], args.label_column,
+                                   include_project_examples=args.with_project_examples)  # fmt: skip
+            print(f"saved {model.save(args.out)}; use it with HOTLINE_CLASSIFIER_MODEL={args.out}")
             return 0
         if args.command == "serve":
             return serve(settings)

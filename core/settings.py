@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # Keys for the ticket APIs (Open311 POST, /api/tickets), comma-separated. Never a built-in
     # default: without this variable one key is generated into var/secrets/api_key.
     api_keys: str | None = None
+    # A category classifier trained with `hotline classifier train` (default: the built-in one).
+    classifier_model: Path | None = None
     # External ticket system that receives every new work order (off when unset).
     outbox_url: str | None = None
     outbox_format: str = Field(default="json", pattern="^(json|open311)$")

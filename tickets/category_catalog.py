@@ -63,6 +63,11 @@ class CategoryCatalog:
     def get(self, code: str) -> Category | None:
         return self.by_code.get(code)
 
+    def path_of(self, code: str) -> tuple[str, ...]:
+        """Names down to the level of `code`: "03" → (环境保护,), "030101" → all three levels."""
+        leaf = self.by_code.get(code) or next((c for c in self if c.code.startswith(code)), None)
+        return leaf.path[: max(1, len(code) // 2)] if leaf else ()
+
     def responsible_unit(self, category: Category, district: str | None, street: str | None) -> str:
         """街道/乡镇 for local matters, the district bureau for district matters, else the city body.
         Without the place that decides it, the hotline's dispatch centre assigns it by hand."""

@@ -78,12 +78,11 @@ class Prediction:
 
 
 def category_path(catalog: CategoryCatalog, code: str) -> tuple[str, ...]:
-    """Names from level 1 down to `code`'s level (codes of 2, 4 or 6 digits)."""
-    depth = len(code) // 2
-    for category in catalog:
-        if category.code.startswith(code):
-            return category.path[:depth]
-    raise KeyError(f"no category {code} in the catalog")
+    """Names from level 1 down to `code`'s level; KeyError for a code outside the catalog."""
+    path = catalog.path_of(code)
+    if not path:
+        raise KeyError(f"no category {code} in the catalog")
+    return path
 
 
 def load_training_examples(directory: Path = TRAINING_DIR) -> list[tuple[str, str]]:

@@ -55,10 +55,11 @@ def build_classify_router(
         code = category_of(body.text)
         draft = WorkOrderCreate(request_type=request_type, description=body.text, district=district, street=street)
         decided = dispatch(draft, catalog, utcnow(), catalog.get(code) if code else None)
+        coarse = code is not None and decided.category_code is None  # a model trained on coarse labels
         return ClassifyResponse(
             request_type=request_type,
-            category=decided.category_path,
-            category_code=decided.category_code,
+            category=list(catalog.path_of(code)) if coarse else decided.category_path,
+            category_code=code if coarse else decided.category_code,
             department=decided.department,
             urgency=decided.urgency,
             district=district,
