@@ -122,3 +122,15 @@ async def test_status_query_by_number_and_by_phone(stack):
     assert "已受理" in by_phone and "15800001234" not in by_phone
     assert "没有查到" in texts(await chat.say("查一下工单26010100099"))
     await chat.close()
+
+
+async def test_changing_the_request_type_mid_form(stack):
+    chat = await citizen(stack)
+    await chat.say("我要投诉 通州区梨园地铁站旁边天天有人占道摆摊")
+    await chat.say("其实我是想举报他们 无证经营好几个月了")
+    readback = texts(await chat.say("电话是13700001234"))
+    assert "举报" in readback.split("核对")[-1]
+    assert "已为您登记工单" in texts(await chat.say("对"))
+    [order] = tickets_of(stack, chat.conversation_id)
+    assert order["request_type"] == "report" and order["district"] == "通州区"
+    await chat.close()
