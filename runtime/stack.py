@@ -11,6 +11,8 @@ from core.settings import PROJECT_ROOT, Settings
 from runtime.engine_env import ENGINE_ENV, engine_command
 from runtime.supervisor import ProcessSpec, Supervisor
 from runtime.training import ensure_model
+from tickets.category_catalog import CategoryCatalog
+from tickets.classifier_cache import load_or_train
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,7 @@ async def warm_up(settings: Settings) -> None:
 
 async def run_stack(settings: Settings) -> int:
     model = ensure_model(PROJECT_ROOT)
+    load_or_train(CategoryCatalog.load())  # the gateways then only load it
     supervisor = Supervisor(stack_specs(settings, model), settings.var_dir / "log", settings.var_dir / "run")
 
     async def ready() -> None:
@@ -89,7 +92,9 @@ async def run_stack(settings: Settings) -> int:
         base = f"http://localhost:{settings.port}"
         print(
             f"\n  12345 hotline is up.\n  Citizen chat:  {base}/\n  Health:        {base}/healthz\n"
+            f"  Open311:       {base}/open311/v2/services.json\n"
             f"  Rasa:          {settings.rasa_base_url}\n  Logs:          {settings.var_dir / 'log'}\n"
+            f"  Ticket API key (/api/tickets): {'HOTLINE_API_KEYS' if settings.api_keys else settings.var_dir / 'secrets/api_key'}\n"
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )
