@@ -1,6 +1,8 @@
 """Complaints become work orders: the intake form over /ws/chat with the real Rasa model, the
 action server and the gateway; the results checked through the ticket APIs."""
 
+import re
+
 import httpx
 import pytest
 
@@ -134,3 +136,11 @@ async def test_changing_the_request_type_mid_form(stack):
     [order] = tickets_of(stack, chat.conversation_id)
     assert order["request_type"] == "report" and order["district"] == "通州区"
     await chat.close()
+
+
+def test_no_unmasked_phone_numbers_in_any_log(stack):
+    """Runs after the conversations above, which all gave phone numbers."""
+    mobile = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+    logs = sorted((stack.var_dir / "log").glob("*.log")) + [stack.var_dir / "hotline-up.log"]
+    leaks = {p.name: mobile.findall(p.read_text(errors="replace")) for p in logs}
+    assert {name: found for name, found in leaks.items() if found} == {}
