@@ -12,6 +12,7 @@ from tickets.classifier import TRAINING_DIR, TextClassifier, load_training_examp
 
 log = logging.getLogger(__name__)
 MODELS_DIR = PROJECT_ROOT / "models"
+KEEP = 3  # trained classifiers kept in models/
 
 
 def training_hash() -> str:
@@ -31,4 +32,8 @@ def load_or_train(catalog: CategoryCatalog, models_dir: Path = MODELS_DIR) -> Te
     models_dir.mkdir(parents=True, exist_ok=True)
     classifier.save(path)
     log.info("category classifier trained in %.1f s: %s", time.monotonic() - started, path)
+    older = sorted(models_dir.glob("classifier-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in older[KEEP:]:
+        if old != path:
+            old.unlink()
     return classifier

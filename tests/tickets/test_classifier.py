@@ -135,3 +135,16 @@ def test_train_from_csv(tmp_path):
     assert clf.predict("拖欠工资").path == ("劳动和社会保障",)
     with pytest.raises(ValueError):
         train_from_csv(path, "text", "category")  # no such column
+
+
+def test_trained_classifier_is_cached_by_content(tmp_path):
+    from tickets.classifier_cache import load_or_train, training_hash
+
+    first = load_or_train(CATALOG, tmp_path)
+    cached = tmp_path / f"classifier-{training_hash()}.npz"
+    assert cached.exists()
+    stamp = cached.stat().st_mtime_ns
+    again = load_or_train(CATALOG, tmp_path)
+    assert cached.stat().st_mtime_ns == stamp, "loaded, not retrained"
+    text = "小区物业不作为，垃圾堆了一个礼拜没人清"
+    assert again.predict(text).code == first.predict(text).code
