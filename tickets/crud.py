@@ -43,23 +43,25 @@ class WorkOrderRepository:
     def create(self, data: WorkOrderCreate, actor: str) -> WorkOrder:
         """The work order, its first event and its outbox row, in one transaction."""
         now = utcnow()
-        for attempt in range(3):
-            number = next_number(self.engine, now)
+        attempts_left = 3
+        while True:
             try:
-                with Session(self.engine, expire_on_commit=False) as session:
-                    order = WorkOrder(**data.model_dump(), number=number, deadline=now + DEADLINES[data.urgency],
-                                      created_at=now, updated_at=now)  # fmt: skip
-                    session.add(order)
-                    session.flush()
-                    session.add(WorkOrderEvent(work_order_id=order.id, kind="created", to_status=order.status,
-                                               actor=actor))  # fmt: skip
-                    session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"work-order-{number}"))
-                    session.commit()
-                    return order
-            except IntegrityError:
-                if attempt == 2:
+                return self._insert(data, actor, next_number(self.engine, now), now)
+            except IntegrityError:  # a number handed out twice (counter lost after a crash): take the next
+                attempts_left -= 1
+                if not attempts_left:
                     raise
-        raise AssertionError("unreachable")
+
+    def _insert(self, data: WorkOrderCreate, actor: str, number: str, now: datetime) -> WorkOrder:
+        with Session(self.engine, expire_on_commit=False) as session:
+            order = WorkOrder(**data.model_dump(), number=number, deadline=now + DEADLINES[data.urgency],
+                              created_at=now, updated_at=now)  # fmt: skip
+            session.add(order)
+            session.flush()
+            session.add(WorkOrderEvent(work_order_id=order.id, kind="created", to_status=order.status, actor=actor))
+            session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"work-order-{number}"))
+            session.commit()
+            return order
 
     def get(self, number: str) -> WorkOrder:
         with Session(self.engine) as session:

@@ -4,13 +4,15 @@ heating or water during Beijing's heating season."""
 
 import re
 from datetime import datetime
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 from tickets.category_catalog import DISPATCH_CENTRE, Category, CategoryCatalog
+from tickets.models import Urgency
 from tickets.schemas import WorkOrderCreate
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-ORDER = ("2h", "24h", "7d", "15d")
+ORDER: tuple[str, ...] = get_args(Urgency)  # most urgent first
 SAFETY_HAZARD = re.compile(r"燃气味|煤气味|漏气|电线裸露|漏电|井盖(丢|没|缺|坏)|塌陷|坍塌|要倒|摇摇欲坠|起火|冒烟")
 WINTER_OUTAGE = re.compile(r"(暖气|供暖|采暖).{0,6}(不热|没|停|凉|冰)|停暖|停水|没水")
 DEFAULT_URGENCY = {"suggest": "15d", "praise": "15d", "consult": "15d"}

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal, get_args
 from sqlalchemy import JSON, Column, DateTime, Index, Text
 from sqlmodel import Field, SQLModel
 
@@ -28,8 +29,9 @@ STATUS_LABELS = {
     Status.CLOSED: "已关闭",
 }
 
-REQUEST_TYPES = ("consult", "complain", "report", "seek_help", "suggest", "praise")
-URGENCIES = ("2h", "24h", "7d", "15d")
+RequestType = Literal["consult", "complain", "report", "seek_help", "suggest", "praise"]
+Urgency = Literal["2h", "24h", "7d", "15d"]
+REQUEST_TYPES: tuple[str, ...] = get_args(RequestType)
 
 
 class WorkOrder(SQLModel, table=True):

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from tickets.models import REQUEST_TYPES, URGENCIES
+from normalize.text import has_control_characters
+from tickets.models import RequestType, Urgency
 
 BEIJING_DISTRICTS = (
     "东城区", "西城区", "朝阳区", "丰台区", "石景山区", "海淀区", "门头沟区", "房山区",
@@ -22,7 +23,7 @@ def valid_phone(value: str) -> bool:
 
 
 class WorkOrderCreate(BaseModel):
-    request_type: str
+    request_type: RequestType
     description: str = Field(min_length=2, max_length=MAX_DESCRIPTION_CHARS)
     district: str | None = None
     street: str | None = Field(default=None, max_length=40)
@@ -36,17 +37,10 @@ class WorkOrderCreate(BaseModel):
     category_code: str | None = Field(default=None, max_length=8)
     category_path: list[str] = Field(default_factory=list)
     department: str | None = Field(default=None, max_length=80)
-    urgency: str = "15d"
+    urgency: Urgency = "15d"
     emergency: bool = False
     channel: str = Field(default="web", max_length=10)
     conversation_id: str | None = Field(default=None, max_length=80)
-
-    @field_validator("request_type")
-    @classmethod
-    def _known_request_type(cls, v: str) -> str:
-        if v not in REQUEST_TYPES:
-            raise ValueError(f"request_type must be one of {', '.join(REQUEST_TYPES)}")
-        return v
 
     @field_validator("district")
     @classmethod
@@ -62,20 +56,13 @@ class WorkOrderCreate(BaseModel):
             raise ValueError("contact_phone must be an 11-digit mobile number or a landline with area code")
         return v
 
-    @field_validator("urgency")
-    @classmethod
-    def _urgency(cls, v: str) -> str:
-        if v not in URGENCIES:
-            raise ValueError(f"urgency must be one of {', '.join(URGENCIES)}")
-        return v
-
     @field_validator("description")
     @classmethod
     def _text(cls, v: str) -> str:
         v = v.strip()
         if len(v) < 2:
             raise ValueError("description is empty")
-        if any(ord(c) < 32 and c not in "\n\t" for c in v):
+        if has_control_characters(v):
             raise ValueError("description contains control characters")
         return v
 

@@ -18,7 +18,7 @@ from channels.web.protocol import (
     session_frame,
     status_frame,
 )
-from conversation.messages import InboundMessage, Reply
+from conversation.messages import InboundMessage, Mode, Reply
 from conversation.router import ConversationRouter, history_entries
 
 log = logging.getLogger(__name__)
@@ -87,12 +87,11 @@ def build_router(conversations: ConversationRouter, channel: WebChatChannel, max
     async def chat(ws: WebSocket, conversation_id: str | None = None) -> None:
         await ws.accept()
         store = conversations.store
-        resumed = valid_conversation_id(conversation_id) and (
-            await asyncio.to_thread(store.get, conversation_id)
-        ) is not None
-        conv_id = conversation_id if resumed else new_conversation_id()
+        existing = await asyncio.to_thread(store.get, conversation_id) if valid_conversation_id(conversation_id) else None
+        resumed = existing is not None
+        conv_id = existing.id if resumed else new_conversation_id()
         user_id = conv_id.removeprefix(f"{CHANNEL}:")
-        mode = await conversations.open(conv_id, CHANNEL, user_id)
+        mode = Mode(existing.mode) if resumed else await conversations.open(conv_id, CHANNEL, user_id)
         await ws.send_json(session_frame(conv_id))
         if conversation_id and not resumed:
             await ws.send_json(NOT_FOUND.frame())

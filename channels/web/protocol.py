@@ -5,13 +5,12 @@ detail for logs and API clients.
 """
 
 import json
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from conversation.messages import Reply
+from normalize.text import has_control_characters
 
-ALLOWED_CONTROL = {"\n", "\r", "\t"}
 MAX_PAYLOAD_CHARS = 200
 
 
@@ -73,7 +72,7 @@ def _clean_text(text: Any, max_chars: int) -> str:
             f"text has {len(text)} characters; the limit is {max_chars}",
             rejected_text=text,
         )
-    if any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROL for c in text):
+    if has_control_characters(text):
         raise FrameError(
             "control_characters", "消息中含有无法识别的字符，请重新输入。", "text contains control characters",
             rejected_text=text,

@@ -69,3 +69,13 @@ def test_mode_change_reply_adds_a_status_frame():
     assert frames[0]["buttons"] == [{"title": "返回", "payload": "/back_to_bot"}]
     assert frames[1]["mode"] == "queued"
     assert [f["type"] for f in reply_frames(Reply("你好"))] == ["message"]
+
+
+def test_same_control_character_rule_for_chat_and_work_orders():
+    from pydantic import ValidationError
+
+    from tickets.schemas import WorkOrderCreate
+
+    with pytest.raises(ValidationError):
+        WorkOrderCreate(request_type="complain", description="楼下太吵\x1b[31m")
+    assert WorkOrderCreate(request_type="complain", description="楼下太吵\r\n每天都这样").description
