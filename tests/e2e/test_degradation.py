@@ -1,6 +1,7 @@
 """A gateway whose Rasa and action server are unreachable: the citizen gets an apology and the
 offer of a human, nothing is lost, /healthz shows the failure."""
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -54,4 +55,24 @@ async def test_citizen_gets_apology_and_human_offer_and_nothing_is_lost(lonely_g
         "select text from message where conversation_id = ? and direction = 'in' order by id", (chat.conversation_id,)
     )]  # fmt: skip
     assert said == ["我要投诉 楼上天天装修太吵了", "/request_human"]
+    await chat.close()
+
+
+async def test_hung_action_server_gets_an_apology_and_the_human_button(stack):
+    """The real action server stops answering (SIGSTOP): the citizen is not left waiting for
+    ever, /healthz names the action server, and the conversation works again afterwards."""
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    actions = stack.pid("actions")
+    os.kill(actions, signal.SIGSTOP)
+    try:
+        health = httpx.get(f"{stack.http}/healthz", timeout=10).json()
+        assert health["components"]["action_server"]["ok"] is False and health["status"] == "degraded"
+        frames = await chat.say("我要找人工客服", timeout=40)  # needs action_handoff on the action server
+        assert "抱歉" in texts(frames)
+        assert [b["payload"] for f in frames if f["type"] == "message" for b in f["buttons"]] == ["/request_human"]
+    finally:
+        os.kill(actions, signal.SIGCONT)
+    handoff = await chat.click("/request_human", "转人工", timeout=40)
+    assert "转接人工客服" in texts(handoff)
     await chat.close()
