@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any, Protocol
 
 import httpx
@@ -51,7 +52,7 @@ class RasaEngine:
             raise EngineUnavailable(f"rasa request failed: {type(exc).__name__}: {exc}") from exc
         if not isinstance(items, list):
             raise EngineUnavailable("rasa returned a non-list body")
-        return [reply for item in items if (reply := self._to_reply(item)) is not None]
+        return merge_attachments([reply for item in items if (reply := self._to_reply(item)) is not None])
 
     @staticmethod
     def _to_reply(item: dict[str, Any]) -> Reply | None:
@@ -84,3 +85,20 @@ class RasaEngine:
             return {"ok": False, "url": self.base_url, "error": type(exc).__name__}
         model = status.get("model_file")
         return {"ok": bool(model), "url": self.base_url, "model": model}
+
+
+# Data keys a channel shows with the text before them (Rasa sends a message's json_message as a
+# separate item); every other key (e.g. "handoff") stays its own reply for the router to act on.
+ATTACHMENT_KEYS = frozenset({"work_order", "kb", "alert", "expect"})
+
+
+def merge_attachments(replies: list[Reply]) -> list[Reply]:
+    """Attach a text-less data reply (work-order card, knowledge-base source …) to the reply before it."""
+    out: list[Reply] = []
+    for reply in replies:
+        attachable = not reply.text and not reply.buttons and reply.data and set(reply.data) <= ATTACHMENT_KEYS
+        if attachable and out and out[-1].text:
+            out[-1] = replace(out[-1], data={**out[-1].data, **reply.data})
+        else:
+            out.append(reply)
+    return out

@@ -10,7 +10,7 @@ class GatewayUnavailable(Exception):
     pass
 
 
-class WorkOrderMissing(LookupError):
+class NotFound(LookupError):
     pass
 
 
@@ -26,12 +26,22 @@ class GatewayClient:
     async def get_work_order(self, number: str) -> dict[str, Any] | None:
         try:
             return await self._request("GET", f"/api/tickets/{number}")
-        except WorkOrderMissing:
+        except NotFound:
             return None
 
     async def work_orders_of_phone(self, phone: str, limit: int = 3) -> list[dict[str, Any]]:
         page = await self._request("GET", "/api/tickets", params={"phone": phone, "page_size": limit})
         return page["items"]
+
+    async def kb_search(self, text: str, context_article: str | None = None) -> dict[str, Any]:
+        body = {"text": text[:500], "context_article": context_article, "top_k": 3}
+        return await self._request("POST", "/api/kb/search", json=body)
+
+    async def kb_article(self, article_id: str) -> dict[str, Any] | None:
+        try:
+            return await self._request("GET", f"/api/kb/articles/{article_id}")
+        except NotFound:
+            return None
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.api_key}"}
@@ -40,7 +50,7 @@ class GatewayClient:
                 async with session.request(method, self.base_url + path, **kwargs) as resp:
                     body = await resp.json(content_type=None)
                     if resp.status == 404:
-                        raise WorkOrderMissing(path)
+                        raise NotFound(path)
                     if resp.status >= 400:
                         raise GatewayUnavailable(f"{method} {path}: HTTP {resp.status}: {str(body)[:300]}")
                     return body

@@ -5,6 +5,9 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+# Consecutive messages not understood before a person takes over.
+MISUNDERSTANDINGS_BEFORE_HANDOFF = 2
+
 # Why the conversation is handed over, by the intent that triggered it.
 REASON_BY_INTENT = {
     "request_human": "requested",
@@ -44,4 +47,33 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         dispatcher.utter_message(json_message={"handoff": handoff_summary(tracker)})
+        return []
+
+
+def misunderstood_in_a_row(tracker: Tracker) -> int:
+    """How many of the latest citizen messages in a row fell below the NLU confidence threshold."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != "nlu_fallback":
+            break
+        count += 1
+    return count
+
+
+class ActionFallback(Action):
+    """Not understood: ask to rephrase; the second time in a row, hand over to a person."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if misunderstood_in_a_row(tracker) >= MISUNDERSTANDINGS_BEFORE_HANDOFF:
+            dispatcher.utter_message(text="抱歉，我还是没能理解，为您转接人工客服。")
+            dispatcher.utter_message(json_message={"handoff": handoff_summary(tracker)})
+        else:
+            dispatcher.utter_message(response="utter_default")
         return []

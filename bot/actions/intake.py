@@ -73,6 +73,8 @@ class ValidateIntakeForm(FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
+        if tracker.get_slot("request_type") == "consult":  # a question to answer: who to call back is enough
+            domain_slots = [s for s in domain_slots if s not in ("address", "occurred")]
         if tracker.get_slot("anonymous"):
             return [s for s in domain_slots if s != "contact_phone"]
         return domain_slots
@@ -177,12 +179,14 @@ class ActionAskIntakeConfirmed(Action):
         phone = s("contact_phone")
         contact = "匿名" if s("anonymous") or not phone else mask_phone(phone)
         description = (s("description") or "")[:60]
+        parts = [f"我核对一下：{TYPE_NAMES.get(s('request_type') or 'complain', '投诉')}，{description}"]
+        if s("request_type") != "consult":
+            parts += [f"地点：{where}", f"时间：{occurred_words(s('occurred'))}"]
+        parts.append(f"联系电话：{contact}")
         dispatcher.utter_message(
-            text=(
-                f"我核对一下：{TYPE_NAMES.get(s('request_type') or 'complain', '投诉')}，{description}；"
-                f"地点：{where}；时间：{occurred_words(s('occurred'))}；联系电话：{contact}。对吗？"
-            ),
+            text="；".join(parts) + "。对吗？",
             buttons=[{"title": "对", "payload": "/affirm"}, {"title": "不对", "payload": "/deny"}],
+            json_message={"expect": "affirm_deny"},
         )
         return []
 
@@ -227,12 +231,25 @@ class ActionCreateWorkOrder(Action):
             return []
         number = order["number"]
         spoken = f"{number[:6]} {number[6:]}"
+        card = {"work_order": work_order_card(order)}
         if emergency:
-            dispatcher.utter_message(text=f"已同步登记紧急工单，编号{spoken}。")
+            card["alert"] = {"reason": "emergency", "work_order": number}
+            dispatcher.utter_message(text=f"已同步登记紧急工单，编号{spoken}。", json_message=card)
         else:
             deadline = DEADLINE_WORDS.get(order["urgency"], "规定时限内")
-            dispatcher.utter_message(text=f"已为您登记工单，编号{spoken}。承办单位会在{deadline}处理并答复您。")
+            dispatcher.utter_message(
+                text=f"已为您登记工单，编号{spoken}。承办单位会在{deadline}处理并答复您。", json_message=card
+            )
         return []
+
+
+def work_order_card(order: dict[str, Any]) -> dict[str, Any]:
+    """What a channel shows of a new work order (no personal data)."""
+    keys = ("number", "status", "deadline", "urgency", "request_type", "district", "street", "department")
+    card = {k: order.get(k) for k in keys if order.get(k) is not None}
+    if order.get("category_path"):
+        card["category"] = "/".join(order["category_path"])
+    return card
 
 
 class ActionResetIntake(Action):

@@ -1,0 +1,104 @@
+"""Consultations: answered from the gateway's knowledge-base search, with the source; a choice
+between close articles as buttons; an honest fallback that offers a person or a 咨询 work order."""
+
+import json
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
+
+log = logging.getLogger(__name__)
+
+HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
+RECORD_BUTTON = {"title": "登记咨询工单", "payload": '/consult{"kb_record": "yes"}'}
+NOT_FOUND = "抱歉，这个问题我暂时没有找到准确的政策答复。可以为您转人工客服，或者登记咨询工单，由相关部门答复您。"
+KB_DOWN = "抱歉，政策查询暂时不可用。可以为您转人工客服，或者稍后再问。"
+CHOOSE = "您想了解的是哪一项？"
+
+
+def is_phone(tracker: Tracker) -> bool:
+    return tracker.sender_id.startswith("phone:")
+
+
+def chosen_article(tracker: Tracker) -> str | None:
+    """The article id a choice button carried (`/consult{"kb_article": "..."}`)."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "kb_article" and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+def answer_text(article: dict[str, Any], facet: str | None, spoken: bool) -> str:
+    """The reply for one article: the facet asked about, or the answer; short on the phone; with its source."""
+    details = article.get("details") or {}
+    if facet and details.get(facet):
+        body = details[facet]
+    else:
+        body = article.get("answer_short") if spoken else (article.get("answer") or article.get("answer_short"))
+    source = article.get("source") or {}
+    if spoken:
+        return f"{str(body).strip()} 以上依据{source.get('name', '相关政策')}。"
+    where = source.get("confirm") or "可拨打12345确认。"
+    return f"{str(body).strip()}\n（依据：{source.get('name', '相关政策')}。{where}）"
+
+
+def kb_data(article: dict[str, Any], facet: str | None) -> dict[str, Any]:
+    keys = ("title", "source", "effective_from", "effective_until", "last_reviewed", "topic")
+    return {"kb": {"article_id": article["id"], "facet": facet, **{k: article.get(k) for k in keys}}}
+
+
+class ActionAnswerConsult(Action):
+    def __init__(self, gateway: GatewayClient | None = None) -> None:
+        self.gateway = gateway or GatewayClient()
+
+    def name(self) -> str:
+        return "action_answer_consult"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        spoken = is_phone(tracker)
+        chosen = chosen_article(tracker)
+        question = tracker.latest_message.get("text") or ""
+        try:
+            if chosen:
+                article = await self.gateway.kb_article(chosen)
+                result = {"decision": "answer" if article else "none", "facet": None, "results": [article] if article else []}
+                question = tracker.get_slot("kb_question") or question
+            else:
+                result = await self.gateway.kb_search(question, tracker.get_slot("kb_article"))
+        except GatewayUnavailable as exc:
+            log.error("knowledge base search failed for %s: %s", tracker.sender_id, exc)
+            dispatcher.utter_message(text=KB_DOWN, buttons=[HUMAN_BUTTON])
+            return []
+        decision, results = result.get("decision"), result.get("results") or []
+        if decision == "answer" and results:
+            article = results[0]
+            dispatcher.utter_message(
+                text=answer_text(article, result.get("facet"), spoken), json_message=kb_data(article, result.get("facet"))
+            )
+            return [SlotSet("kb_article", article["id"]), SlotSet("kb_question", question)]
+        if decision == "choose" and len(results) > 1:
+            buttons = [
+                {"title": r["title"], "payload": "/consult" + json.dumps({"kb_article": r["id"]}, ensure_ascii=False)}
+                for r in results[:3]
+            ]
+            dispatcher.utter_message(text=CHOOSE, buttons=buttons)
+            return [SlotSet("kb_question", question)]
+        dispatcher.utter_message(text=NOT_FOUND, buttons=[HUMAN_BUTTON, RECORD_BUTTON])
+        return [SlotSet("kb_article", None), SlotSet("kb_question", question)]
+
+
+class ActionStartConsultRecord(Action):
+    """The citizen wants an unanswered question recorded: the intake form then asks for a callback phone."""
+
+    def name(self) -> str:
+        return "action_start_consult_record"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        question = tracker.get_slot("kb_question")
+        dispatcher.utter_message(text="好的，我为您登记咨询工单，相关部门会回电答复。")
+        return [SlotSet("request_type", "consult"), SlotSet("description", question), SlotSet("kb_article", None)]
