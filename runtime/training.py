@@ -1,5 +1,6 @@
 """Train the Rasa model only when its inputs changed: models/<content hash>.tar.gz."""
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -35,11 +36,22 @@ def model_path(root: Path) -> Path:
 
 
 def ensure_model(root: Path) -> Path:
-    """Return the model for the current inputs, training it first if there is none."""
+    """Return the model for the current inputs, training it first if there is none. Concurrent
+    callers (several stacks starting at once) wait for one training instead of repeating it."""
     path = model_path(root)
     if path.exists():
         log.info("model up to date: %s", path.relative_to(root))
         return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            log.info("model trained meanwhile by another process: %s", path.relative_to(root))
+            return path
+        return _train(root, path)
+
+
+def _train(root: Path, path: Path) -> Path:
     log.info("training the Rasa model (inputs changed) ...")
     started = time.monotonic()
     cmd = engine_command(
