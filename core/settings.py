@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from core.secrets import load_or_create_secret
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+WEAK_SECRET_WORDS = ("secret", "changeme", "change-me", "password", "default", "example")
 
 
 class Settings(BaseSettings):
@@ -42,6 +43,31 @@ class Settings(BaseSettings):
     outbox_url: str | None = None
     outbox_format: str = Field(default="json", pattern="^(json|open311)$")
     outbox_api_key: str | None = None
+    # Agent desk. Redis (e.g. redis://127.0.0.1:6379/0) joins several gateways into one desk:
+    # pub/sub for live events and agent messages, conversation ownership, shared login limits.
+    redis_url: str | None = None
+    # Signing key of agent tokens (>= 32 characters, never a default): generated into
+    # var/secrets/agent_token_secret when unset; gateways behind one address need the same one.
+    agent_token_secret: str | None = None
+    agent_token_ttl_s: int = Field(default=8 * 3600, ge=60)
+    # When agents answer, local time in Asia/Shanghai; "00:00-24:00" means around the clock.
+    agent_hours: str = Field(default="00:00-24:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    # Average time an agent spends on one conversation, for wait estimates without history.
+    agent_avg_handle_s: int = Field(default=180, ge=10)
+    # Telegram channel: off without a bot token. Long polling, or a webhook at
+    # <telegram_webhook_url> (Telegram posts to the gateway's /telegram/webhook route).
+    telegram_token: str | None = None
+    telegram_mode: str = Field(default="polling", pattern="^(polling|webhook)$")
+    telegram_webhook_url: str | None = None
+    # Checked against X-Telegram-Bot-Api-Secret-Token; generated into var/secrets/ when unset.
+    telegram_webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
+    # A local Bot API server (https://github.com/tdlib/telegram-bot-api), e.g. http://127.0.0.1:8081.
+    telegram_api_url: str | None = None
+    telegram_voice_replies: bool = False
+
+    @cached_property
+    def telegram_secret(self) -> str:
+        return self.telegram_webhook_secret or load_or_create_secret(self.var_dir / "secrets" / "telegram_webhook")
 
     @cached_property
     def rasa_base_url(self) -> str:
@@ -59,6 +85,15 @@ class Settings(BaseSettings):
                 raise ValueError("HOTLINE_API_KEYS: every key needs at least 16 characters")
             return keys
         return frozenset({load_or_create_secret(self.var_dir / "secrets" / "api_key")})
+
+    @cached_property
+    def agent_token_key(self) -> str:
+        if self.agent_token_secret is not None:
+            value = self.agent_token_secret
+            if len(value) < 32 or len(set(value)) < 8 or any(w in value.lower() for w in WEAK_SECRET_WORDS):
+                raise ValueError("HOTLINE_AGENT_TOKEN_SECRET: use at least 32 random characters (no default words)")
+            return value
+        return load_or_create_secret(self.var_dir / "secrets" / "agent_token_secret", nbytes=32)
 
     @cached_property
     def database(self) -> str:

@@ -1,0 +1,39 @@
+"""One citizen turn from a Telegram chat: build the InboundMessage, let the router store and answer
+it, deliver the replies. Turns the bot does not take part in (commands answered by the channel
+itself) are stored too, so the conversation history (and an agent) sees everything."""
+
+import asyncio
+
+from aiogram.types import Chat, User
+
+from channels.telegram.channel import CHANNEL, TelegramChannel, conversation_id
+from conversation.messages import InboundMessage, Reply
+from conversation.router import ConversationRouter
+
+
+def inbound(chat: Chat, user: User | None, text: str, kind: str, **metadata: object) -> InboundMessage:
+    user_id = str(user.id) if user is not None else str(chat.id)
+    return InboundMessage(conversation_id(chat.id), CHANNEL, user_id, text, {"kind": kind, **metadata})
+
+
+async def bot_turn(channel: TelegramChannel, conversations: ConversationRouter, msg: InboundMessage) -> list[Reply]:
+    """Stored by the router before anything is answered; the replies go back to the chat."""
+    channel.typing(int(msg.conversation_id.removeprefix("tg:")))
+    replies = await conversations.handle(msg)
+    await channel.send(msg.conversation_id, replies)
+    return replies
+
+
+async def local_turn(
+    channel: TelegramChannel, conversations: ConversationRouter, msg: InboundMessage, replies: list[Reply],
+    error_code: str | None = None,
+) -> None:  # fmt: skip
+    """A message the channel answers itself (status list, refusals): kept in the history both ways."""
+    store = conversations.store
+    await asyncio.to_thread(store.add_inbound, msg, error_code)
+    await asyncio.to_thread(store.add_outbound, msg.conversation_id, replies)
+    await channel.send(msg.conversation_id, replies)
+
+
+def system(text: str) -> list[Reply]:
+    return [Reply(text=text, sender="system")]
