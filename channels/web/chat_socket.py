@@ -18,15 +18,13 @@ from channels.web.protocol import (
     session_frame,
     status_frame,
 )
+from channels.web.voice_messages import AUDIO_UNAVAILABLE, VoiceMessages
 from conversation.messages import InboundMessage, Mode, Reply
 from conversation.router import ConversationRouter, history_entries
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "web"
-AUDIO_UNAVAILABLE = FrameError(
-    "audio_unavailable", "暂时无法识别语音消息，请输入文字。", "voice messages are not enabled on this gateway"
-)
 NOT_FOUND = FrameError(
     "conversation_not_found", "未找到之前的对话，已为您开始新的对话。", "unknown conversation_id; a new session was started"
 )
@@ -80,7 +78,9 @@ class WebChatChannel:
                 self.detach(conversation_id, ws)
 
 
-def build_router(conversations: ConversationRouter, channel: WebChatChannel, max_text_chars: int) -> APIRouter:
+def build_router(
+    conversations: ConversationRouter, channel: WebChatChannel, max_text_chars: int, voice: VoiceMessages | None = None
+) -> APIRouter:
     api = APIRouter()
 
     @api.websocket("/ws/chat")
@@ -119,7 +119,9 @@ def build_router(conversations: ConversationRouter, channel: WebChatChannel, max
                 )
             frame = parse_client_frame(event["text"], max_text_chars)
             if frame.type == "audio":
-                raise AUDIO_UNAVAILABLE
+                if voice is None:
+                    raise AUDIO_UNAVAILABLE
+                heard = await voice.recognise(frame.data, frame.audio_format)
         except FrameError as err:
             conversations.metrics.frame_errors.labels(err.code).inc()
             log.warning("rejected frame on %s: %s (%s)", conv_id, err.code, err.detail)
@@ -128,7 +130,10 @@ def build_router(conversations: ConversationRouter, channel: WebChatChannel, max
                 await conversations.reject(rejected, err.code)
             await ws.send_json(err.frame())
             return
-        if frame.type == "button":
+        if frame.type == "audio":
+            await ws.send_json(heard.frame())
+            msg = InboundMessage(conv_id, CHANNEL, user_id, heard.text, heard.metadata())
+        elif frame.type == "button":
             metadata = {"kind": "button", "title": frame.text} if frame.text else {"kind": "button"}
             msg = InboundMessage(conv_id, CHANNEL, user_id, frame.payload, metadata)
         else:

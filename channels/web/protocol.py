@@ -30,6 +30,7 @@ class ClientFrame:
     text: str = ""
     payload: str = ""
     audio_format: str = ""
+    data: str = ""  # audio frames: the base64 audio
 
 
 BAD_FORMAT = "消息格式有误，请重新发送。"
@@ -55,7 +56,7 @@ def parse_client_frame(raw: str, max_text_chars: int) -> ClientFrame:
         fmt = obj.get("format")
         if fmt not in {"webm", "wav", "pcm16"} or not isinstance(obj.get("data"), str):
             raise FrameError("invalid_audio", BAD_FORMAT, "audio frames need format webm|wav|pcm16 and base64 'data'")
-        return ClientFrame("audio", audio_format=fmt)
+        return ClientFrame("audio", audio_format=fmt, data=obj["data"])
     raise FrameError("unknown_type", BAD_FORMAT, f"unknown frame type {kind[:40]!r}; expected text, button or audio")
 
 

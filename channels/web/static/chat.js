@@ -1,144 +1,55 @@
-// Citizen chat client for the 12345 hotline assistant.
-// Plain ES module, no dependencies. All server/user text is rendered with
-// textContent / createElement only (never innerHTML).
+// Citizen chat page of the 12345 hotline assistant (also the inside of the embeddable widget).
+// Plain ES modules, no build step. Message text is only ever set with textContent.
 
-const STORAGE_KEY = 'hotline.conversation_id';
+import { ChatConnection } from './connection.js';
+import { elderMode, setElderMode } from './prefs.js';
+import { Transcript } from './render.js';
+import { speak, speechMode, stopSpeaking } from './speech.js';
+import { HoldToTalk, blobToBase64, voiceSupported } from './voice.js';
+
 const MAX_LEN = 2000;
-const BACKOFF_MIN = 500;
-const BACKOFF_MAX = 5000;
-
+const MAX_AUDIO_BASE64 = 4 * 1024 * 1024 - 1024; // stays under the gateway's WebSocket frame limit
+const TYPING_TIMEOUT_MS = 20000;
 const MODE_LABELS = { bot: '智能客服', queued: '排队中', agent: '人工客服' };
-const SENDER_LABELS = { bot: '智能客服', agent: '人工客服' };
-const SENDERS = ['citizen', 'bot', 'agent', 'system'];
+const AUDIO_ERRORS = new Set([
+  'invalid_audio', 'audio_unavailable', 'audio_too_large', 'audio_too_long', 'audio_undecodable', 'audio_no_speech',
+]);
 
-const $messages = document.getElementById('messages');
-const $input = document.getElementById('input');
-const $send = document.getElementById('send');
-const $form = document.getElementById('composer');
-const $counter = document.getElementById('counter');
-const $mode = document.getElementById('mode');
-const $conn = document.getElementById('conn');
-const $newChat = document.getElementById('new-chat');
+const $ = (id) => document.getElementById(id);
+const $messages = $('messages');
+const $input = $('input');
+const $send = $('send');
+const $form = $('composer');
+const $counter = $('counter');
+const $mode = $('mode');
+const $conn = $('conn');
+const $elder = $('elder-toggle');
+const $voiceToggle = $('voice-toggle');
+const $talk = $('talk');
 
-let ws = null;              // current WebSocket (null while waiting to reconnect)
-let ready = false;          // true once the session frame arrived on the current socket
-let backoff = BACKOFF_MIN;  // next reconnect delay in ms
-let reconnectTimer = null;
-let conversationId = loadId();
-// Outgoing frames not yet sent: [{frame, node}] (node = pending citizen bubble).
-const queue = [];
-// Citizen bubbles sent on the current connection; re-appended after a history
-// frame so they do not vanish when the transcript is rebuilt.
-let sentThisConn = [];
+let mode = 'bot';
+let pending = [];            // citizen bubbles waiting for a connection, oldest first
+let sentThisConn = [];       // citizen bubbles sent on the current socket (kept across a history rebuild)
+let awaitingTranscript = []; // voice bubbles sent on the current socket, waiting for their transcript
+let typingTimer = null;
 
-// ---------- storage ----------
+const transcript = new Transcript($messages, {
+  onChip: (payload, title) => send({ type: 'button', payload, title }, citizenBubble(title)),
+  onSpeak: speak,
+});
 
-function loadId() {
-  try { return localStorage.getItem(STORAGE_KEY) || null; } catch (e) { return null; }
-}
+const conn = new ChatConnection({
+  onFrame: handleFrame,
+  onState: (open) => setConn(open),
+  onConnecting: () => { sentThisConn = []; awaitingTranscript = []; hideTyping(); },
+});
 
-function saveId(id) {
-  conversationId = id || null;
-  try {
-    if (id) localStorage.setItem(STORAGE_KEY, id);
-    else localStorage.removeItem(STORAGE_KEY);
-  } catch (e) { /* storage unavailable: keep the id in memory only */ }
-}
+// ---------- state shown in the title bar ----------
 
-// ---------- rendering ----------
-
-function scrollToBottom() {
-  $messages.scrollTop = $messages.scrollHeight;
-}
-
-function formatTime(ts) {
-  const d = ts ? new Date(ts) : new Date();
-  if (isNaN(d.getTime())) return '';
-  const pad = (n) => String(n).padStart(2, '0');
-  return pad(d.getHours()) + ':' + pad(d.getMinutes());
-}
-
-// Render one chat message and return its element.
-function renderMessage(msg, opts = {}) {
-  const sender = SENDERS.includes(msg.sender) ? msg.sender : 'bot';
-  const row = document.createElement('div');
-  row.className = 'msg msg-' + sender;
-  if (msg.ts) row.dataset.ts = String(msg.ts);
-
-  if (SENDER_LABELS[sender]) {
-    const meta = document.createElement('div');
-    meta.className = 'msg-meta';
-    const time = formatTime(msg.ts);
-    meta.textContent = SENDER_LABELS[sender] + (time ? ' ' + time : '');
-    row.appendChild(meta);
-  }
-
-  const text = document.createElement('div');
-  text.className = 'msg-text';
-  text.textContent = msg.text == null ? '' : String(msg.text);
-  row.appendChild(text);
-
-  const buttons = Array.isArray(msg.buttons) ? msg.buttons : [];
-  if (buttons.length && sender !== 'citizen') {
-    row.appendChild(renderChips(buttons, opts.disableButtons));
-  }
-
-  $messages.appendChild(row);
-  if (!opts.noScroll) scrollToBottom();
-  return row;
-}
-
-function renderChips(buttons, disabled) {
-  const group = document.createElement('div');
-  group.className = 'chips';
-  group.setAttribute('role', 'group');
-  group.setAttribute('aria-label', '快捷选项');
-  for (const b of buttons) {
-    if (!b || typeof b !== 'object') continue;
-    const title = b.title == null ? '' : String(b.title);
-    const payload = b.payload == null ? title : String(b.payload);
-    const chip = document.createElement('button');
-    chip.type = 'button';
-    chip.className = 'chip';
-    chip.textContent = title;
-    chip.disabled = !!disabled;
-    chip.addEventListener('click', () => {
-      if (chip.disabled) return;
-      for (const c of group.querySelectorAll('button.chip')) c.disabled = true;
-      chip.classList.add('chip-chosen');
-      submit({ type: 'button', payload, title }, title);
-    });
-    group.appendChild(chip);
-  }
-  return group;
-}
-
-function renderNotice(text) {
-  const el = document.createElement('div');
-  el.className = 'error-notice';
-  el.setAttribute('role', 'alert');
-  el.textContent = text == null ? '' : String(text);
-  $messages.appendChild(el);
-  scrollToBottom();
-}
-
-function renderHistory(messages) {
-  $messages.replaceChildren();
-  const list = Array.isArray(messages) ? messages : [];
-  list.forEach((m, i) => {
-    if (!m || typeof m !== 'object') return;
-    // Only the newest message's buttons stay clickable.
-    renderMessage(m, { noScroll: true, disableButtons: i !== list.length - 1 });
-  });
-  for (const node of sentThisConn) $messages.appendChild(node);
-  for (const item of queue) if (item.node) $messages.appendChild(item.node);
-  scrollToBottom();
-}
-
-function setMode(mode) {
-  const key = MODE_LABELS[mode] ? mode : 'bot';
-  $mode.textContent = MODE_LABELS[key];
-  $mode.dataset.mode = key;
+function setMode(value) {
+  mode = MODE_LABELS[value] ? value : 'bot';
+  $mode.textContent = MODE_LABELS[mode];
+  $mode.dataset.mode = mode;
 }
 
 function setConn(open, label) {
@@ -146,124 +57,106 @@ function setConn(open, label) {
   $conn.textContent = label || (open ? '已连接' : '连接中断，正在重连…');
 }
 
+function showTyping() {
+  if (mode === 'agent') return; // an agent's answer may take minutes: no dots
+  transcript.showTyping(false);
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(hideTyping, TYPING_TIMEOUT_MS);
+}
+
+function hideTyping() {
+  clearTimeout(typingTimer);
+  transcript.hideTyping();
+}
+
 // ---------- sending ----------
 
-function trySend(frame) {
-  if (!ws || !ready || ws.readyState !== WebSocket.OPEN) return false;
-  try { ws.send(JSON.stringify(frame)); return true; } catch (e) { return false; }
+function citizenBubble(text) {
+  return transcript.add({ sender: 'citizen', text, ts: new Date().toISOString() });
 }
 
-// Show the citizen's bubble right away; send now or queue until reconnected.
-function submit(frame, displayText) {
-  const node = renderMessage({ sender: 'citizen', text: displayText, ts: new Date().toISOString() });
-  if (trySend(frame)) {
+// Send a frame for a citizen bubble now, or keep both until the connection is back.
+function send(frame, node, isVoice) {
+  const sent = conn.submit(frame, () => {
+    pending = pending.filter((n) => n !== node);
+    node.classList.remove('msg-pending');
+    node.removeAttribute('title');
     sentThisConn.push(node);
-  } else {
+    if (isVoice) awaitingTranscript.push(node);
+    showTyping();
+  });
+  if (!sent) {
     node.classList.add('msg-pending');
     node.title = '等待发送';
-    queue.push({ frame, node });
+    pending.push(node);
   }
 }
 
-function flushQueue() {
-  while (queue.length) {
-    const item = queue[0];
-    if (!trySend(item.frame)) return;
-    queue.shift();
-    if (item.node) {
-      item.node.classList.remove('msg-pending');
-      item.node.removeAttribute('title');
-      sentThisConn.push(item.node);
-    }
-  }
+function sendInput() {
+  const text = $input.value.trim().slice(0, MAX_LEN);
+  if (!text) return;
+  send({ type: 'text', text }, citizenBubble(text));
+  $input.value = '';
+  updateComposer();
+  $input.focus();
 }
 
-// ---------- connection ----------
-
-function socketUrl() {
-  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  let url = proto + '//' + location.host + '/ws/chat';
-  if (conversationId) url += '?conversation_id=' + encodeURIComponent(conversationId);
-  return url;
-}
-
-function connect() {
-  clearTimeout(reconnectTimer);
-  reconnectTimer = null;
-  ready = false;
-  sentThisConn = [];
-  let sock;
-  try {
-    sock = new WebSocket(socketUrl());
-  } catch (e) {
-    scheduleReconnect();
+async function sendVoice({ blob, format, durationMs }) {
+  const row = transcript.addVoice({ durationMs, url: URL.createObjectURL(blob) });
+  const data = await blobToBase64(blob);
+  if (data.length > MAX_AUDIO_BASE64) {
+    transcript.markFailed(row, '语音太长，未发送');
+    transcript.notice('语音太长了，请分几段发送或改用文字。');
     return;
   }
-  ws = sock;
-
-  // Every handler ignores events from sockets that are no longer current.
-  sock.onopen = () => { if (sock === ws) setConn(true); };
-  sock.onmessage = (ev) => { if (sock === ws) handleFrame(ev.data); };
-  sock.onerror = () => { /* onclose follows and handles reconnecting */ };
-  sock.onclose = () => {
-    if (sock !== ws) return;
-    ws = null;
-    ready = false;
-    setConn(false);
-    scheduleReconnect();
-  };
+  send({ type: 'audio', format, data }, row, true);
 }
 
-function scheduleReconnect() {
-  if (reconnectTimer) return;
-  const delay = backoff;
-  backoff = Math.min(backoff * 2, BACKOFF_MAX);
-  reconnectTimer = setTimeout(() => { reconnectTimer = null; connect(); }, delay);
-}
+// ---------- frames from the server ----------
 
-function handleFrame(raw) {
-  let f;
-  try { f = JSON.parse(raw); } catch (e) { return; }
-  if (!f || typeof f !== 'object') return;
+function handleFrame(f) {
   switch (f.type) {
-    case 'session':
-      if (f.conversation_id) saveId(String(f.conversation_id));
-      ready = true;
-      backoff = BACKOFF_MIN; // a healthy session resets the backoff
-      flushQueue();
-      break;
     case 'history':
-      renderHistory(f.messages);
+      transcript.rebuild(f.messages, [...sentThisConn, ...pending]);
       break;
     case 'message':
-      renderMessage(f);
+      hideTyping();
+      transcript.add(f);
       break;
+    case 'transcript': {
+      const row = awaitingTranscript.shift();
+      if (row) transcript.setTranscript(row, f.text == null ? '' : f.text);
+      break;
+    }
     case 'status':
       setMode(f.mode);
+      if (mode === 'agent') hideTyping();
       break;
     case 'error':
-      renderNotice(f.message || '发生错误，请稍后再试');
+      hideTyping();
+      if (AUDIO_ERRORS.has(f.code)) {
+        const row = awaitingTranscript.shift();
+        if (row) transcript.markFailed(row, '未能识别');
+      }
+      transcript.notice(f.message || '发生错误，请稍后再试');
       break;
     default:
-      break; // unknown frame types are ignored
+      break; // session is handled by the connection; unknown frame types are ignored
   }
 }
 
 function newConversation() {
-  saveId(null);
-  queue.length = 0;
-  $messages.replaceChildren();
+  stopSpeaking();
+  hideTyping();
+  pending = [];
+  transcript.clear();
   setMode('bot');
-  backoff = BACKOFF_MIN;
-  const old = ws;
-  ws = null; // detach first so the old socket's onclose is ignored
-  if (old) { try { old.close(1000, 'new conversation'); } catch (e) { /* ignore */ } }
   setConn(false, '正在连接…');
-  connect();
+  conn.restart();
   $input.focus();
 }
 
-// ---------- input handling ----------
+// ---------- composer ----------
 
 function updateComposer() {
   if ($input.value.length > MAX_LEN) $input.value = $input.value.slice(0, MAX_LEN);
@@ -272,18 +165,17 @@ function updateComposer() {
   $counter.classList.toggle('counter-full', len >= MAX_LEN);
   // The send button stays enabled (empty input is ignored); only its look changes.
   $send.classList.toggle('send-idle', $input.value.trim() === '');
-  // Grow the textarea with its content (capped by CSS max-height).
   $input.style.height = 'auto';
   $input.style.height = $input.scrollHeight + 'px';
 }
 
-function sendInput() {
-  const text = $input.value.trim().slice(0, MAX_LEN);
-  if (!text) return;
-  submit({ type: 'text', text }, text);
-  $input.value = '';
-  updateComposer();
-  $input.focus();
+function setVoiceMode(on) {
+  $form.classList.toggle('voice-mode', on);
+  $talk.hidden = !on;
+  $voiceToggle.setAttribute('aria-pressed', on ? 'true' : 'false');
+  $voiceToggle.setAttribute('aria-label', on ? '切换到文字输入' : '切换到语音输入');
+  $voiceToggle.title = on ? '文字输入' : '语音输入';
+  (on ? $talk : $input).focus();
 }
 
 $form.addEventListener('submit', (e) => { e.preventDefault(); sendInput(); });
@@ -295,12 +187,44 @@ $input.addEventListener('keydown', (e) => {
     sendInput();
   }
 });
-$newChat.addEventListener('click', newConversation);
+$('new-chat').addEventListener('click', newConversation);
+function applyElderMode(on) {
+  setElderMode(on, $elder);
+  $input.placeholder = on ? '请输入您的问题' : '请输入您要咨询或反映的问题';
+  updateComposer();
+}
+
+$elder.addEventListener('click', () => applyElderMode(!elderMode()));
+window.addEventListener('online', () => conn.reconnectNow());
+
+if (voiceSupported()) {
+  $voiceToggle.hidden = false;
+  $voiceToggle.addEventListener('click', () => setVoiceMode(!$form.classList.contains('voice-mode')));
+  new HoldToTalk($talk, $('recording'), {
+    onRecorded: (rec) => { sendVoice(rec); },
+    onError: (message) => transcript.notice(message),
+  });
+}
+
+// Inside the embeddable widget (widget.js loads this page with ?embed=1 in an iframe).
+if (new URLSearchParams(location.search).has('embed')) {
+  document.documentElement.classList.add('embedded');
+  const close = $('close-widget');
+  close.hidden = false;
+  close.addEventListener('click', () => window.parent.postMessage({ type: 'hotline:close' }, '*'));
+  window.addEventListener('message', (e) => {
+    if (e.source === window.parent && e.data && e.data.type === 'hotline:open') $input.focus();
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !e.defaultPrevented) window.parent.postMessage({ type: 'hotline:close' }, '*');
+  });
+}
 
 window.hotlineChat = {
-  conversationId: () => conversationId,
-  socket: () => ws,
+  conversationId: () => conn.conversationId,
+  socket: () => conn.socket,
+  speechMode,
 };
 
-updateComposer();
-connect();
+applyElderMode(elderMode());
+conn.connect();
