@@ -1,0 +1,98 @@
+"""Stage events of a VoicePipeline run (one run = one phone call).
+
+Every stage has a paired start and end: `run-start`/`run-end`, `stt-start`/`stt-end`,
+`intent-start`/`intent-end`, `tts-start`/`tts-end`. A stage that cannot finish is closed by an
+`error` event whose data names the stage (`{"code": ..., "stage": "stt"}`) instead of its end
+event, so a test can assert the whole sequence of a call. Events without a pair: `stt-partial`,
+`barge-in`, `dtmf`, `handoff`, and `error` without a stage (a problem outside any stage).
+"""
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+RUN_START, RUN_END = "run-start", "run-end"
+STT_START, STT_PARTIAL, STT_END = "stt-start", "stt-partial", "stt-end"
+INTENT_START, INTENT_END = "intent-start", "intent-end"
+TTS_START, TTS_END = "tts-start", "tts-end"
+BARGE_IN, DTMF, HANDOFF, ERROR = "barge-in", "dtmf", "handoff", "error"
+STAGES = ("run", "stt", "intent", "tts")
+
+# Machine-readable error codes (data["code"] of an `error` event).
+STT_NO_TEXT = "stt-no-text-recognized"  # the caller spoke but nothing was recognised
+STT_UNAVAILABLE = "stt-unavailable"  # no speech recognition: the call runs keypad-only
+STT_FAILED = "stt-failed"  # the recogniser raised while decoding
+TTS_FAILED = "tts-failed"  # no audio could be synthesised for a reply
+ENGINE_UNAVAILABLE = "engine-unavailable"  # the dialogue (router/engine/database) failed
+CALLER_SILENT = "caller-silent"  # no caller input after the re-prompt: polite goodbye
+HANGUP = "hangup"  # the caller hung up while a stage was open
+INPUT_OVERFLOW = "input-overflow"  # the transport delivered audio much faster than real time
+DTMF_INVALID = "dtmf-invalid"  # keys that are not a work-order number
+PROTOCOL_ERROR = "protocol-error"  # the transport's peer broke its wire protocol
+SHUTDOWN = "shutdown"  # the gateway is stopping
+
+
+@dataclass(frozen=True)
+class PipelineEvent:
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+    t_ms: int = 0  # milliseconds since run-start
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "data": self.data, "t_ms": self.t_ms}
+
+
+EventListener = Callable[[PipelineEvent], None]
+
+
+class EventLog:
+    """Collects a run's events; lets a caller wait for one (tests, call sessions, benchmarks)."""
+
+    def __init__(self) -> None:
+        self.events: list[PipelineEvent] = []
+        self._changed = asyncio.Event()
+        self._t0 = time.monotonic()
+
+    def __call__(self, event: PipelineEvent) -> None:
+        self.events.append(event)
+        self._changed.set()
+
+    def types(self, *, partials: bool = True) -> list[str]:
+        return [e.type for e in self.events if partials or e.type != STT_PARTIAL]
+
+    def of(self, kind: str) -> list[PipelineEvent]:
+        return [e for e in self.events if e.type == kind]
+
+    async def wait_for(
+        self, kind: str, pred: Callable[[PipelineEvent], bool] = lambda e: True, *, after: int = 0, timeout: float = 10
+    ) -> PipelineEvent:
+        """The first event of `kind` (at index >= after) that satisfies pred."""
+        async with asyncio.timeout(timeout):
+            while True:
+                for event in self.events[after:]:
+                    if event.type == kind and pred(event):
+                        return event
+                self._changed.clear()
+                await self._changed.wait()
+
+
+def unpaired_stages(events: list[PipelineEvent]) -> list[str]:
+    """Problems with stage pairing, in English ([] when every start has its end or error)."""
+    problems: list[str] = []
+    open_stages: list[str] = []
+    for i, event in enumerate(events):
+        stage, _, edge = event.type.rpartition("-")
+        if stage in STAGES and edge == "start":
+            if stage in open_stages:
+                problems.append(f"#{i}: {stage} started twice")
+            open_stages.append(stage)
+        elif (stage in STAGES and edge == "end") or (event.type == ERROR and event.data.get("stage")):
+            closing = stage if edge == "end" else event.data["stage"]
+            if closing not in open_stages:
+                problems.append(f"#{i}: {event.type} closes {closing}, which is not open")
+            else:
+                open_stages.remove(closing)
+    problems += [f"{stage} never ended" for stage in open_stages]
+    return problems
