@@ -8,8 +8,9 @@ const MAX_CHARS = 500;
 let serverTts = true;   // set to false for this page after the endpoint failed once
 let current = null;     // {audio?, button, done()}
 
+// rate: 'slow' in elders' mode (the gateway's configured elder rate), else 'normal'.
 function ttsUrl(text, rate) {
-  return '/api/tts?text=' + encodeURIComponent(text) + '&rate=' + encodeURIComponent(String(rate));
+  return '/api/tts?text=' + encodeURIComponent(text) + '&rate=' + (rate < 1 ? 'slow' : 'normal');
 }
 
 function browserVoice() {
