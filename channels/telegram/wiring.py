@@ -1,6 +1,7 @@
 """Builds the Telegram channel: the aiogram Dispatcher with every handler router, the services the
 handlers get by name (dispatcher workflow data), the Bot client and its API server."""
 
+import logging
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -13,6 +14,8 @@ from channels.telegram.handlers.errors import on_error
 from conversation.router import ConversationRouter
 from core.settings import Settings
 from tickets.crud import WorkOrderRepository
+
+log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/telegram/webhook"
 
@@ -61,3 +64,23 @@ def create_channel(settings: Settings, dispatcher: Dispatcher) -> TelegramChanne
         webhook_url=settings.telegram_webhook_url if webhook else None,
         webhook_secret=settings.telegram_secret if webhook else None,
     )
+
+
+OFF = {"ok": True, "enabled": False, "reason": "no bot token"}
+
+
+def channel_from_settings(
+    settings: Settings, *, conversations: ConversationRouter, work_orders: WorkOrderRepository, **services: Any
+) -> TelegramChannel | None:
+    """The configured channel, or None (logged) when no bot token is set."""
+    if not settings.telegram_token:
+        log.info("telegram channel off: HOTLINE_TELEGRAM_TOKEN is not set")
+        return None
+    dp = build_dispatcher(
+        conversations=conversations, work_orders=work_orders, max_text_chars=settings.max_text_chars, **services
+    )
+    return create_channel(settings, dp)
+
+
+def health(channel: TelegramChannel | None) -> dict[str, Any]:
+    return channel.health() if channel is not None else dict(OFF)

@@ -87,7 +87,7 @@ class RecordingSession(BaseSession):
 
 
 class Harness:
-    def __init__(self, tmp_path) -> None:
+    def __init__(self, tmp_path, bot: Bot | None = None, **channel_options: Any) -> None:
         self.db = make_engine(f"sqlite:///{tmp_path / 'tg.db'}")
         init_db(self.db)
         self.store = ConversationStore(self.db)
@@ -95,8 +95,9 @@ class Harness:
         self.router = ConversationRouter(self.store, self.engine, Metrics())
         self.work_orders = WorkOrderRepository(self.db)
         self.session = RecordingSession()
-        self.bot = Bot(token=TOKEN, session=self.session)
+        self.bot = bot or Bot(token=TOKEN, session=self.session)
         self.services: dict[str, Any] = {}
+        self.channel_options = {"retry": RetryPolicy(attempts=4, base_delay_s=0.01), **channel_options}
         self._updates = itertools.count(1)
         self._messages = itertools.count(1)
         self.build()
@@ -104,7 +105,12 @@ class Harness:
     def build(self, **services: Any) -> None:
         self.services.update(services)
         self.dp = build_dispatcher(conversations=self.router, work_orders=self.work_orders, **self.services)
-        self.channel = TelegramChannel(self.bot, self.dp, retry=RetryPolicy(attempts=4, base_delay_s=0.01))
+        self.channel = TelegramChannel(self.bot, self.dp, **self.channel_options)
+
+    def provide(self, **services: Any) -> None:
+        """Change services of the running dispatcher (handlers get them by name)."""
+        for name, value in services.items():
+            self.dp[name] = value
 
     async def feed(self, **event: Any) -> None:
         update = Update.model_validate({"update_id": next(self._updates), **event}, context={"bot": self.bot})
