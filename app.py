@@ -14,7 +14,8 @@ from sqlalchemy import text
 
 from channels.telegram import wiring as telegram_wiring
 from channels.telegram.webhook import build_webhook_router
-from channels.web.chat_socket import WebChatChannel, build_router
+from channels.agent.wiring import AgentDeskWiring
+from channels.web.chat_socket import build_router
 from conversation.engine import RasaEngine
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
@@ -49,7 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     gazetteer = Gazetteer.builtin()
     extractor = IntakeExtractor(gazetteer)
     conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()))
-    web = WebChatChannel()
+    desk = AgentDeskWiring(settings, db, store)  # bus, channel registry, accounts, /api/agent, /ws/agent
+    web = desk.web
     work_orders = WorkOrderRepository(db)
     telegram = telegram_wiring.channel_from_settings(settings, conversations=conversations, work_orders=work_orders)
     catalog = CategoryCatalog.load()
@@ -58,9 +60,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def category_of(text: str) -> str | None:
         return classifier.predict(text).code
 
+    desk.attach(conversations, work_orders, catalog, category_of)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         await asyncio.to_thread(init_db, db)
+        await desk.start()
         await web.start()
         if telegram is not None:
             await telegram.start()
@@ -76,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if telegram is not None:
             await telegram.stop()
         await web.stop()
+        await desk.stop()
         await http.aclose()
         db.dispose()
 
@@ -84,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.router = conversations
     app.state.telegram = telegram  # None when off; its send() delivers agent replies to tg: conversations
     app.include_router(build_router(conversations, web, settings.max_text_chars))
+    desk.include(app)
     if telegram is not None and telegram.mode == "webhook":
         app.include_router(build_webhook_router(telegram, settings.telegram_secret))
     app.include_router(build_open311_router(work_orders, catalog, settings.api_key_set))
@@ -101,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.health(), _action_server_health(http, settings), asyncio.to_thread(_database_health, db)
         )
         components = {"rasa": rasa, "action_server": actions, "database": database}
+        components["agent_desk"] = await desk.health()
         components["telegram"] = telegram_wiring.health(telegram)
         status = "ok" if all(c["ok"] for c in components.values()) else "degraded"
         return {"status": status, "components": components}

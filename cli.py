@@ -6,6 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
+from accounts.cli import add_parser as add_agents_parser, run as run_agents
 from core.pii import configure_logging
 from core.settings import PROJECT_ROOT, Settings
 
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     chat = sub.add_parser("chat", help="chat with the hotline in this terminal, through the gateway")
     chat.add_argument("--url", help="gateway base URL (default: http://127.0.0.1:$HOTLINE_PORT)")
     chat.add_argument("--conversation-id", help="resume this conversation (web:<uuid>)")
+    add_agents_parser(sub)
     args = parser.parse_args(argv)
 
     configure_logging()
@@ -54,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
                                    include_project_examples=args.with_project_examples)  # fmt: skip
             print(f"saved {model.save(args.out)}; use it with HOTLINE_CLASSIFIER_MODEL={args.out}")
             return 0
+        if args.command == "agents":
+            return run_agents(args, settings)
         if args.command == "serve":
             return serve(settings)
         if args.command == "chat":

@@ -1,9 +1,11 @@
-"""Tables of conversations and of every message in them (both directions)."""
+"""Tables of conversations, of every message in them (both directions), and of the agent desk's
+log (queued, taken, released, closed …) from which wait estimates and supervisor views come."""
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Integer, Text, inspect, text
+from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -13,10 +15,21 @@ class Conversation(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=80)
     channel: str = Field(index=True, max_length=20)
     user_id: str = Field(max_length=80)
-    mode: str = Field(default="bot", max_length=10)
+    mode: str = Field(default="bot", max_length=10, index=True)
+    # The bot's handoff summary (reason, request type, collected slots, last turns), as sent.
     handoff: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
+    # Agent desk state (columns added to older databases by add_missing_columns).
+    mode_seq: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    agent: str | None = Field(default=None, max_length=40, index=True)  # username holding it
+    queued_at: datetime | None = None
+    taken_at: datetime | None = None
+    priority: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    alert: str | None = Field(default=None, max_length=40)  # e.g. emergency
+    callback: str | None = Field(default=None, max_length=20)  # awaiting_phone
+    draft: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # agent-edited work order
+    work_order: str | None = Field(default=None, max_length=16)
 
 
 class Message(SQLModel, table=True):
@@ -28,3 +41,36 @@ class Message(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     error_code: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class DeskEvent(SQLModel, table=True):
+    """One step of a conversation on the agent desk: queued, taken, released, closed, left
+    (the citizen went back to the bot), callback, alert."""
+
+    __tablename__ = "desk_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(index=True, max_length=80)
+    kind: str = Field(max_length=12)
+    agent: str | None = Field(default=None, max_length=40)
+    wait_s: float | None = None  # queued -> taken
+    note: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Add the columns of the conversation table that an older database lacks (create_all does
+    not alter existing tables). Every added column is nullable or has a server default."""
+    table = Conversation.__table__
+    present = {c["name"] for c in inspect(engine).get_columns(table.name)}
+    added = []
+    with engine.begin() as conn:
+        for column in table.columns:
+            if column.name in present:
+                continue
+            ddl = f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}"
+            if column.server_default is not None:
+                ddl += f" NOT NULL DEFAULT {column.server_default.arg}"
+            conn.execute(text(ddl))
+            added.append(column.name)
+    return added

@@ -1,5 +1,12 @@
 """ConversationRouter: routes each citizen message to the bot or to the human side, persisting
-every message before anything is answered."""
+every message before anything is answered.
+
+BOT: the message goes to the dialogue engine; a `handoff` payload in its replies queues the
+conversation (or, outside the agents' working hours, offers a callback), an `alert` payload
+alerts the agents without the citizen seeing it. The bot's replies are stored and returned only
+if no agent took the conversation while the engine was thinking. QUEUED: the citizen is told
+their place; /back_to_bot leaves the queue. AGENT: nothing reaches the bot; the agent desk shows
+the message live. With an AgentDesk the desk hears about every message (live consoles)."""
 
 import asyncio
 import logging
@@ -9,38 +16,42 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from conversation.agent_desk import AgentDesk
+from conversation.callback import callback_turn, wants_callback
+from conversation.commands import (  # noqa: F401  (re-exported for the channels)
+    BACK_BUTTON,
+    BACK_TO_BOT,
+    CALLBACK_BUTTON,
+    HUMAN_BUTTON,
+    REQUEST_HUMAN,
+)
 from conversation.engine import DialogueEngine, EngineUnavailable
-from conversation.messages import Button, InboundMessage, Mode, Reply
-from conversation.store import ConversationStore
-from core.clock import iso_utc
+from conversation.messages import InboundMessage, Mode, Reply
+from conversation.store import ConversationStore, TurnState
+from core.clock import iso_utc, utcnow
 from core.metrics import Metrics
 
 log = logging.getLogger(__name__)
-
-REQUEST_HUMAN = "/request_human"
-BACK_TO_BOT = "/back_to_bot"
-
-HUMAN_BUTTON = Button(title="转人工", payload=REQUEST_HUMAN)
-BACK_BUTTON = Button(title="返回智能客服", payload=BACK_TO_BOT)
 
 ENGINE_DOWN = "抱歉，智能客服暂时无法应答，您的留言已记录。需要的话可以为您转接人工客服。"
 HANDING_OFF = "正在为您转接人工客服，请稍候…"
 STILL_QUEUED = "您正在等待人工客服，留言已记录，客服接入后会看到。"
 BACK_WITH_BOT = "已转回智能客服，请问还有什么可以帮您？"
+OUT_OF_HOURS = "现在不在人工客服服务时间（每天{hours}）。您可以申请回电，工作人员上班后会尽快与您联系；也可以继续向智能客服提问。"
 
 
 Enricher = Callable[[str], dict[str, Any]]
 
 
 class ConversationRouter:
-    def __init__(
-        self, store: ConversationStore, engine: DialogueEngine, metrics: Metrics, enrich: Enricher | None = None
-    ) -> None:
+    def __init__(self, store: ConversationStore, engine: DialogueEngine, metrics: Metrics,
+                 enrich: Enricher | None = None, desk: AgentDesk | None = None) -> None:  # fmt: skip
         self.store = store
         self.engine = engine
         self.metrics = metrics
         # Recognises details (place, time, phone …) in a text; passed to the engine as metadata.
         self.enrich = enrich
+        self.desk = desk
         # One lock per live conversation: turns of one conversation never interleave.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -59,21 +70,32 @@ class ConversationRouter:
         if lock is None:
             lock = self._locks[msg.conversation_id] = asyncio.Lock()
         async with lock:
-            mode = await asyncio.to_thread(self.store.add_inbound, msg)
+            state = await asyncio.to_thread(self.store.receive, msg)
             self.metrics.messages.labels(msg.channel, "in").inc()
-            if mode is Mode.BOT:
-                replies = await self._bot_turn(msg)
-            elif mode is Mode.QUEUED:
-                replies = await self._queued_turn(msg)
-            else:  # AGENT: nothing reaches the bot; the agent desk sees the stored message.
-                replies = []
+            await self._observe(msg.conversation_id, [_inbound_entry(msg)])
+            replies = None
+            if self.desk is not None and wants_callback(msg, state):
+                replies = await callback_turn(self.desk, msg, state)
+                if replies:
+                    await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, replies)
+            if replies is None:
+                if state.mode is Mode.BOT:
+                    replies = await self._bot_turn(msg, state)
+                elif state.mode is Mode.QUEUED:
+                    replies = await self._queued_turn(msg)
+                else:  # AGENT: nothing reaches the bot; the agent desk sees the stored message.
+                    replies = []
             if replies:
-                await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, replies)
                 self.metrics.messages.labels(msg.channel, "out").inc(len(replies))
+                await self._observe(msg.conversation_id, [_reply_entry(r) for r in replies])
         self.metrics.turn_seconds.labels(msg.channel).observe(time.perf_counter() - started)
         return replies
 
-    async def _bot_turn(self, msg: InboundMessage) -> list[Reply]:
+    async def _observe(self, conversation_id: str, entries: list[dict[str, Any]]) -> None:
+        if self.desk is not None:
+            await self.desk.observe(conversation_id, entries)
+
+    async def _bot_turn(self, msg: InboundMessage, state: TurnState) -> list[Reply]:
         if self.enrich is not None:
             msg = replace(msg, metadata={**msg.metadata, "extracted": self.enrich(msg.text)})
         try:
@@ -84,35 +106,91 @@ class ConversationRouter:
         if not replies:
             self.metrics.engine_failures.inc()
             if msg.text.strip() == REQUEST_HUMAN:
-                return await self._handoff(msg.conversation_id, {"reason": "requested", "engine": "down"})
-            return [Reply(text=ENGINE_DOWN, buttons=(HUMAN_BUTTON,), sender="system")]
+                return await self._commit(msg.conversation_id, state, [], {"reason": "requested", "engine": "down"}, 0)
+            return await self._commit(msg.conversation_id, state, [Reply(ENGINE_DOWN, (HUMAN_BUTTON,), sender="system")])
         out: list[Reply] = []
+        handoff, handoff_at = None, 0
         for reply in replies:
+            if isinstance(reply.data.get("alert"), dict):  # for the agents only
+                await self._alert(msg.conversation_id, reply.data["alert"])
+                reply = replace(reply, data={k: v for k, v in reply.data.items() if k != "alert"})
+                if not reply.text and not reply.buttons and not reply.data:
+                    continue
             if isinstance(reply.data.get("handoff"), dict):
-                out += await self._handoff(msg.conversation_id, reply.data["handoff"])
+                if handoff is None:
+                    handoff, handoff_at = reply.data["handoff"], len(out)
+                continue
+            out.append(reply)
+        return await self._commit(msg.conversation_id, state, out, handoff, handoff_at)
+
+    async def _alert(self, conversation_id: str, alert: dict[str, Any]) -> None:
+        if self.desk is not None:
+            await self.desk.alert(conversation_id, alert)
+        else:
+            log.warning("alert %s on %s (no agent desk)", alert.get("reason"), conversation_id)
+
+    async def _commit(self, conversation_id: str, state: TurnState, out: list[Reply],
+                      handoff: dict | None = None, handoff_at: int = 0) -> list[Reply]:  # fmt: skip
+        """Store the turn's replies (queuing the conversation on a handoff) unless an agent took
+        the conversation while the engine was thinking: then nothing is delivered."""
+        queue = False
+        if handoff is not None:
+            reason = str(handoff.get("reason", "requested"))
+            queue = self.desk is None or self.desk.accepting(reason)
+            if queue:
+                notice = Reply(HANDING_OFF, buttons=(BACK_BUTTON,), sender="system",
+                               data={"mode": Mode.QUEUED.value, "handoff_reason": reason})  # fmt: skip
             else:
-                out.append(reply)
+                notice = Reply(OUT_OF_HOURS.format(hours=self.desk.hours_label()), buttons=(CALLBACK_BUTTON,),
+                               sender="system", data={"handoff_reason": reason, "out_of_hours": True})  # fmt: skip
+            out = [*out[:handoff_at], notice, *out[handoff_at:]]
+        priority = 1 if handoff is not None and handoff.get("reason") == "emergency" else 0
+        current = await asyncio.to_thread(
+            self.store.finish_bot_turn, conversation_id, state.seq, out, handoff, queue, priority
+        )
+        if not current:
+            log.info("bot replies for %s dropped: an agent took the conversation during the turn", conversation_id)
+            return []
+        if queue:
+            self.metrics.handoffs.labels(str(handoff.get("reason", "requested"))).inc()
+            log.info("conversation %s queued for a human agent (reason=%s)", conversation_id, handoff.get("reason"))
+            if self.desk is not None:
+                extra = await self.desk.on_queued(conversation_id, handoff)
+                if extra and await asyncio.to_thread(self.store.add_outbound, conversation_id, extra, Mode.QUEUED):
+                    out = [*out, *extra]
         return out
 
     async def _queued_turn(self, msg: InboundMessage) -> list[Reply]:
+        cid = msg.conversation_id
         if msg.text.strip() == BACK_TO_BOT:
-            await asyncio.to_thread(self.store.set_mode, msg.conversation_id, Mode.BOT)
-            return [Reply(text=BACK_WITH_BOT, data={"mode": Mode.BOT.value}, sender="system")]
-        return [Reply(text=STILL_QUEUED, buttons=(BACK_BUTTON,), sender="system")]
+            before = await self.desk.queue_ids() if self.desk is not None else []
+            reply = Reply(BACK_WITH_BOT, data={"mode": Mode.BOT.value}, sender="system")
+            left = await asyncio.to_thread(
+                self.store.change_mode, cid, Mode.BOT, (Mode.QUEUED,), values={"callback": None},
+                replies=[reply], event={"kind": "left"},
+            )  # fmt: skip
+            if left is None:  # an agent took it meanwhile: the citizen is with them now
+                return []
+            if self.desk is not None:
+                await self.desk.left_queue(cid, before)
+            return [reply]
+        text, buttons = STILL_QUEUED, (BACK_BUTTON,)
+        if self.desk is not None and (place := await self.desk.place_text(cid)):
+            text, buttons = text + place, (CALLBACK_BUTTON, BACK_BUTTON)
+        reply = Reply(text, buttons=buttons, sender="system")
+        if not await asyncio.to_thread(self.store.add_outbound, cid, [reply], Mode.QUEUED):
+            return []
+        return [reply]
 
-    async def _handoff(self, conversation_id: str, summary: dict) -> list[Reply]:
-        reason = str(summary.get("reason", "requested"))
-        await asyncio.to_thread(self.store.set_mode, conversation_id, Mode.QUEUED, summary)
-        self.metrics.handoffs.labels(reason).inc()
-        log.info("conversation %s queued for a human agent (reason=%s)", conversation_id, reason)
-        return [
-            Reply(
-                text=HANDING_OFF,
-                buttons=(BACK_BUTTON,),
-                data={"mode": Mode.QUEUED.value, "handoff_reason": reason},
-                sender="system",
-            )
-        ]
+
+def _inbound_entry(msg: InboundMessage) -> dict[str, Any]:
+    return {"sender": "citizen", "direction": "in", "text": msg.metadata.get("title") or msg.text,
+            "kind": msg.metadata.get("kind", "text"), "delivered": True, "ts": iso_utc(utcnow())}  # fmt: skip
+
+
+def _reply_entry(reply: Reply) -> dict[str, Any]:
+    return {"sender": reply.sender, "direction": "out", "text": reply.text, "kind": "reply", "delivered": True,
+            "ts": iso_utc(utcnow())}  # fmt: skip
 
 
 def history_entries(store: ConversationStore, conversation_id: str) -> list[dict]:
@@ -131,4 +209,3 @@ def history_entries(store: ConversationStore, conversation_id: str) -> list[dict
             }
         )
     return entries
-

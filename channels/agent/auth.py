@@ -1,0 +1,82 @@
+"""Authentication of agents for the desk's HTTP routes and WebSocket: login with rate limits,
+bearer tokens verified on every request against an active account."""
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException
+
+from accounts.limits import LoginLimiter
+from accounts.service import Agent, AgentAccounts
+from accounts.tokens import InvalidToken, TokenClaims, TokenSigner
+
+log = logging.getLogger(__name__)
+
+
+class LoginRefused(Exception):
+    def __init__(self, status: int, detail: str, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.retry_after = status, detail, retry_after
+
+
+@dataclass(frozen=True)
+class Session:
+    agent: Agent
+    claims: TokenClaims
+
+
+class DeskAuth:
+    def __init__(self, accounts: AgentAccounts, signer: TokenSigner, limiter: LoginLimiter) -> None:
+        self.accounts, self.signer, self.limiter = accounts, signer, limiter
+
+    async def login(self, username: str, password: str, address: str) -> tuple[str, TokenClaims, Agent]:
+        wait = await self.limiter.admit(username, address)
+        if wait is not None:
+            log.warning("login refused by rate limit for %s from %s", username[:40], address)
+            raise LoginRefused(429, "too many login attempts; try again later", wait)
+        agent = await asyncio.to_thread(self.accounts.authenticate, username, password)
+        if agent is None:
+            await self.limiter.failed(username, address)
+            log.warning("failed login for %s from %s", username[:40], address)
+            raise LoginRefused(401, "wrong username or password")
+        await self.limiter.succeeded(username, address)
+        token, claims = self.signer.issue(agent.username, agent.role)
+        log.info("agent %s logged in from %s", agent.username, address)
+        return token, claims, agent
+
+    async def session_for(self, token: str) -> Session:
+        """The session of a valid token of an active account; InvalidToken otherwise."""
+        claims = self.signer.verify(token)
+        agent = await asyncio.to_thread(self.accounts.get, claims.username)
+        if agent is None:
+            raise InvalidToken("account disabled or removed")
+        return Session(agent, claims)
+
+    def dependency(self, role: str | None = None):  # noqa: ANN201  (a FastAPI dependency)
+        async def current(authorization: Annotated[str | None, Header()] = None) -> Session:
+            scheme, _, token = (authorization or "").partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                raise HTTPException(401, "a bearer token from POST /api/agent/login is required",
+                                    headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+            try:
+                session = await self.session_for(token.strip())
+            except InvalidToken as exc:
+                raise HTTPException(401, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from None
+            if role is not None and session.agent.role != role:
+                raise HTTPException(403, f"this needs the {role} role")
+            return session
+
+        return Depends(current)
+
+
+class TokenRedactingFilter(logging.Filter):
+    """Servers log the path of every WebSocket they accept: keep agent tokens out of the logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "token=" in message:
+            record.msg, record.args = re.sub(r"token=[^&\s\"']+", "token=[redacted]", message), None
+        return True

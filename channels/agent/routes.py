@@ -1,0 +1,123 @@
+"""The Agent desk API (DESIGN contract) and what the console needs besides: conversation detail
+with the whole transcript, the handoff summary and the editable draft work order, canned
+replies, the supervisor's overview, and the console page at `/agent`."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from accounts.service import AgentAccounts
+from channels.agent.auth import DeskAuth, LoginRefused, Session
+from conversation.agent_desk import AgentDesk, DeskError
+from conversation.desk_orders import DraftPatch
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+CANNED_FILE = Path(__file__).resolve().parent / "canned.yml"
+
+
+class LoginBody(BaseModel):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class MessageBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(max_length=10_000)
+
+
+class CloseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    work_order: bool = True  # create (or update) the conversation's work order from the draft
+    draft: DraftPatch | None = None  # last edits, applied before filing
+
+
+def load_canned(path: Path = CANNED_FILE) -> list[dict[str, str]]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [{"title": str(i["title"]), "text": str(i["text"])} for i in items]
+
+
+async def _answer(call: Awaitable[Any]) -> Any:
+    """The desk's result, or its refusal as {"code", "detail", …} with the refusal's status."""
+    try:
+        return await call
+    except DeskError as err:
+        return JSONResponse({"code": err.code, "detail": err.detail, **err.extra}, status_code=err.status)
+
+
+def build_agent_router(desk: AgentDesk, auth: DeskAuth, accounts: AgentAccounts) -> APIRouter:
+    api = APIRouter()
+    agent = auth.dependency()
+    supervisor = auth.dependency("supervisor")
+    canned = load_canned()
+
+    @api.post("/api/agent/login", tags=["agent desk"])
+    async def login(body: LoginBody, request: Request) -> Any:
+        address = request.client.host if request.client else "unknown"
+        try:
+            token, claims, who = await auth.login(body.username, body.password, address)
+        except LoginRefused as err:
+            headers = {"Retry-After": str(err.retry_after)} if err.retry_after else None
+            return JSONResponse({"detail": err.detail}, status_code=err.status, headers=headers)
+        return {"token": token, "token_type": "bearer", "expires_at": claims.expires_at, "agent": who.to_json()}
+
+    @api.get("/api/agent/me", tags=["agent desk"])
+    async def me(session: Session = agent) -> dict:
+        return {"agent": session.agent.to_json(), "expires_at": session.claims.expires_at,
+                "working_hours": desk.hours_label()}  # fmt: skip
+
+    @api.get("/api/agent/queue", tags=["agent desk"])
+    async def queue(session: Session = agent) -> dict:
+        items = await desk.queue()
+        return {"length": len(items), "items": items}
+
+    @api.get("/api/agent/conversations", tags=["agent desk"])
+    async def conversations(session: Session = agent) -> dict:
+        return {"items": await desk.conversations(session.agent)}
+
+    @api.get("/api/agent/conversations/{conversation_id}", tags=["agent desk"])
+    async def detail(conversation_id: str, session: Session = agent) -> Any:
+        return await _answer(desk.detail(conversation_id, session.agent))
+
+    @api.post("/api/agent/conversations/{conversation_id}/take", tags=["agent desk"])
+    async def take(conversation_id: str, session: Session = agent) -> Any:
+        return await _answer(desk.take(conversation_id, session.agent))
+
+    @api.post("/api/agent/conversations/{conversation_id}/messages", tags=["agent desk"])
+    async def message(conversation_id: str, body: MessageBody, session: Session = agent) -> Any:
+        return await _answer(desk.send(conversation_id, session.agent, body.text))
+
+    @api.post("/api/agent/conversations/{conversation_id}/release", tags=["agent desk"])
+    async def release(conversation_id: str, session: Session = agent) -> Any:
+        return await _answer(desk.release(conversation_id, session.agent))
+
+    @api.post("/api/agent/conversations/{conversation_id}/close", tags=["agent desk"])
+    async def close(conversation_id: str, body: CloseBody | None = None, session: Session = agent) -> Any:
+        body = body or CloseBody()
+        return await _answer(desk.close(conversation_id, session.agent, body.draft, body.work_order))
+
+    @api.put("/api/agent/conversations/{conversation_id}/draft", tags=["agent desk"])
+    async def edit_draft(conversation_id: str, patch: DraftPatch, session: Session = agent) -> Any:
+        return await _answer(desk.edit_draft(conversation_id, session.agent, patch))
+
+    @api.get("/api/agent/canned", tags=["agent desk"])
+    async def canned_replies(session: Session = agent) -> dict:
+        return {"items": canned}
+
+    @api.get("/api/agent/overview", tags=["agent desk"])
+    async def overview(session: Session = supervisor) -> dict:
+        return await desk.overview(await asyncio.to_thread(accounts.all))
+
+    @api.get("/agent", include_in_schema=False)
+    async def console() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    return api
+

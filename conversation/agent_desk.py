@@ -1,0 +1,361 @@
+"""The agent desk: the queue of conversations waiting for a person, and what agents do with
+them — take, reply, hand back to the bot, close (creating or updating the work order). Every
+transition is one conditional UPDATE in the database (see ConversationStore.change_mode), so
+the outcome of a race is decided there, whichever gateway the agents are connected to.
+
+Events for agent consoles go out on the bus (topic DESK_TOPIC); messages for citizens go through
+`deliver` (the ChannelRegistry), which finds the gateway and channel the citizen is on."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from conversation.bus import DESK_TOPIC, EventBus
+from conversation.commands import BACK_BUTTON, CALLBACK_BUTTON
+from conversation.desk_orders import DEADLINE_WORDS, DeskOrders, DraftPatch, apply_patch, draft_from_summary
+from conversation.messages import Mode, Reply
+from conversation.models import Conversation
+from conversation.store import ConversationStore
+from conversation.waiting import RECENT, WorkingHours, estimate_minutes, position_text
+from core.clock import iso_utc, utcnow
+from normalize.text import has_control_characters
+
+log = logging.getLogger(__name__)
+
+TAKEN = "人工客服已接入，请问有什么可以帮您？"
+RELEASED = "已转回智能客服，请问还有什么可以帮您？"
+CLOSED = "本次人工服务已结束，感谢您的耐心。如还有其他问题，可以继续留言。"
+AGENTS_ONLINE = "agents"  # bus group of online agent consoles: member "<username>/<socket id>"
+
+
+class DeskError(Exception):
+    status = 400
+
+    def __init__(self, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.code, self.detail, self.extra = code, detail, extra
+
+
+class NotFound(DeskError):
+    status = 404
+
+
+class Forbidden(DeskError):
+    status = 403
+
+
+class Conflict(DeskError):
+    status = 409
+
+
+class Invalid(DeskError):
+    status = 422
+
+
+class Actor(Protocol):
+    username: str
+    display_name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class DeskConfig:
+    hours: WorkingHours
+    avg_handle_s: int = 180
+    max_text_chars: int = 2000
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def spoken_number(number: str) -> str:
+    return f"{number[:6]} {number[6:]}"
+
+
+class AgentDesk:
+    def __init__(self, store: ConversationStore, bus: EventBus, deliver: Callable[[str, list[Reply]], Awaitable[None]],
+                 orders: DeskOrders, config: DeskConfig, clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
+        self.store, self.bus, self.deliver, self.orders = store, bus, deliver, orders
+        self.config, self.clock = config, clock
+
+    async def publish(self, event: dict[str, Any]) -> None:
+        await self.bus.publish(DESK_TOPIC, {**event, "ts": iso_utc(self.clock())})
+
+    # ---- queue and waiting ----
+
+    def accepting(self, reason: str | None) -> bool:
+        """Whether a handoff is queued now: within working hours, and emergencies always."""
+        return reason == "emergency" or self.config.hours.open_at(self.clock())
+
+    def hours_label(self) -> str:
+        return self.config.hours.label()
+
+    async def online_agents(self) -> set[str]:
+        return {m.split("/", 1)[0] for m in await self.bus.members(AGENTS_ONLINE)}
+
+    async def queue(self) -> list[dict[str, Any]]:
+        rows = await asyncio.to_thread(self.store.queued)
+        previews = await asyncio.to_thread(self.store.last_citizen_texts, [c.id for c in rows])
+        now = self.clock()
+        items = []
+        for position, conv in enumerate(rows, 1):
+            summary = conv.handoff or {}
+            queued_at = _aware(conv.queued_at) or now
+            items.append({
+                "conversation_id": conv.id, "channel": conv.channel, "position": position,
+                "queued_at": iso_utc(queued_at), "waiting_s": max(0, int((now - queued_at).total_seconds())),
+                "reason": summary.get("reason"), "request_type": summary.get("request_type"),
+                "priority": conv.priority, "alert": conv.alert, "callback": conv.callback,
+                "preview": (previews.get(conv.id) or "")[:80],
+            })  # fmt: skip
+        return items
+
+    async def estimate(self, ahead: int) -> int:
+        now = self.clock()
+        takes = await asyncio.to_thread(self.store.takes_since, now - RECENT)
+        times = [_aware(t.created_at) for t in takes]
+        return estimate_minutes(ahead, times, now, self.config.avg_handle_s, len(await self.online_agents()))
+
+    async def place_text(self, conversation_id: str) -> str | None:
+        """您前面还有N位，预计等待约M分钟。 for a queued conversation (None if not queued)."""
+        ids = [c.id for c in await asyncio.to_thread(self.store.queued)]
+        if conversation_id not in ids:
+            return None
+        ahead = ids.index(conversation_id)
+        return position_text(ahead, await self.estimate(ahead))
+
+    async def _tell_queue_moved(self, before: list[str], gone: str) -> None:
+        """Everyone behind a conversation that left the queue moved up: tell them where they are."""
+        if gone not in before:
+            return
+        behind = before[before.index(gone) + 1 :]
+        if not behind:
+            return
+        current = [c.id for c in await asyncio.to_thread(self.store.queued)]
+        for conversation_id in behind[:50]:
+            if conversation_id in current:
+                ahead = current.index(conversation_id)
+                text = position_text(ahead, await self.estimate(ahead))
+                await self.deliver(conversation_id, [Reply(text, sender="system", data={"queue": {"ahead": ahead}})])
+
+    async def _queue_ids(self) -> list[str]:
+        return [c.id for c in await asyncio.to_thread(self.store.queued)]
+
+    # ---- hooks called by the ConversationRouter ----
+
+    async def on_queued(self, conversation_id: str, summary: dict[str, Any]) -> list[Reply]:
+        """A handoff was committed: tell the agents, tell the citizen their place."""
+        reason = str(summary.get("reason", "requested"))
+        await self.publish({"type": "handoff", "conversation_id": conversation_id, "reason": reason, "summary": summary})
+        if reason == "emergency":
+            await self.alert(conversation_id, {"reason": "emergency", "source": "handoff"})
+        text = await self.place_text(conversation_id)
+        if text is None:
+            return []
+        return [Reply(text, buttons=(CALLBACK_BUTTON, BACK_BUTTON), sender="system")]
+
+    async def alert(self, conversation_id: str, alert: dict[str, Any]) -> None:
+        reason = str(alert.get("reason", "alert"))[:40]
+        await asyncio.to_thread(self.store.set_fields, conversation_id, alert=reason)
+        await asyncio.to_thread(self.store.add_desk_event, conversation_id, "alert", note=reason)
+        await self.publish({"type": "alert", "conversation_id": conversation_id, "reason": reason, "detail": alert})
+        log.warning("agents alerted: %s on %s", reason, conversation_id)
+
+    async def observe(self, conversation_id: str, entries: list[dict[str, Any]]) -> None:
+        for entry in entries:
+            await self.publish({"type": "message", "conversation_id": conversation_id, "message": entry})
+
+    async def left_queue(self, conversation_id: str, before: list[str], kind: str = "left") -> None:
+        await self.publish({"type": kind, "conversation_id": conversation_id})
+        await self._tell_queue_moved(before, conversation_id)
+
+    async def queue_ids(self) -> list[str]:
+        return await self._queue_ids()
+
+    # ---- agents ----
+
+    async def _get(self, conversation_id: str) -> Conversation:
+        conv = await asyncio.to_thread(self.store.get, conversation_id)
+        if conv is None:
+            raise NotFound("conversation_not_found", f"no conversation {conversation_id}")
+        return conv
+
+    def _held_conflict(self, conv: Conversation, actor: Actor) -> DeskError:
+        if conv.mode == Mode.AGENT.value and conv.agent != actor.username:
+            return Conflict("taken_by_other", f"{conv.agent} holds this conversation", agent=conv.agent)
+        return Conflict("not_held", f"the conversation is {conv.mode}, not held by {actor.username}", mode=conv.mode)
+
+    async def take(self, conversation_id: str, actor: Actor) -> dict[str, Any]:
+        conv = await self._get(conversation_id)
+        if conv.mode == Mode.AGENT.value:
+            if conv.agent == actor.username:
+                return {"conversation_id": conversation_id, "mode": "agent", "agent": actor.username}
+            raise self._held_conflict(conv, actor)
+        if conv.mode == Mode.BOT.value and actor.role != "supervisor" and not conv.alert:
+            raise Conflict("not_queued", "only queued or alerted conversations can be taken", mode=conv.mode)
+        before = await self._queue_ids()
+        reply = Reply(TAKEN, sender="system", data={"mode": Mode.AGENT.value, "agent": actor.display_name})
+        taken = await asyncio.to_thread(
+            self.store.change_mode, conversation_id, Mode.AGENT, (Mode.QUEUED, Mode.BOT),
+            values={"agent": actor.username, "taken_at": utcnow(), "callback": None},
+            replies=[reply], event={"kind": "taken", "agent": actor.username},
+        )  # fmt: skip
+        if taken is None:  # somebody else was quicker
+            raise self._held_conflict(await self._get(conversation_id), actor)
+        log.info("conversation %s taken by %s", conversation_id, actor.username)
+        await self.deliver(conversation_id, [reply])
+        await self.publish({"type": "taken", "conversation_id": conversation_id, "agent": actor.username})
+        await self.observe(conversation_id, [_entry(reply)])
+        await self._tell_queue_moved(before, conversation_id)
+        return {"conversation_id": conversation_id, "mode": "agent", "agent": actor.username}
+
+    async def send(self, conversation_id: str, actor: Actor, text: str) -> dict[str, Any]:
+        text = (text or "").strip()
+        if not text:
+            raise Invalid("empty_text", "text is empty")
+        if len(text) > self.config.max_text_chars:
+            raise Invalid("text_too_long", f"text has {len(text)} characters; the limit is {self.config.max_text_chars}")
+        if has_control_characters(text):
+            raise Invalid("control_characters", "text contains control characters")
+        reply = Reply(text, sender="agent", data={"agent": actor.display_name})
+        if not await asyncio.to_thread(self.store.update_held, conversation_id, actor.username, None, [reply]):
+            raise self._held_conflict(await self._get(conversation_id), actor)
+        await self.deliver(conversation_id, [reply])
+        entry = _entry(reply)
+        await self.observe(conversation_id, [entry])
+        return {"conversation_id": conversation_id, "message": entry}
+
+    async def release(self, conversation_id: str, actor: Actor) -> dict[str, Any]:
+        reply = Reply(RELEASED, sender="system", data={"mode": Mode.BOT.value})
+        done = await asyncio.to_thread(
+            self.store.change_mode, conversation_id, Mode.BOT, (Mode.AGENT,), agent=actor.username,
+            values={"agent": None}, replies=[reply], event={"kind": "released", "agent": actor.username},
+        )  # fmt: skip
+        if done is None:
+            raise self._held_conflict(await self._get(conversation_id), actor)
+        await self.deliver(conversation_id, [reply])
+        await self.publish({"type": "released", "conversation_id": conversation_id, "agent": actor.username})
+        await self.observe(conversation_id, [_entry(reply)])
+        return {"conversation_id": conversation_id, "mode": "bot"}
+
+    async def draft_of(self, conv: Conversation) -> dict[str, Any]:
+        return dict(conv.draft) if conv.draft else draft_from_summary(conv.handoff)
+
+    async def edit_draft(self, conversation_id: str, actor: Actor, patch: DraftPatch) -> dict[str, Any]:
+        conv = await self._get(conversation_id)
+        draft = apply_patch(await self.draft_of(conv), patch)
+        if not await asyncio.to_thread(self.store.update_held, conversation_id, actor.username, {"draft": draft}):
+            raise self._held_conflict(await self._get(conversation_id), actor)
+        await self.publish({"type": "draft", "conversation_id": conversation_id, "agent": actor.username, "draft": draft})
+        return draft
+
+    async def close(self, conversation_id: str, actor: Actor, patch: DraftPatch | None = None,
+                    work_order: bool = True) -> dict[str, Any]:  # fmt: skip
+        """Create (or update) the conversation's work order from the draft, then back to the bot."""
+        conv = await self._get(conversation_id)
+        if conv.mode != Mode.AGENT.value or conv.agent != actor.username:
+            raise self._held_conflict(conv, actor)
+        draft = await self.draft_of(conv)
+        if patch is not None:
+            draft = apply_patch(draft, patch)
+        order, text, action = None, CLOSED, None
+        if work_order:
+            order, action = await self._file(conv, draft, actor)
+            spoken = spoken_number(order.number)
+            if action == "created":
+                deadline = DEADLINE_WORDS.get(order.urgency, "规定时限内")
+                text = f"本次人工服务已结束。已为您登记工单，编号{spoken}，承办单位会在{deadline}处理并答复您。"
+            else:
+                text = f"本次人工服务已结束，您的工单{spoken}已按沟通内容更新。感谢您的耐心。"
+        data: dict[str, Any] = {"mode": Mode.BOT.value}
+        if order is not None:
+            data["work_order"] = {"number": order.number, "status": order.status, "urgency": order.urgency}
+        reply = Reply(text, sender="system", data=data)
+        values = {"agent": None, "draft": draft, **({"work_order": order.number} if order else {})}
+        done = await asyncio.to_thread(
+            self.store.change_mode, conversation_id, Mode.BOT, (Mode.AGENT,), agent=actor.username, values=values,
+            replies=[reply], event={"kind": "closed", "agent": actor.username, "note": order.number if order else None},
+        )  # fmt: skip
+        if done is None:
+            raise self._held_conflict(await self._get(conversation_id), actor)
+        number = order.number if order else None
+        await self.deliver(conversation_id, [reply])
+        await self.publish({"type": "closed", "conversation_id": conversation_id, "agent": actor.username,
+                            "work_order": number, "work_order_action": action})  # fmt: skip
+        await self.observe(conversation_id, [_entry(reply)])
+        return {"conversation_id": conversation_id, "mode": "bot", "work_order": number, "work_order_action": action}
+
+    async def _file(self, conv: Conversation, draft: dict[str, Any], actor: Actor) -> tuple[Any, str]:
+        existing = await asyncio.to_thread(self.orders.of_conversation, conv.id)
+        try:
+            if existing is not None:
+                order, _ = await asyncio.to_thread(self.orders.update, existing.number, draft, f"agent:{actor.username}")
+                return order, "updated"
+            order = await asyncio.to_thread(self.orders.create, draft, conv.channel, conv.id, f"agent:{actor.username}")
+            return order, "created"
+        except ValidationError as exc:
+            errors = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+            raise Invalid("invalid_work_order", "the draft work order is incomplete or invalid", errors=errors) from None
+        except ValueError as exc:
+            raise Conflict("work_order_closed", str(exc)) from None
+
+    # ---- reading ----
+
+    def can_view(self, conv: Conversation, actor: Actor) -> bool:
+        return (actor.role == "supervisor" or conv.mode == Mode.QUEUED.value or conv.agent == actor.username
+                or conv.alert is not None)  # fmt: skip
+
+    async def detail(self, conversation_id: str, actor: Actor) -> dict[str, Any]:
+        conv = await self._get(conversation_id)
+        if not self.can_view(conv, actor):
+            raise Forbidden("not_allowed", "agents see queued, alerted and their own conversations")
+        rows = await asyncio.to_thread(self.store.history, conversation_id, 1000)
+        transcript = []
+        for row in rows:
+            payload = row.payload or {}
+            transcript.append({
+                "id": row.id, "sender": row.sender, "direction": row.direction, "text": row.text,
+                "title": payload.get("title") if row.direction == "in" else None,
+                "kind": payload.get("kind", "text") if row.direction == "in" else "reply",
+                "delivered": row.error_code is None, "error_code": row.error_code, "ts": iso_utc(row.created_at),
+            })  # fmt: skip
+        return {
+            "conversation_id": conv.id, "channel": conv.channel, "mode": conv.mode, "agent": conv.agent,
+            "queued_at": iso_utc(conv.queued_at) if conv.queued_at else None,
+            "taken_at": iso_utc(conv.taken_at) if conv.taken_at else None,
+            "alert": conv.alert, "callback": conv.callback, "work_order": conv.work_order,
+            "summary": conv.handoff or {}, "draft": await self.draft_of(conv), "transcript": transcript,
+        }  # fmt: skip
+
+    async def conversations(self, actor: Actor) -> list[dict[str, Any]]:
+        rows = await asyncio.to_thread(self.store.held, None if actor.role == "supervisor" else actor.username)
+        return [{"conversation_id": c.id, "channel": c.channel, "agent": c.agent, "alert": c.alert,
+                 "taken_at": iso_utc(c.taken_at) if c.taken_at else None,
+                 "reason": (c.handoff or {}).get("reason")} for c in rows]  # fmt: skip
+
+    async def overview(self, accounts: list[Actor]) -> dict[str, Any]:
+        """The supervisor's view: every agent (online or not, what they hold) and the queue."""
+        online = await self.online_agents()
+        held = await asyncio.to_thread(self.store.held)
+        queue = await self.queue()
+        agents = [{"username": a.username, "display_name": a.display_name, "role": a.role,
+                   "online": a.username in online, "conversations": [c.id for c in held if c.agent == a.username]}
+                  for a in accounts]  # fmt: skip
+        now = self.clock()
+        takes = await asyncio.to_thread(self.store.takes_since, now - timedelta(hours=1))
+        waits = [t.wait_s for t in takes if t.wait_s is not None]
+        return {"queue_length": len(queue), "queue": queue, "agents": agents, "active": len(held),
+                "online": sum(1 for a in agents if a["online"]), "takes_last_hour": len(takes),
+                "mean_wait_s": round(sum(waits) / len(waits), 1) if waits else None}  # fmt: skip
+
+
+def _entry(reply: Reply) -> dict[str, Any]:
+    return {"sender": reply.sender, "text": reply.text, "direction": "out", "ts": iso_utc(utcnow()),
+            "delivered": True, "kind": "reply"}  # fmt: skip
+
