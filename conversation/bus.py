@@ -175,9 +175,14 @@ class RedisBus(EventBus):
 
     async def start(self) -> None:
         from redis.asyncio import Redis
+        from redis.exceptions import RedisError
 
         self._redis = Redis.from_url(self.url, decode_responses=True, health_check_interval=15)
-        await self._redis.ping()
+        try:
+            await self._redis.ping()
+        except RedisError as exc:
+            await self._redis.aclose()
+            raise ConnectionError(f"HOTLINE_REDIS_URL is set but Redis at {self.url} does not answer: {exc}") from None
         self._listener = asyncio.create_task(self._listen(), name="redis-bus")
         await asyncio.wait_for(self._subscribed.wait(), 10)
         log.info("event bus on Redis %s as gateway %s", self.url, self.gateway_id)
