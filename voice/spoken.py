@@ -15,12 +15,14 @@ from conversation.router import BACK_TO_BOT, REQUEST_HUMAN
 from normalize.numerals import SPOKEN_DIGITS
 from places.gazetteer import Gazetteer
 
-# Hesitation sounds that carry no meaning on their own.
+# Hesitation sounds that carry no meaning on their own (as whole words).
 FILLER_TOKENS = frozenset({"嗯", "呃", "额", "唔", "哦", "噢", "啊", "哎", "诶", "欸", "嗯嗯", "呃呃", "啊啊", "嗯哼", "emm", "em"})
 # Discourse fillers dropped at the start of an utterance ("那个 我想问一下…").
 LEADING_FILLERS = ("就是说", "那个", "就是", "然后", "这个")
-_LEADING_SOUNDS = re.compile(r"^(?:[嗯呃唔哦噢啊哎诶欸]+[，,。、\s]*)+")
-_INNER_SOUNDS = re.compile(r"(?<=[，,。、])\s*[嗯呃唔]+[，,。、]?")
+_HESITATION_CHARS = re.compile(r"[嗯呃唔]+[，,。、]?")  # never part of a word
+_LEADING_SOUNDS = re.compile(r"^(?:[啊哦噢哎诶欸]+[，,。、\s]*)+")
+_REPEATED_FILLER = re.compile(r"(那个|就是|然后|这个)(?:[，,、\s]*\1)+")
+_LEADING_FILLER = re.compile(r"^(?:就是说[，,、\s]*|(?:那个|就是|然后|这个)(?:[，,、\s]+|(?=[我你您他她咱俺])))")
 _CJK = r"\u3400-\u9fff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}0-9])\s+(?=[{_CJK}0-9])")
 
@@ -46,10 +48,9 @@ def _is_digits(token: str) -> bool:
 
 
 def clean_transcript(text: str) -> str:
-    """'嗯 那个 我 我 想 投诉 一下' -> '我想投诉一下' (what reaches the dialogue engine)."""
-    tokens = text.translate(_HALFWIDTH).split()
+    """'嗯 那个 我 我 想 投诉 一下' or '嗯那个我想投诉一下' -> '我想投诉一下' (what reaches NLU)."""
     kept: list[str] = []
-    for token in tokens:
+    for token in text.translate(_HALFWIDTH).split():  # recognisers that keep word boundaries
         if token.lower() in FILLER_TOKENS:
             continue
         if kept and token == kept[-1] and not _is_digits(token):
@@ -58,12 +59,12 @@ def clean_transcript(text: str) -> str:
     while len(kept) > 1 and kept[0] in LEADING_FILLERS:
         kept.pop(0)
     joined = _SPACE_BETWEEN_CJK.sub("", " ".join(kept))
+    joined = _HESITATION_CHARS.sub("", joined)
+    joined = _REPEATED_FILLER.sub(r"\1", joined)
     joined = _LEADING_SOUNDS.sub("", joined)
-    joined = _INNER_SOUNDS.sub("，", joined)
-    for filler in LEADING_FILLERS:
-        if joined.startswith(filler + "，") or joined.startswith(filler + ","):
-            joined = joined[len(filler) + 1 :]
-    return joined.strip(" ，,")
+    if len(stripped := _LEADING_FILLER.sub("", joined)) >= 2:
+        joined = stripped
+    return joined.strip(" ，,。")
 
 
 def read_digits(digits: str) -> str:

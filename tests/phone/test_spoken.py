@@ -31,6 +31,13 @@ from voice.spoken import (
         ("嗯", ""),
         ("", ""),
         ("工单 号 是 二 六 一 一 二 一 零 零 零 四 二", "工单号是二六一一二一零零零四二"),
+        # Recognisers that join Chinese words (the Vosk provider does)
+        ("嗯那个我想投诉一下", "我想投诉一下"),
+        ("呃呃我想查一下工单嗯", "我想查一下工单"),
+        ("那个那个单子帮我查查", "那个单子帮我查查"),
+        ("啊，喂，你好", "喂，你好"),
+        ("就是说路灯坏了", "路灯坏了"),
+        ("谢谢谢谢", "谢谢谢谢"),
     ],
 )
 def test_clean_transcript(raw, clean):
