@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from core.pii import mask_phone
+from normalize.phone import normalize_phone
 from voice.audio import AudioFormat
 
 CHANNEL = "phone"
@@ -49,7 +50,9 @@ class CallInfo:
 
     @property
     def user_id(self) -> str:
-        return mask_phone(self.caller) if self.caller else self.call_id
+        if not self.caller:
+            return self.call_id
+        return mask_phone(normalize_phone(self.caller).number or self.caller)
 
 
 @dataclass

@@ -1,0 +1,117 @@
+"""PhoneChannel: the Channel for `phone:` conversations. It builds one VoicePipeline per call,
+knows the live calls (an agent's messages are spoken into them), and remembers how each call
+left the bot (`transfer` or `hangup`) for the PBX or provider that asks afterwards."""
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from conversation.messages import Reply
+from conversation.router import ConversationRouter
+from voice.asr.base import SpeechToText
+from voice.call import CHANNEL, CallInfo, CallTransport, PipelineConfig
+from voice.events import SHUTDOWN, PipelineEvent
+from voice.pipeline import VoicePipeline
+from voice.spoken import SlotPhrases
+from voice.tts.base import TextToSpeech
+
+log = logging.getLogger(__name__)
+
+CallListener = Callable[[CallInfo, PipelineEvent], None]
+DISPOSITION_TTL_S = 3600
+MAX_DISPOSITIONS = 10_000
+
+
+class PhoneChannel:
+    name = CHANNEL
+
+    def __init__(
+        self,
+        router: ConversationRouter,
+        stt: SpeechToText | None,
+        tts: TextToSpeech,
+        phrases: SlotPhrases | None = None,
+        config: PipelineConfig | None = None,
+    ) -> None:
+        self.router, self.stt, self.tts, self.phrases = router, stt, tts, phrases
+        self.config = config or PipelineConfig()
+        self.listeners: list[CallListener] = []
+        self.calls: dict[str, VoicePipeline] = {}  # conversation id -> live pipeline
+        self._dispositions: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self.calls_total = 0
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        """Server shutdown: every live call ends (its transport closes the leg)."""
+        for pipeline in list(self.calls.values()):
+            pipeline.abort(SHUTDOWN, "the gateway is shutting down")
+
+    async def send(self, conversation_id: str, replies: list[Reply]) -> None:
+        """Speak an agent's (or the system's) messages into a live call; no-op when it has ended."""
+        pipeline = self.calls.get(conversation_id)
+        if pipeline is None:
+            log.info("no live call for %s; %d message(s) not spoken", conversation_id, len(replies))
+            return
+        pipeline.say(replies)
+
+    def speech_available(self) -> bool:
+        return self.stt is not None and self.stt.available()
+
+    def open_call(self, call: CallInfo, transport: CallTransport) -> VoicePipeline:
+        """Create and register the call's pipeline (run it with `finish_call`)."""
+        pipeline = VoicePipeline(
+            call, transport, self.router, self.stt, self.tts, self.phrases, self.config,
+            listeners=[lambda event: self._notify(call, event)],
+        )  # fmt: skip
+        if call.conversation_id in self.calls:
+            raise ValueError(f"call {call.call_id} is already connected")
+        self.calls[call.conversation_id] = pipeline
+        self.calls_total += 1
+        log.info("call %s connected over %s (%d live)", call.call_id, transport.name, len(self.calls))
+        return pipeline
+
+    async def finish_call(self, pipeline: VoicePipeline) -> None:
+        """Run the pipeline to its end, then forget the call and remember how it ended."""
+        call = pipeline.call
+        started = time.monotonic()
+        try:
+            reason = await pipeline.run()
+        finally:
+            self.calls.pop(call.conversation_id, None)
+        disposition = "transfer" if reason == "transfer" else "hangup"
+        self._remember(call.call_id, disposition)
+        log.info("call %s ended: %s after %.1f s (%d live)", call.call_id, reason, time.monotonic() - started, len(self.calls))
+
+    def disposition(self, call_id: str) -> str | None:
+        """'active', 'transfer', 'hangup', or None for a call this gateway does not know."""
+        if f"{CHANNEL}:{call_id}" in self.calls:
+            return "active"
+        entry = self._dispositions.get(call_id)
+        if entry is None or time.monotonic() - entry[1] > DISPOSITION_TTL_S:
+            return None
+        return entry[0]
+
+    def _remember(self, call_id: str, disposition: str) -> None:
+        self._dispositions[call_id] = (disposition, time.monotonic())
+        self._dispositions.move_to_end(call_id)
+        while len(self._dispositions) > MAX_DISPOSITIONS:
+            self._dispositions.popitem(last=False)
+
+    def _notify(self, call: CallInfo, event: PipelineEvent) -> None:
+        if event.type == "error":
+            log.info("call %s: %s (%s)", call.call_id, event.data.get("code"), event.data.get("message", ""))
+        for listener in self.listeners:
+            listener(call, event)
+
+
+async def run_to_end(phone: PhoneChannel, pipeline: VoicePipeline, reader: asyncio.Task) -> None:
+    """Wait for the call to end; stop the transport's reader task either way."""
+    try:
+        await phone.finish_call(pipeline)
+    finally:
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)

@@ -1,0 +1,51 @@
+"""HTTP routes a PBX or telephony provider asks about calls.
+
+- `GET /phone/calls/{call_id}/disposition` → text/plain `transfer` | `hangup` | `active`
+  (404 `unknown`): the Asterisk dialplan reads it with CURL() after AudioSocket() returns.
+- `POST /phone/twilio/voice`: TwiML for an incoming call, connecting it to `/ws/media`.
+- `POST /phone/twilio/after-stream`: the `<Connect action>` webhook once the stream closed —
+  `<Enqueue>` the agents' queue after a handoff, else `<Hangup/>`.
+"""
+
+from xml.sax.saxutils import escape, quoteattr
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from channels.phone.calls import PhoneChannel
+
+
+def _twiml(body: str) -> Response:
+    return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>', media_type="application/xml")
+
+
+def build_phone_routes(phone: PhoneChannel, agent_queue: str) -> APIRouter:
+    api = APIRouter()
+
+    @api.get("/phone/calls/{call_id}/disposition", response_class=PlainTextResponse)
+    async def disposition(call_id: str) -> PlainTextResponse:
+        value = phone.disposition(call_id)
+        return PlainTextResponse(value or "unknown", status_code=200 if value else 404)
+
+    @api.post("/phone/twilio/voice")
+    async def twilio_voice(request: Request) -> Response:
+        form = await request.form()
+        proto = request.headers.get("x-forwarded-proto", request.url.scheme)
+        ws_scheme = "wss" if proto == "https" else "ws"
+        host = request.headers.get("x-forwarded-host") or request.headers.get("host", request.url.netloc)
+        stream_url = f"{ws_scheme}://{host}/ws/media"
+        action = f"{proto}://{host}/phone/twilio/after-stream"
+        caller = str(form.get("From", ""))
+        return _twiml(
+            f"<Connect action={quoteattr(action)}><Stream url={quoteattr(stream_url)}>"
+            f'<Parameter name="caller" value={quoteattr(caller)}/></Stream></Connect>'
+        )
+
+    @api.post("/phone/twilio/after-stream")
+    async def twilio_after_stream(request: Request) -> Response:
+        form = await request.form()
+        if phone.disposition(str(form.get("CallSid", ""))) == "transfer":
+            return _twiml(f"<Enqueue>{escape(agent_queue)}</Enqueue>")
+        return _twiml("<Hangup/>")
+
+    return api
