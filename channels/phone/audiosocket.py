@@ -166,7 +166,8 @@ class AudioSocketServer:
             if frame is None:
                 log.info("AudioSocket peer %s closed before sending its UUID", peer)
                 return
-            call = CallInfo(call_id=self._call_id(*frame))
+            call_id = self._call_id(*frame)
+            call = CallInfo(call_id, caller=self.phone.caller_of(call_id))
             try:
                 pipeline = self.phone.open_call(call, transport)
             except ValueError as exc:

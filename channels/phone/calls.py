@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 
 CallListener = Callable[[CallInfo, PipelineEvent], None]
 DISPOSITION_TTL_S = 3600
-MAX_DISPOSITIONS = 10_000
+CALLER_TTL_S = 60  # a caller number announced by the dialplan waits this long for its call
+MAX_REMEMBERED = 10_000
 
 
 class PhoneChannel:
@@ -40,7 +41,14 @@ class PhoneChannel:
         self.listeners: list[CallListener] = []
         self.calls: dict[str, VoicePipeline] = {}  # conversation id -> live pipeline
         self._dispositions: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._callers: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self.registry = None  # channels.registry.ChannelRegistry: who owns a live conversation
         self.calls_total = 0
+
+    def attach_registry(self, registry) -> None:  # noqa: ANN001
+        """Deliveries for `phone:` conversations (agents' messages) come here while the call lasts."""
+        self.registry = registry
+        registry.register(self)
 
     async def start(self) -> None:
         return None
@@ -71,6 +79,8 @@ class PhoneChannel:
             raise ValueError(f"call {call.call_id} is already connected")
         self.calls[call.conversation_id] = pipeline
         self.calls_total += 1
+        if self.registry is not None:
+            self.registry.connected(call.conversation_id, call.call_id)
         log.info("call %s connected over %s (%d live)", call.call_id, transport.name, len(self.calls))
         return pipeline
 
@@ -82,6 +92,8 @@ class PhoneChannel:
             reason = await pipeline.run()
         finally:
             self.calls.pop(call.conversation_id, None)
+            if self.registry is not None:
+                self.registry.disconnected(call.conversation_id, call.call_id)
         disposition = "transfer" if reason == "transfer" else "hangup"
         self._remember(call.call_id, disposition)
         log.info("call %s ended: %s after %.1f s (%d live)", call.call_id, reason, time.monotonic() - started, len(self.calls))
@@ -95,17 +107,29 @@ class PhoneChannel:
             return None
         return entry[0]
 
+    def announce_caller(self, call_id: str, number: str) -> None:
+        """The PBX tells us who is calling before the call's audio connects (AudioSocket)."""
+        _remember(self._callers, call_id, number)
+
+    def caller_of(self, call_id: str) -> str | None:
+        entry = self._callers.pop(call_id, None)
+        return entry[0] if entry is not None and time.monotonic() - entry[1] <= CALLER_TTL_S else None
+
     def _remember(self, call_id: str, disposition: str) -> None:
-        self._dispositions[call_id] = (disposition, time.monotonic())
-        self._dispositions.move_to_end(call_id)
-        while len(self._dispositions) > MAX_DISPOSITIONS:
-            self._dispositions.popitem(last=False)
+        _remember(self._dispositions, call_id, disposition)
 
     def _notify(self, call: CallInfo, event: PipelineEvent) -> None:
         if event.type == "error":
             log.info("call %s: %s (%s)", call.call_id, event.data.get("code"), event.data.get("message", ""))
         for listener in self.listeners:
             listener(call, event)
+
+
+def _remember(table: OrderedDict[str, tuple[str, float]], key: str, value: str) -> None:
+    table[key] = (value, time.monotonic())
+    table.move_to_end(key)
+    while len(table) > MAX_REMEMBERED:
+        table.popitem(last=False)
 
 
 async def run_to_end(phone: PhoneChannel, pipeline: VoicePipeline, reader: asyncio.Task) -> None:

@@ -1,5 +1,7 @@
 """HTTP routes a PBX or telephony provider asks about calls.
 
+- `POST /phone/calls/{call_id}/caller` (form `number`): the dialplan announces the caller
+  number before AudioSocket() connects (optional; stored masked).
 - `GET /phone/calls/{call_id}/disposition` → text/plain `transfer` | `hangup` | `active`
   (404 `unknown`): the Asterisk dialplan reads it with CURL() after AudioSocket() returns.
 - `POST /phone/twilio/voice`: TwiML for an incoming call, connecting it to `/ws/media`.
@@ -21,6 +23,14 @@ def _twiml(body: str) -> Response:
 
 def build_phone_routes(phone: PhoneChannel, agent_queue: str) -> APIRouter:
     api = APIRouter()
+
+    @api.post("/phone/calls/{call_id}/caller", response_class=PlainTextResponse)
+    async def announce_caller(call_id: str, request: Request) -> PlainTextResponse:
+        number = str((await request.form()).get("number", "")).strip()
+        if not number or len(number) > 32 or len(call_id) > 64:
+            return PlainTextResponse("expected a form field 'number' (at most 32 characters)", status_code=400)
+        phone.announce_caller(call_id, number)
+        return PlainTextResponse("ok")
 
     @api.get("/phone/calls/{call_id}/disposition", response_class=PlainTextResponse)
     async def disposition(call_id: str) -> PlainTextResponse:
