@@ -128,7 +128,7 @@ class VoiceMessages:
             log.warning("undecodable %s audio (%d bytes): %s: %s", audio_format, len(encoded), type(exc).__name__, exc)
             raise FrameError(
                 "invalid_audio",
-                "无法识别这段语音的格式，请重新录制，或改用文字。",
+                "这段语音无法播放，请重新录制（每段不超过一分钟），或改用文字。",
                 f"{audio_format} audio could not be decoded ({type(exc).__name__})",
             ) from None
         if len(pcm) % 2:

@@ -68,6 +68,12 @@ def test_work_order_card_and_kb_source(page):
     assert second.locator(".wo-number").inner_text() == "26112100043"
     assert second.locator(".wo-status").count() == 0 and second.locator(".wo-deadline").count() == 0
 
+    gw.reply = lambda f, gw: gw.push(bot("您的工单：", data={"work_order": {"number": "1", "status": "in_progress"}}))
+    page.fill("#input", "再查一下")
+    page.press("#input", "Enter")
+    page.wait_for_function("document.querySelectorAll('.wo-card').length === 3")
+    assert page.locator(".wo-card").nth(2).locator(".wo-status").inner_text() == "办理中"
+
     gw.reply = lambda f, gw: gw.push(bot("办理居住证需要……", data={"kb": KB}))
     page.fill("#input", "居住证怎么办")
     page.press("#input", "Enter")

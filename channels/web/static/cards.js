@@ -4,6 +4,11 @@
 const REQUEST_TYPES = {
   consult: '咨询', complain: '投诉', report: '举报', seek_help: '求助', suggest: '建议', praise: '表扬',
 };
+// Work-order statuses as the ticket system names them; Chinese labels pass through unchanged.
+const STATUSES = {
+  accepted: '已受理', dispatched: '已派单', in_progress: '办理中', returned: '已退单',
+  resolved: '已办结', visited: '已回访', closed: '已关闭',
+};
 
 export function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -44,11 +49,12 @@ function row(list, label, value, className) {
 export function workOrderCard(order) {
   if (!order || typeof order !== 'object') return null;
   const number = str(order.number);
-  const status = str(order.status);
+  const status = STATUSES[str(order.status)] || str(order.status);
   const deadline = order.deadline ? formatDeadline(order.deadline) : '';
   const type = REQUEST_TYPES[str(order.request_type)] || '';
   const category = str(order.category);
-  const district = str(order.district);
+  const place = [str(order.district), str(order.street)].filter(Boolean).join(' ');
+  const department = str(order.department);
   if (!number && !status && !deadline) return null;
   const card = el('section', 'wo-card');
   card.setAttribute('aria-label', '工单信息');
@@ -60,7 +66,8 @@ export function workOrderCard(order) {
   row(list, '工单编号', number, 'wo-number');
   row(list, '办理时限', deadline, 'wo-deadline');
   row(list, '问题分类', category);
-  row(list, '所在区', district);
+  row(list, '所在地', place);
+  row(list, '承办单位', department);
   card.appendChild(list);
   if (number) {
     card.appendChild(el('p', 'wo-hint', '请记下工单编号，可随时发送“查询工单 ' + number + '”了解进度。'));
@@ -79,6 +86,7 @@ export function kbSource(kb) {
   else if (name || office) lines.push('依据：' + (name || office));
   const dates = [];
   if (str(kb.effective_from)) dates.push(str(kb.effective_from) + ' 起施行');
+  if (str(kb.effective_until)) dates.push('有效期至 ' + str(kb.effective_until));
   if (str(kb.last_reviewed)) dates.push('核对于 ' + str(kb.last_reviewed));
   if (dates.length) lines.push(dates.join('，'));
   if (str(source.confirm)) lines.push('如需确认：' + str(source.confirm));
