@@ -1,0 +1,405 @@
+// Agent console of the 12345 hotline: queue, take, transcript, reply, hand back, close with a
+// work order; supervisors see all agents and can watch any conversation.
+// Plain ES module. Every text from the server is rendered with textContent (never innerHTML).
+
+const TOKEN_KEY = 'hotline.agent.token';
+const DISTRICTS = ['东城区', '西城区', '朝阳区', '丰台区', '石景山区', '海淀区', '门头沟区', '房山区',
+  '通州区', '顺义区', '昌平区', '大兴区', '怀柔区', '平谷区', '密云区', '延庆区'];
+const REASONS = { requested: '市民要求', emergency: '紧急情况', not_understood: '多次未理解',
+  ticket_system_down: '工单系统故障', angry: '情绪激动' };
+const TYPES = { consult: '咨询', complain: '投诉', report: '举报', seek_help: '求助', suggest: '建议', praise: '表扬' };
+const MODES = { bot: '智能客服', queued: '排队中', agent: '人工服务中' };
+const SENDERS = { citizen: '市民', bot: '智能客服', agent: '坐席', system: '系统' };
+const CHANNELS = { web: '网页', tg: 'Telegram', phone: '电话' };
+const SLOT_LABELS = { description: '诉求内容', district: '区', street: '街道', address: '地址', occurred: '时间',
+  contact_phone: '电话', contact_name: '联系人', request_type: '诉求类型', anonymous: '匿名' };
+
+const $ = (id) => document.getElementById(id);
+const el = (tag, cls, text) => {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+};
+
+const state = { token: null, me: null, ws: null, backoff: 500, queue: [], mine: [], open: null, seen: new Set() };
+
+// ---------- HTTP ----------
+
+async function api(method, path, body) {
+  const resp = await fetch(path, {
+    method,
+    headers: { 'Authorization': 'Bearer ' + state.token, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (resp.status === 401) { logout('登录已过期，请重新登录。'); throw new Error('unauthorized'); }
+  let data = null;
+  try { data = await resp.json(); } catch (e) { data = null; }
+  return { ok: resp.ok, status: resp.status, data };
+}
+
+function notice(text, kind) {
+  const box = $('notice');
+  box.textContent = text || '';
+  box.dataset.kind = kind || 'info';
+}
+
+function conflictText(r) {
+  const d = r.data || {};
+  if (d.code === 'taken_by_other') return '该会话已由坐席 ' + (d.agent || '') + ' 接入。';
+  if (d.code === 'not_held') return '该会话当前不在您的服务中。';
+  if (d.code === 'invalid_work_order') return '工单草稿不完整，请补全后再结束。';
+  return '操作失败（' + r.status + '）：' + (d.detail || '');
+}
+
+// ---------- login ----------
+
+async function login(ev) {
+  ev.preventDefault();
+  $('login-error').textContent = '';
+  const resp = await fetch('/api/agent/login', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: $('username').value.trim(), password: $('password').value }),
+  });
+  const data = await resp.json().catch(() => ({}));
+  if (resp.status === 429) { $('login-error').textContent = '登录尝试过于频繁，请稍后再试。'; return; }
+  if (!resp.ok) { $('login-error').textContent = '工号或密码错误。'; return; }
+  state.token = data.token;
+  try { sessionStorage.setItem(TOKEN_KEY, data.token); } catch (e) { /* memory only */ }
+  $('password').value = '';
+  await enter();
+}
+
+function logout(message) {
+  state.token = null;
+  try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ }
+  const ws = state.ws;
+  state.ws = null;
+  if (ws) ws.close();
+  $('desk-view').hidden = true;
+  $('login-view').hidden = false;
+  $('login-error').textContent = message || '';
+}
+
+async function enter() {
+  const me = await api('GET', '/api/agent/me');
+  if (!me.ok) return;
+  state.me = me.data.agent;
+  $('me').textContent = state.me.display_name + '（' + (state.me.role === 'supervisor' ? '班长' : '坐席') + '）';
+  $('hours').textContent = '人工服务时间 ' + me.data.working_hours;
+  $('login-view').hidden = true;
+  $('desk-view').hidden = false;
+  $('supervisor').hidden = state.me.role !== 'supervisor';
+  const canned = await api('GET', '/api/agent/canned');
+  const select = $('canned');
+  select.replaceChildren(el('option', null, '常用语…'));
+  select.firstChild.value = '';
+  for (const item of (canned.data && canned.data.items) || []) {
+    const opt = el('option', null, item.title);
+    opt.value = item.text;
+    select.appendChild(opt);
+  }
+  connect();
+}
+
+// ---------- live events ----------
+
+function connect() {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const ws = new WebSocket(proto + '//' + location.host + '/ws/agent?token=' + encodeURIComponent(state.token));
+  state.ws = ws;
+  ws.onopen = () => { if (ws === state.ws) { setConn(true); state.backoff = 500; } };
+  ws.onmessage = (ev) => { if (ws === state.ws) onEvent(JSON.parse(ev.data)); };
+  ws.onclose = (ev) => {
+    if (ws !== state.ws) return;
+    setConn(false);
+    if (ev.code === 4401) { logout('登录已过期，请重新登录。'); return; }
+    setTimeout(() => { if (state.token && ws === state.ws) connect(); }, state.backoff);
+    state.backoff = Math.min(state.backoff * 2, 5000);
+  };
+}
+
+function setConn(open) {
+  $('conn').dataset.state = open ? 'open' : 'closed';
+  $('conn').textContent = open ? '已连接' : '连接中断，正在重连…';
+}
+
+function send(frame) {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(frame));
+}
+
+function onEvent(e) {
+  switch (e.type) {
+    case 'hello':
+      renderQueue(e.queue); renderMine(e.conversations);
+      if (state.open) { send({ type: 'watch', conversation_id: state.open.conversation_id }); openConversation(state.open.conversation_id); }
+      refreshOverview();
+      break;
+    case 'queue': renderQueue(e.items); refreshOverview(); break;
+    case 'alert': addAlert(e); break;
+    case 'handoff': if (e.reason === 'emergency') notice('紧急会话进入排队，请优先接入。', 'alert'); break;
+    case 'taken': case 'released': case 'closed':
+      refreshMine(); refreshOverview();
+      if (state.open && state.open.conversation_id === e.conversation_id) openConversation(e.conversation_id);
+      break;
+    case 'message':
+      if (state.open && state.open.conversation_id === e.conversation_id) appendMessage(e.message);
+      break;
+    case 'draft':
+      if (state.open && state.open.conversation_id === e.conversation_id && e.agent !== state.me.username) fillDraft(e.draft);
+      break;
+    case 'agents': refreshOverview(); break;
+    case 'error': if (e.message) notice(e.message, 'error'); break;
+    default: break;
+  }
+}
+
+// ---------- lists ----------
+
+function waited(iso) {
+  const s = Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 1000));
+  return String(Math.floor(s / 60)).padStart(2, '0') + ':' + String(s % 60).padStart(2, '0');
+}
+
+function renderQueue(items) {
+  state.queue = Array.isArray(items) ? items : [];
+  $('queue-length').textContent = String(state.queue.length);
+  const list = $('queue');
+  list.replaceChildren();
+  for (const item of state.queue) {
+    const li = el('li', 'queue-item' + (item.priority > 0 || item.alert ? ' urgent' : ''));
+    li.dataset.cid = item.conversation_id;
+    const head = el('div', 'item-head');
+    head.append(el('span', 'pos', '#' + item.position), el('span', 'chan', CHANNELS[item.channel] || item.channel),
+      el('span', 'reason', REASONS[item.reason] || item.reason || '转人工'), el('span', 'wait', waited(item.queued_at)));
+    head.lastChild.dataset.since = item.queued_at;
+    const take = el('button', 'take', '接入');
+    take.type = 'button';
+    take.addEventListener('click', (ev) => { ev.stopPropagation(); takeConversation(item.conversation_id); });
+    li.append(head, el('div', 'preview', item.preview || ''), take);
+    li.addEventListener('click', () => openConversation(item.conversation_id));
+    list.appendChild(li);
+  }
+}
+
+function renderMine(items) {
+  state.mine = Array.isArray(items) ? items : [];
+  const list = $('mine');
+  list.replaceChildren();
+  for (const item of state.mine) {
+    const li = el('li', 'mine-item' + (item.alert ? ' urgent' : ''));
+    li.dataset.cid = item.conversation_id;
+    const who = state.me && state.me.role === 'supervisor' && item.agent ? ' · ' + item.agent : '';
+    li.append(el('span', null, (CHANNELS[item.channel] || item.channel) + ' ' + item.conversation_id.slice(-6) + who));
+    li.addEventListener('click', () => openConversation(item.conversation_id));
+    list.appendChild(li);
+  }
+}
+
+async function refreshMine() {
+  const r = await api('GET', '/api/agent/conversations');
+  if (r.ok) renderMine(r.data.items);
+}
+
+async function refreshOverview() {
+  if (!state.me || state.me.role !== 'supervisor') return;
+  const r = await api('GET', '/api/agent/overview');
+  if (!r.ok) return;
+  const v = r.data;
+  $('overview-line').textContent = '在线 ' + v.online + ' · 排队 ' + v.queue_length + ' · 服务中 ' + v.active +
+    (v.mean_wait_s !== null ? ' · 平均等待 ' + Math.round(v.mean_wait_s) + '秒' : '');
+  const body = $('agents').tBodies[0];
+  body.replaceChildren();
+  for (const a of v.agents) {
+    const tr = el('tr', a.online ? 'online' : 'offline');
+    tr.dataset.agent = a.username;
+    const convs = el('td');
+    for (const cid of a.conversations) {
+      const link = el('button', 'link', cid.slice(-6));
+      link.type = 'button';
+      link.title = '旁听该会话';
+      link.addEventListener('click', () => openConversation(cid));
+      convs.appendChild(link);
+    }
+    tr.append(el('td', null, a.display_name), el('td', null, a.role === 'supervisor' ? '班长' : '坐席'),
+      el('td', 'presence', a.online ? '在线' : '离线'), convs);
+    body.appendChild(tr);
+  }
+}
+
+function addAlert(e) {
+  const item = el('div', 'alert-item');
+  item.dataset.cid = e.conversation_id;
+  const label = e.reason === 'emergency' ? '紧急情况' : (e.reason || '提醒');
+  item.append(el('strong', null, label), el('span', null, ' 会话 ' + e.conversation_id.slice(-6) + ' 需要关注'));
+  const open = el('button', null, '查看');
+  open.type = 'button';
+  open.addEventListener('click', () => { item.remove(); openConversation(e.conversation_id); });
+  item.appendChild(open);
+  $('alerts').appendChild(item);
+}
+
+// ---------- one conversation ----------
+
+async function openConversation(cid) {
+  const r = await api('GET', '/api/agent/conversations/' + encodeURIComponent(cid));
+  if (!r.ok) { notice(r.status === 403 ? '无权查看该会话。' : conflictText(r), 'error'); return; }
+  const d = r.data;
+  if (!state.open || state.open.conversation_id !== cid) {
+    if (state.open) send({ type: 'unwatch', conversation_id: state.open.conversation_id });
+    send({ type: 'watch', conversation_id: cid });
+  }
+  state.open = d;
+  state.seen = new Set();
+  $('conv-empty').hidden = true;
+  $('conv').hidden = false;
+  $('conv').dataset.cid = cid;
+  $('conv-title').textContent = (CHANNELS[d.channel] || d.channel) + ' ' + cid;
+  $('conv-mode').textContent = MODES[d.mode] || d.mode;
+  $('conv-mode').dataset.mode = d.mode;
+  $('conv-agent').textContent = d.agent ? '坐席：' + d.agent : '';
+  const mine = d.mode === 'agent' && d.agent === state.me.username;
+  $('take').hidden = d.mode === 'agent';
+  for (const id of ['release', 'close-order', 'close-plain']) $(id).hidden = !mine;
+  $('composer').hidden = !mine;
+  $('readonly').hidden = mine || d.mode !== 'agent';
+  $('transcript').replaceChildren();
+  for (const m of d.transcript) appendMessage(m);
+  renderSummary(d.summary);
+  $('draft-form').hidden = false;
+  fillDraft(d.draft);
+  for (const input of $('draft-form').elements) input.disabled = !mine;
+  $('work-order').textContent = d.work_order ? '工单 ' + d.work_order : '';
+}
+
+function appendMessage(m) {
+  const key = [m.sender, m.ts, m.text].join('|');
+  if (state.seen.has(key)) return;
+  state.seen.add(key);
+  const sender = SENDERS[m.sender] ? m.sender : 'system';
+  const li = el('li', 'msg msg-' + sender + (m.delivered === false ? ' undelivered' : ''));
+  const time = m.ts ? new Date(m.ts).toLocaleTimeString('zh-CN', { hour12: false }) : '';
+  const kind = m.kind === 'voice' ? '（语音转写）' : '';
+  li.append(el('div', 'msg-meta', SENDERS[sender] + kind + ' ' + time + (m.delivered === false ? ' · 未发送' : '')),
+    el('div', 'msg-text', m.title || m.text));
+  $('transcript').appendChild(li);
+  $('transcript').scrollTop = $('transcript').scrollHeight;
+}
+
+function renderSummary(summary) {
+  const s = summary || {};
+  $('summary').hidden = false;
+  const dl = $('summary-fields');
+  dl.replaceChildren();
+  const add = (k, v) => { if (v !== null && v !== undefined && v !== '') dl.append(el('dt', null, k), el('dd', null, v)); };
+  add('转接原因', REASONS[s.reason] || s.reason);
+  add('诉求类型', TYPES[s.request_type] || s.request_type);
+  const slots = s.slots && typeof s.slots === 'object' ? s.slots : {};
+  for (const [k, v] of Object.entries(slots)) add(SLOT_LABELS[k] || k, typeof v === 'object' ? JSON.stringify(v) : v);
+  const turns = $('last-turns');
+  turns.replaceChildren();
+  for (const t of Array.isArray(s.last_turns) ? s.last_turns : []) {
+    turns.appendChild(el('li', 'turn-' + (t.sender === 'citizen' ? 'citizen' : 'bot'),
+      (SENDERS[t.sender] || t.sender) + '：' + (t.text || '')));
+  }
+}
+
+function fillDraft(draft) {
+  const form = $('draft-form');
+  for (const [k, v] of Object.entries(draft || {})) {
+    const input = form.elements.namedItem(k);
+    if (!input) continue;
+    if (input.type === 'checkbox') input.checked = !!v;
+    else input.value = v === null || v === undefined ? '' : String(v);
+  }
+}
+
+function draftPatch() {
+  const form = $('draft-form');
+  const patch = {};
+  for (const name of ['request_type', 'description', 'district', 'street', 'address', 'contact_name', 'contact_phone']) {
+    const v = form.elements.namedItem(name).value.trim();
+    patch[name] = v === '' ? null : v;
+  }
+  patch.ongoing = form.elements.namedItem('ongoing').checked;
+  patch.emergency = form.elements.namedItem('emergency').checked;
+  return patch;
+}
+
+function showErrors(r) {
+  const list = $('draft-errors');
+  list.replaceChildren();
+  const errors = (r.data && (r.data.errors || r.data.detail)) || [];
+  for (const e of Array.isArray(errors) ? errors : []) {
+    list.appendChild(el('li', null, (e.field || (e.loc || []).join('.')) + '：' + (e.message || e.msg)));
+  }
+}
+
+// ---------- actions ----------
+
+async function takeConversation(cid) {
+  const r = await api('POST', '/api/agent/conversations/' + encodeURIComponent(cid) + '/take');
+  if (!r.ok) { notice(conflictText(r), 'error'); return; }
+  notice('已接入会话。');
+  await refreshMine();
+  await openConversation(cid);
+  $('reply').focus();
+}
+
+async function act(action, body) {
+  const cid = state.open.conversation_id;
+  const r = await api('POST', '/api/agent/conversations/' + encodeURIComponent(cid) + '/' + action, body);
+  if (!r.ok) { notice(conflictText(r), 'error'); showErrors(r); return null; }
+  return r.data;
+}
+
+async function sendReply(ev) {
+  ev.preventDefault();
+  const text = $('reply').value.trim();
+  if (!text || !state.open) return;
+  const data = await act('messages', { text });
+  if (data) { $('reply').value = ''; appendMessage(data.message); }
+}
+
+async function saveDraft(ev) {
+  ev.preventDefault();
+  const cid = state.open.conversation_id;
+  const r = await api('PUT', '/api/agent/conversations/' + encodeURIComponent(cid) + '/draft', draftPatch());
+  $('draft-errors').replaceChildren();
+  if (!r.ok) { notice('草稿未保存：请检查填写内容。', 'error'); showErrors(r); return; }
+  notice('草稿已保存。');
+}
+
+async function closeConversation(workOrder) {
+  const data = await act('close', workOrder ? { work_order: true, draft: draftPatch() } : { work_order: false });
+  if (!data) return;
+  notice(data.work_order ? '会话已结束，工单 ' + data.work_order + (data.work_order_action === 'updated' ? ' 已更新。' : ' 已登记。') : '会话已结束。');
+  $('draft-errors').replaceChildren();
+}
+
+// ---------- wiring ----------
+
+$('login-form').addEventListener('submit', login);
+$('logout').addEventListener('click', () => logout(''));
+$('take').addEventListener('click', () => state.open && takeConversation(state.open.conversation_id));
+$('release').addEventListener('click', async () => { if (await act('release')) notice('已转回智能客服。'); });
+$('close-order').addEventListener('click', () => closeConversation(true));
+$('close-plain').addEventListener('click', () => closeConversation(false));
+$('composer').addEventListener('submit', sendReply);
+$('draft-form').addEventListener('submit', saveDraft);
+$('reply').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); sendReply(e); }
+});
+$('canned').addEventListener('change', () => {
+  const text = $('canned').value;
+  if (text) { const box = $('reply'); box.value = box.value ? box.value + text : text; box.focus(); }
+  $('canned').value = '';
+});
+const districtSelect = $('draft-form').elements.namedItem('district');
+for (const d of DISTRICTS) { const o = el('option', null, d); o.value = d; districtSelect.appendChild(o); }
+setInterval(() => { for (const w of document.querySelectorAll('.wait[data-since]')) w.textContent = waited(w.dataset.since); }, 1000);
+
+window.agentConsole = { state: () => state, open: openConversation };
+
+state.token = (() => { try { return sessionStorage.getItem(TOKEN_KEY); } catch (e) { return null; } })();
+if (state.token) enter().catch(() => logout('')); else logout('');
