@@ -201,7 +201,7 @@ if (voiceSupported()) {
   $voiceToggle.hidden = false;
   $voiceToggle.addEventListener('click', () => setVoiceMode(!$form.classList.contains('voice-mode')));
   new HoldToTalk($talk, $('recording'), {
-    onRecorded: (rec) => { sendVoice(rec); },
+    onRecorded: (rec) => { sendVoice(rec).catch(() => transcript.notice('语音发送失败，请重试或改用文字。')); },
     onError: (message) => transcript.notice(message),
   });
 }
