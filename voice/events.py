@@ -4,7 +4,8 @@ Every stage has a paired start and end: `run-start`/`run-end`, `stt-start`/`stt-
 `intent-start`/`intent-end`, `tts-start`/`tts-end`. A stage that cannot finish is closed by an
 `error` event whose data names the stage (`{"code": ..., "stage": "stt"}`) instead of its end
 event, so a test can assert the whole sequence of a call. Events without a pair: `stt-partial`,
-`barge-in`, `dtmf`, `handoff`, and `error` without a stage (a problem outside any stage).
+`stt-vad-end` (end of the caller's turn detected), `barge-in`, `dtmf`, `handoff`, and `error`
+without a stage (a problem outside any stage).
 """
 
 import asyncio
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 RUN_START, RUN_END = "run-start", "run-end"
-STT_START, STT_PARTIAL, STT_END = "stt-start", "stt-partial", "stt-end"
+STT_START, STT_PARTIAL, STT_VAD_END, STT_END = "stt-start", "stt-partial", "stt-vad-end", "stt-end"
 INTENT_START, INTENT_END = "intent-start", "intent-end"
 TTS_START, TTS_END = "tts-start", "tts-end"
 BARGE_IN, DTMF, HANDOFF, ERROR = "barge-in", "dtmf", "handoff", "error"

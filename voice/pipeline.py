@@ -202,6 +202,7 @@ class VoicePipeline:
         if event is not None and event.kind == "speech_end":
             self._turns.speech_ended(now)
             if self._recording:
+                self._emit(ev.STT_VAD_END, {"trailing_silence_ms": event.t_ms - event.edge_ms})
                 await self._end_utterance()
             elif not self._speech and self._jobs.empty() and not self._busy:
                 self._emit(ev.ERROR, {"code": ev.STT_UNAVAILABLE, "message": "caller spoke on a keypad-only call"})
