@@ -74,7 +74,7 @@ class RecordingSession(BaseSession):
 
     async def stream_content(self, url: str, headers=None, timeout: int = 30, chunk_size: int = 65536,
                              raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:  # fmt: skip
-        yield self.files[url.split("/", 6)[-1]]
+        yield self.files[url.split("/", 5)[-1]]  # .../file/bot<token>/<path>
 
     async def close(self) -> None:
         return None

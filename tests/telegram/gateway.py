@@ -19,7 +19,7 @@ async def serve_gateway(settings: Settings) -> AsyncIterator[str]:
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(180):
             while not server.started:
                 if task.done():
                     task.result()

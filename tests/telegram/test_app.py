@@ -19,8 +19,9 @@ CHAT = 8080
 
 def settings_for(tmp_path, **telegram) -> Settings:
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: Rasa and the action server are down
+    # kb_*: no semantic index for these tests (it takes minutes to embed on a busy machine)
     return Settings(var_dir=tmp_path, rasa_url=dead, action_server_url=dead, api_keys="k" * 20,
-                    engine_timeout_s=2, **telegram)  # fmt: skip
+                    engine_timeout_s=2, kb_dense=False, kb_watch=False, **telegram)  # fmt: skip
 
 
 @pytest.fixture()

@@ -2,6 +2,7 @@
 injected speech-to-text, and then handled like typed text. Optional spoken replies."""
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -24,7 +25,8 @@ NOT_HEARD = "抱歉，没有听清您的语音。请再说一遍，或者发送�
 BROKEN = "抱歉，这条语音无法播放，请重新录制或发送文字消息。"
 HEARD = "（语音识别：{}）"
 
-Decode = Callable[[bytes, str], bytes]  # (audio bytes, "ogg") -> PCM16 mono 16 kHz
+# (audio bytes, "ogg", sample_rate=N) -> PCM16 mono at N Hz (voice.decode.decode_upload)
+Decode = Callable[..., bytes]
 Speak = Callable[[str], Awaitable[bytes | None]]  # text -> OGG/Opus voice, None when unavailable
 
 
@@ -54,13 +56,19 @@ def build_router() -> Router:
             log.warning("voice note in chat %s too large: %s", message.chat.id, exc)
             await local_turn(channel, conversations, record, system(TOO_LONG), error_code="audio_too_long")
             return
+        rate = getattr(getattr(transcriber, "audio_format", None), "sample_rate", 16000)
         try:
-            pcm16 = await asyncio.to_thread(decode_audio, ogg, "ogg")
+            pcm16 = await asyncio.to_thread(functools.partial(decode_audio, ogg, "ogg", sample_rate=rate))
         except Exception as exc:  # noqa: BLE001  (any decoder failure: the file is unusable)
             log.warning("voice note in chat %s could not be decoded: %s: %s", message.chat.id, type(exc).__name__, exc)
             await local_turn(channel, conversations, record, system(BROKEN), error_code="invalid_audio")
             return
-        text = (await transcriber.transcribe(pcm16)).strip()
+        try:
+            text = (await transcriber.transcribe(pcm16)).strip()
+        except Exception as exc:  # noqa: BLE001  (model missing or broken: the citizen can still type)
+            log.error("speech recognition failed for chat %s: %s: %s", message.chat.id, type(exc).__name__, exc)
+            await local_turn(channel, conversations, record, system(UNAVAILABLE), error_code="asr_failed")
+            return
         if not text:
             await local_turn(channel, conversations, record, system(NOT_HEARD), error_code="asr_empty")
             return

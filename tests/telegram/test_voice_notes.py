@@ -1,0 +1,122 @@
+"""Voice notes: real OGG/Opus (encoded here from a real Mandarin recording), downloaded through
+getFile, decoded by voice.decode (PyAV), recognised by the scripted recognizer (the Vosk Chinese
+model cannot be downloaded here), and handled like typed text; every refusal path too."""
+
+import io
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from channels.telegram.handlers.voice import BROKEN, HEARD, NOT_HEARD, TOO_LONG, UNAVAILABLE
+from tests.telegram.conftest import CHAT
+
+av = pytest.importorskip("av")
+decode = pytest.importorskip("voice.decode", reason="voice.decode (the voice pipeline's decoder) is not in this tree")
+scripted = pytest.importorskip("voice.asr.scripted_provider", reason="voice.asr is not in this tree")
+
+CLIP = Path(__file__).resolve().parents[3] / "shared" / "data" / "speech" / "thchs30_D4_750.wav"
+
+
+def ogg_opus(pcm16: bytes, rate: int) -> bytes:
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="ogg") as out:
+        stream = out.add_stream("libopus", rate=48000, layout="mono")
+        frame = av.AudioFrame.from_ndarray(np.frombuffer(pcm16, "<i2").reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def speech_ogg() -> bytes:
+    if not CLIP.exists():
+        pytest.skip(f"real speech clip not found: {CLIP} (../shared/data/speech)")
+    with wave.open(str(CLIP)) as w:
+        return ogg_opus(w.readframes(w.getnframes()), w.getframerate())
+
+
+def voice_message(tg, file_id: str, duration: int = 3) -> dict:
+    voice = {"file_id": file_id, "file_unique_id": file_id, "duration": duration, "mime_type": "audio/ogg"}
+    return tg.message(voice=voice)
+
+
+def recognizer(*transcripts: str):
+    return scripted.ScriptedSpeechToText(list(transcripts))
+
+
+async def test_a_spoken_complaint_is_recognised_and_reaches_the_dialogue(tg, speech_ogg):
+    stt = recognizer("我要投诉楼下烧烤店太吵")
+    tg.build(transcriber=stt, decode_audio=decode.decode_upload)
+    tg.session.files["voice/v1.oga"] = speech_ogg
+    await tg.feed(message=voice_message(tg, "v1", duration=10))
+    assert stt.heard == ["我要投诉楼下烧烤店太吵"], "the decoded audio was loud speech"
+    seen = tg.engine.seen[-1]
+    assert seen.text == "我要投诉楼下烧烤店太吵" and seen.metadata["kind"] == "voice"
+    assert seen.metadata["duration_s"] == 10
+    assert tg.session.texts() == [HEARD.format("我要投诉楼下烧烤店太吵"), "收到：我要投诉楼下烧烤店太吵"]
+    assert [c.file_id for c in tg.session.sent("getFile")] == ["v1"]
+
+
+async def test_silence_is_not_heard_and_the_citizen_is_asked_again(tg):
+    stt = recognizer("不该被听到")
+    tg.build(transcriber=stt, decode_audio=decode.decode_upload)
+    tg.session.files["voice/quiet.oga"] = ogg_opus(b"\0\0" * 16000, 16000)
+    await tg.feed(message=voice_message(tg, "quiet", duration=1))
+    assert tg.engine.seen == [] and tg.session.texts() == [NOT_HEARD]
+    assert tg.store.history(f"tg:{CHAT}")[0].error_code == "asr_empty"
+
+
+async def test_a_broken_file_gets_a_clear_answer(tg):
+    tg.build(transcriber=recognizer("x"), decode_audio=decode.decode_upload)
+    tg.session.files["voice/junk.oga"] = b"OggS" + b"\x00garbage" * 50
+    await tg.feed(message=voice_message(tg, "junk"))
+    assert tg.session.texts() == [BROKEN] and tg.engine.seen == []
+    assert tg.store.history(f"tg:{CHAT}")[0].error_code == "invalid_audio"
+
+
+async def test_without_speech_recognition_the_citizen_is_asked_to_type(tg, caplog):
+    await tg.feed(message=voice_message(tg, "v1"))
+    assert tg.session.texts() == [UNAVAILABLE] and "请发送文字消息" in UNAVAILABLE
+    assert "speech recognition is unavailable" in caplog.text
+    row = tg.store.history(f"tg:{CHAT}")[0]
+    assert (row.text, row.error_code, row.payload["file_id"]) == ("[语音消息]", "audio_unavailable", "v1")
+    assert not tg.session.sent("getFile"), "nothing downloaded that cannot be recognised"
+
+
+async def test_a_failing_recognizer_is_answered_like_a_missing_one(tg, speech_ogg):
+    class Broken:
+        def available(self) -> bool:
+            return True
+
+        async def transcribe(self, pcm16: bytes) -> str:
+            raise RuntimeError("model files damaged")
+
+    tg.build(transcriber=Broken(), decode_audio=decode.decode_upload)
+    tg.session.files["voice/v1.oga"] = speech_ogg
+    await tg.feed(message=voice_message(tg, "v1"))
+    assert tg.session.texts() == [UNAVAILABLE]
+    assert tg.store.history(f"tg:{CHAT}")[0].error_code == "asr_failed"
+
+
+async def test_overlong_voice_notes_are_refused_before_download(tg):
+    tg.build(transcriber=recognizer("x"), decode_audio=decode.decode_upload)
+    await tg.feed(message=voice_message(tg, "long", duration=600))
+    assert tg.session.texts() == [TOO_LONG] and not tg.session.sent("getFile")
+
+
+async def test_a_voice_note_is_answered_with_a_voice_note_when_speech_synthesis_is_given(tg, speech_ogg):
+    spoken: list[str] = []
+
+    async def speak(text: str) -> bytes:
+        spoken.append(text)
+        return b"OggS-reply"
+
+    tg.build(transcriber=recognizer("你好"), decode_audio=decode.decode_upload, speak=speak)
+    tg.session.files["voice/v1.oga"] = speech_ogg
+    await tg.feed(message=voice_message(tg, "v1"))
+    assert spoken == ["收到：你好"]
+    [voice] = tg.session.sent("sendVoice")
+    assert voice.chat_id == CHAT
