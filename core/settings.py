@@ -43,6 +43,21 @@ class Settings(BaseSettings):
     outbox_url: str | None = None
     outbox_format: str = Field(default="json", pattern="^(json|open311)$")
     outbox_api_key: str | None = None
+    # Voice: speech recognition (Vosk model, or scripted transcripts for demos), synthesis.
+    speech_provider: str = Field(default="vosk", pattern="^(vosk|scripted)$")
+    vosk_model_path: Path | None = None  # default: <var_dir>/models/<name of the zip>
+    vosk_model_url: str = "https://alphacephei.com/vosk/models/vosk-model-small-cn-0.22.zip"
+    vosk_model_sha256: str = "3af8b0e7e0f835ae9d414ce5df580237a3cfb08d586c9fbbb0f7ff29ad5b14ba"
+    vosk_model_size: int | None = 43_898_754
+    scripted_transcripts: Path | None = None  # JSON for speech_provider=scripted
+    tts_provider: str = Field(default="fallback", pattern="^(fallback|edge|espeak)$")
+    tts_voice: str = "zh-CN-XiaoxiaoNeural"
+    tts_rate: str = "+0%"
+    tts_elder_rate: str = "-25%"  # 长辈模式: slower speech
+    tts_timeout_s: float = 2.5  # edge-tts: longest wait for the first audio before espeak-ng
+    edge_tts_endpoint: str | None = None  # "unix:/path.sock": a local server speaking edge's protocol
+    edge_tts_proxy: str | None = None
+    espeak_voice: str = "cmn"
     # Agent desk. Redis (e.g. redis://127.0.0.1:6379/0) joins several gateways into one desk:
     # pub/sub for live events and agent messages, conversation ownership, shared login limits.
     redis_url: str | None = None
@@ -95,6 +110,15 @@ class Settings(BaseSettings):
                 raise ValueError("HOTLINE_AGENT_TOKEN_SECRET: use at least 32 random characters (no default words)")
             return value
         return load_or_create_secret(self.var_dir / "secrets" / "agent_token_secret", nbytes=32)
+
+    @cached_property
+    def vosk_model_dir(self) -> Path:
+        name = self.vosk_model_url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".zip")
+        return self.vosk_model_path or self.var_dir / "models" / name
+
+    @cached_property
+    def tts_cache_dir(self) -> Path:
+        return self.var_dir / "tts-cache"
 
     @cached_property
     def database(self) -> str:
