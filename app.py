@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web = desk.web
     work_orders = WorkOrderRepository(db)
     telegram = telegram_wiring.channel_from_settings(settings, conversations=conversations, work_orders=work_orders)
+    if telegram is not None:
+        desk.registry.register(telegram, prefix="tg")  # agent replies to tg: conversations go out here
     catalog = CategoryCatalog.load()
     classifier = TextClassifier.load(settings.classifier_model) if settings.classifier_model else load_or_train(catalog)
 
