@@ -71,6 +71,13 @@ class TelegramChannel:
         self._state: dict[str, Any] = {"ok": False, "enabled": True, "mode": mode, "state": "stopped"}
         dispatcher["channel"] = self
 
+    def use_voice(self, transcriber: Any, decode_audio: Any, speak: Any = None) -> None:
+        """Voice notes: a SpeechToText (`available()`, `async transcribe(pcm16)`), a decoder like
+        voice.decode.decode_upload, and optionally `async speak(text) -> OGG/Opus bytes | None`."""
+        self.dispatcher["transcriber"] = transcriber
+        self.dispatcher["decode_audio"] = decode_audio
+        self.dispatcher["speak"] = speak
+
     # --- lifecycle ---
 
     async def start(self) -> None:

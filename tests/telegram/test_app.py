@@ -6,6 +6,9 @@ import asyncio
 import httpx
 import pytest
 
+import json
+
+from channels.telegram.handlers.voice import HEARD
 from conversation.router import ENGINE_DOWN, REQUEST_HUMAN
 from core.settings import Settings
 from tests.helpers import free_port
@@ -74,3 +77,21 @@ async def test_webhook_mode_registers_the_webhook_and_answers_updates_with_the_s
         assert sent.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == REQUEST_HUMAN
         assert not any(c.params.get("text") == "不该收到" for c in fake.of("sendMessage"))
     assert not fake.of("deleteWebhook"), "a restart keeps the webhook: Telegram holds updates meanwhile"
+
+
+async def test_voice_notes_go_through_the_gateways_speech_recognizer(tmp_path, fake):
+    """The app hands its one SpeechToText to the channel (scripted here: no Vosk Chinese model)."""
+    voice_tests = pytest.importorskip("tests.telegram.test_voice_notes")
+    transcripts = tmp_path / "transcripts.json"
+    transcripts.write_text(json.dumps(["我要投诉楼下烧烤店太吵"], ensure_ascii=False))
+    settings = settings_for(tmp_path, telegram_token=TOKEN, telegram_api_url=fake.url, speech_provider="scripted",
+                            scripted_transcripts=transcripts)  # fmt: skip
+    fake.files["voice/n1.oga"] = voice_tests.ogg_opus(voice_tests.tone_pcm16(), 16000)
+    async with serve_gateway(settings):
+        await fake.wait_for("getUpdates")
+        voice = {"file_id": "n1", "file_unique_id": "n1", "duration": 2, "mime_type": "audio/ogg"}
+        message = {"message_id": 1, "date": 1700000000, "chat": {"id": CHAT, "type": "private"},
+                   "from": {"id": CHAT, "is_bot": False, "first_name": "市民"}, "voice": voice}  # fmt: skip
+        await fake.push(message=message)
+        sent = await fake.wait_for("sendMessage", 2, timeout=20)
+        assert [s.params["text"] for s in sent] == [HEARD.format("我要投诉楼下烧烤店太吵"), ENGINE_DOWN]

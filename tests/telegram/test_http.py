@@ -118,7 +118,7 @@ async def test_voice_note_is_downloaded_recognised_and_answered(live, fake):
             assert pcm16 == b"PCM:" + b"OggS-fake-opus"
             return "我要投诉楼下烧烤店太吵"
 
-    live.provide(transcriber=Recognizer(), decode_audio=lambda data, fmt, sample_rate: b"PCM:" + data)
+    live.channel.use_voice(Recognizer(), lambda data, fmt, sample_rate: b"PCM:" + data)
     fake.files["voice/v1.oga"] = b"OggS-fake-opus"
     voice = {"file_id": "v1", "file_unique_id": "v1", "duration": 3, "mime_type": "audio/ogg"}
     message = {"message_id": 9, "date": 1700000000, "chat": {"id": CHAT, "type": "private"}, "from": USER, "voice": voice}

@@ -30,6 +30,12 @@ def ogg_opus(pcm16: bytes, rate: int) -> bytes:
     return buf.getvalue()
 
 
+def tone_pcm16(seconds: float = 2.0, rate: int = 16000) -> bytes:
+    """A loud 440 Hz tone (what a recognizer would hear as something)."""
+    t = np.arange(int(seconds * rate)) / rate
+    return (np.sin(2 * np.pi * 440 * t) * 12000).astype("<i2").tobytes()
+
+
 @pytest.fixture(scope="module")
 def speech_ogg() -> bytes:
     if not CLIP.exists():
