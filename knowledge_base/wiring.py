@@ -1,0 +1,54 @@
+"""How the gateway composes the knowledge base: built from Settings, loaded and warmed up in the
+lifespan (so the first citizen does not wait), watched for edits until shutdown."""
+
+import asyncio
+import contextlib
+import logging
+
+from fastapi import APIRouter
+from sqlalchemy.engine import Engine
+
+from core.settings import Settings
+from knowledge_base.routes import build_kb_router
+from knowledge_base.service import KnowledgeBase
+from knowledge_base.store import VersionStore
+from knowledge_base.watch import watch_articles
+
+log = logging.getLogger(__name__)
+WARM_UP_QUESTION = "居住证怎么办理"
+
+
+def knowledge_base_from_settings(settings: Settings, db: Engine) -> KnowledgeBase:
+    return KnowledgeBase(
+        settings.kb_articles_dir,
+        VersionStore(db),
+        settings.kb_cache_dir or settings.var_dir / "cache" / "kb",
+        dense=settings.kb_dense,
+        embed_threads=settings.kb_embed_threads,
+    )
+
+
+def router(kb: KnowledgeBase, settings: Settings) -> APIRouter:
+    return build_kb_router(kb, settings.api_key_set)
+
+
+def _load_and_warm(kb: KnowledgeBase) -> None:
+    kb.reload()
+    kb.search(WARM_UP_QUESTION)  # jieba, the e5 model and numpy paths all touched once
+
+
+async def start(kb: KnowledgeBase, settings: Settings) -> asyncio.Task | None:
+    """Load (after init_db), warm up, and start the watcher when enabled. A failure leaves the
+    gateway running without a knowledge base (/healthz shows it) instead of stopping it."""
+    try:
+        await asyncio.to_thread(_load_and_warm, kb)
+    except Exception:
+        log.exception("knowledge base: initial load failed; /api/kb answers 503 until a rebuild succeeds")
+    return asyncio.create_task(watch_articles(kb), name="kb-watch") if settings.kb_watch else None
+
+
+async def stop(watcher: asyncio.Task | None) -> None:
+    if watcher is not None:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
