@@ -252,8 +252,12 @@ class TelegramChannel:
             buf = io.BytesIO()
             try:
                 await self.bot.download_file(file.file_path, destination=buf, timeout=60)
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise TelegramNetworkError(method=GetFile(file_id=file_id), message=f"download: {exc}") from exc
+            except (aiohttp.ClientError, TimeoutError) as exc:  # its text holds the URL, and so the token
+                status = getattr(exc, "status", "")
+                message, method = f"download failed: {type(exc).__name__} {status}", GetFile(file_id=file_id)
+                if isinstance(status, int) and status < 500:  # gone or refused: retrying will not help
+                    raise TelegramAPIError(method=method, message=message) from None
+                raise TelegramNetworkError(method=method, message=message) from None
             return buf.getvalue()
 
         data = await call_with_retry(fetch, "file download", self.retry)

@@ -6,7 +6,7 @@ import asyncio
 
 from aiogram.types import Chat, User
 
-from channels.telegram.channel import CHANNEL, TelegramChannel, conversation_id
+from channels.telegram.channel import CHANNEL, TelegramChannel, chat_id_of, conversation_id
 from conversation.messages import InboundMessage, Reply
 from conversation.router import ConversationRouter
 
@@ -18,7 +18,7 @@ def inbound(chat: Chat, user: User | None, text: str, kind: str, **metadata: obj
 
 async def bot_turn(channel: TelegramChannel, conversations: ConversationRouter, msg: InboundMessage) -> list[Reply]:
     """Stored by the router before anything is answered; the replies go back to the chat."""
-    channel.typing(int(msg.conversation_id.removeprefix("tg:")))
+    channel.typing(chat_id_of(msg.conversation_id))
     replies = await conversations.handle(msg)
     await channel.send(msg.conversation_id, replies)
     return replies

@@ -7,6 +7,7 @@ import json
 import pytest
 from aiogram import Bot
 
+from channels.telegram.handlers.voice import NOT_RECEIVED
 from channels.telegram.wiring import make_bot
 from conversation.messages import Reply
 from tests.telegram.conftest import BUTTONS, TOKEN, Harness
@@ -127,6 +128,24 @@ async def test_voice_note_is_downloaded_recognised_and_answered(live, fake):
     assert [s.params["text"] for s in sent] == ["（语音识别：我要投诉楼下烧烤店太吵）", "收到：我要投诉楼下烧烤店太吵"]
     assert fake.of("getFile")[0].params["file_id"] == "v1"
     assert live.engine.seen[-1].metadata["kind"] == "voice"
+
+
+async def test_a_voice_note_that_cannot_be_downloaded_is_answered_and_kept(live, fake, caplog):
+    class Recognizer:
+        def available(self) -> bool:
+            return True
+
+        async def transcribe(self, pcm16: bytes) -> str:
+            raise AssertionError("nothing to recognise")
+
+    live.channel.use_voice(Recognizer(), lambda data, fmt, sample_rate: data)
+    voice = {"file_id": "gone", "file_unique_id": "gone", "duration": 3, "mime_type": "audio/ogg"}
+    await fake.push(message={"message_id": 9, "date": 1700000000, "chat": {"id": CHAT, "type": "private"},
+                             "from": USER, "voice": voice})  # fmt: skip
+    [sent] = await fake.wait_for("sendMessage")
+    assert sent.params["text"] == NOT_RECEIVED
+    assert live.store.history(f"tg:{CHAT}")[0].error_code == "audio_download_failed"
+    assert TOKEN not in caplog.text, "the bot token never reaches the log"
 
 
 async def test_flood_control_is_waited_out_and_the_reply_still_arrives(live, fake):

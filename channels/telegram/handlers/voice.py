@@ -9,9 +9,11 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 
 from channels.telegram.channel import FileTooLarge, TelegramChannel
+from channels.telegram.sending import TelegramDeliveryFailed
 from channels.telegram.turns import bot_turn, inbound, local_turn, system
 from conversation.router import ConversationRouter
 
@@ -23,6 +25,7 @@ UNAVAILABLE = "抱歉，暂时无法识别语音消息，请发送文字消息�
 TOO_LONG = f"语音太长了，请分段发送，每段不超过{MAX_VOICE_SECONDS // 60}分钟；也可以发送文字消息。"
 NOT_HEARD = "抱歉，没有听清您的语音。请再说一遍，或者发送文字消息。"
 BROKEN = "抱歉，这条语音无法播放，请重新录制或发送文字消息。"
+NOT_RECEIVED = "抱歉，这条语音没有收到，请重新发送，或者发送文字消息。"
 HEARD = "（语音识别：{}）"
 
 # (audio bytes, "ogg", sample_rate=N) -> PCM16 mono at N Hz (voice.decode.decode_upload)
@@ -55,6 +58,10 @@ def build_router() -> Router:
         except FileTooLarge as exc:
             log.warning("voice note in chat %s too large: %s", message.chat.id, exc)
             await local_turn(channel, conversations, record, system(TOO_LONG), error_code="audio_too_long")
+            return
+        except (TelegramDeliveryFailed, TelegramAPIError) as exc:
+            log.warning("voice note in chat %s not downloaded: %s", message.chat.id, exc)
+            await local_turn(channel, conversations, record, system(NOT_RECEIVED), error_code="audio_download_failed")
             return
         rate = getattr(getattr(transcriber, "audio_format", None), "sample_rate", 16000)
         try:
