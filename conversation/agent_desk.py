@@ -240,8 +240,8 @@ class AgentDesk:
         if done is None:
             raise self._held_conflict(await self._get(conversation_id), actor)
         await self.deliver(conversation_id, [reply])
+        await self.observe(conversation_id, [_entry(reply)])  # while the agent's console still watches
         await self.publish({"type": "released", "conversation_id": conversation_id, "agent": actor.username})
-        await self.observe(conversation_id, [_entry(reply)])
         return {"conversation_id": conversation_id, "mode": "bot"}
 
     async def draft_of(self, conv: Conversation) -> dict[str, Any]:
@@ -286,9 +286,9 @@ class AgentDesk:
             raise self._held_conflict(await self._get(conversation_id), actor)
         number = order.number if order else None
         await self.deliver(conversation_id, [reply])
+        await self.observe(conversation_id, [_entry(reply)])  # while the agent's console still watches
         await self.publish({"type": "closed", "conversation_id": conversation_id, "agent": actor.username,
                             "work_order": number, "work_order_action": action})  # fmt: skip
-        await self.observe(conversation_id, [_entry(reply)])
         return {"conversation_id": conversation_id, "mode": "bot", "work_order": number, "work_order_action": action}
 
     async def _file(self, conv: Conversation, draft: dict[str, Any], actor: Actor) -> tuple[Any, str]:

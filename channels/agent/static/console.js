@@ -140,7 +140,10 @@ function onEvent(e) {
     case 'handoff': if (e.reason === 'emergency') notice('紧急会话进入排队，请优先接入。', 'alert'); break;
     case 'taken': case 'released': case 'closed':
       refreshMine(); refreshOverview();
-      if (state.open && state.open.conversation_id === e.conversation_id) openConversation(e.conversation_id);
+      if (state.open && state.open.conversation_id === e.conversation_id) {
+        if (state.me.role === 'supervisor' || (e.type === 'taken' && e.agent === state.me.username)) openConversation(e.conversation_id);
+        else endView(e);
+      }
       break;
     case 'message':
       if (state.open && state.open.conversation_id === e.conversation_id) appendMessage(e.message);
@@ -272,6 +275,20 @@ async function openConversation(cid) {
   $('work-order').textContent = d.work_order ? '工单 ' + d.work_order : '';
 }
 
+// The open conversation left this agent's hands (or went to another agent): keep the transcript
+// on screen, read-only.
+function endView(e) {
+  const mode = e.type === 'taken' ? 'agent' : 'bot';
+  state.open.mode = mode;
+  $('conv-mode').textContent = MODES[mode];
+  $('conv-mode').dataset.mode = mode;
+  $('conv-agent').textContent = e.type === 'taken' ? '坐席：' + e.agent : '';
+  for (const id of ['take', 'release', 'close-order', 'close-plain', 'composer']) $(id).hidden = true;
+  for (const input of $('draft-form').elements) input.disabled = true;
+  if (e.type === 'taken') notice('该会话已由坐席 ' + e.agent + ' 接入。');
+  if (e.work_order) $('work-order').textContent = '工单 ' + e.work_order;
+}
+
 function appendMessage(m) {
   const key = [m.sender, m.ts, m.text].join('|');
   if (state.seen.has(key)) return;
@@ -295,7 +312,7 @@ function renderSummary(summary) {
   add('转接原因', REASONS[s.reason] || s.reason);
   add('诉求类型', TYPES[s.request_type] || s.request_type);
   const slots = s.slots && typeof s.slots === 'object' ? s.slots : {};
-  for (const [k, v] of Object.entries(slots)) add(SLOT_LABELS[k] || k, typeof v === 'object' ? JSON.stringify(v) : v);
+  for (const [k, v] of Object.entries(slots)) if (SLOT_LABELS[k]) add(SLOT_LABELS[k], typeof v === 'object' ? JSON.stringify(v) : v);
   const turns = $('last-turns');
   turns.replaceChildren();
   for (const t of Array.isArray(s.last_turns) ? s.last_turns : []) {

@@ -1,0 +1,123 @@
+"""The agent console at /agent and the citizen chat page at / in a real headless Chromium, on the
+real stack: the citizen asks the bot for a person, an agent logs in, takes the queued
+conversation, sees the citizen's markup as text, replies (the citizen's page shows the reply as
+an agent's), and closes it with a work order; a supervisor sees the agent at work."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PASSWORD = "console pass phrase 9"
+XSS = "<img src=x onerror=\"document.body.dataset.xss='1'\">楼下烧烤店半夜太吵"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Debian chromium is missing: run scripts/install-browser.sh (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def accounts(stack):
+    for name, role in (("console.agent", "agent"), ("console.lead", "supervisor")):
+        done = subprocess.run([sys.executable, "-m", "cli", "agents", "add", name, "--role", role], cwd=ROOT,
+                              env=stack.env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(base + "/agent")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_selector('#conn[data-state="open"]')
+
+
+def test_agent_takes_a_queued_conversation_and_the_citizen_sees_the_reply(stack, browser, accounts):
+    ARTIFACTS.mkdir(exist_ok=True)
+    citizen = browser.new_page(viewport={"width": 420, "height": 800}, locale="zh-CN")
+    citizen.goto(stack.http + "/")
+    citizen.wait_for_selector('#conn[data-state="open"]')
+    citizen.fill("#input", "我要找人工客服")
+    citizen.press("#input", "Enter")
+    citizen.wait_for_selector(".msg >> text=正在为您转接人工客服")
+    citizen.wait_for_selector('#mode[data-mode="queued"]')
+    citizen.fill("#input", XSS)
+    citizen.press("#input", "Enter")
+    citizen.wait_for_selector(".msg >> text=等待人工客服")
+    cid = citizen.evaluate("window.hotlineChat.conversationId()")
+
+    agent = browser.new_page(viewport={"width": 1400, "height": 860}, locale="zh-CN")
+    errors: list[str] = []
+    agent.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(agent, stack.http, "console.agent")
+    item = agent.locator(f'li.queue-item[data-cid="{cid}"]')
+    item.wait_for()
+    assert "市民要求" in item.inner_text()
+    item.locator("button.take").click()
+    agent.wait_for_selector("#composer:not([hidden])")
+    citizen.wait_for_selector(".msg >> text=人工客服已接入")
+    citizen.wait_for_selector('#mode[data-mode="agent"]')
+
+    # The citizen's markup is shown as text in the console, and nothing in it ran.
+    agent.wait_for_selector(".msg-citizen .msg-text >> text=楼下烧烤店半夜太吵")
+    shown = agent.locator(".msg-citizen .msg-text").last.inner_text()
+    assert shown == XSS
+    assert agent.evaluate("document.body.dataset.xss") is None
+    assert agent.locator("#transcript img").count() == 0
+    assert "转接原因" in agent.locator("#summary").inner_text()
+
+    agent.select_option("#canned", label="问候")
+    assert "12345热线人工客服" in agent.input_value("#reply")
+    agent.fill("#reply", "您好，我是人工客服小王，烧烤店的位置在哪里？")
+    agent.press("#reply", "Enter")
+    reply = citizen.locator(".msg-agent", has_text="我是人工客服小王")
+    reply.wait_for()
+    assert reply.locator(".msg-name").inner_text() == "人工客服"  # marked as an agent's words
+    citizen.screenshot(path=str(ARTIFACTS / "agent-reply-citizen-page.png"), full_page=True)
+
+    citizen.fill("#input", "在朝阳区望京西园三区")
+    citizen.press("#input", "Enter")
+    agent.wait_for_selector(".msg-citizen .msg-text >> text=在朝阳区望京西园三区")
+    agent.screenshot(path=str(ARTIFACTS / "agent-console.png"), full_page=True)
+
+    lead = browser.new_page(viewport={"width": 1400, "height": 860}, locale="zh-CN")
+    log_in(lead, stack.http, "console.lead")
+    row = lead.locator('#agents tr[data-agent="console.agent"]')
+    row.wait_for()
+    assert "在线" in row.inner_text()
+    row.locator("button.link").first.click()  # watch the conversation, read-only
+    lead.wait_for_selector("#readonly:not([hidden])")
+    lead.wait_for_selector(".msg-agent .msg-text >> text=我是人工客服小王")
+    assert lead.locator("#composer").is_hidden()
+    lead.screenshot(path=str(ARTIFACTS / "agent-console-supervisor.png"), full_page=True)
+
+    agent.select_option('#draft-form select[name="request_type"]', "complain")
+    agent.fill('#draft-form textarea[name="description"]', "望京西园三区楼下烧烤店半夜营业，噪音扰民")
+    agent.select_option('#draft-form select[name="district"]', "朝阳区")
+    agent.fill('#draft-form input[name="address"]', "望京西园三区")
+    agent.click("#close-order")
+    citizen.wait_for_selector(".msg >> text=已为您登记工单")
+    citizen.wait_for_selector('#mode[data-mode="bot"]')
+    agent.wait_for_selector("#notice >> text=已登记")
+    agent.screenshot(path=str(ARTIFACTS / "agent-console-closed.png"), full_page=True)
+    assert errors == []
+    for page in (citizen, agent, lead):
+        page.close()
