@@ -2,7 +2,7 @@
 getFile, decoded by voice.decode (PyAV), recognised by the scripted recognizer (the Vosk Chinese
 model cannot be downloaded here), and handled like typed text; every refusal path too."""
 
-import io
+import shutil
 import wave
 from pathlib import Path
 
@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from channels.telegram.handlers.voice import BROKEN, HEARD, NOT_HEARD, TOO_LONG, UNAVAILABLE
+from channels.telegram.voice_reply import make_speak, ogg_opus
+from voice.audio import AudioFormat
 from tests.telegram.conftest import CHAT
 
 av = pytest.importorskip("av")
@@ -17,17 +19,6 @@ decode = pytest.importorskip("voice.decode", reason="voice.decode (the voice pip
 scripted = pytest.importorskip("voice.asr.scripted_provider", reason="voice.asr is not in this tree")
 
 CLIP = Path(__file__).resolve().parents[3] / "shared" / "data" / "speech" / "thchs30_D4_750.wav"
-
-
-def ogg_opus(pcm16: bytes, rate: int) -> bytes:
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="ogg") as out:
-        stream = out.add_stream("libopus", rate=48000, layout="mono")
-        frame = av.AudioFrame.from_ndarray(np.frombuffer(pcm16, "<i2").reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = rate
-        for packet in [*stream.encode(frame), *stream.encode(None)]:
-            out.mux(packet)
-    return buf.getvalue()
 
 
 def tone_pcm16(seconds: float = 2.0, rate: int = 16000) -> bytes:
@@ -113,16 +104,50 @@ async def test_overlong_voice_notes_are_refused_before_download(tg):
     assert tg.session.texts() == [TOO_LONG] and not tg.session.sent("getFile")
 
 
+class ToneSpeech:
+    """A TextToSpeech stand-in: 0.2 s of tone per character, at 24 kHz."""
+
+    audio_format = AudioFormat(24000, "pcm16")
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    async def synthesize_all(self, text: str, *, rate: str = "+0%") -> bytes:
+        self.texts.append(text)
+        return tone_pcm16(0.2 * len(text), 24000)
+
+
+def seconds_of(ogg: bytes) -> float:
+    return len(decode.decode_upload(ogg, "ogg", sample_rate=16000)) / 32000
+
+
+def test_pcm_is_encoded_as_ogg_opus_that_decodes_back_to_the_same_length():
+    ogg = ogg_opus(tone_pcm16(2.0), 16000)
+    assert ogg[:4] == b"OggS" and b"OpusHead" in ogg[:200]
+    assert abs(seconds_of(ogg) - 2.0) < 0.05
+
+
 async def test_a_voice_note_is_answered_with_a_voice_note_when_speech_synthesis_is_given(tg, speech_ogg):
-    spoken: list[str] = []
-
-    async def speak(text: str) -> bytes:
-        spoken.append(text)
-        return b"OggS-reply"
-
-    tg.build(transcriber=recognizer("你好"), decode_audio=decode.decode_upload, speak=speak)
+    tts = ToneSpeech()
+    tg.build(transcriber=recognizer("你好"), decode_audio=decode.decode_upload, speak=make_speak(tts))
     tg.session.files["voice/v1.oga"] = speech_ogg
     await tg.feed(message=voice_message(tg, "v1"))
-    assert spoken == ["收到：你好"]
+    assert tts.texts == ["收到：你好"]
     [voice] = tg.session.sent("sendVoice")
     assert voice.chat_id == CHAT
+    assert abs(seconds_of(voice.voice.data) - 0.2 * len("收到：你好")) < 0.05
+
+
+async def test_typed_messages_get_no_voice_reply(tg):
+    tts = ToneSpeech()
+    tg.build(speak=make_speak(tts))
+    await tg.say("你好")
+    assert tts.texts == [] and not tg.session.sent("sendVoice")
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+async def test_real_offline_speech_becomes_a_playable_voice_note():
+    espeak = pytest.importorskip("voice.tts.espeak_provider", reason="voice.tts is not in this tree")
+    speak = make_speak(espeak.EspeakTextToSpeech("cmn"))
+    ogg = await speak("您好，这里是12345热线。")
+    assert ogg is not None and ogg[:4] == b"OggS" and seconds_of(ogg) > 1.0
