@@ -24,12 +24,12 @@ def build_router() -> Router:
 
     @router.message(CommandStart())
     async def on_start(message: Message, channel: TelegramChannel, conversations: ConversationRouter) -> None:
-        msg = inbound(message.chat, message.from_user, GREET_PAYLOAD, "command", command="/start")
+        msg = inbound(message.chat, message.from_user, GREET_PAYLOAD, "command", command="/start", title="/start")
         await bot_turn(channel, conversations, msg)
 
     @router.message(Command("human"))
     async def on_human(message: Message, channel: TelegramChannel, conversations: ConversationRouter) -> None:
-        msg = inbound(message.chat, message.from_user, REQUEST_HUMAN, "command", command="/human")
+        msg = inbound(message.chat, message.from_user, REQUEST_HUMAN, "command", command="/human", title="/human")
         await bot_turn(channel, conversations, msg)
 
     @router.message(Command("status"))
@@ -39,7 +39,7 @@ def build_router() -> Router:
         conv_id = conversation_id(message.chat.id)
         channel.typing(message.chat.id)
         total, orders = await asyncio.to_thread(work_orders_of, work_orders, conversations.store, conv_id)
-        msg = inbound(message.chat, message.from_user, "/status", "command", command="/status")
+        msg = inbound(message.chat, message.from_user, "/status", "command", command="/status", title="/status")
         await local_turn(channel, conversations, msg, system(status_text(total, orders)))
 
     @router.message(F.text.startswith("/"))
