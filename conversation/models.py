@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Integer, Text, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -64,13 +65,17 @@ def add_missing_columns(engine: Engine) -> list[str]:
     table = Conversation.__table__
     present = {c["name"] for c in inspect(engine).get_columns(table.name)}
     added = []
-    with engine.begin() as conn:
-        for column in table.columns:
-            if column.name in present:
-                continue
-            ddl = f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}"
-            if column.server_default is not None:
-                ddl += f" NOT NULL DEFAULT {column.server_default.arg}"
-            conn.execute(text(ddl))
+    for column in table.columns:
+        if column.name in present:
+            continue
+        ddl = f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}"
+        if column.server_default is not None:
+            ddl += f" NOT NULL DEFAULT {column.server_default.arg}"
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(ddl))
             added.append(column.name)
+        except DBAPIError:  # another gateway starting at the same moment added it first
+            if column.name not in {c["name"] for c in inspect(engine).get_columns(table.name)}:
+                raise
     return added

@@ -1,12 +1,14 @@
-"""Agent desk fixtures: the router, desk and store on a real SQLite file with the in-process bus
-(unit level), and helpers for tests that run real gateway processes."""
+"""Agent desk fixtures: the router, desk and store on a real database (SQLite, or PostgreSQL when
+DATABASE_URL is set, as for the ticket tests) with the in-process bus."""
 
 import asyncio
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
+from sqlmodel import SQLModel
 
 import accounts.models  # noqa: F401  (registers the table)
 import tickets.models  # noqa: F401  (registers the tables)
@@ -62,7 +64,8 @@ class DeskSetup:
 
 
 def make_setup(tmp_path, hours: str = "00:00-24:00", now: datetime | None = None) -> DeskSetup:
-    db = make_engine(f"sqlite:///{tmp_path / 'desk.db'}")
+    db = make_engine(os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'desk.db'}")
+    SQLModel.metadata.drop_all(db)
     init_db(db)
     store = ConversationStore(db)
     bus = MemoryBus()
