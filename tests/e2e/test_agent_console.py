@@ -1,7 +1,8 @@
 """The agent console at /agent and the citizen chat page at / in a real headless Chromium, on the
 real stack: the citizen asks the bot for a person, an agent logs in, takes the queued
-conversation, sees the citizen's markup as text, replies (the citizen's page shows the reply as
-an agent's), and closes it with a work order; a supervisor sees the agent at work."""
+conversation, sees the citizen's markup as text, uses a canned reply and a knowledge-base answer,
+replies (the citizen's page shows the reply as an agent's), and closes it with a work order; a
+supervisor sees the agent at work."""
 
 import subprocess
 import sys
@@ -86,6 +87,11 @@ def test_agent_takes_a_queued_conversation_and_the_citizen_sees_the_reply(stack,
 
     agent.select_option("#canned", label="问候")
     assert "12345热线人工客服" in agent.input_value("#reply")
+    agent.fill("#kb-query", "居住证怎么办理")  # knowledge-base answer, one click into the reply box
+    agent.click("#kb-search")
+    agent.locator(".kb-item").first.wait_for()
+    agent.locator(".kb-insert").first.click()
+    assert "居住证" in agent.input_value("#reply") and "依据" in agent.input_value("#reply")
     agent.fill("#reply", "您好，我是人工客服小王，烧烤店的位置在哪里？")
     agent.press("#reply", "Enter")
     reply = citizen.locator(".msg-agent", has_text="我是人工客服小王")

@@ -1,0 +1,60 @@
+// The right-hand panel of the agent console: the bot's handoff summary and the draft work order.
+
+import { $, el } from './dom.js';
+
+export const REASONS = { requested: '市民要求', emergency: '紧急情况', not_understood: '多次未理解',
+  ticket_system_down: '工单系统故障', angry: '情绪激动' };
+const TYPES = { consult: '咨询', complain: '投诉', report: '举报', seek_help: '求助', suggest: '建议', praise: '表扬' };
+const SENDERS = { citizen: '市民', bot: '智能客服', agent: '坐席', system: '系统' };
+const SLOT_LABELS = { description: '诉求内容', district: '区', street: '街道', address: '地址', occurred: '时间',
+  contact_phone: '电话', contact_name: '联系人', request_type: '诉求类型', anonymous: '匿名' };
+
+export function renderSummary(summary) {
+  const s = summary || {};
+  $('summary').hidden = false;
+  const dl = $('summary-fields');
+  dl.replaceChildren();
+  const add = (k, v) => { if (v !== null && v !== undefined && v !== '') dl.append(el('dt', null, k), el('dd', null, v)); };
+  add('转接原因', REASONS[s.reason] || s.reason);
+  add('诉求类型', TYPES[s.request_type] || s.request_type);
+  const slots = s.slots && typeof s.slots === 'object' ? s.slots : {};
+  for (const [k, v] of Object.entries(slots)) if (SLOT_LABELS[k]) add(SLOT_LABELS[k], typeof v === 'object' ? JSON.stringify(v) : v);
+  const turns = $('last-turns');
+  turns.replaceChildren();
+  for (const t of Array.isArray(s.last_turns) ? s.last_turns : []) {
+    turns.appendChild(el('li', 'turn-' + (t.sender === 'citizen' ? 'citizen' : 'bot'),
+      (SENDERS[t.sender] || t.sender) + '：' + (t.text || '')));
+  }
+}
+
+export function fillDraft(draft) {
+  const form = $('draft-form');
+  for (const [k, v] of Object.entries(draft || {})) {
+    const input = form.elements.namedItem(k);
+    if (!input) continue;
+    if (input.type === 'checkbox') input.checked = !!v;
+    else input.value = v === null || v === undefined ? '' : String(v);
+  }
+}
+
+export function draftPatch() {
+  const form = $('draft-form');
+  const patch = {};
+  for (const name of ['request_type', 'description', 'district', 'street', 'address', 'contact_name', 'contact_phone']) {
+    const v = form.elements.namedItem(name).value.trim();
+    patch[name] = v === '' ? null : v;
+  }
+  patch.ongoing = form.elements.namedItem('ongoing').checked;
+  patch.emergency = form.elements.namedItem('emergency').checked;
+  return patch;
+}
+
+export function showErrors(r) {
+  const list = $('draft-errors');
+  list.replaceChildren();
+  const errors = (r.data && (r.data.errors || r.data.detail)) || [];
+  for (const e of Array.isArray(errors) ? errors : []) {
+    list.appendChild(el('li', null, (e.field || (e.loc || []).join('.')) + '：' + (e.message || e.msg)));
+  }
+}
+
