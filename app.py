@@ -16,6 +16,7 @@ from channels.telegram import wiring as telegram_wiring
 from channels.telegram.webhook import build_webhook_router
 from channels.agent.wiring import AgentDeskWiring
 from channels.web.chat_socket import build_router
+from channels.web.voice_messages import VoiceMessages
 from conversation.engine import RasaEngine
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
@@ -34,6 +35,8 @@ from core.clock import utcnow
 from tickets.open311 import build_open311_router
 from tickets.outbox import OutboxDeliverer, OutboxTarget
 from tickets.routes import build_tickets_router
+from voice.asr import create_speech_to_text
+from voice.decode import decode_upload
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "channels" / "web" / "static"
@@ -64,6 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return classifier.predict(text).code
 
     desk.attach(conversations, work_orders, catalog, category_of)
+    speech = create_speech_to_text(settings)  # nothing loaded yet; warmed up in the lifespan
+    web_voice = VoiceMessages(speech, decode_upload, max_bytes=settings.max_frame_bytes * 3 // 4)
+    if telegram is not None:
+        telegram.use_voice(speech, decode_upload)  # voice notes through the same recognizer
     kb = kb_wiring.knowledge_base_from_settings(settings, db)
 
     @asynccontextmanager
@@ -72,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         kb_watcher = await kb_wiring.start(kb, settings)
         await desk.start()
         await web.start()
+        if speech.available():
+            await speech.warm_up()
         if telegram is not None:
             await telegram.start()
         delivery = None
@@ -87,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if telegram is not None:
             await telegram.stop()
         await web.stop()
+        await speech.aclose()
         await desk.stop()
         await http.aclose()
         db.dispose()
@@ -95,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.router = conversations
     app.state.telegram = telegram  # None when off; its send() delivers agent replies to tg: conversations
-    app.include_router(build_router(conversations, web, settings.max_text_chars))
+    app.include_router(build_router(conversations, web, settings.max_text_chars, web_voice))
     desk.include(app)
     if telegram is not None and telegram.mode == "webhook":
         app.include_router(build_webhook_router(telegram, settings.telegram_secret))

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 PCM16_16K_BYTES_PER_MS = 32  # 16,000 samples/s * 2 bytes
 MIN_SPEECH_MS = 200
 
-# (encoded audio, "webm" | "wav" | "pcm16") -> PCM16 mono 16 kHz little-endian; raises on bad audio.
+# (encoded audio, "webm" | "wav" | "pcm16") -> PCM16 mono 16 kHz little-endian; raises on bad audio
+# (voice.decode.decode_upload in the gateway).
 Decode = Callable[[bytes, str], bytes]
 
 
@@ -50,15 +51,6 @@ class VoiceMessage:
 
     def frame(self) -> dict[str, Any]:
         return {"type": "transcript", "text": self.text, "duration_ms": self.duration_ms}
-
-
-def pcm16_passthrough(data: bytes, audio_format: str) -> bytes:
-    """The `pcm16` format is already PCM16 mono 16 kHz little-endian: only checked."""
-    if audio_format != "pcm16":
-        raise ValueError(f"no decoder for {audio_format!r}")
-    if len(data) % 2:
-        raise ValueError("pcm16 audio must have an even number of bytes")
-    return data
 
 
 class VoiceMessages:

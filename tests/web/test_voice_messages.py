@@ -1,5 +1,5 @@
-"""Voice messages on /ws/chat: VoiceMessages alone (every refusal), and through the real web chat
-router with a scripted dialogue engine, a fake recogniser and a real SQLite store."""
+"""Voice messages on /ws/chat: VoiceMessages with the real PyAV decoder (every refusal), and through
+the real web chat router with a scripted dialogue engine, a fake recogniser and a real SQLite store."""
 
 import base64
 import io
@@ -12,12 +12,13 @@ from fastapi.testclient import TestClient
 
 from channels.web.chat_socket import WebChatChannel, build_router
 from channels.web.protocol import FrameError
-from channels.web.voice_messages import VoiceMessages, pcm16_passthrough
+from channels.web.voice_messages import VoiceMessages
 from conversation.messages import InboundMessage, Reply
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
 from core.db import init_db, make_engine
 from core.metrics import Metrics
+from voice.decode import decode_upload
 
 
 class FakeSpeech:
@@ -50,20 +51,12 @@ def wav_bytes(pcm: bytes, rate: int = 16000) -> bytes:
     return buf.getvalue()
 
 
-def wav_or_pcm(data: bytes, fmt: str) -> bytes:
-    """Test decoder: WAV via the wave module, pcm16 passes through, anything else fails."""
-    if fmt == "wav":
-        with wave.open(io.BytesIO(data)) as w:
-            return w.readframes(w.getnframes())
-    return pcm16_passthrough(data, fmt)
-
-
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
 def voice(speech=None, max_bytes=1_000_000, max_seconds=60.0) -> VoiceMessages:
-    return VoiceMessages(speech if speech is not None else FakeSpeech(), wav_or_pcm, max_bytes=max_bytes,
+    return VoiceMessages(speech if speech is not None else FakeSpeech(), decode_upload, max_bytes=max_bytes,
                          max_seconds=max_seconds)  # fmt: skip
 
 
@@ -82,6 +75,12 @@ async def test_wav_is_recognised_with_its_duration():
     assert speech.heard == [1500 * 32]
     assert heard.metadata() == {"kind": "voice", "duration_ms": 1500, "format": "wav"}
     assert heard.frame() == {"type": "transcript", "text": "你好", "duration_ms": 1500}
+
+
+async def test_wav_at_another_rate_is_resampled():
+    speech = FakeSpeech("你好")
+    heard = await voice(speech).recognise(b64(wav_bytes(tone(1000, rate=8000), rate=8000)), "wav")
+    assert abs(heard.duration_ms - 1000) <= 20 and abs(speech.heard[0] - 32000) <= 640
 
 
 async def test_pcm16_passes_through():
@@ -154,7 +153,7 @@ def chat(tmp_path):
 
     def make(with_voice: bool = True) -> TestClient:
         app = FastAPI()
-        v = VoiceMessages(speech, wav_or_pcm, max_bytes=1_000_000) if with_voice else None
+        v = VoiceMessages(speech, decode_upload, max_bytes=1_000_000) if with_voice else None
         app.include_router(build_router(conversations, WebChatChannel(), 2000, v))
         return TestClient(app)
 
