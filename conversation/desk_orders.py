@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session, select
 
 from core.clock import iso_utc, utcnow
+from normalize.phone import normalize_phone
 from normalize.text import has_control_characters
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderRepository
@@ -53,9 +54,12 @@ class DraftPatch(BaseModel):
     @field_validator("contact_phone")
     @classmethod
     def _phone(cls, v: str | None) -> str | None:
-        if v and not valid_phone(v.strip()):
+        if not v or not v.strip():
+            return None
+        number = normalize_phone(v).number  # "138 1234 5678", "(010) 6234-5678" … as agents type them
+        if number is None or not valid_phone(number):
             raise ValueError("contact_phone must be an 11-digit mobile number or a landline with area code")
-        return v.strip() if v else None
+        return number
 
     @field_validator("description", "street", "address", "contact_name")
     @classmethod

@@ -266,3 +266,13 @@ async def test_a_queued_citizen_can_leave_a_callback_request(gateway):
     assert order["contact_phone"] == "13912345678" and order["description"].startswith("来电请求回电")
     assert order["request_type"] == "seek_help"
     await chat.close()
+
+
+async def test_tokens_do_not_reach_the_logs(gateway):
+    [alice] = await agents(gateway, "alice")
+    await alice.connect()
+    await alice.get("/api/agent/queue")
+    await alice.close()
+    log = gateway.log()
+    assert "/ws/agent?token=[redacted]" in log
+    assert alice.token not in log and alice.token.split(".")[1] not in log
