@@ -158,3 +158,13 @@ def test_markup_and_scripts_are_shown_as_text(open_page):
     assert page.locator(".msg-citizen .msg-text").first.inner_text() == evil
     page.wait_for_timeout(300)
     assert page.dialogs == [] and page.locator(".messages img, .messages script, .messages b").count() == 0
+
+
+def test_consultation_answer_shows_its_source(open_page):
+    page = open_page(420, 860)
+    say(page, "我是外地的 在北京上班 想问下居住证咋申请", "居住证")
+    source = page.locator(".msg-bot .kb-source").last
+    source.wait_for()
+    text = source.inner_text()
+    assert "来源：" in text and "《" in text and "核对于" in text and "如需确认" in text, text
+    page.screenshot(path=str(ARTIFACTS / "widget-consultation.png"))

@@ -82,8 +82,8 @@ export function kbSource(kb) {
   const name = str(source.name) + (str(source.article) ? ' ' + str(source.article) : '');
   const lines = [];
   const office = str(source.office);
-  if (name && office) lines.push('依据：' + name + '（' + office + '）');
-  else if (name || office) lines.push('依据：' + (name || office));
+  if (name && office) lines.push('来源：' + name + '（' + office + '）');
+  else if (name || office) lines.push('来源：' + (name || office));
   const dates = [];
   if (str(kb.effective_from)) dates.push(str(kb.effective_from) + ' 起施行');
   if (str(kb.effective_until)) dates.push('有效期至 ' + str(kb.effective_until));
