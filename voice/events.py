@@ -9,6 +9,7 @@ without a stage (a problem outside any stage).
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,3 +98,39 @@ def unpaired_stages(events: list[PipelineEvent]) -> list[str]:
                 open_stages.remove(closing)
     problems += [f"{stage} never ended" for stage in open_stages]
     return problems
+
+
+class StageTracker:
+    """Emits a run's events to its listeners, stamping times and keeping stages paired."""
+
+    def __init__(self, listeners: list[EventListener]) -> None:
+        self.listeners = listeners
+        self.open: list[str] = []
+        self.t0 = time.monotonic()
+
+    def emit(self, kind: str, data: dict[str, Any]) -> None:
+        event = PipelineEvent(kind, data, round((time.monotonic() - self.t0) * 1000))
+        for listener in self.listeners:
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001  (a broken listener must not break the call)
+                logging.getLogger(__name__).exception("event listener failed on %s", kind)
+
+    def start(self, stage: str, data: dict[str, Any]) -> None:
+        self.open.append(stage)
+        self.emit(f"{stage}-start", data)
+
+    def end(self, stage: str, data: dict[str, Any]) -> None:
+        if stage in self.open:
+            self.open.remove(stage)
+            self.emit(f"{stage}-end", data)
+
+    def error(self, stage: str | None, code: str, message: str) -> None:
+        if stage is not None and stage not in self.open:
+            return  # already closed (by its end or an earlier error)
+        if stage is not None:
+            self.open.remove(stage)
+        self.emit(ERROR, {"code": code, "stage": stage, "message": message} if stage else {"code": code, "message": message})
+
+    def is_open(self, stage: str) -> bool:
+        return stage in self.open

@@ -22,9 +22,10 @@ from voice.call import (
     CHANNEL, FRAME_MS, GOODBYE_SILENT, GREETING, GREETING_KEYPAD, INVALID_KEYS, KEYPAD_HINT, NOT_HEARD, REPROMPT,
     REPROMPT_KEYPAD, SYSTEM_APOLOGY, CallInfo, CallTransport, InputOverflow, PipelineConfig,
 )  # fmt: skip
-from voice.asr.base import RecognitionStream, SpeechToText, SpeechUnavailable
-from voice.audio import StreamConverter, StreamResampler
-from voice.spoken import SlotPhrases, clean_transcript, expected_slot, sentences, spoken_reply
+from voice.asr.base import SpeechToText, SpeechUnavailable
+from voice.audio import StreamConverter
+from voice.recognition import Recognition
+from voice.spoken import SlotPhrases, expected_slot, sentences, spoken_reply
 from voice.tts.base import SynthesisError, TextToSpeech
 from voice.turns import DtmfCollector, KeyAction, KeyResult, SilenceAction, TurnTaking
 from voice.vad import VoiceActivityDetector
@@ -61,7 +62,7 @@ class VoicePipeline:
         self.call, self.transport, self.router = call, transport, router
         self.stt, self.tts, self.phrases = stt, tts, phrases
         self.config = config or PipelineConfig()
-        self.listeners = list(listeners or ())
+        self.stages = ev.StageTracker(list(listeners or ()))
         rate = transport.audio_format.sample_rate
         self._frame_bytes = transport.audio_format.frame_bytes(FRAME_MS)
         self._vad = VoiceActivityDetector(sample_rate=rate, frame_ms=FRAME_MS, **self.config.vad)
@@ -71,18 +72,13 @@ class VoicePipeline:
         self._jobs: asyncio.Queue = asyncio.Queue()
         self._pending = b""  # inbound bytes short of a whole frame
         self._received_ms = 0
-        self._t0 = time.monotonic()
-        self._open: list[str] = []
-        self._stream: RecognitionStream | None = None
-        self._speech = False
+        self._rec: Recognition | None = None
         self._recording = False
         self._preroll: deque[bytes] = deque(maxlen=max(1, self.config.preroll_ms // FRAME_MS))
-        self._to_stt: StreamResampler | None = None
-        self._stt_pending = bytearray()
         self._expect: str | None = None
-        self._grammar_slot: str | None = None
         self._playing = False
         self._interrupt = asyncio.Event()
+        self._tts_stats: dict = {}
         self._ended = False
         self.end_reason: str | None = None
 
@@ -91,7 +87,7 @@ class VoicePipeline:
         if self._ended:
             return
         self._received_ms += len(pcm16) * 1000 // self.transport.audio_format.bytes_per_second
-        ahead = self._received_ms - (time.monotonic() - self._t0) * 1000
+        ahead = self._received_ms - (time.monotonic() - self.stages.t0) * 1000
         if ahead > self.config.max_ahead_ms:
             raise InputOverflow(f"audio arrives faster than real time ({ahead:.0f} ms ahead of the clock)")
         data = self._pending + pcm16
@@ -108,7 +104,7 @@ class VoicePipeline:
 
     def abort(self, code: str, message: str) -> None:
         """The transport gives up on the call (bad input): error event, then the run ends."""
-        self._emit(ev.ERROR, {"code": code, "message": message})
+        self.stages.error(None, code, message)
         self._inbox.put_nowait(("end", code, None))
 
     def say(self, replies: list[Reply]) -> None:
@@ -117,51 +113,53 @@ class VoicePipeline:
 
     # --- the run ------------------------------------------------------------------------------
     async def run(self) -> str:
-        self._t0 = time.monotonic()
-        self._turns.start(self._t0)
+        self.stages.t0 = time.monotonic()
+        self._turns.start(self.stages.t0)
         worker: asyncio.Task | None = None
         reason = "error"
-        self._stage_start("run", {"call_id": self.call.call_id, "transport": self.transport.name})
+        self.stages.start("run", {"call_id": self.call.call_id, "transport": self.transport.name})
         try:
             await self.router.open(self.call.conversation_id, CHANNEL, self.call.user_id)
             await self._open_recognition()
             worker = asyncio.create_task(self._worker(), name=f"voice-worker-{self.call.call_id}")
-            greeting = GREETING if self._speech else GREETING_KEYPAD
+            greeting = GREETING if self._rec is not None else GREETING_KEYPAD
             self._jobs.put_nowait(_Say([Reply(greeting)]))
             reason, disposition = await self._loop()
             if disposition is not None:
                 await self.transport.end(disposition)
         except Exception as exc:  # noqa: BLE001  (a broken call must not take the server down)
             log.exception("call %s failed: %s", self.call.call_id, exc)
-            self._emit(ev.ERROR, {"code": ev.ENGINE_UNAVAILABLE, "message": str(exc)})
+            self.stages.error(None, ev.ENGINE_UNAVAILABLE, str(exc))
             reason = "error"
         finally:
             self._ended = True
             if worker is not None:
                 worker.cancel()
                 await asyncio.gather(worker, return_exceptions=True)
+            if self._rec is not None:
+                await self._rec.close()
             code = ev.HANGUP if reason == "caller-hangup" else reason
-            for stage in [s for s in reversed(self._open) if s != "run"]:
-                self._stage_error(stage, code, f"call ended ({reason}) during {stage}")
-            if self._stream is not None:
-                with contextlib.suppress(Exception):
-                    await self._stream.close()
-                self._stream = None
+            for stage in [s for s in reversed(self.stages.open) if s != "run"]:
+                self.stages.error(stage, code, f"call ended ({reason}) during {stage}")
             self.transport.clear()
             self.end_reason = reason
-            self._stage_end("run", {"reason": reason})
+            self.stages.end("run", {"reason": reason})
         return reason
 
     async def _open_recognition(self) -> None:
         if self.stt is None or not self.stt.available():
-            self._emit(ev.ERROR, {"code": ev.STT_UNAVAILABLE, "message": "no speech recogniser: keypad-only call"})
+            self.stages.error(None, ev.STT_UNAVAILABLE, "no speech recogniser: keypad-only call")
             return
         try:
-            self._stream = await self.stt.open_stream()
+            stream = await self.stt.open_stream()
         except SpeechUnavailable as exc:
-            self._emit(ev.ERROR, {"code": ev.STT_UNAVAILABLE, "message": str(exc)})
+            self.stages.error(None, ev.STT_UNAVAILABLE, str(exc))
             return
-        self._speech = True
+        chunk = self._frame_bytes * self.config.stt_chunk_ms // FRAME_MS
+        self._rec = Recognition(
+            stream, self.transport.audio_format.sample_rate, self.stt.audio_format.sample_rate, chunk,
+            self.stages, self._heard, self.phrases, self.call.call_id,
+        )  # fmt: skip
 
     async def _loop(self) -> tuple[str, str | None]:
         while True:
@@ -172,7 +170,7 @@ class VoicePipeline:
                 item = None
             now = time.monotonic()
             if isinstance(item, bytes):
-                await self._on_frame(item, now)
+                self._on_frame(item, now)
             elif item is not None and item[0] == "dtmf":
                 self._on_key(item[1], now)
             elif item is not None and item[0] == "end":
@@ -184,80 +182,37 @@ class VoicePipeline:
 
     @property
     def _busy(self) -> bool:
-        return self._recording or bool({"intent", "tts"} & set(self._open))
+        recognising = self._rec is not None and self._rec.busy
+        return self._recording or recognising or self.stages.is_open("intent") or self.stages.is_open("tts")
 
-    # --- caller audio ---------------------------------------------------------------------------
-    async def _on_frame(self, frame: bytes, now: float) -> None:
+    # --- caller audio (never awaits: decoding happens in the Recognition task) -----------------
+    def _on_frame(self, frame: bytes, now: float) -> None:
         event = self._vad.process(frame)
         self._preroll.append(frame)
         if event is not None and event.kind == "speech_start":
-            if self._turns.speech_started(now, allow_barge_in=self._speech):
+            if self._turns.speech_started(now, allow_barge_in=self._rec is not None):
                 self._barge_in()
-            if self._speech:
-                self._start_utterance()
+            if self._rec is not None:
+                self._recording = True
+                self._rec.start(b"".join(self._preroll), self._expect)
         elif self._recording:
-            self._stt_pending += frame
-        if self._recording and len(self._stt_pending) >= self._frame_bytes * self.config.stt_chunk_ms // FRAME_MS:
-            await self._feed_stt()
+            self._rec.audio(frame)
         if event is not None and event.kind == "speech_end":
             self._turns.speech_ended(now)
             if self._recording:
-                self._emit(ev.STT_VAD_END, {"trailing_silence_ms": event.t_ms - event.edge_ms})
-                await self._end_utterance()
-            elif not self._speech and self._jobs.empty() and not self._busy:
-                self._emit(ev.ERROR, {"code": ev.STT_UNAVAILABLE, "message": "caller spoke on a keypad-only call"})
+                self._recording = False
+                self._rec.end(event.t_ms - event.edge_ms, round((now - self.stages.t0) * 1000))
+            elif self._rec is None and self._jobs.empty() and not self._busy:
+                self.stages.error(None, ev.STT_UNAVAILABLE, "caller spoke on a keypad-only call")
                 self._jobs.put_nowait(_Say([Reply(KEYPAD_HINT)]))
 
-    def _start_utterance(self) -> None:
-        assert self._stream is not None
-        if self._expect != self._grammar_slot:
-            phrases = self.phrases.for_slot(self._expect) if self.phrases else None
-            self._stream.set_grammar(phrases)
-            self._grammar_slot = self._expect if phrases else None
-        self._recording = True
-        self._to_stt = StreamResampler(self.transport.audio_format.sample_rate, self.stt.audio_format.sample_rate)
-        self._stt_pending = bytearray(b"".join(self._preroll))
-        self._stage_start("stt", {"expect": self._grammar_slot})
-
-    async def _feed_stt(self, final: bool = False) -> bool:
-        assert self._stream is not None and self._to_stt is not None
-        pcm = self._to_stt.process(bytes(self._stt_pending)) + (self._to_stt.flush() if final else b"")
-        self._stt_pending.clear()
-        try:
-            partial = await self._stream.accept(pcm) if pcm else None
-        except Exception as exc:  # noqa: BLE001  (recogniser failures end the utterance, not the call)
-            log.error("call %s: recogniser failed: %s", self.call.call_id, exc)
-            self._recording = False
-            self._stage_error("stt", ev.STT_FAILED, str(exc))
-            self._jobs.put_nowait(_Say([Reply(NOT_HEARD)], record=False))
-            return False
-        if partial:
-            self._emit(ev.STT_PARTIAL, {"text": partial})
-        return True
-
-    async def _end_utterance(self) -> None:
-        assert self._stream is not None
-        if not await self._feed_stt(final=True):
-            return
-        self._recording = False
-        try:
-            # A provider with a phrase list falls back to free recognition by itself.
-            text = clean_transcript(await self._stream.finish())
-        except Exception as exc:  # noqa: BLE001
-            log.error("call %s: recogniser failed: %s", self.call.call_id, exc)
-            self._stage_error("stt", ev.STT_FAILED, str(exc))
-            self._jobs.put_nowait(_Say([Reply(NOT_HEARD)], record=False))
-            return
-        if not text:
-            self._stage_error("stt", ev.STT_NO_TEXT, "the recogniser returned no text")
-            self._jobs.put_nowait(_Say([Reply(NOT_HEARD)], record=False))
-            return
-        self._stage_end("stt", {"text": text, "expect": self._grammar_slot})
-        self._jobs.put_nowait(_Turn(text, "speech"))
+    def _heard(self, text: str | None) -> None:
+        """The Recognition task's result for one utterance (None: nothing usable)."""
+        self._jobs.put_nowait(_Turn(text, "speech") if text else _Say([Reply(NOT_HEARD)], record=False))
 
     # --- keys -----------------------------------------------------------------------------------
     def _on_key(self, key: str, now: float) -> None:
-        self._emit(ev.DTMF, {"digit": key})
+        self.stages.emit(ev.DTMF, {"digit": key})
         self._turns.key_pressed(now)
         self._barge_in()
         if (result := self._keys.press(key, now)) is not None:
@@ -271,15 +226,15 @@ class VoicePipeline:
         elif result.action is KeyAction.NUMBER and result.ticket:
             self._jobs.put_nowait(_Turn(f"查询工单 {result.ticket}", "dtmf"))
         else:
-            self._emit(ev.ERROR, {"code": ev.DTMF_INVALID, "message": f"{len(result.digits)} digits are no work-order number"})
+            self.stages.error(None, ev.DTMF_INVALID, f"{len(result.digits)} digits are no work-order number")
             self._jobs.put_nowait(_Say([Reply(INVALID_KEYS)], record=False))
 
     # --- silence --------------------------------------------------------------------------------
     def _on_silence(self, action: SilenceAction | None) -> None:
         if action is SilenceAction.REPROMPT:
-            self._jobs.put_nowait(_Say([Reply(REPROMPT if self._speech else REPROMPT_KEYPAD)]))
+            self._jobs.put_nowait(_Say([Reply(REPROMPT if self._rec is not None else REPROMPT_KEYPAD)]))
         elif action is SilenceAction.GIVE_UP:
-            self._emit(ev.ERROR, {"code": ev.CALLER_SILENT, "message": "no caller input after the re-prompt"})
+            self.stages.error(None, ev.CALLER_SILENT, "no caller input after the re-prompt")
             self._jobs.put_nowait(_Say([Reply(GOODBYE_SILENT)], interruptible=False, then=ev.CALLER_SILENT))
 
     # --- dialogue and speech (the worker task) ----------------------------------------------------
@@ -303,7 +258,7 @@ class VoicePipeline:
                 self._turns.bot_done(time.monotonic())
 
     async def _intent(self, turn: _Turn) -> list[Reply]:
-        self._stage_start("intent", {"text": turn.text, "source": turn.source})
+        self.stages.start("intent", {"text": turn.text, "source": turn.source})
         msg = InboundMessage(
             self.call.conversation_id, CHANNEL, self.call.user_id, turn.text,
             {"kind": turn.source, "transport": self.transport.name},
@@ -312,9 +267,9 @@ class VoicePipeline:
             replies = await self.router.handle(msg)
         except Exception as exc:  # noqa: BLE001  (database or engine failure: apologise, keep the call)
             log.error("call %s: dialogue failed: %s: %s", self.call.call_id, type(exc).__name__, exc)
-            self._stage_error("intent", ev.ENGINE_UNAVAILABLE, f"{type(exc).__name__}: {exc}")
+            self.stages.error("intent", ev.ENGINE_UNAVAILABLE, f"{type(exc).__name__}: {exc}")
             return [Reply(SYSTEM_APOLOGY, sender="system")]
-        self._stage_end("intent", {"replies": [r.to_dict() for r in replies]})
+        self.stages.end("intent", {"replies": [r.to_dict() for r in replies]})
         self._expect = expected_slot(replies) if replies else self._expect
         return replies
 
@@ -324,7 +279,7 @@ class VoicePipeline:
             mode = reply.data.get("mode")
             if mode == Mode.QUEUED.value:
                 action = "transfer" if self.config.handoff == "transfer" else "hold"
-                self._emit(ev.HANDOFF, {"reason": reply.data.get("handoff_reason", "requested"), "action": action})
+                self.stages.emit(ev.HANDOFF, {"reason": reply.data.get("handoff_reason", "requested"), "action": action})
                 if action == "transfer":
                     self._inbox.put_nowait(("end", "transfer", "transfer"))
                     return True
@@ -341,11 +296,12 @@ class VoicePipeline:
 
     async def _speak_one(self, text: str, interruptible: bool) -> bool:
         """Synthesise and queue one reply, sentence by sentence; False when interrupted."""
-        self._stage_start("tts", {"text": text})
+        self.stages.start("tts", {"text": text})
         self._interrupt.clear()
         self._playing, self._turns.interruptible = True, interruptible
-        started, first_ms, audio_bytes = time.monotonic(), None, 0
+        stats = self._tts_stats = {"started": time.monotonic(), "first_audio_ms": None, "bytes": 0}
         out = StreamConverter(self.tts.audio_format, self.transport.audio_format)
+        big = self.tts.audio_format.bytes_per_second // 5  # convert chunks over 200 ms off the loop
         carry = b""
         try:
             for sentence in sentences(text):
@@ -355,27 +311,35 @@ class VoicePipeline:
                             break
                         data = carry + chunk
                         carry = data[len(data) - len(data) % 2 :] if self.tts.audio_format.sample_width == 2 else b""
-                        pcm = out.process(data[: len(data) - len(carry)])
-                        if pcm:
-                            first_ms = first_ms if first_ms is not None else round((time.monotonic() - started) * 1000)
-                            self.transport.play(pcm)
-                            audio_bytes += len(pcm)
+                        data = data[: len(data) - len(carry)]
+                        pcm = await asyncio.to_thread(out.process, data) if len(data) > big else out.process(data)
+                        if pcm and not self._interrupt.is_set():
+                            self._play(pcm, stats)
                 if self._interrupt.is_set():
                     break
             if not self._interrupt.is_set():
                 if tail := out.flush():
-                    self.transport.play(tail)
+                    self._play(tail, stats)
                 await self._wait_drained()
         except SynthesisError as exc:
             log.error("call %s: speech synthesis failed: %s", self.call.call_id, exc)
-            self._stage_error("tts", ev.TTS_FAILED, str(exc))
+            self.stages.error("tts", ev.TTS_FAILED, str(exc))
             return True
         finally:
             self._playing = False
-        interrupted = self._interrupt.is_set()
-        audio_ms = audio_bytes * 1000 // self.transport.audio_format.bytes_per_second
-        self._stage_end("tts", {"interrupted": interrupted, "first_audio_ms": first_ms, "audio_ms": audio_ms})
-        return not interrupted
+        self._end_tts(interrupted=self._interrupt.is_set())
+        return not self._interrupt.is_set()
+
+    def _play(self, pcm: bytes, stats: dict) -> None:
+        if stats["first_audio_ms"] is None:
+            stats["first_audio_ms"] = round((time.monotonic() - stats["started"]) * 1000)
+        stats["bytes"] += len(pcm)
+        self.transport.play(pcm)
+
+    def _end_tts(self, *, interrupted: bool) -> None:
+        stats = self._tts_stats
+        audio_ms = stats.get("bytes", 0) * 1000 // self.transport.audio_format.bytes_per_second
+        self.stages.end("tts", {"interrupted": interrupted, "first_audio_ms": stats.get("first_audio_ms"), "audio_ms": audio_ms})
 
     async def _wait_drained(self) -> None:
         drained = asyncio.ensure_future(self.transport.drained())
@@ -387,30 +351,9 @@ class VoicePipeline:
             interrupted.cancel()
 
     def _barge_in(self) -> None:
+        """Caller speech or a key while we play: stop at once, flush, close the tts stage now."""
         if self._playing and self._turns.interruptible and not self._interrupt.is_set():
             self._interrupt.set()
             self.transport.clear()
-            self._emit(ev.BARGE_IN, {})
-
-    # --- events ---------------------------------------------------------------------------------
-    def _emit(self, kind: str, data: dict) -> None:
-        event = ev.PipelineEvent(kind, data, round((time.monotonic() - self._t0) * 1000))
-        for listener in self.listeners:
-            try:
-                listener(event)
-            except Exception:  # noqa: BLE001  (a broken listener must not break the call)
-                log.exception("event listener failed on %s", kind)
-
-    def _stage_start(self, stage: str, data: dict) -> None:
-        self._open.append(stage)
-        self._emit(f"{stage}-start", data)
-
-    def _stage_end(self, stage: str, data: dict) -> None:
-        if stage in self._open:
-            self._open.remove(stage)
-        self._emit(f"{stage}-end", data)
-
-    def _stage_error(self, stage: str, code: str, message: str) -> None:
-        if stage in self._open:
-            self._open.remove(stage)
-        self._emit(ev.ERROR, {"code": code, "stage": stage, "message": message})
+            self.stages.emit(ev.BARGE_IN, {})
+            self._end_tts(interrupted=True)
