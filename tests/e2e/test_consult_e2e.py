@@ -1,0 +1,68 @@
+"""Consultations over /ws/chat with the real Rasa model and the real knowledge base: answered with
+the source in the same turn, a choice between close articles, a follow-up, the honest fallback."""
+
+import sqlite3
+
+import pytest
+
+from tests.helpers import ChatClient, texts
+
+pytestmark = pytest.mark.e2e
+
+
+def kb_of(frames: list[dict]) -> dict | None:
+    return next((f["data"]["kb"] for f in frames if f["type"] == "message" and "kb" in f.get("data", {})), None)
+
+
+def buttons(frames: list[dict]) -> list[dict]:
+    return [b for f in frames if f["type"] == "message" for b in f.get("buttons", [])]
+
+
+async def test_consultation_answered_with_source_and_follow_up(stack):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say("我是外地的 在北京上班 想问下居住证咋申请")
+    kb = kb_of(frames)
+    assert kb is not None and kb["article_id"] == "residence-permit-apply", texts(frames)
+    assert "依据" in texts(frames) and kb["source"]["name"] in texts(frames)
+
+    follow = await chat.say("那要带什么材料？")
+    kb2 = kb_of(follow)
+    assert kb2 is not None and kb2["article_id"] == "residence-permit-apply", texts(follow)
+    assert kb2["facet"] == "materials"
+    await chat.close()
+
+
+async def test_close_articles_offer_a_choice(stack):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say("公积金怎么提取")
+    choices = [b for b in buttons(frames) if '"kb_article"' in b["payload"]]
+    assert "哪一项" in texts(frames) and 2 <= len(choices) <= 3, texts(frames)
+    picked = choices[1]
+    answer = await chat.click(picked["payload"], picked["title"])
+    kb = kb_of(answer)
+    assert kb is not None and kb["title"] == picked["title"] and kb["article_id"] in picked["payload"]
+    await chat.close()
+
+
+async def test_unanswerable_question_gets_honest_fallback_and_can_become_a_work_order(stack):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say("请问去火星旅游需要办签证吗")
+    assert kb_of(frames) is None and "没有找到" in texts(frames), texts(frames)
+    offered = {b["title"]: b["payload"] for b in buttons(frames)}
+    assert {"转人工", "登记咨询工单"} <= set(offered)
+
+    asked = await chat.click(offered["登记咨询工单"], "登记咨询工单")
+    assert "联系电话" in texts(asked), texts(asked)
+    confirm = await chat.say("13812345678")
+    assert "咨询" in texts(confirm) and "138****5678" in texts(confirm), texts(confirm)
+    created = await chat.click("/affirm", "对")
+    card = next(f["data"]["work_order"] for f in created if "work_order" in f.get("data", {}))
+    db = sqlite3.connect(stack.var_dir / "hotline.db")
+    request_type, description = db.execute(
+        "select request_type, description from work_order where number = ?", (card["number"],)
+    ).fetchone()
+    assert request_type == "consult" and "火星" in description
+    await chat.close()
