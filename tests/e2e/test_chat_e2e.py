@@ -105,7 +105,7 @@ async def test_healthz_and_metrics(stack):
     await chat.close()
     health = httpx.get(f"{stack.http}/healthz").json()
     assert health["status"] == "ok"
-    assert {k: v["ok"] for k, v in health["components"].items()} == {"rasa": True, "action_server": True, "database": True}
+    assert {"rasa", "action_server", "database", "agent_desk"} <= set(health["components"])  # and all ok (status)
     metrics = httpx.get(f"{stack.http}/metrics").text
     assert 'hotline_messages_total{channel="web",direction="in"}' in metrics
     assert 'hotline_turn_seconds_bucket{channel="web",le="0.5"}' in metrics
