@@ -197,12 +197,14 @@ class AgentDesk:
             if conv.agent == actor.username:
                 return {"conversation_id": conversation_id, "mode": "agent", "agent": actor.username}
             raise self._held_conflict(conv, actor)
-        if conv.mode == Mode.BOT.value and actor.role != "supervisor" and not conv.alert:
+        # Agents take queued conversations, and alerted ones from the bot; supervisors any.
+        allowed = (Mode.QUEUED, Mode.BOT) if actor.role == "supervisor" or conv.alert else (Mode.QUEUED,)
+        if conv.mode not in allowed:
             raise Conflict("not_queued", "only queued or alerted conversations can be taken", mode=conv.mode)
         before = await self._queue_ids()
         reply = Reply(TAKEN, sender="system", data={"mode": Mode.AGENT.value, "agent": actor.display_name})
         taken = await asyncio.to_thread(
-            self.store.change_mode, conversation_id, Mode.AGENT, (Mode.QUEUED, Mode.BOT),
+            self.store.change_mode, conversation_id, Mode.AGENT, allowed,
             values={"agent": actor.username, "taken_at": utcnow(), "callback": None},
             replies=[reply], event={"kind": "taken", "agent": actor.username},
         )  # fmt: skip
@@ -232,9 +234,12 @@ class AgentDesk:
         return {"conversation_id": conversation_id, "message": entry}
 
     async def release(self, conversation_id: str, actor: Actor) -> dict[str, Any]:
+        """Back to the bot; a supervisor may also release a conversation another agent holds (an
+        agent who went away)."""
         reply = Reply(RELEASED, sender="system", data={"mode": Mode.BOT.value})
+        holder = None if actor.role == "supervisor" else actor.username
         done = await asyncio.to_thread(
-            self.store.change_mode, conversation_id, Mode.BOT, (Mode.AGENT,), agent=actor.username,
+            self.store.change_mode, conversation_id, Mode.BOT, (Mode.AGENT,), agent=holder,
             values={"agent": None}, replies=[reply], event={"kind": "released", "agent": actor.username},
         )  # fmt: skip
         if done is None:

@@ -285,3 +285,22 @@ async def test_supervisor_overview_lists_agents_and_what_they_hold(desk_setup):
     assert by_name["alice"]["online"] and by_name["alice"]["conversations"] == ["web:1"]
     assert not by_name["bob"]["online"] and by_name["bob"]["conversations"] == []
     assert view["queue_length"] == 1 and view["active"] == 1 and view["takes_last_hour"] == 1
+
+
+async def test_a_supervisor_can_release_a_conversation_an_absent_agent_holds(desk_setup):
+    s = desk_setup
+    await queue_citizen(s, "web:1")
+    await s.desk.take("web:1", ALICE)
+    assert (await s.desk.release("web:1", SUE))["mode"] == "bot"
+    assert s.delivered["web:1"][-1].text == RELEASED
+    await s.settle()
+    assert s.of_type("released")[-1]["agent"] == "sue"
+
+
+async def test_agents_take_only_queued_or_alerted_conversations(desk_setup):
+    s = desk_setup
+    await s.say("你好", "web:7")
+    with pytest.raises(Conflict) as err:
+        await s.desk.take("web:7", ALICE)
+    assert err.value.code == "not_queued"
+    assert (await s.desk.take("web:7", SUE))["agent"] == "sue"  # a supervisor may step in anywhere

@@ -256,6 +256,7 @@ async function openConversation(cid) {
   const mine = d.mode === 'agent' && d.agent === state.me.username;
   $('take').hidden = d.mode === 'agent';
   for (const id of ['release', 'close-order', 'close-plain']) $(id).hidden = !mine;
+  if (state.me.role === 'supervisor' && d.mode === 'agent') $('release').hidden = false; // an absent agent's conversation
   $('composer').hidden = !mine;
   $('readonly').hidden = mine || d.mode !== 'agent';
   $('transcript').replaceChildren();
