@@ -15,6 +15,7 @@ from sqlalchemy import text
 from channels.telegram import wiring as telegram_wiring
 from channels.telegram.webhook import build_webhook_router
 from channels.agent.wiring import AgentDeskWiring
+from channels.phone.wiring import PhoneWiring
 from channels.web.chat_socket import build_router
 from channels.web.voice_messages import VoiceMessages
 from conversation.engine import RasaEngine
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web_voice = VoiceMessages(speech, decode_upload, max_bytes=settings.max_frame_bytes * 3 // 4)
     if telegram is not None:
         telegram.use_voice(speech, decode_upload)  # voice notes through the same recognizer
+    phone = PhoneWiring(settings, conversations, speech, gazetteer, desk.registry)  # AudioSocket, /ws/media
     kb = kb_wiring.knowledge_base_from_settings(settings, db)
 
     @asynccontextmanager
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await web.start()
         if speech.available():
             await speech.warm_up()
+        await phone.start()
         if telegram is not None:
             await telegram.start()
         delivery = None
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if telegram is not None:
             await telegram.stop()
         await web.stop()
+        await phone.stop()
         await speech.aclose()
         await desk.stop()
         await http.aclose()
@@ -107,6 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.telegram = telegram  # None when off; its send() delivers agent replies to tg: conversations
     app.include_router(build_router(conversations, web, settings.max_text_chars, web_voice))
     desk.include(app)
+    phone.include(app)
+    app.state.phone = phone.channel  # its send() speaks agent replies into live phone: calls
     if telegram is not None and telegram.mode == "webhook":
         app.include_router(build_webhook_router(telegram, settings.telegram_secret))
     app.include_router(build_open311_router(work_orders, catalog, settings.api_key_set))
@@ -128,6 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         components["agent_desk"] = await desk.health()
         components["telegram"] = telegram_wiring.health(telegram)
         components["knowledge_base"] = kb.health()
+        components["phone"] = phone.health()
+        components["speech_recognition"] = phone.speech_health()
         status = "ok" if all(c["ok"] for c in components.values()) else "degraded"
         return {"status": status, "components": components}
 

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     edge_tts_endpoint: str | None = None  # "unix:/path.sock": a local server speaking edge's protocol
     edge_tts_proxy: str | None = None
     espeak_voice: str = "cmn"
+    # Phone channel: silence before the re-prompt (and again before the goodbye); on a handoff,
+    # `transfer` hands the call back to the PBX, `hold` keeps it for agents typing in the console.
+    phone_silence_timeout_s: float = 10.0
+    phone_handoff: str = Field(default="transfer", pattern="^(transfer|hold)$")
+    phone_agent_queue: str = "12345-agents"  # TwiML <Enqueue> queue after a media-stream transfer
     # Agent desk. Redis (e.g. redis://127.0.0.1:6379/0) joins several gateways into one desk:
     # pub/sub for live events and agent messages, conversation ownership, shared login limits.
     redis_url: str | None = None

@@ -41,6 +41,8 @@ def stack_env(var_dir: Path, **ports: int) -> dict:
         HOTLINE_PORT=str(ports["gateway"]),
         HOTLINE_RASA_PORT=str(ports["rasa"]),
         HOTLINE_ACTION_PORT=str(ports["actions"]),
+        # Every stack its own AudioSocket port (the default 9092 would collide between stacks).
+        HOTLINE_AUDIOSOCKET_PORT=str(ports.get("audiosocket") or free_port()),
     )
     return env
 

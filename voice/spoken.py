@@ -35,6 +35,7 @@ MAX_SPOKEN_CHARS = 180
 _PHONE_DIGITS = "零幺二三四五六七八九"  # how digits are read out on a Chinese phone line
 _MASKED_PHONE = re.compile(r"(?:\d{3})?\*{3,}-?(\d{4})")
 _DIGIT_RUN = re.compile(r"\d{7,}")  # phone and work-order numbers; amounts and years stay numbers
+_SPACED_DIGITS = re.compile(r"(?<!\d)\d+(?: \d+)+(?!\d)")  # "261121 00042": a number in groups
 _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-(\d{7,8})(?!\d)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _SYMBOLS = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
@@ -72,6 +73,11 @@ def read_digits(digits: str) -> str:
     return "".join(_PHONE_DIGITS[int(d)] for d in digits)
 
 
+def _read_groups(m: re.Match) -> str:
+    groups = m.group(0).split()
+    return "，".join(read_digits(g) for g in groups) if sum(map(len, groups)) >= 7 else m.group(0)
+
+
 def speakable(text: str) -> str:
     """Reply text as it should be read out: numbers digit by digit, no links, no emoji."""
     text = text.translate(_HALFWIDTH)
@@ -79,6 +85,7 @@ def speakable(text: str) -> str:
     text = _SYMBOLS.sub("", text)
     text = _MASKED_PHONE.sub(lambda m: "尾号" + read_digits(m.group(1)), text)
     text = _LANDLINE.sub(lambda m: read_digits(m.group(1)) + "，" + read_digits(m.group(2)), text)
+    text = _SPACED_DIGITS.sub(_read_groups, text)
     text = _DIGIT_RUN.sub(lambda m: read_digits(m.group(0)), text)
     text = re.sub(r"\s*\n+\s*[•·\-*]?\s*", "，", text).strip("， ")
     return _shorten(text)

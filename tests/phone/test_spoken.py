@@ -53,6 +53,8 @@ def test_numbers_are_read_digit_by_digit_with_yao():
     assert speakable("您的工单号是26112100042，请记好。") == "您的工单号是二六幺幺二幺零零零四二，请记好。"
     assert speakable("联系电话138****5678") == "联系电话尾号五六七八"
     assert speakable("燃气抢修电话010-65940469") == "燃气抢修电话零幺零，六五九四零四六九"
+    assert speakable("工单261121 00042：已受理") == "工单二六幺幺二幺，零零零四二：已受理"
+    assert speakable("第 3 4 条") == "第 3 4 条"
     assert speakable("补贴2000元，2024年起执行") == "补贴2000元，2024年起执行"  # amounts and years stay numbers
 
 

@@ -1,0 +1,96 @@
+"""Builds the phone channel for the gateway from settings: PhoneChannel (registered with the
+channel registry), the AudioSocket TCP server started/stopped with the app, /ws/media and the
+phone HTTP routes, and the /healthz entries `phone` and `speech_recognition`."""
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from fastapi import FastAPI
+
+from channels.phone.audiosocket import AudioSocketServer
+from channels.phone.calls import PhoneChannel
+from channels.phone.media_stream import build_media_router
+from channels.phone.routes import build_phone_routes
+from conversation.messages import Reply
+from conversation.router import ConversationRouter
+from core.settings import Settings
+from places.gazetteer import Gazetteer
+from voice.asr.base import SpeechToText
+from voice.asr.vosk_provider import INSTALL_HINT
+from voice import call as prompts
+from voice.call import PipelineConfig
+from voice.spoken import SlotPhrases, sentences, spoken_reply
+from voice.tts import create_text_to_speech
+
+log = logging.getLogger(__name__)
+
+
+class PhoneWiring:
+    def __init__(self, settings: Settings, router: ConversationRouter, stt: SpeechToText, gazetteer: Gazetteer,
+                 registry: Any = None) -> None:  # fmt: skip
+        self.settings, self.stt = settings, stt
+        self.tts = tts = create_text_to_speech(settings)
+        config = PipelineConfig(
+            silence_timeout_s=settings.phone_silence_timeout_s, tts_rate=settings.tts_rate, handoff=settings.phone_handoff
+        )
+        self.channel = PhoneChannel(router, stt, tts, SlotPhrases(gazetteer), config)
+        if registry is not None:
+            self.channel.attach_registry(registry)
+        self.server = AudioSocketServer(self.channel, settings.host, settings.audiosocket_port)
+        self.listen_error: str | None = None
+        self._warming: asyncio.Task | None = None
+
+    def include(self, app: FastAPI) -> None:
+        app.include_router(build_media_router(self.channel))
+        app.include_router(build_phone_routes(self.channel, self.settings.phone_agent_queue))
+
+    async def start(self) -> None:
+        if not self.channel.speech_available():
+            log.warning("speech recognition unavailable: phone calls run keypad-only (%s)", self._hint())
+        try:
+            await self.server.start()
+        except OSError as exc:
+            self.listen_error = f"cannot listen on {self.settings.host}:{self.settings.audiosocket_port}: {exc.strerror}"
+            log.error("AudioSocket server not started: %s (set HOTLINE_AUDIOSOCKET_PORT)", self.listen_error)
+        self._warming = asyncio.create_task(self._warm_up(), name="phone-tts-warm-up")
+
+    async def _warm_up(self) -> None:
+        """Synthesise the fixed prompts once, so they are cached before the first caller."""
+        texts = (prompts.GREETING, prompts.GREETING_KEYPAD, prompts.NOT_HEARD, prompts.REPROMPT, prompts.KEYPAD_HINT)
+        try:
+            for sentence in (s for text in texts for s in sentences(spoken_reply(Reply(text)))):
+                await self.tts.synthesize_all(sentence, rate=self.settings.tts_rate)
+        except Exception as exc:  # noqa: BLE001  (a cold cache only costs the first caller time)
+            log.warning("phone prompt warm-up failed: %s", exc)
+
+    async def stop(self) -> None:
+        if self._warming is not None:
+            self._warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._warming
+        await self.server.stop()  # ends live AudioSocket calls
+        await self.channel.stop()  # and media-stream calls
+        await self.tts.aclose()
+
+    def health(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"ok": self.listen_error is None, "live_calls": len(self.channel.calls),
+                                 "calls_total": self.channel.calls_total, "media_stream": "/ws/media"}  # fmt: skip
+        if self.listen_error:
+            state["error"] = self.listen_error
+        else:
+            state["audiosocket"] = f"{self.server.host}:{self.server.port}"
+        return state
+
+    def speech_health(self) -> dict[str, Any]:
+        """Unavailable speech recognition is a reduced mode (keypad-only calls), not an outage."""
+        if self.channel.speech_available():
+            return {"ok": True, "available": True, "provider": self.stt.name}
+        return {"ok": True, "available": False, "provider": self.stt.name, "fallback": "keypad-only",
+                "hint": self._hint()}  # fmt: skip
+
+    def _hint(self) -> str:
+        if self.stt.name == "vosk":
+            return f"no Vosk model at {self.settings.vosk_model_dir}: {INSTALL_HINT}"
+        return f"the {self.stt.name} recognizer is not available"
