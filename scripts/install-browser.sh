@@ -5,6 +5,9 @@ set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 fc-list 2>/dev/null | grep -qiE 'wenquanyi|noto sans cjk' || need+=(fonts-wqy-zenhei)
+# Voice: offline speech synthesis (espeak-ng, cmn voice) and sox for measuring audio.
+command -v espeak-ng >/dev/null || need+=(espeak-ng)
+command -v sox >/dev/null || need+=(sox)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "error: browser tests need Debian packages: ${need[*]} (run: sudo apt-get install ${need[*]})" >&2
