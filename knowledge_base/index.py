@@ -21,6 +21,9 @@ from knowledge_base.schema import FACETS, Article
 from knowledge_base.tokens import Tokenizer
 
 log = logging.getLogger(__name__)
+# Up to this many articles the dense scan is exact; above it, centroids pick candidates first.
+EXACT_DENSE_MAX = 5000
+DENSE_CANDIDATES = 400
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
@@ -116,44 +119,52 @@ class HybridIndex:
         head_norm = [normalise(head_text(a)) for a in self.articles]
         heads = [tokenizer.tokens(h, is_normalised=True) for h in head_norm]
         bodies = [tokenizer.tokens(body_text(a)) for a in self.articles]
-        self._set_lexical(heads, bodies, [char_bigrams(h) for h in head_norm])
-        self.embedded = 0
-        self._vectors: np.ndarray | None = None
+        vectors, owners, self.embedded = None, [], 0
         if embedder is not None:
-            texts, owners = [], []
+            texts = []
             for i, a in enumerate(self.articles):
                 for p in passages_of(a):
                     texts.append(p)
                     owners.append(i)
             cache = cache if cache is not None else VectorCache(None, embedder.model_id)
-            self._vectors, self.embedded = cache.embed(embedder, texts)
-            self._owners = np.asarray(owners, dtype=np.int64)
-            self._starts = np.flatnonzero(np.r_[True, np.diff(self._owners) != 0]) if owners else np.zeros(0, int)
+            vectors, self.embedded = cache.embed(embedder, texts)
             cache.save(keep=texts)
-        self._mask_day: date | None = None
-        self._mask = np.ones(len(self.articles), dtype=bool)
+        self._assemble(heads, bodies, [char_bigrams(h) for h in head_norm], vectors, owners)
         self.build_seconds = time.perf_counter() - started
 
     @classmethod
-    def from_parts(cls, articles: Sequence[Article], tokenizer: Tokenizer, heads, bodies, grams, vectors, owners,
+    def from_parts(cls, articles: Sequence[Article], tokenizer: Tokenizer, heads: list[list[str]],
+                   bodies: list[list[str]], grams: list[list[str]], vectors: np.ndarray | None, owners: Sequence[int],
                    embedder: Embedder | None, params: FusionParams | None = None) -> "HybridIndex":  # fmt: skip
-        """Build from precomputed tokens and vectors (the 100k-article latency benchmark)."""
+        """An index from precomputed tokens and passage vectors (the 100k-article latency benchmark)."""
         self = cls.__new__(cls)
+        started = time.perf_counter()
         self.articles, self.tokenizer, self.embedder = list(articles), tokenizer, embedder
         self.by_id = {a.id: i for i, a in enumerate(self.articles)}
-        self.params = params or FusionParams()
-        self._set_lexical(heads, bodies, grams)
-        self._vectors, self.embedded = vectors, 0
-        self._owners = np.asarray(owners, dtype=np.int64)
-        self._starts = np.flatnonzero(np.r_[True, np.diff(self._owners) != 0])
-        self._mask_day, self._mask = None, np.ones(len(self.articles), dtype=bool)
-        self.build_seconds = 0.0
+        self.params, self.embedded = params or FusionParams(), 0
+        self._assemble(heads, bodies, grams, vectors, owners)
+        self.build_seconds = time.perf_counter() - started
         return self
 
-    def _set_lexical(self, heads: list[list[str]], bodies: list[list[str]], grams: list[list[str]]) -> None:
+    def _assemble(self, heads: list[list[str]], bodies: list[list[str]], grams: list[list[str]],
+                  vectors: np.ndarray | None, owners: Sequence[int]) -> None:  # fmt: skip
+        """Passage vectors must be grouped by article (owners ascending), at least one per article."""
         self.article_tokens = [frozenset(h) | frozenset(b) for h, b in zip(heads, bodies, strict=True)]
         self.vocabulary = frozenset().union(*self.article_tokens) if self.article_tokens else frozenset()
         self._fields = (_Field(heads), _Field(bodies), _Field(grams))
+        self._vectors = vectors
+        self._owners = np.asarray(owners, dtype=np.int64)
+        self._starts = np.flatnonzero(np.r_[True, np.diff(self._owners) != 0]) if len(owners) else np.zeros(0, int)
+        self._centroids = None
+        if vectors is not None and len(self._starts) != len(self.articles):
+            raise ValueError("every article needs at least one passage vector")
+        if vectors is not None and len(self.articles) > EXACT_DENSE_MAX:
+            counts = np.diff(np.r_[self._starts, len(self._owners)])
+            mean = np.add.reduceat(vectors, self._starts, axis=0) / counts[:, None]
+            self._counts = counts
+            self._centroids = (mean / np.linalg.norm(mean, axis=1, keepdims=True)).astype(np.float32)
+        self._mask_day: date | None = None
+        self._mask = np.ones(len(self.articles), dtype=bool)
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -175,11 +186,23 @@ class HybridIndex:
         return Components([p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts], vec)
 
     def dense_scores(self, query_normalised: str) -> np.ndarray | None:
+        """Best cosine of each article's passages. Beyond EXACT_DENSE_MAX articles the scan is in two
+        stages: article centroids for all, exact passages for the DENSE_CANDIDATES best centroids."""
         if self._vectors is None or self.embedder is None or not len(self.articles):
             return None
-        sims = self._vectors @ self.embedder.query(query_normalised)
-        best = np.full(len(self.articles), -1.0, dtype=np.float32)
-        best[self._owners[self._starts]] = np.maximum.reduceat(sims, self._starts)
+        q = self.embedder.query(query_normalised)
+        if self._centroids is None:
+            sims = self._vectors @ q
+            best = np.full(len(self.articles), -1.0, dtype=np.float32)
+            best[self._owners[self._starts]] = np.maximum.reduceat(sims, self._starts)
+            return best
+        best = self._centroids @ q
+        k = min(DENSE_CANDIDATES, len(best) - 1)
+        cand = np.argpartition(-best, k)[: k + 1]  # article positions (one run of passages each)
+        rows = np.concatenate([np.arange(s, s + c) for s, c in zip(self._starts[cand], self._counts[cand], strict=True)])
+        exact = np.maximum.reduceat(self._vectors[rows] @ q, np.r_[0, np.cumsum(self._counts[cand])[:-1]])
+        best = np.minimum(best, exact.min())  # the others stand in below every candidate
+        best[cand] = exact
         return best
 
     @staticmethod

@@ -138,3 +138,20 @@ def test_index_rejects_nothing_when_today_changes(kb: KnowledgeBase):
     idx = kb.snapshot.index
     assert idx.in_force_mask(date(2021, 1, 1)).sum() == len(idx) - 1
     assert idx.in_force_mask(date(2100, 1, 1)).sum() == len(idx) - 1
+
+
+def test_two_stage_dense_scan_matches_the_exact_one(kb: KnowledgeBase, monkeypatch):
+    import knowledge_base.index as index_module
+
+    exact = kb.snapshot.index
+    monkeypatch.setattr(index_module, "EXACT_DENSE_MAX", 0)
+    monkeypatch.setattr(index_module, "DENSE_CANDIDATES", 2)
+    staged = HybridIndex(exact.articles, exact.tokenizer, exact.embedder, None, exact.params)
+    assert staged._centroids is not None
+    for q in ("暂住证怎么办理", "暖气不热", "公交卡退押金"):
+        a, b = exact.dense_scores(q), staged.dense_scores(q)
+        best = int(np.argmax(a))
+        assert int(np.argmax(b)) == best and b[best] == pytest.approx(a[best], abs=1e-5)
+        exact_rows = np.isclose(a, b, atol=1e-5)
+        assert exact_rows.sum() >= 3, "the candidates' passages are scored exactly"
+        assert b[~exact_rows].max() <= b[exact_rows].min(), "the others stand in below every candidate"
