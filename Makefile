@@ -20,6 +20,7 @@ test-unit: $(VENV)/.stamp
 bench: setup
 	$(GW_PY) bench/chat_latency.py
 	$(GW_PY) bench/classify_eval.py
+	$(GW_PY) bench/agent_desk.py
 
 # Needs PostgreSQL (DATABASE_URL or the local test database); drops and recreates the tables.
 bench-tickets: setup
