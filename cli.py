@@ -31,6 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--url", help="gateway base URL (default: http://127.0.0.1:$HOTLINE_PORT)")
     chat.add_argument("--conversation-id", help="resume this conversation (web:<uuid>)")
     add_agents_parser(sub)
+    models = sub.add_parser("models", help="speech recognition model: download (verified by sha256), verify")
+    models_sub = models.add_subparsers(dest="models_command", required=True)
+    models_sub.add_parser("fetch", help="download and install the Vosk model").add_argument(
+        "--zip", type=Path, help="install from a zip copied to this machine (offline; same sha256 check)")
+    models_sub.add_parser("verify", help="check that the installed model is present and unchanged")
+    transcribe = sub.add_parser("transcribe", help="print FILE<TAB>TEXT for each audio file")
+    transcribe.add_argument("files", nargs="+", type=Path, metavar="FILE")
     args = parser.parse_args(argv)
 
     configure_logging()
@@ -60,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
             return run_agents(args, settings)
         if args.command == "serve":
             return serve(settings)
+        if args.command == "models":
+            from voice.models import run_models_command
+
+            return run_models_command(settings, args.models_command, getattr(args, "zip", None))
+        if args.command == "transcribe":
+            from voice.transcribe import transcribe_files
+
+            return asyncio.run(transcribe_files(settings, args.files))
         if args.command == "chat":
             from channels.terminal_client import chat_in_terminal
 
