@@ -17,6 +17,7 @@ from channels.telegram.webhook import build_webhook_router
 from channels.agent.wiring import AgentDeskWiring
 from channels.phone.wiring import PhoneWiring
 from channels.web.chat_socket import build_router
+from channels.web.speech_route import build_tts_router
 from channels.web.voice_messages import VoiceMessages
 from conversation.engine import RasaEngine
 from conversation.router import ConversationRouter
@@ -110,6 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.router = conversations
     app.state.telegram = telegram  # None when off; its send() delivers agent replies to tg: conversations
     app.include_router(build_router(conversations, web, settings.max_text_chars, web_voice))
+    # Read-aloud for the web page, through the phone's TTS chain (one prompt cache).
+    app.include_router(build_tts_router(phone.tts, rate=settings.tts_rate, slow_rate=settings.tts_elder_rate))
     desk.include(app)
     phone.include(app)
     app.state.phone = phone.channel  # its send() speaks agent replies into live phone: calls

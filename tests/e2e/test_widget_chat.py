@@ -168,3 +168,22 @@ def test_consultation_answer_shows_its_source(open_page):
     text = source.inner_text()
     assert "来源：" in text and "《" in text and "核对于" in text and "如需确认" in text, text
     page.screenshot(path=str(ARTIFACTS / "widget-consultation.png"))
+
+
+def test_reply_is_read_aloud_by_the_gateway(open_page):
+    page = open_page(420, 860)
+    say(page, "你好", "12345")
+    with page.expect_response(lambda r: "/api/tts?" in r.url, timeout=30_000) as answer:
+        page.locator(".msg-bot .speak").first.click()
+    response = answer.value
+    assert response.status == 200 and response.headers["content-type"] == "audio/wav"
+    assert "rate=normal" in response.url and len(response.body()) > 16000  # over half a second of speech
+    page.wait_for_function("document.querySelector('.msg-bot .speak').getAttribute('aria-pressed') === 'false'",
+                           timeout=60_000)  # fmt: skip
+    assert page.evaluate("window.hotlineChat.speechMode()") == "server", "no fallback to the browser's voice"
+
+    page.get_by_role("button", name="长辈模式").click()
+    with page.expect_response(lambda r: "/api/tts?" in r.url, timeout=30_000) as slow:
+        page.locator(".msg-bot .speak").first.click()
+    assert "rate=slow" in slow.value.url and slow.value.status == 200
+    assert len(slow.value.body()) > len(response.body()), "slower speech in 长辈模式"
