@@ -148,18 +148,22 @@ async def test_many_streams_decode_concurrently_off_the_event_loop(stt, speech_1
 
     tick = asyncio.create_task(ticker())
     n = 6
-    t0 = time.perf_counter()
+    t0, cpu_loop, cpu_all = time.perf_counter(), time.thread_time(), time.process_time()
     results = await asyncio.gather(*(stt.transcribe(clip) for _ in range(n)))
     elapsed = time.perf_counter() - t0
+    cpu_loop, cpu_all = time.thread_time() - cpu_loop, time.process_time() - cpu_all
     stop.set()
     await tick
     # Same audio, same words (Vosk is deterministic; allow one borderline word under load).
     assert reference and all(difflib.SequenceMatcher(None, r, reference).ratio() >= 0.9 for r in results), results
     vosk_threads = [t for t in threading.enumerate() if t.name.startswith("vosk")]
     assert 1 <= len(vosk_threads) <= (os.cpu_count() or 1)
-    assert max(lags) < 0.25, f"event loop blocked for {max(lags):.3f} s"
+    # CPU time, not wall time (the machine is shared): decoding burns CPU in the worker threads,
+    # the event loop's thread only hands audio over.
+    assert cpu_loop < 0.15 * cpu_all, f"event loop thread used {cpu_loop:.2f} of {cpu_all:.2f} s CPU"
     assert stt.open_streams == streams_before
-    print(f"\n{n} concurrent streams of {len(clip) / 32000:.1f} s audio decoded in {elapsed:.1f} s")
+    print(f"\n{n} concurrent streams of {len(clip) / 32000:.1f} s audio decoded in {elapsed:.1f} s; "
+          f"event loop CPU {cpu_loop:.2f} s of {cpu_all:.2f} s, longest loop lag {max(lags) * 1000:.0f} ms")
 
 
 async def test_bad_audio_gives_little_or_nothing_and_no_crash(stt):
