@@ -21,6 +21,8 @@ bench: setup
 	$(GW_PY) bench/chat_latency.py
 	$(GW_PY) bench/classify_eval.py
 	$(GW_PY) bench/agent_desk.py
+	$(GW_PY) bench/kb_eval.py
+	$(GW_PY) bench/kb_latency.py
 
 # Needs PostgreSQL (DATABASE_URL or the local test database); drops and recreates the tables.
 bench-tickets: setup
