@@ -19,6 +19,7 @@ from channels.phone.wiring import PhoneWiring
 from channels.web.chat_socket import build_router
 from channels.web.speech_route import build_tts_router
 from channels.web.voice_messages import VoiceMessages
+from conversation.distress import DistressDetector
 from conversation.engine import RasaEngine
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
@@ -55,7 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     store = ConversationStore(db)
     gazetteer = Gazetteer.builtin()
     extractor = IntakeExtractor(gazetteer)
-    conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()))
+    conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()),
+                                       mood=DistressDetector())  # fmt: skip
     desk = AgentDeskWiring(settings, db, store)  # bus, channel registry, accounts, /api/agent, /ws/agent
     web = desk.web
     work_orders = WorkOrderRepository(db)

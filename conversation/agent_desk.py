@@ -27,6 +27,9 @@ from normalize.text import has_control_characters
 
 log = logging.getLogger(__name__)
 
+# Handoffs queued at any hour and ahead of the others.
+URGENT_REASONS = frozenset({"emergency", "distress"})
+
 TAKEN = "人工客服已接入，请问有什么可以帮您？"
 RELEASED = "已转回智能客服，请问还有什么可以帮您？"
 CLOSED = "本次人工服务已结束，感谢您的耐心。如还有其他问题，可以继续留言。"
@@ -90,8 +93,8 @@ class AgentDesk:
     # ---- queue and waiting ----
 
     def accepting(self, reason: str | None) -> bool:
-        """Whether a handoff is queued now: within working hours, and emergencies always."""
-        return reason == "emergency" or self.config.hours.open_at(self.clock())
+        """Whether a handoff is queued now: within working hours, and emergencies and distress always."""
+        return reason in URGENT_REASONS or self.config.hours.open_at(self.clock())
 
     def hours_label(self) -> str:
         return self.config.hours.label()

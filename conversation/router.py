@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from conversation.agent_desk import AgentDesk
+from conversation.agent_desk import URGENT_REASONS, AgentDesk
 from conversation.callback import callback_turn, wants_callback
 from conversation.commands import (  # noqa: F401  (re-exported for the channels)
     BACK_BUTTON,
@@ -25,6 +25,7 @@ from conversation.commands import (  # noqa: F401  (re-exported for the channels
     HUMAN_BUTTON,
     REQUEST_HUMAN,
 )
+from conversation.distress import MoodSignal
 from conversation.engine import DialogueEngine, EngineUnavailable
 from conversation.messages import InboundMessage, Mode, Reply
 from conversation.store import ConversationStore, TurnState
@@ -41,17 +42,27 @@ OUT_OF_HOURS = "现在不在人工客服服务时间（每天{hours}）。您可
 
 
 Enricher = Callable[[str], dict[str, Any]]
+MoodDetector = Callable[[str], MoodSignal | None]
+DISTRESS_CARE = "您别着急，我马上请人工客服来帮您。如果有生命危险，请立即拨打110或120。"
+
+
+def mood_handoff(signal: MoodSignal) -> dict[str, Any]:
+    reason = "angry" if signal.label == "anger" else "distress"
+    return {"reason": reason, "signal": {"label": signal.label, "score": signal.score, "by": signal.by}}
 
 
 class ConversationRouter:
     def __init__(self, store: ConversationStore, engine: DialogueEngine, metrics: Metrics,
-                 enrich: Enricher | None = None, desk: AgentDesk | None = None) -> None:  # fmt: skip
+                 enrich: Enricher | None = None, desk: AgentDesk | None = None,
+                 mood: MoodDetector | None = None) -> None:  # fmt: skip
         self.store = store
         self.engine = engine
         self.metrics = metrics
         # Recognises details (place, time, phone …) in a text; passed to the engine as metadata.
         self.enrich = enrich
         self.desk = desk
+        # Anger or distress in a citizen's message hands the conversation to a person.
+        self.mood = mood
         # One lock per live conversation: turns of one conversation never interleave.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -121,6 +132,12 @@ class ConversationRouter:
                     handoff, handoff_at = reply.data["handoff"], len(out)
                 continue
             out.append(reply)
+        if handoff is None and self.mood is not None and (signal := self.mood(msg.text)) is not None:
+            handoff, handoff_at = mood_handoff(signal), len(out)
+            if signal.label == "distress":
+                out.append(Reply(DISTRESS_CARE, sender="system"))
+            log.info("conversation %s: %s detected (%s, %.2f)", msg.conversation_id, signal.label, signal.by,
+                     signal.score)  # fmt: skip
         return await self._commit(msg.conversation_id, state, out, handoff, handoff_at)
 
     async def _alert(self, conversation_id: str, alert: dict[str, Any]) -> None:
@@ -144,7 +161,7 @@ class ConversationRouter:
                 notice = Reply(OUT_OF_HOURS.format(hours=self.desk.hours_label()), buttons=(CALLBACK_BUTTON,),
                                sender="system", data={"handoff_reason": reason, "out_of_hours": True})  # fmt: skip
             out = [*out[:handoff_at], notice, *out[handoff_at:]]
-        priority = 1 if handoff is not None and handoff.get("reason") == "emergency" else 0
+        priority = 1 if handoff is not None and handoff.get("reason") in URGENT_REASONS else 0
         current = await asyncio.to_thread(
             self.store.finish_bot_turn, conversation_id, state.seq, out, handoff, queue, priority
         )

@@ -129,3 +129,24 @@ async def test_history_shows_button_titles_and_skips_refused_messages(setup):
     assert [e["text"] for e in entries] == ["咨询政策", "收到：/consult"]
     assert entries[0]["sender"] == "citizen" and entries[0]["ts"].endswith("Z")
     assert store.history("web:1")[-1].error_code == "text_too_long"
+
+
+async def test_anger_and_distress_hand_over_to_a_person(tmp_path):
+    from conversation.distress import DistressDetector
+
+    db = make_engine(f"sqlite:///{tmp_path / 'mood.db'}")
+    init_db(db)
+    store = ConversationStore(db)
+    router = ConversationRouter(store, ScriptedEngine(store), Metrics(), mood=DistressDetector())
+
+    calm = await router.handle(msg("楼下饭馆油烟太大", "web:calm"))
+    assert [r.text for r in calm] == ["收到：楼下饭馆油烟太大"] and store.get("web:calm").mode == "bot"
+
+    angry = await router.handle(msg("说了多少遍了 你们干什么吃的", "web:angry"))
+    assert HANDING_OFF in [r.text for r in angry]
+    conv = store.get("web:angry")
+    assert conv.mode == "queued" and conv.handoff["reason"] == "angry"
+
+    sad = await router.handle(msg("我真的活不下去了", "web:sad"))
+    assert any("110" in r.text for r in sad) and HANDING_OFF in [r.text for r in sad]
+    assert store.get("web:sad").handoff["reason"] == "distress"

@@ -3,7 +3,7 @@
 import { $, el } from './dom.js';
 
 export const REASONS = { requested: '市民要求', emergency: '紧急情况', not_understood: '多次未理解',
-  ticket_system_down: '工单系统故障', angry: '情绪激动' };
+  ticket_system_down: '工单系统故障', angry: '情绪激动', distress: '情绪危机' };
 const TYPES = { consult: '咨询', complain: '投诉', report: '举报', seek_help: '求助', suggest: '建议', praise: '表扬' };
 const SENDERS = { citizen: '市民', bot: '智能客服', agent: '坐席', system: '系统' };
 const SLOT_LABELS = { description: '诉求内容', district: '区', street: '街道', address: '地址', occurred: '时间',
