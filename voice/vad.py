@@ -9,6 +9,12 @@ A frame is voiced when it is `margin_db` above the floor and above an absolute m
 `speech_start` fires once `start_ms` of voiced frames fall within `start_window_ms`
 (a click or a cough is too short); `speech_end` fires after `end_silence_ms` of unvoiced
 frames following speech, or when a turn reaches `max_turn_ms`.
+
+Measured against webrtcvad (webrtcvad-wheels 2.0.14, modes 0/2/3, its frame decision put in
+this same start/end logic) on the six speech clips at 8 kHz with white noise: equal on clean
+speech and at 20 dB SNR, but at 10 dB SNR webrtcvad started "speech" in the noise before the
+caller spoke on 4-6 of 6 clips and on 15 s of noise alone (so a turn would never end), where
+this detector had no false start. So no webrtcvad dependency.
 """
 
 from __future__ import annotations
