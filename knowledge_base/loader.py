@@ -12,6 +12,7 @@ from knowledge_base.schema import Article, first_error
 
 log = logging.getLogger(__name__)
 ARTICLE_SUFFIXES = (".yml", ".yaml")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it (10x faster)
 
 
 @dataclass
@@ -29,7 +30,7 @@ def is_article_path(path: Path) -> bool:
 def load_article(path: Path) -> Article:
     """Parse and validate one file; raises ValueError with an English reason."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ValueError(f"unreadable YAML ({type(exc).__name__}: {str(exc).splitlines()[0]})") from exc
     if not isinstance(data, dict):

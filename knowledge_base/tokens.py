@@ -100,5 +100,9 @@ class Tokenizer:
         return [w for w in self._jieba.lcut_for_search(normalised) if w.strip() and w not in STOPWORDS]
 
     def tokens(self, text: str, *, is_normalised: bool = False) -> list[str]:
+        return list(self._tokens(text, is_normalised))
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019  (one shared tokenizer per process; rebuilds reuse it)
+    def _tokens(self, text: str, is_normalised: bool) -> tuple[str, ...]:
         norm = text if is_normalised else normalise(text)
-        return self.words(norm) + self.synonyms.expand(norm)
+        return tuple(self.words(norm) + self.synonyms.expand(norm))

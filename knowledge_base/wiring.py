@@ -8,7 +8,7 @@ import logging
 from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
-from core.settings import Settings
+from core.settings import PROJECT_ROOT, Settings
 from knowledge_base.routes import build_kb_router
 from knowledge_base.service import KnowledgeBase
 from knowledge_base.store import VersionStore
@@ -16,13 +16,16 @@ from knowledge_base.watch import watch_articles
 
 log = logging.getLogger(__name__)
 WARM_UP_QUESTION = "居住证怎么办理"
+# Passage vectors are keyed by model and text hash, so every instance (also test stacks with their
+# own HOTLINE_VAR_DIR) can share one cache: only the first start embeds every passage.
+DEFAULT_CACHE_DIR = PROJECT_ROOT / "var" / "cache" / "kb"
 
 
 def knowledge_base_from_settings(settings: Settings, db: Engine) -> KnowledgeBase:
     return KnowledgeBase(
         settings.kb_articles_dir,
         VersionStore(db),
-        settings.kb_cache_dir or settings.var_dir / "cache" / "kb",
+        settings.kb_cache_dir or DEFAULT_CACHE_DIR,
         dense=settings.kb_dense,
         embed_threads=settings.kb_embed_threads,
     )
