@@ -169,13 +169,14 @@ def install_zip(spec: ModelSpec, zip_path: Path, *, out: TextIO = sys.stderr) ->
     return spec.directory
 
 
-def fetch(spec: ModelSpec, *, zip_path: Path | None = None, out: TextIO = sys.stderr) -> Path:
+def fetch(spec: ModelSpec, *, zip_path: Path | None = None, out: TextIO = sys.stderr,
+          timeout_s: float = 30.0) -> Path:  # fmt: skip
     if zip_path is not None:
         return install_zip(spec, zip_path, out=out)
     spec.directory.parent.mkdir(parents=True, exist_ok=True)
     target = spec.directory.parent / f".{spec.name}-{os.getpid()}.zip"
     try:
-        download(spec, target, out=out)
+        download(spec, target, out=out, timeout_s=timeout_s)
         return install_zip(spec, target, out=out)
     finally:
         target.unlink(missing_ok=True)
@@ -198,6 +199,20 @@ def verify(spec: ModelSpec) -> tuple[bool, str]:
     if bad:
         return False, f"{len(bad)} model file(s) missing or changed in {d}, e.g. {bad[0]}: run `hotline models fetch`"
     return True, f"ok: {d} ({len(manifest['files'])} files, zip sha256 {spec.sha256[:12]}…)"
+
+
+def ensure_model(settings: Settings, *, out: TextIO = sys.stderr, timeout_s: float = 10.0) -> tuple[bool, str]:
+    """For start-up (`hotline up`): the model is there, or is fetched now when its host answers.
+    Never raises: (False, English message with the install hint) when it stays missing, and
+    everything else (keypad-only phone calls) can still start."""
+    spec = ModelSpec.from_settings(settings)
+    if model_present(spec.directory):
+        return True, f"speech model at {spec.directory}"
+    try:
+        fetch(spec, out=out, timeout_s=timeout_s)
+    except ModelError as exc:
+        return False, f"speech recognition unavailable (phone calls in keypad-only mode): {exc}"
+    return True, f"speech model fetched into {spec.directory}"
 
 
 def run_models_command(settings: Settings, command: str, zip_path: Path | None = None) -> int:

@@ -139,3 +139,19 @@ def test_cli_fetch_verify_and_offline_zip_install(server, tmp_path):
     (tmp_path / "wrong.zip").write_bytes(model_zip())
     wrong = cli("models", "fetch", "--zip", str(tmp_path / "wrong.zip"), env=env)
     assert wrong.returncode == 1 and "sha256 mismatch" in wrong.stderr
+
+
+def test_ensure_model_at_start_up_fetches_when_possible_and_never_raises(server, tmp_path):
+    from core.settings import Settings
+    from voice.models import ensure_model
+
+    base, served = server
+    good = model_zip(top="vosk-model-up")
+    served["/vosk-model-up.zip"] = good
+    offline = Settings(var_dir=tmp_path, vosk_model_url=f"http://127.0.0.1:{free_port()}/vosk-model-up.zip")
+    ok, message = ensure_model(offline, out=io.StringIO(), timeout_s=2)
+    assert not ok and "keypad-only" in message and "--zip FILE" in message
+    online = Settings(var_dir=tmp_path, vosk_model_url=f"{base}/vosk-model-up.zip",
+                      vosk_model_sha256=hashlib.sha256(good).hexdigest(), vosk_model_size=len(good))  # fmt: skip
+    assert ensure_model(online, out=io.StringIO())[0]
+    assert ensure_model(online, out=io.StringIO()) == (True, f"speech model at {tmp_path / 'models' / 'vosk-model-up'}")
