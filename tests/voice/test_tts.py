@@ -72,10 +72,16 @@ async def test_espeak_synthesizes_mandarin_quickly_and_slower_for_elders():
 
 
 @needs_espeak
-async def test_espeak_stops_when_the_caller_barges_in():
+async def test_espeak_stops_when_the_caller_barges_in(tmp_path):
     tts = EspeakTextToSpeech()
     stream = tts.synthesize(GREETING * 20)
     assert await anext(stream)
+    await stream.aclose()
+    assert espeak_children() == []
+    # also through the fallback chain (edge unreachable -> espeak speaking -> caller barges in)
+    chain = FallbackTextToSpeech(EdgeTextToSpeech(endpoint=f"unix:{tmp_path / 'none.sock'}"), tts)
+    stream = chain.synthesize(GREETING * 20)
+    assert await anext(stream) and chain.last_source == "espeak"
     await stream.aclose()
     assert espeak_children() == []
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 from voice.audio import StreamConverter
 from voice.tts.base import SynthesisError, TextToSpeech
@@ -39,14 +40,13 @@ class FallbackTextToSpeech(TextToSpeech):
     async def _secondary(self, text: str, rate: str) -> AsyncIterator[bytes]:
         assert self.secondary is not None
         self.last_source = self.secondary.name
-        if self.secondary.audio_format == self.audio_format:
-            async for pcm in self.secondary.synthesize(text, rate=rate):
-                yield pcm
-            return
-        conv = StreamConverter(self.secondary.audio_format, self.audio_format)
-        async for pcm in self.secondary.synthesize(text, rate=rate):
-            yield conv.process(pcm)
-        yield conv.flush()
+        same = self.secondary.audio_format == self.audio_format
+        conv = None if same else StreamConverter(self.secondary.audio_format, self.audio_format)
+        async with aclosing(self.secondary.synthesize(text, rate=rate)) as chunks:  # barge-in stops it now
+            async for pcm in chunks:
+                yield pcm if conv is None else conv.process(pcm)
+        if conv is not None:
+            yield conv.flush()
 
     async def synthesize(self, text: str, *, rate: str = "+0%") -> AsyncIterator[bytes]:
         if not text.strip():
@@ -64,9 +64,10 @@ class FallbackTextToSpeech(TextToSpeech):
             self.last_source = self.primary.name
             collected: list[bytes] = []
             try:
-                async for pcm in self.primary.synthesize(text, rate=rate):
-                    collected.append(pcm)
-                    yield pcm
+                async with aclosing(self.primary.synthesize(text, rate=rate)) as chunks:
+                    async for pcm in chunks:
+                        collected.append(pcm)
+                        yield pcm
             except SynthesisError as exc:
                 self._primary_down_until = time.monotonic() + self.cooldown_s
                 if collected or self.secondary is None:
@@ -80,8 +81,9 @@ class FallbackTextToSpeech(TextToSpeech):
                 if key is not None and collected:
                     await self.cache.aput(key, b"".join(collected))  # type: ignore[union-attr]
                 return
-        async for pcm in self._secondary(text, rate):
-            yield pcm
+        async with aclosing(self._secondary(text, rate)) as chunks:
+            async for pcm in chunks:
+                yield pcm
 
     async def aclose(self) -> None:
         await self.primary.aclose()
