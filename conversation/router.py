@@ -222,6 +222,7 @@ def history_entries(store: ConversationStore, conversation_id: str) -> list[dict
                 "sender": row.sender,
                 "text": (payload.get("title") or row.text) if row.direction == "in" else row.text,
                 "buttons": payload.get("buttons", []) if row.direction == "out" else [],
+                "data": payload.get("data", {}) if row.direction == "out" else {},  # cards, sources
                 "ts": iso_utc(row.created_at),
             }
         )

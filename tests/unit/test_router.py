@@ -150,3 +150,12 @@ async def test_anger_and_distress_hand_over_to_a_person(tmp_path):
     sad = await router.handle(msg("我真的活不下去了", "web:sad"))
     assert any("110" in r.text for r in sad) and HANDING_OFF in [r.text for r in sad]
     assert store.get("web:sad").handoff["reason"] == "distress"
+
+
+async def test_history_keeps_reply_data_for_cards_and_sources(setup):
+    router, engine, store = setup
+    card = {"work_order": {"number": "26112100001", "status": "accepted"}}
+    engine.script["好的"] = [Reply("已为您登记工单", data=card)]
+    await router.handle(msg("好的"))
+    entries = history_entries(store, "web:1")
+    assert entries[-1]["data"] == card and entries[0]["data"] == {}
