@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 
 from app import create_app
 from core.settings import Settings
+from tests.helpers import free_port
 from tests.knowledge_base.conftest import ARTICLES
 
 KEY = "kb-test-key-0123456789"
@@ -15,7 +16,7 @@ AUTH = {"Authorization": f"Bearer {KEY}", "X-Actor": "editor wang"}
 def client(tmp_path, articles_dir, vector_cache_dir):
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'kb.db'}", api_keys=KEY, var_dir=tmp_path, rasa_port=1,
-        kb_articles_dir=articles_dir, kb_cache_dir=vector_cache_dir, kb_watch=False,
+        kb_articles_dir=articles_dir, kb_cache_dir=vector_cache_dir, kb_watch=False, audiosocket_port=free_port(),
     )  # fmt: skip
     with TestClient(create_app(settings)) as c:
         yield c
