@@ -8,7 +8,7 @@ import unicodedata
 
 import opencc
 
-from normalize.numerals import small_number, to_halfwidth
+from normalize.numerals import small_number, spoken_digits_to_ascii, to_halfwidth
 
 # Longest first; removed anywhere in a question. Only phrases that never carry meaning in a policy
 # question (so not 一下 alone, not 那 alone, not 额 which is part of 额度).
@@ -29,6 +29,8 @@ _FIXED = ("一卡通", "一次性", "一级", "一人一档", "一年级", "二�
           "一号线", "二号线", "十四五", "一老一小", "一天到晚")  # fmt: skip
 _FIXED_RE = re.compile("|".join(map(re.escape, _FIXED)))
 _SPACES_RE = re.compile(r"\s+")
+# Three or more digit readings in a row are a number read digit by digit: 一二三四五 → 12345.
+_DIGIT_RUN_RE = re.compile("[零〇一二三四五六七八九幺两洞]{3,}")
 
 _converter: opencc.OpenCC | None = None
 _converter_lock = threading.Lock()
@@ -43,7 +45,7 @@ def to_simplified(text: str) -> str:
 
 
 def numerals_to_digits(text: str) -> str:
-    """六十岁 → 60岁, 三个月 → 3个月, 两年 → 2年; fixed words such as 一卡通, 一次性 stay as they are."""
+    """六十岁 → 60岁, 三个月 → 3个月, 两年 → 2年, 一二三四五 → 12345; fixed words (一卡通, 一次性) stay."""
     fixed: list[str] = []
 
     def hide(m: re.Match) -> str:
@@ -51,6 +53,7 @@ def numerals_to_digits(text: str) -> str:
         return f"\x00{len(fixed) - 1}\x00"
 
     text = _FIXED_RE.sub(hide, text)
+    text = _DIGIT_RUN_RE.sub(lambda m: spoken_digits_to_ascii(m.group(0)), text)
 
     def digits(m: re.Match) -> str:
         value = small_number(m.group(1))

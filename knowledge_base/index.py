@@ -77,7 +77,7 @@ def body_text(a: Article) -> str:
 
 
 def passages_of(a: Article) -> list[str]:
-    return list(dict.fromkeys(normalise(t) for t in [a.title, *a.questions, a.answer_short] if normalise(t)))
+    return list(dict.fromkeys(normalise(t) for t in [a.title, *a.questions, a.answer_short, " ".join(a.keywords)] if normalise(t)))
 
 
 class _Field:

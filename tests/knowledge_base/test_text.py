@@ -31,6 +31,8 @@ def test_normalise(raw, expected):
         ("十五个工作日", "15个工作日"),
         ("一卡通一次性补贴", "一卡通一次性补贴"),  # words that merely start with a numeral stay
         ("一下子说不清", "一下子说不清"),  # no unit: untouched
+        ("打一二三四五问问", "打12345问问"),  # digit by digit
+        ("幺幺零还是一一九", "110还是119"),
     ],
 )
 def test_numerals_before_units_become_digits(raw, expected):

@@ -34,7 +34,7 @@ async def test_file_edits_are_served_without_restart(articles_dir, e5, vector_ca
         path.write_text(yaml.safe_dump(body, allow_unicode=True), encoding="utf-8")
         await wait_for(lambda: kb.snapshot is not before)
         assert kb.search("楼上漏水把暖气泡了").results[0].article.id == "heating-not-warm"
-        assert kb.snapshot.index.embedded == 1, "only the new question was embedded"
+        assert kb.snapshot.index.embedded == 2, "only the new question and the keyword line were embedded"
 
         edited = kb.snapshot
         path.unlink()
