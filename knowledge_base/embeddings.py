@@ -2,6 +2,7 @@
 prefixes itself), an LRU cache for question vectors and an on-disk cache of passage vectors keyed
 by the hash of their text, so a restart or a rebuild only embeds new or changed passages."""
 
+import functools
 import hashlib
 import logging
 import os
@@ -38,6 +39,12 @@ class E5Embedder:
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = query_cache
+
+    @classmethod
+    @functools.cache
+    def shared(cls, threads: int = 1) -> "E5Embedder":
+        """One model per process (70 MB; every gateway app in a test run reuses it)."""
+        return cls(threads=threads)
 
     def query(self, text: str) -> np.ndarray:
         with self._lock:

@@ -85,7 +85,7 @@ class KnowledgeBase:
             return None
         if self._embedder is None and self.dense_error is None:
             try:
-                self._embedder = E5Embedder(threads=self._embed_threads)
+                self._embedder = E5Embedder.shared(self._embed_threads)
             except (ImportError, OSError, RuntimeError) as exc:
                 self.dense_error = f"{type(exc).__name__}: {exc}"
                 log.error("knowledge base: dense model unavailable (%s); searching with BM25 only", self.dense_error)
