@@ -86,6 +86,9 @@ class AgentDesk:
                  orders: DeskOrders, config: DeskConfig, clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
         self.store, self.bus, self.deliver, self.orders = store, bus, deliver, orders
         self.config, self.clock = config, clock
+        # Forgets the bot's dialogue state (e.g. a half-filled form) once an agent owns the case:
+        # what it collected lives on in the draft; back with the bot, the citizen starts afresh.
+        self.reset_dialogue: Callable[[str], Awaitable[None]] | None = None
 
     async def publish(self, event: dict[str, Any]) -> None:
         await self.bus.publish(DESK_TOPIC, {**event, "ts": iso_utc(self.clock())})
@@ -214,6 +217,8 @@ class AgentDesk:
         if taken is None:  # somebody else was quicker
             raise self._held_conflict(await self._get(conversation_id), actor)
         log.info("conversation %s taken by %s", conversation_id, actor.username)
+        if self.reset_dialogue is not None:
+            await self.reset_dialogue(conversation_id)
         await self.deliver(conversation_id, [reply])
         await self.publish({"type": "taken", "conversation_id": conversation_id, "agent": actor.username})
         await self.observe(conversation_id, [_entry(reply)])

@@ -4,6 +4,7 @@ import asyncio
 import logging
 from dataclasses import replace
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -65,6 +66,17 @@ class RasaEngine:
         if not text and not buttons and not isinstance(custom, dict):
             return None
         return Reply(text=text, buttons=buttons, data=custom if isinstance(custom, dict) else {})
+
+    async def reset(self, conversation_id: str) -> None:
+        """Restart the conversation's dialogue state in Rasa (slots, active form); best effort."""
+        url = f"{self.base_url}/conversations/{quote(conversation_id, safe=':')}/tracker/events"
+        try:
+            resp = await self.client.post(url, json=[{"event": "restart"}], timeout=self.timeout_s)
+            resp.raise_for_status()
+        except httpx.HTTPError as exc:
+            log.warning("could not reset the dialogue of %s: %s", conversation_id, type(exc).__name__)
+            return
+        log.info("dialogue of %s reset", conversation_id)
 
     async def parse(self, text: str) -> str | None:
         """The intent NLU sees in a text (no dialogue turn); None when Rasa cannot answer."""

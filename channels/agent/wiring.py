@@ -54,6 +54,7 @@ class AgentDeskWiring:
         self.desk = AgentDesk(self.store, self.bus, self.registry.deliver, orders, self.config)
         self.hub = AgentHub(self.desk, self.auth, self.bus)
         router.desk = self.desk
+        self.desk.reset_dialogue = getattr(router.engine, "reset", None)
         return self.desk
 
     def include(self, app: FastAPI) -> None:
