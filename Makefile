@@ -10,7 +10,7 @@ HOTLINE := $(VENV)/bin/hotline
 run: setup
 	$(HOTLINE) up
 
-test: setup .browser.stamp
+test: setup .system-test.stamp
 	$(HOTLINE) train
 	$(GW_PY) -m pytest
 
@@ -28,7 +28,7 @@ bench: setup
 bench-tickets: setup
 	$(GW_PY) bench/tickets_load.py $(if $(DATABASE_URL),--url $(DATABASE_URL))
 
-setup: $(VENV)/.stamp $(ENGINE_VENV)/.stamp
+setup: $(VENV)/.stamp $(ENGINE_VENV)/.stamp .system-runtime.stamp
 
 train: setup
 	$(HOTLINE) train
@@ -46,9 +46,14 @@ $(ENGINE_VENV)/.stamp: requirements/engine.txt
 	$(ENGINE_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements/engine.txt
 	touch $@
 
-.browser.stamp: scripts/install-browser.sh
-	scripts/install-browser.sh
+# Debian packages: espeak-ng and sox at run time; Chromium and a CJK font for the browser tests.
+.system-runtime.stamp: scripts/install-system-packages.sh
+	scripts/install-system-packages.sh runtime
+	touch $@
+
+.system-test.stamp: scripts/install-system-packages.sh
+	scripts/install-system-packages.sh test
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(ENGINE_VENV) models var .browser.stamp
+	rm -rf $(VENV) $(ENGINE_VENV) models var .system-runtime.stamp .system-test.stamp

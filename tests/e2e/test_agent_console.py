@@ -23,7 +23,7 @@ XSS = "<img src=x onerror=\"document.body.dataset.xss='1'\">楼下烧烤店半�
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: run scripts/install-browser.sh (make test does)")
+        pytest.fail("Debian chromium is missing: run scripts/install-system-packages.sh test (make test does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -14,7 +14,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: run scripts/install-browser.sh (make test does)")
+        pytest.fail("Debian chromium is missing: run scripts/install-system-packages.sh test (make test does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -20,7 +20,7 @@ from voice.tts.fallback import FallbackTextToSpeech
 
 GREETING = "您好，这里是市民服务热线，请问有什么可以帮您？"
 needs_espeak = pytest.mark.skipif(
-    shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (scripts/install-browser.sh installs it)"
+    shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (scripts/install-system-packages.sh installs it)"
 )
 
 

@@ -46,7 +46,7 @@ async def stt():
 
 def espeak_korean(text: str) -> bytes:
     if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed (scripts/install-browser.sh installs it)")
+        pytest.skip("espeak-ng is not installed (scripts/install-system-packages.sh installs it)")
     wav = subprocess.run(["espeak-ng", "-v", "ko", "-s", "140", "--stdout", text], capture_output=True, check=True).stdout
     from voice.decode import decode_audio
 

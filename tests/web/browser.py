@@ -20,7 +20,7 @@ TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 
 def launch(pw, fake_audio: Path | None = None):
     if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: run scripts/install-browser.sh (make test does)")
+        pytest.fail("Debian chromium is missing: run scripts/install-system-packages.sh test (make test does)")
     args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
             "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]  # fmt: skip
     if fake_audio is not None:

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs. Idempotent: does nothing when all are present.
+#   runtime: offline speech synthesis (espeak-ng, cmn voice) and sox, used by the phone channel
+#   test:    runtime + Chromium and a CJK font for the browser tests
+set -euo pipefail
+what="${1:-runtime}"
+need=()
+command -v espeak-ng >/dev/null || need+=(espeak-ng)
+command -v sox >/dev/null || need+=(sox)
+if [ "$what" = test ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  fc-list 2>/dev/null | grep -qiE 'wenquanyi|noto sans cjk' || need+=(fonts-wqy-zenhei fontconfig)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "error: these Debian packages are needed: ${need[*]} (run: sudo apt-get install ${need[*]})" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
