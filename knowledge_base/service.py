@@ -121,15 +121,15 @@ class KnowledgeBase:
 
     @staticmethod
     def _apply(article_id: str, ov: Override, known: dict[str, Article]) -> str | None:
-        if ov.action == "retire":
-            return "retire"
-        try:
-            known[article_id] = Article.model_validate(ov.body)
-        except ValidationError as exc:
-            log.warning("knowledge base: admin version %d of %s is invalid now (%s); ignored", ov.version, article_id,
-                        first_error(exc))  # fmt: skip
-            return None
-        return "admin"
+        """Put an admin version over the files; returns "admin", "retire" or None (ignored)."""
+        if ov.body is not None:  # an add/update, or the last admin body of a retired article
+            try:
+                known[article_id] = Article.model_validate(ov.body)
+            except ValidationError as exc:
+                log.warning("knowledge base: admin version %d of %s is invalid now (%s); ignored", ov.version,
+                            article_id, first_error(exc))  # fmt: skip
+                return "retire" if ov.action == "retire" else None
+        return "retire" if ov.action == "retire" else "admin"
 
     @property
     def snapshot(self) -> Snapshot:

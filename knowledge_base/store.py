@@ -48,17 +48,14 @@ class VersionStore:
             return list(session.exec(stmt.order_by(KbArticleVersion.version)))
 
     def overrides(self) -> dict[str, Override]:
-        """The newest version of every article id that has one."""
-        newest = (
-            select(KbArticleVersion.article_id, func.max(KbArticleVersion.version).label("v"))
-            .group_by(KbArticleVersion.article_id)
-            .subquery()
-        )
-        stmt = select(KbArticleVersion).join(
-            newest, (KbArticleVersion.article_id == newest.c.article_id) & (KbArticleVersion.version == newest.c.v)
-        )
+        """The newest version of every article id that has one; a retirement keeps the last body."""
+        stmt = select(KbArticleVersion).order_by(KbArticleVersion.article_id, KbArticleVersion.version)
+        found: dict[str, Override] = {}
         with Session(self.engine) as session:
-            return {r.article_id: Override(r.action, r.body, r.version) for r in session.exec(stmt)}
+            for row in session.exec(stmt):  # admin edits are few: one pass over the table
+                body = row.body if row.action != "retire" else (found[row.article_id].body if row.article_id in found else None)
+                found[row.article_id] = Override(row.action, body, row.version)
+        return found
 
     def last_id(self) -> int | None:
         """Highest row id: changes when any gateway records a version (polled for scale-out)."""

@@ -89,6 +89,10 @@ def test_update_add_retire_with_versions(client):
     assert resp.status_code == 200 and resp.json()["action"] == "add"
     found = search(client, "老年餐有没有补贴")
     assert found["decision"] == "answer" and found["results"][0]["id"] == "elderly-meal-subsidy"
+    assert client.delete("/api/kb/articles/elderly-meal-subsidy", headers=AUTH).status_code == 200
+    retired = client.get("/api/kb/articles/elderly-meal-subsidy", headers=AUTH).json()
+    assert (retired["status"], retired["origin"], retired["title"]) == ("retired", "admin", "老年餐补贴")
+    assert all(r["id"] != "elderly-meal-subsidy" for r in search(client, "老年餐有没有补贴")["results"])
 
     resp = client.delete("/api/kb/articles/heating-not-warm", headers=AUTH)
     assert resp.status_code == 200 and resp.json()["version"] == 2
