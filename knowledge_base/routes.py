@@ -3,15 +3,20 @@
 
 import asyncio
 import hashlib
-import secrets
 import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, HTTPException
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from core.api_keys import bearer_key_dependency
 from knowledge_base.schema import Article, first_error
-from knowledge_base.service import AlreadyRetired, KnowledgeBase, UnknownArticle, article_json
+from knowledge_base.service import (
+    AlreadyRetired,
+    KnowledgeBase,
+    UnknownArticle,
+    article_json,
+)
 
 MAX_QUERY_CHARS = 500
 
@@ -45,11 +50,9 @@ def _actor(token: str, name: str | None) -> str:
 
 
 def build_kb_router(kb: KnowledgeBase, api_keys: frozenset[str]) -> APIRouter:
-    def require_key(authorization: Annotated[str | None, Header()] = None,
-                    x_actor: Annotated[str | None, Header()] = None) -> str:  # fmt: skip
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not any(secrets.compare_digest(token, k) for k in api_keys):
-            raise HTTPException(401, "a valid bearer API key is required", headers={"WWW-Authenticate": "Bearer"})
+    key_of = bearer_key_dependency(api_keys)
+
+    def require_key(token: Annotated[str, Depends(key_of)], x_actor: Annotated[str | None, Header()] = None) -> str:
         return _actor(token, x_actor)
 
     def require_ready() -> None:

@@ -2,7 +2,6 @@
 department, deadline, request type …) are in each request's `extended_attributes`."""
 
 import asyncio
-import secrets
 from datetime import datetime
 from typing import Annotated
 
@@ -10,12 +9,13 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from core.api_keys import is_valid_key
+from core.clock import iso_utc, utcnow
 from core.pii import mask_phone
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
-from tickets.lifecycle import OPEN_STATUSES
 from tickets.dispatch import dispatch
-from core.clock import iso_utc, utcnow
+from tickets.lifecycle import OPEN_STATUSES
 from tickets.models import Status, WorkOrder
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
 
@@ -140,7 +140,7 @@ def build_open311_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
         street: Annotated[str | None, Form(alias="attribute[street]")] = None,
         request_type: Annotated[str, Form(alias="attribute[request_type]")] = "complain",
     ) -> JSONResponse:
-        if not api_keys or not any(secrets.compare_digest(api_key, k) for k in api_keys):
+        if not is_valid_key(api_key, api_keys):
             return error(403, "invalid api_key")
         category = catalog.get(service_code)
         if category is None:

@@ -1,17 +1,22 @@
 """`/api/tickets`: create, list (filters, paging) and read work orders. Bearer API key."""
 
 import asyncio
-import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
-from tickets.category_catalog import CategoryCatalog
-from tickets.crud import COUNT_CAP, WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
-from tickets.dispatch import dispatch
+from core.api_keys import bearer_key_dependency
 from core.clock import utcnow
+from tickets.category_catalog import CategoryCatalog
+from tickets.crud import (
+    COUNT_CAP,
+    WorkOrderFilter,
+    WorkOrderNotFound,
+    WorkOrderRepository,
+)
+from tickets.dispatch import dispatch
 from tickets.models import Status
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
 
@@ -22,13 +27,7 @@ def build_tickets_router(
     category_of: Callable[[str], str | None],
     api_keys: frozenset[str],
 ) -> APIRouter:
-    def require_key(authorization: Annotated[str | None, Header()] = None) -> str:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not any(secrets.compare_digest(token, k) for k in api_keys):
-            raise HTTPException(401, "a valid bearer API key is required", headers={"WWW-Authenticate": "Bearer"})
-        return token
-
-    api = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Depends(require_key)])
+    api = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Depends(bearer_key_dependency(api_keys))])
 
     @api.post("", status_code=201)
     async def create(data: WorkOrderCreate) -> dict:
