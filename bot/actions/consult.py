@@ -19,6 +19,7 @@ RECORD_BUTTON = {"title": "登记咨询工单", "payload": '/consult{"kb_record"
 NOT_FOUND = "抱歉，这个问题我暂时没有找到准确的政策答复。可以为您转人工客服，或者登记咨询工单，由相关部门答复您。"
 KB_DOWN = "抱歉，政策查询暂时不可用。可以为您转人工客服，或者稍后再问。"
 CHOOSE = "您想了解的是哪一项？"
+NONE_OF_THESE = "none"  # the "都不是" button: none of the offered articles fits
 
 
 def is_phone(tracker: Tracker) -> bool:
@@ -64,8 +65,9 @@ class ActionAnswerConsult(Action):
         chosen = chosen_article(tracker)
         question = tracker.latest_message.get("text") or ""
         try:
-            if chosen:
-                article = await self.gateway.kb_article(chosen)
+            if chosen:  # a choice button; "都不是" (none of these) or a retired article: the fallback
+                article = await self.gateway.kb_article(chosen) if chosen != NONE_OF_THESE else None
+                article = article if article and article.get("served", True) else None
                 result = {"decision": "answer" if article else "none", "facet": None, "results": [article] if article else []}
                 question = tracker.get_slot("kb_question") or question
             else:
@@ -86,6 +88,7 @@ class ActionAnswerConsult(Action):
                 {"title": r["title"], "payload": "/consult" + json.dumps({"kb_article": r["id"]}, ensure_ascii=False)}
                 for r in results[:3]
             ]
+            buttons.append({"title": "都不是", "payload": "/consult" + json.dumps({"kb_article": NONE_OF_THESE})})
             dispatcher.utter_message(text=CHOOSE, buttons=buttons)
             return [SlotSet("kb_question", question)]
         dispatcher.utter_message(text=NOT_FOUND, buttons=[HUMAN_BUTTON, RECORD_BUTTON])
