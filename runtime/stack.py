@@ -13,6 +13,7 @@ from runtime.supervisor import ProcessSpec, Supervisor
 from runtime.training import ensure_model
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier_cache import load_or_train
+from voice.models import ensure_model as ensure_speech_model
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,9 @@ async def warm_up(settings: Settings) -> None:
 async def run_stack(settings: Settings) -> int:
     model = ensure_model(PROJECT_ROOT)
     load_or_train(CategoryCatalog.load())  # the gateways then only load it
+    if settings.speech_provider == "vosk":  # fetched when missing and its host answers; never fatal
+        speech_ok, message = ensure_speech_model(settings)
+        (log.info if speech_ok else log.warning)("%s", message)
     supervisor = Supervisor(stack_specs(settings, model), settings.var_dir / "log", settings.var_dir / "run")
 
     async def ready() -> None:
