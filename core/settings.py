@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # Agent desk. Redis (e.g. redis://127.0.0.1:6379/0) joins several gateways into one desk:
     # pub/sub for live events and agent messages, conversation ownership, shared login limits.
     redis_url: str | None = None
+    # Rasa's tracker store in PostgreSQL for several Rasa replicas (with endpoints.scale-out.yml,
+    # which also locks conversations in redis_url): postgresql://user:password@host:port/db
+    rasa_tracker_url: str | None = None
     redis_prefix: str = Field(default="hotline", pattern=r"^[A-Za-z0-9_.-]{1,40}$")  # keys and channels
     # Signing key of agent tokens (>= 32 characters, never a default): generated into
     # var/secrets/agent_token_secret when unset; gateways behind one address need the same one.

@@ -4,6 +4,7 @@ import logging
 import sqlite3
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -18,33 +19,49 @@ from voice.models import ensure_model as ensure_speech_model
 log = logging.getLogger(__name__)
 
 
+# One TensorFlow thread per op: the models are tiny, and thread hand-offs cost more than they
+# save on a small machine shared with the gateway.
+ENGINE_VARS = {**ENGINE_ENV, "TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1"}
+
+
+def rasa_env(settings: Settings) -> dict[str, str]:
+    """The variables endpoints.yml (SQLite tracker store) or endpoints.scale-out.yml (PostgreSQL
+    tracker store, Redis lock store) read."""
+    env = {**ENGINE_VARS, "ACTION_ENDPOINT_URL": f"{settings.action_server_base_url}/webhook"}
+    if settings.rasa_tracker_url:
+        url = urlsplit(settings.rasa_tracker_url)
+        env.update(RASA_TRACKER_HOST=url.hostname or "127.0.0.1", RASA_TRACKER_PORT=str(url.port or 5432),
+                   RASA_TRACKER_DB=url.path.lstrip("/") or "rasa", RASA_TRACKER_USER=unquote(url.username or ""),
+                   RASA_TRACKER_PASSWORD=unquote(url.password or ""))  # fmt: skip
+    else:
+        tracker_db = settings.var_dir / "rasa" / "tracker.db"
+        prepare_sqlite_tracker_store(tracker_db)
+        env["RASA_TRACKER_DB"] = str(tracker_db)
+    if settings.redis_url:
+        url = urlsplit(settings.redis_url)
+        env.update(RASA_LOCK_HOST=url.hostname or "127.0.0.1", RASA_LOCK_PORT=str(url.port or 6379),
+                   RASA_LOCK_DB=url.path.lstrip("/") or "0")  # fmt: skip
+    return env
+
+
+def rasa_command(settings: Settings, model: Path, port: int) -> list[str]:
+    return engine_command(
+        "rasa", "run", "--enable-api",
+        "--model", str(model),
+        "--port", str(port),
+        "--endpoints", str(settings.rasa_endpoints),
+        "--credentials", "credentials.yml",
+    )  # fmt: skip
+
+
 def stack_specs(settings: Settings, model: Path) -> list[ProcessSpec]:
-    tracker_db = settings.var_dir / "rasa" / "tracker.db"
-    prepare_sqlite_tracker_store(tracker_db)
-    # One TensorFlow thread per op: the models are tiny, and thread hand-offs cost more than they
-    # save on a small machine shared with the gateway.
-    engine_vars = {
-        **ENGINE_ENV,
-        "TF_INTRA_OP_PARALLELISM_THREADS": "1",
-        "TF_INTER_OP_PARALLELISM_THREADS": "1",
-    }
     return [
         ProcessSpec(
             name="rasa",
-            argv=engine_command(
-                "rasa", "run", "--enable-api",
-                "--model", str(model),
-                "--port", str(settings.rasa_port),
-                "--endpoints", str(settings.rasa_endpoints),
-                "--credentials", "credentials.yml",
-            ),  # fmt: skip
+            argv=rasa_command(settings, model, settings.rasa_port),
             health_url=f"{settings.rasa_base_url}/status",
             cwd=PROJECT_ROOT,
-            env={
-                **engine_vars,
-                "ACTION_ENDPOINT_URL": f"{settings.action_server_base_url}/webhook",
-                "RASA_TRACKER_DB": str(tracker_db),
-            },
+            env=rasa_env(settings),
         ),
         ProcessSpec(
             name="actions",
@@ -52,7 +69,7 @@ def stack_specs(settings: Settings, model: Path) -> list[ProcessSpec]:
             health_url=f"{settings.action_server_base_url}/health",
             cwd=PROJECT_ROOT,
             env={
-                **engine_vars,
+                **ENGINE_VARS,
                 "HOTLINE_GATEWAY_URL": f"http://127.0.0.1:{settings.port}",
                 "HOTLINE_API_KEY": sorted(settings.api_key_set)[0],
             },
