@@ -79,7 +79,7 @@ class VoicePipeline:
         self._playing = False
         self._interrupt = asyncio.Event()
         self._tts_stats: dict = {}
-        self._ended = False
+        self._ended = self._aborted = False
         self.end_reason: str | None = None
 
     # --- inputs from the transport (non-blocking) ---------------------------------------------
@@ -104,6 +104,9 @@ class VoicePipeline:
 
     def abort(self, code: str, message: str) -> None:
         """The transport gives up on the call (bad input): error event, then the run ends."""
+        if self._ended or self._aborted:
+            return
+        self._aborted = True
         self.stages.error(None, code, message)
         self._inbox.put_nowait(("end", code, None))
 
@@ -245,15 +248,16 @@ class VoicePipeline:
             if isinstance(job, _Turn):
                 replies = await self._intent(job)
                 await self._speak(replies, interruptible=True)
-                if self._after_turn(replies):
-                    return
             else:
                 if job.record:
                     await asyncio.to_thread(self.router.store.add_outbound, self.call.conversation_id, job.replies)
-                await self._speak(job.replies, interruptible=job.interruptible)
+                replies = job.replies
+                await self._speak(replies, interruptible=job.interruptible)
                 if job.then is not None:
                     self._inbox.put_nowait(("end", job.then, "hangup"))
                     return
+            if self._after_turn(replies):  # agents' messages may change the mode too
+                return
             if self._jobs.empty():
                 self._turns.bot_done(time.monotonic())
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from conversation.messages import Reply
-from conversation.router import HANDING_OFF, ConversationRouter
+from conversation.router import BACK_WITH_BOT, HANDING_OFF, ConversationRouter
 from conversation.store import ConversationStore
 from core.db import init_db, make_engine
 from core.metrics import Metrics
@@ -165,6 +165,8 @@ async def test_hold_mode_keeps_the_caller_and_speaks_agent_messages(tmp_path):
         await call.log.wait_for(ev.TTS_END, lambda e: True, after=len(call.log.events))
         assert call.spoken()[-1] == "您好，我是人工客服小王，请讲。"
         assert call.log.of(ev.HANDOFF)[0].data["action"] == "hold"
+        call.pipeline.say([Reply(BACK_WITH_BOT, data={"mode": "bot"}, sender="system")])  # the agent hands back
+        await call.log.wait_for(ev.TTS_START, lambda e: e.data["text"] == REPROMPT, timeout=5)  # time-outs again
     assert call.transport.ended is None
 
 

