@@ -170,3 +170,17 @@ async def test_client_that_vanishes_is_cleaned_up(media_server, phone):
     client.ws.transport.abort()  # the TCP connection drops without a closing handshake
     end = await phone.wait_event(client.call_sid, "run-end")
     assert end.data["reason"] == "caller-hangup"
+
+
+async def test_silent_socket_times_out_with_a_reason(media_server, phone, monkeypatch):
+    import channels.phone.media_stream as media_stream
+
+    monkeypatch.setattr(media_stream, "START_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(media_stream, "IDLE_TIMEOUT_S", 0.5)
+    ws = await raw(media_server)  # connects and says nothing
+    assert (ws.close_code, ws.close_reason) == (1008, "no start event within 0.5 s")
+    client = await open_call(media_server)  # starts, then sends no media at all
+    await client.wait_closed()
+    assert (client.close_code, client.close_reason) == (1008, "no message within 0.5 s")
+    end = await phone.wait_event(client.call_sid, "run-end")
+    assert end.data["reason"] == "protocol-error"
