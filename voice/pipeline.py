@@ -24,7 +24,7 @@ from voice.call import (
 )  # fmt: skip
 from voice.asr.base import SpeechToText, SpeechUnavailable
 from voice.audio import StreamConverter
-from voice.recognition import Recognition
+from voice.recognition import Recognition, StreamPool
 from voice.spoken import SlotPhrases, expected_slot, sentences, spoken_reply
 from voice.tts.base import SynthesisError, TextToSpeech
 from voice.turns import DtmfCollector, KeyAction, KeyResult, SilenceAction, TurnTaking
@@ -58,8 +58,11 @@ class VoicePipeline:
         phrases: SlotPhrases | None = None,
         config: PipelineConfig | None = None,
         listeners: list[Callable[[ev.PipelineEvent], None]] | None = None,
+        pool: StreamPool | None = None,
     ) -> None:
         self.call, self.transport, self.router = call, transport, router
+        self.pool = pool  # recognition streams lent per utterance (shared by the calls of a channel)
+        self._own_pool: StreamPool | None = None
         self.stt, self.tts, self.phrases = stt, tts, phrases
         self.config = config or PipelineConfig()
         self.stages = ev.StageTracker(list(listeners or ()))
@@ -141,6 +144,8 @@ class VoicePipeline:
                 await asyncio.gather(worker, return_exceptions=True)
             if self._rec is not None:
                 await self._rec.close()
+            if self._own_pool is not None:
+                await self._own_pool.close()
             code = ev.HANGUP if reason == "caller-hangup" else reason
             for stage in [s for s in reversed(self.stages.open) if s != "run"]:
                 self.stages.error(stage, code, f"call ended ({reason}) during {stage}")
@@ -150,18 +155,21 @@ class VoicePipeline:
         return reason
 
     async def _open_recognition(self) -> None:
+        """Speech when a recogniser works (a stream can be had), else a keypad-only call."""
         if self.stt is None or not self.stt.available():
             self.stages.error(None, ev.STT_UNAVAILABLE, "no speech recogniser: keypad-only call")
             return
+        if self.pool is None:
+            self.pool = self._own_pool = StreamPool(self.stt, max_idle=1)
         try:
-            stream = await self.stt.open_stream()
+            await self.pool.release(await self.pool.acquire())
         except SpeechUnavailable as exc:
             self.stages.error(None, ev.STT_UNAVAILABLE, str(exc))
             return
         chunk = self._frame_bytes * self.config.stt_chunk_ms // FRAME_MS
         self._rec = Recognition(
-            stream, self.transport.audio_format.sample_rate, self.stt.audio_format.sample_rate, chunk,
-            self.stages, self._heard, self.phrases, self.call.call_id,
+            self.pool, self.transport.audio_format.sample_rate, chunk, self.stages, self._heard, self.phrases,
+            self.call.call_id,
         )  # fmt: skip
 
     async def _loop(self) -> tuple[str, str | None]:

@@ -1,40 +1,101 @@
-"""The call's recogniser, fed by the audio loop without ever blocking it: utterances are queued
-(start with pre-roll, audio, end of turn) and decoded in order by one task, so VAD, barge-in and
-DTMF stay real-time even when decoding lags behind. Emits the `stt-*` events of each utterance.
+"""Speech recognition for calls.
+
+`Recognition` is one call's recogniser, fed by the audio loop without ever blocking it:
+utterances are queued (start with pre-roll, audio, end of turn) and decoded in order by one
+task, so VAD, barge-in and DTMF stay real-time even when decoding lags behind. It emits the
+`stt-*` events of each utterance.
+
+`StreamPool` lends recognition streams per utterance. A fresh Vosk recogniser decodes its first
+utterance several times slower than later ones (its decoding graph is expanded lazily) and keeps
+tens of MB after decoding; lending warm streams keeps first turns fast and memory proportional
+to the callers speaking at the same moment, not to the calls connected.
 """
 
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from voice import events as ev
-from voice.asr.base import RecognitionStream
-from voice.audio import StreamResampler
+from voice.asr.base import RecognitionStream, SpeechToText
+from voice.audio import StreamResampler, chunk, resample_pcm16
 from voice.spoken import SlotPhrases, clean_transcript
 
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class Lease:
+    stream: RecognitionStream
+    slot: str | None = None  # the phrase list in force on this stream
+
+
+class StreamPool:
+    def __init__(self, stt: SpeechToText, max_idle: int = 4) -> None:
+        self.stt, self.max_idle = stt, max_idle
+        self._idle: list[Lease] = []
+        self.opened = 0  # streams opened over the pool's life
+        self._closed = False
+
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
+
+    async def acquire(self) -> Lease:
+        if self._idle:
+            return self._idle.pop()  # the most recently used: the warmest
+        self.opened += 1
+        return Lease(await self.stt.open_stream())
+
+    async def release(self, lease: Lease, *, reusable: bool = True) -> None:
+        if reusable and not self._closed and len(self._idle) < self.max_idle:
+            self._idle.append(lease)
+            return
+        await _close(lease.stream)
+
+    async def warm(self, count: int, speech_pcm: bytes, rate: int) -> None:
+        """Open `count` streams and decode some speech with each, so the first callers get warm ones."""
+        pcm = resample_pcm16(speech_pcm, rate, self.stt.audio_format.sample_rate)
+        leases = [await self.acquire() for _ in range(count)]
+        for lease in leases:
+            for piece in chunk(pcm, self.stt.audio_format.frame_bytes(100), pad=False):
+                await lease.stream.accept(piece)
+            await lease.stream.finish()
+        for lease in leases:
+            await self.release(lease)
+
+    async def close(self) -> None:
+        self._closed = True
+        while self._idle:
+            await _close(self._idle.pop().stream)
+
+
+async def _close(stream: RecognitionStream) -> None:
+    try:
+        await stream.close()
+    except Exception as exc:  # noqa: BLE001  (closing must not fail a hang-up)
+        log.warning("closing a recognition stream failed: %s", exc)
+
+
 class Recognition:
     def __init__(
         self,
-        stream: RecognitionStream,
+        pool: StreamPool,
         in_rate: int,
-        stt_rate: int,
         chunk_bytes: int,
         stages: ev.StageTracker,
         heard: Callable[[str | None], None],
         phrases: SlotPhrases | None = None,
         name: str = "",
     ) -> None:
-        self.stream, self.in_rate, self.stt_rate, self.chunk_bytes = stream, in_rate, stt_rate, chunk_bytes
+        self.pool, self.in_rate, self.chunk_bytes = pool, in_rate, chunk_bytes
+        self.stt_rate = pool.stt.audio_format.sample_rate
         self.stages, self.heard, self.phrases = stages, heard, phrases
         self._ops: asyncio.Queue = asyncio.Queue()
         self._task = asyncio.create_task(self._run(), name=f"voice-stt-{name}")
-        self._grammar_slot: str | None = None
+        self._lease: Lease | None = None
         self._pending = bytearray()
         self._resampler: StreamResampler | None = None
-        self._failed = False
         self.queued = 0  # operations not yet processed
 
     # --- from the audio loop (never block) ------------------------------------------------------
@@ -59,10 +120,9 @@ class Recognition:
     async def close(self) -> None:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
-        try:
-            await self.stream.close()
-        except Exception as exc:  # noqa: BLE001  (closing must not fail a hang-up)
-            log.warning("closing a recognition stream failed: %s", exc)
+        if self._lease is not None:  # hung up mid-utterance: this stream's state is unknown
+            lease, self._lease = self._lease, None
+            await self.pool.release(lease, reusable=False)
 
     # --- the decoding task ----------------------------------------------------------------------
     async def _run(self) -> None:
@@ -70,8 +130,8 @@ class Recognition:
             op = await self._ops.get()
             try:
                 if op[0] == "start":
-                    self._start(op[1], op[2])
-                elif self._failed:
+                    await self._start(op[1], op[2])
+                elif self._lease is None:
                     pass  # the rest of a failed utterance is dropped
                 elif op[0] == "audio":
                     self._pending += op[1]
@@ -82,36 +142,41 @@ class Recognition:
                     await self._finish()
             except Exception as exc:  # noqa: BLE001  (a recogniser failure ends the utterance, not the call)
                 log.error("recogniser failed: %s: %s", type(exc).__name__, exc)
-                self._failed = True
+                if self._lease is not None:
+                    lease, self._lease = self._lease, None
+                    await self.pool.release(lease, reusable=False)
                 self.stages.error("stt", ev.STT_FAILED, f"{type(exc).__name__}: {exc}")
                 self.heard(None)
             finally:
                 self.queued -= 1
 
-    def _start(self, preroll: bytes, expect: str | None) -> None:
-        if expect != self._grammar_slot:
-            phrases = self.phrases.for_slot(expect) if self.phrases else None
-            self.stream.set_grammar(phrases)  # the provider falls back to free recognition by itself
-            self._grammar_slot = expect if phrases else None
-        self._failed = False
+    async def _start(self, preroll: bytes, expect: str | None) -> None:
         self._resampler = StreamResampler(self.in_rate, self.stt_rate)
         self._pending = bytearray(preroll)
-        self.stages.start("stt", {"expect": self._grammar_slot})
+        self.stages.start("stt", {"expect": expect if self.phrases and self.phrases.for_slot(expect) else None})
+        self._lease = await self.pool.acquire()
+        phrases = self.phrases.for_slot(expect) if self.phrases else None
+        if (expect if phrases else None) != self._lease.slot:
+            self._lease.stream.set_grammar(phrases)  # the provider falls back to free recognition itself
+            self._lease.slot = expect if phrases else None
 
     async def _feed(self, final: bool = False) -> None:
-        assert self._resampler is not None
+        assert self._resampler is not None and self._lease is not None
         pcm = self._resampler.process(bytes(self._pending)) + (self._resampler.flush() if final else b"")
         self._pending.clear()
-        partial = await self.stream.accept(pcm) if pcm else None
+        partial = await self._lease.stream.accept(pcm) if pcm else None
         if partial:
             self.stages.emit(ev.STT_PARTIAL, {"text": partial})
 
     async def _finish(self) -> None:
         await self._feed(final=True)
-        text = clean_transcript(await self.stream.finish())
+        assert self._lease is not None
+        text = clean_transcript(await self._lease.stream.finish())
+        lease, self._lease = self._lease, None
+        await self.pool.release(lease)
         if not text:
             self.stages.error("stt", ev.STT_NO_TEXT, "the recogniser returned no text")
             self.heard(None)
             return
-        self.stages.end("stt", {"text": text, "expect": self._grammar_slot})
+        self.stages.end("stt", {"text": text, "expect": lease.slot})
         self.heard(text)

@@ -3,7 +3,9 @@ knows the live calls (an agent's messages are spoken into them), and remembers h
 left the bot (`transfer` or `hangup`) for the PBX or provider that asks afterwards."""
 
 import asyncio
+import contextlib
 import logging
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from voice.asr.base import SpeechToText
 from voice.call import CHANNEL, CallInfo, CallTransport, PipelineConfig
 from voice.events import SHUTDOWN, PipelineEvent
 from voice.pipeline import VoicePipeline
+from voice.recognition import StreamPool
 from voice.spoken import SlotPhrases
 from voice.tts.base import TextToSpeech
 
@@ -44,6 +47,8 @@ class PhoneChannel:
         self._callers: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self.registry = None  # channels.registry.ChannelRegistry: who owns a live conversation
         self.calls_total = 0
+        # Warm recognition streams lent per utterance, shared by every call of this channel.
+        self.pool = StreamPool(stt, max_idle=max(2, 2 * (os.cpu_count() or 1))) if stt is not None else None
 
     def attach_registry(self, registry) -> None:  # noqa: ANN001
         """Deliveries for `phone:` conversations (agents' messages) come here while the call lasts."""
@@ -54,9 +59,15 @@ class PhoneChannel:
         return None
 
     async def stop(self) -> None:
-        """Server shutdown: every live call ends (its transport closes the leg)."""
+        """Server shutdown: every live call ends (its transport closes the leg), then the pool."""
         for pipeline in list(self.calls.values()):
             pipeline.abort(SHUTDOWN, "the gateway is shutting down")
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(10):
+                while self.calls:
+                    await asyncio.sleep(0.05)
+        if self.pool is not None:
+            await self.pool.close()
 
     async def send(self, conversation_id: str, replies: list[Reply]) -> None:
         """Speak an agent's (or the system's) messages into a live call; no-op when it has ended."""
@@ -73,7 +84,7 @@ class PhoneChannel:
         """Create and register the call's pipeline (run it with `finish_call`)."""
         pipeline = VoicePipeline(
             call, transport, self.router, self.stt, self.tts, self.phrases, self.config,
-            listeners=[lambda event: self._notify(call, event)],
+            listeners=[lambda event: self._notify(call, event)], pool=self.pool,
         )  # fmt: skip
         if call.conversation_id in self.calls:
             raise ValueError(f"call {call.call_id} is already connected")

@@ -25,6 +25,7 @@ from voice.spoken import SlotPhrases, sentences, spoken_reply
 from voice.tts import create_text_to_speech
 
 log = logging.getLogger(__name__)
+WARM_UP_SPEECH = "你好，我要投诉，朝阳区望京街道，电话幺三八一二三四五六七八。"
 
 
 class PhoneWiring:
@@ -57,13 +58,19 @@ class PhoneWiring:
         self._warming = asyncio.create_task(self._warm_up(), name="phone-tts-warm-up")
 
     async def _warm_up(self) -> None:
-        """Synthesise the fixed prompts once, so they are cached before the first caller."""
+        """Synthesise the fixed prompts once (cached before the first caller), then let the pooled
+        recognisers decode some speech: a fresh Vosk recogniser is several times slower at first."""
         texts = (prompts.GREETING, prompts.GREETING_KEYPAD, prompts.NOT_HEARD, prompts.REPROMPT, prompts.KEYPAD_HINT)
         try:
             for sentence in (s for text in texts for s in sentences(spoken_reply(Reply(text)))):
                 await self.tts.synthesize_all(sentence, rate=self.settings.tts_rate)
-        except Exception as exc:  # noqa: BLE001  (a cold cache only costs the first caller time)
-            log.warning("phone prompt warm-up failed: %s", exc)
+            pool = self.channel.pool
+            if pool is not None and self.stt.name == "vosk" and self.channel.speech_available():
+                speech = await self.tts.synthesize_all(WARM_UP_SPEECH, rate=self.settings.tts_rate)
+                await pool.warm(pool.max_idle, speech, self.tts.audio_format.sample_rate)
+                log.info("phone: %d warm recognition streams ready", pool.idle)
+        except Exception as exc:  # noqa: BLE001  (a cold start only costs the first callers time)
+            log.warning("phone warm-up failed: %s", exc)
 
     async def stop(self) -> None:
         if self._warming is not None:

@@ -111,5 +111,6 @@ async def media_server(phone):
     await phone.wait_idle()
     server.should_exit = True
     await asyncio.wait_for(task, 10)
+    await phone.channel.stop()  # closes the warm recognition streams
     assert phone.stt.open_streams == 0, "recognition streams leaked"
     assert not leaked_tasks(), f"tasks leaked: {leaked_tasks()}"

@@ -106,7 +106,7 @@ async def test_caller_hangup_mid_greeting_tears_everything_down(audiosocket, pho
     await client.wait_closed()
     await phone.wait_idle()
     assert phone.types(client.call_id) == ["run-start", "tts-start", "error", "run-end"]
-    assert phone.stt.open_streams == 0
+    assert phone.stt.open_streams == phone.channel.pool.idle == 1  # only the warm stream waiting in the pool
     assert not audiosocket.connections
 
 
@@ -224,6 +224,20 @@ async def test_server_keeps_serving_after_bad_clients_and_in_parallel(audiosocke
     for client in clients:
         await client.wait_closed()
     await phone.wait_idle()
+
+
+async def test_recognition_streams_are_lent_per_utterance_and_reused(audiosocket, phone):
+    for _ in range(3):  # three calls one after the other, one utterance each
+        client = await connect(audiosocket)
+        await phone.wait_event(client.call_id, "tts-end")
+        await client.stream(speech_8k(seconds=1.0) + silence(900))
+        await phone.wait_event(client.call_id, "stt-vad-end")
+        await phone.wait_event(client.call_id, "tts-end", after=len(phone.events[client.call_id]))  # the answer
+        await client.hangup()
+        await client.wait_closed()
+        await phone.wait_idle()
+    assert phone.channel.pool.opened == 1, "the warm stream of the first call served the next ones"
+    assert phone.stt.open_streams == phone.channel.pool.idle == 1
 
 
 async def test_duplicate_call_uuid_is_refused(audiosocket, phone):
