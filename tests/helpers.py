@@ -4,6 +4,7 @@ import asyncio
 import json
 import socket
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -88,3 +89,21 @@ class ChatClient:
 
 def texts(frames: list[dict]) -> str:
     return "\n".join(f.get("text", "") for f in frames if f["type"] == "message")
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def launch_chromium(pw, fake_audio: Path | None = None):  # noqa: ANN001, ANN201  (playwright types)
+    """Debian's headless Chromium for the browser tests (fake microphone, optionally from a WAV)."""
+    import pytest
+
+    if not CHROMIUM.exists():
+        pytest.fail("Debian chromium is missing: run scripts/install-system-packages.sh test (make test does)")
+    args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]  # fmt: skip
+    if fake_audio is not None:
+        args.append(f"--use-file-for-fake-audio-capture={fake_audio}")
+    return pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+

@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 # Consecutive messages not understood before a person takes over.
 MISUNDERSTANDINGS_BEFORE_HANDOFF = 2
+NOT_UNDERSTOOD = "抱歉，我没有听明白。您可以换个说法，或者转人工客服。"
 
 # Why the conversation is handed over, by the intent that triggered it.
 REASON_BY_INTENT = {
@@ -75,5 +76,5 @@ class ActionFallback(Action):
             dispatcher.utter_message(text="抱歉，我还是没能理解，为您转接人工客服。")
             dispatcher.utter_message(json_message={"handoff": handoff_summary(tracker)})
         else:
-            dispatcher.utter_message(response="utter_default")
+            dispatcher.utter_message(text=NOT_UNDERSTOOD, buttons=[{"title": "转人工", "payload": "/request_human"}])
         return []

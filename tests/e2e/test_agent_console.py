@@ -6,33 +6,18 @@ supervisor sees the agent at work."""
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+
+from tests.helpers import ARTIFACTS
 
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "console pass phrase 9"
 XSS = "<img src=x onerror=\"document.body.dataset.xss='1'\">楼下烧烤店半夜太吵"
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: run scripts/install-system-packages.sh test (make test does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic"],
-        )
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

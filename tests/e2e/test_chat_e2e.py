@@ -111,3 +111,16 @@ async def test_healthz_and_metrics(stack):
     metrics = httpx.get(f"{stack.http}/metrics").text
     assert 'hotline_messages_total{channel="web",direction="in"}' in metrics
     assert 'hotline_turn_seconds_bucket{channel="web",le="0.5"}' in metrics
+
+
+async def test_two_misunderstandings_in_a_row_hand_over_to_a_person(stack):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    first = await chat.say("qwpz xkcv blorf")
+    assert "没有听明白" in texts(first) and statuses(first) == []
+    second = await chat.say("zzkq vvrm plox")
+    assert "转接人工客服" in texts(second) and statuses(second) == ["queued"]
+    db = sqlite3.connect(stack.var_dir / "hotline.db")
+    (handoff,) = db.execute("select handoff from conversation where id = ?", (chat.conversation_id,)).fetchone()
+    assert '"reason": "not_understood"' in handoff
+    await chat.close()

@@ -1,29 +1,14 @@
 """The citizen chat page in a real headless Chromium: bubbles, a clickable bot button, markup
 shown as text, and reconnect/resume after a reload."""
 
-from pathlib import Path
 
 import pytest
 
+from tests.helpers import ARTIFACTS
+
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: run scripts/install-system-packages.sh test (make test does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic"],
-        )
-        yield b
-        b.close()
 
 
 def test_chat_page_conversation(stack, browser):

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.web.browser import ARTIFACTS, launch
+from tests.web.browser import ARTIFACTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -48,16 +48,6 @@ def host_site(stack):
     server.shutdown()
     server.server_close()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as pw:
-        b = launch(pw)
-        yield b
-        b.close()
 
 
 def test_widget_embedded_in_another_site(browser, host_site, stack):

@@ -9,23 +9,12 @@ import struct
 import wave
 from pathlib import Path
 
-import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.helpers import ARTIFACTS, CHROMIUM, launch_chromium as launch  # noqa: F401  (used by the page tests)
+
 STATIC = Path(__file__).resolve().parents[2] / "channels" / "web" / "static"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CONVERSATION = "web:00000000-0000-4000-8000-000000000001"
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
-
-
-def launch(pw, fake_audio: Path | None = None):
-    if not CHROMIUM.exists():
-        pytest.fail("Debian chromium is missing: run scripts/install-system-packages.sh test (make test does)")
-    args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
-            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]  # fmt: skip
-    if fake_audio is not None:
-        args.append(f"--use-file-for-fake-audio-capture={fake_audio}")
-    return pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
 
 
 def speech_like_wav(path: Path, seconds: float = 3.0, rate: int = 16000) -> Path:
