@@ -236,13 +236,14 @@ def main() -> None:
         print(f"  speech: {', '.join(CLIPS)} (8 kHz), {args.turns} turns per call, think time 1-3 s")
         print(f"  server RSS after warm-up: {base_rss:.0f} MiB\n")
         print("  calls  turns  end-of-turn→audio p50/p95  speech-end→audio p50/p95  decode p95  underruns  CPU/call  RSS/call  other load  real-time")
-        best = 0
+        best, cpu_per_call = 0, []
         for n in [int(x) for x in args.calls.split(",")]:
             r = asyncio.run(stage(n, port, server.pid, args.turns, clips, events))
             answered = len(r["client_ms"])
             late = r["late"] / max(1, r["frames"])
             ok = (answered == n * args.turns and not r["failed"] and pct(r["reply"], 95) <= GOAL_P95_MS and late <= 0.01)
             best = n if ok else best
+            cpu_per_call.append(r["cpu"] / n)
             print(f"  {n:5d}  {answered:5d}  {pct(r['reply'], 50):8.0f} / {pct(r['reply'], 95):5.0f} ms"
                   f"        {pct(r['client_ms'], 50):8.0f} / {pct(r['client_ms'], 95):5.0f} ms"
                   f"   {pct(r['decode'], 95):6.0f} ms  {late:8.1%}  {r['cpu'] / n:7.1%}  {(r['peak'] - base_rss) / n:5.1f} MiB"
@@ -251,6 +252,9 @@ def main() -> None:
                 print(f"         unanswered {r['unanswered']}, nothing recognised {r['no_text']}, failed {r['failed'][:3]}")
             if not ok and not args.keep_going:
                 break
+        if cpu_per_call:
+            print(f"\n  CPU-bound estimate with both cores free: {2 / statistics.median(cpu_per_call):.0f} calls"
+                  f" (server CPU per call {statistics.median(cpu_per_call):.1%} of a core, median over stages)")  # fmt: skip
         print(f"\n  largest number of simultaneous calls that stays real-time: {best}"
               f" (goal ≥ 10; p95 goal ≤ {GOAL_P95_MS} ms)")  # fmt: skip
         print("  CPU/call is the server process's share of one core (2 cores = 200 %), RSS/call its growth per call;")

@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from channels.phone.audiosocket import AudioSocketServer  # noqa: E402
 from channels.phone.calls import PhoneChannel  # noqa: E402
+from channels.phone.wiring import WARM_UP_SPEECH  # noqa: E402
 from conversation.messages import InboundMessage, Reply  # noqa: E402
 from conversation.router import ConversationRouter  # noqa: E402
 from conversation.store import ConversationStore  # noqa: E402
@@ -44,7 +45,7 @@ class BenchEngine:
 
     async def handle(self, msg: InboundMessage) -> list[Reply]:
         self.turns += 1
-        return [Reply(f"好的，您反映的情况已经记录，这是第{self.turns % 100}条。请问还有其他需要吗？")]
+        return [Reply(f"好的，第{self.turns % 100}条已经记录。还有其他问题吗？")]
 
     async def health(self) -> dict:
         return {"ok": True, "engine": "bench fake"}
@@ -73,6 +74,8 @@ async def serve(port: int, events_path: Path) -> None:
     tts = offline_tts()
     config = PipelineConfig(silence_timeout_s=120)
     phone = PhoneChannel(router, stt, tts, SlotPhrases(Gazetteer.builtin()), config)
+    speech = await tts.synthesize_all(WARM_UP_SPEECH)  # as the gateway does at start
+    await phone.pool.warm(phone.pool.max_idle // 2, speech, tts.audio_format.sample_rate)
     out = events_path.open("w", encoding="utf-8")
     t0 = time.monotonic()
 

@@ -48,7 +48,7 @@ class PhoneChannel:
         self.registry = None  # channels.registry.ChannelRegistry: who owns a live conversation
         self.calls_total = 0
         # Warm recognition streams lent per utterance, shared by every call of this channel.
-        self.pool = StreamPool(stt, max_idle=max(2, 2 * (os.cpu_count() or 1))) if stt is not None else None
+        self.pool = StreamPool(stt, max_idle=4 * (os.cpu_count() or 1)) if stt is not None else None
 
     def attach_registry(self, registry) -> None:  # noqa: ANN001
         """Deliveries for `phone:` conversations (agents' messages) come here while the call lasts."""
