@@ -17,7 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hotline", description="12345 citizen-service hotline assistant")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="train if needed, start Rasa, the action server and the gateway; Ctrl-C stops all")
-    sub.add_parser("train", help="train the Rasa model and the category classifier if their inputs changed")
+    sub.add_parser("train", help="train the Rasa model and the category classifier if their inputs changed, "
+                                   "and embed the knowledge base")
     sub.add_parser("serve", help="run the gateway alone (HTTP/WebSocket on HOTLINE_PORT)")
     clf = sub.add_parser("classifier", help="the work-order category classifier")
     clf_sub = clf.add_subparsers(dest="classifier_command", required=True)
@@ -52,8 +53,11 @@ def main(argv: list[str] | None = None) -> int:
             from tickets.category_catalog import CategoryCatalog
             from tickets.classifier_cache import load_or_train
 
+            from knowledge_base.wiring import prepare_cache
+
             ensure_model(PROJECT_ROOT)
             load_or_train(CategoryCatalog.load())
+            prepare_cache(settings)
             return 0
         if args.command == "classifier":
             from tickets.classifier import train_from_csv

@@ -4,6 +4,8 @@ lifespan (so the first citizen does not wait), watched for edits until shutdown.
 import asyncio
 import contextlib
 import logging
+import tempfile
+from pathlib import Path
 
 from fastapi import APIRouter
 from sqlalchemy.engine import Engine
@@ -29,6 +31,21 @@ def knowledge_base_from_settings(settings: Settings, db: Engine) -> KnowledgeBas
         dense=settings.kb_dense,
         embed_threads=settings.kb_embed_threads,
     )
+
+
+def prepare_cache(settings: Settings) -> None:
+    """Embed every article once into the shared cache (`hotline train`), so that no gateway start
+    pays for it; uses a throw-away database for the version store."""
+    from core.db import init_db, make_engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = make_engine(f"sqlite:///{Path(tmp) / 'kb.db'}")
+        try:
+            init_db(db)
+            snapshot = knowledge_base_from_settings(settings, db).reload()
+            log.info("knowledge base cache ready: %d articles", len(snapshot.known))
+        finally:
+            db.dispose()
 
 
 def router(kb: KnowledgeBase, settings: Settings) -> APIRouter:

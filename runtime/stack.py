@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from core.settings import PROJECT_ROOT, Settings
+from knowledge_base.wiring import prepare_cache as prepare_kb_cache
 from runtime.engine_env import ENGINE_ENV, engine_command
 from runtime.supervisor import ProcessSpec, Supervisor
 from runtime.training import ensure_model
@@ -103,6 +104,7 @@ async def warm_up(settings: Settings) -> None:
 async def run_stack(settings: Settings) -> int:
     model = ensure_model(PROJECT_ROOT)
     load_or_train(CategoryCatalog.load())  # the gateways then only load it
+    prepare_kb_cache(settings)  # likewise the knowledge base's passage vectors
     if settings.speech_provider == "vosk":  # fetched when missing and its host answers; never fatal
         speech_ok, message = ensure_speech_model(settings)
         (log.info if speech_ok else log.warning)("%s", message)
