@@ -134,3 +134,17 @@ class StageTracker:
 
     def is_open(self, stage: str) -> bool:
         return stage in self.open
+
+
+async def stop_task(task: asyncio.Task, *, patience_s: float = 10.0) -> None:
+    """Cancel a task and wait for it, cancelling again if a cancellation was swallowed (Python
+    3.11's asyncio.wait_for can lose one when its inner future finishes at the same moment)."""
+    deadline = time.monotonic() + patience_s
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.1)
+        if time.monotonic() > deadline:
+            logging.getLogger(__name__).error("task %s does not stop", task.get_name())
+            return
+    if not task.cancelled() and task.exception() is not None:
+        logging.getLogger(__name__).error("task %s failed: %r", task.get_name(), task.exception())

@@ -8,7 +8,6 @@ A transport (AudioSocket, media-stream WebSocket, …) feeds `feed_audio` / `fee
 """
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
@@ -26,6 +25,7 @@ from voice.asr.base import SpeechToText, SpeechUnavailable
 from voice.audio import StreamConverter
 from voice.recognition import Recognition, StreamPool
 from voice.spoken import SlotPhrases, expected_slot, sentences, spoken_reply
+from voice.synthesis import ReplySynthesis
 from voice.tts.base import SynthesisError, TextToSpeech
 from voice.turns import DtmfCollector, KeyAction, KeyResult, SilenceAction, TurnTaking
 from voice.vad import VoiceActivityDetector
@@ -82,6 +82,8 @@ class VoicePipeline:
         self._playing = False
         self._interrupt = asyncio.Event()
         self._tts_stats: dict = {}
+        self._synthesis: ReplySynthesis | None = None
+        self._synth_tasks: set[asyncio.Task] = set()  # sentences still draining after a barge-in
         self._ended = self._aborted = False
         self.end_reason: str | None = None
 
@@ -139,9 +141,11 @@ class VoicePipeline:
             reason = "error"
         finally:
             self._ended = True
+            self._interrupt.set()  # a reply still playing stops waiting for its end
             if worker is not None:
-                worker.cancel()
-                await asyncio.gather(worker, return_exceptions=True)
+                await ev.stop_task(worker)
+            for task in list(self._synth_tasks):
+                await ev.stop_task(task)
             if self._rec is not None:
                 await self._rec.close()
             if self._own_pool is not None:
@@ -315,20 +319,17 @@ class VoicePipeline:
         out = StreamConverter(self.tts.audio_format, self.transport.audio_format)
         big = self.tts.audio_format.bytes_per_second // 5  # convert chunks over 200 ms off the loop
         carry = b""
+        synthesis = self._synthesis = ReplySynthesis(self.tts, sentences(text), self.config.tts_rate, self.call.call_id)
+        self._synth_tasks.add(synthesis.task)
+        synthesis.task.add_done_callback(self._synth_tasks.discard)
         try:
-            for sentence in sentences(text):
-                async with contextlib.aclosing(self.tts.synthesize(sentence, rate=self.config.tts_rate)) as chunks:
-                    async for chunk in chunks:
-                        if self._interrupt.is_set():
-                            break
-                        data = carry + chunk
-                        carry = data[len(data) - len(data) % 2 :] if self.tts.audio_format.sample_width == 2 else b""
-                        data = data[: len(data) - len(carry)]
-                        pcm = await asyncio.to_thread(out.process, data) if len(data) > big else out.process(data)
-                        if pcm and not self._interrupt.is_set():
-                            self._play(pcm, stats)
-                if self._interrupt.is_set():
-                    break
+            async for chunk in synthesis.chunks():
+                data = carry + chunk
+                carry = data[len(data) - len(data) % 2 :] if self.tts.audio_format.sample_width == 2 else b""
+                data = data[: len(data) - len(carry)]
+                pcm = await asyncio.to_thread(out.process, data) if len(data) > big else out.process(data)
+                if pcm and not self._interrupt.is_set():
+                    self._play(pcm, stats)
             if not self._interrupt.is_set():
                 if tail := out.flush():
                     self._play(tail, stats)
@@ -339,6 +340,7 @@ class VoicePipeline:
             return True
         finally:
             self._playing = False
+            synthesis.stop()
         self._end_tts(interrupted=self._interrupt.is_set())
         return not self._interrupt.is_set()
 
@@ -367,5 +369,7 @@ class VoicePipeline:
         if self._playing and self._turns.interruptible and not self._interrupt.is_set():
             self._interrupt.set()
             self.transport.clear()
+            if self._synthesis is not None:
+                self._synthesis.stop()
             self.stages.emit(ev.BARGE_IN, {})
             self._end_tts(interrupted=True)

@@ -118,8 +118,7 @@ class Recognition:
         self._ops.put_nowait(op)
 
     async def close(self) -> None:
-        self._task.cancel()
-        await asyncio.gather(self._task, return_exceptions=True)
+        await ev.stop_task(self._task)
         if self._lease is not None:  # hung up mid-utterance: this stream's state is unknown
             lease, self._lease = self._lease, None
             await self.pool.release(lease, reusable=False)

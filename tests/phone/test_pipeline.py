@@ -3,6 +3,7 @@ recognizer, a fast fake TTS and a recording transport with the real 20 ms pacing
 speech (8 kHz) drives the real VAD."""
 
 import asyncio
+import shutil
 
 import pytest
 
@@ -26,14 +27,14 @@ SPEED = 8.0  # caller audio at 8x real time (the transport's own pacing stays re
 
 
 class Call:
-    def __init__(self, tmp_path, stt=None, config=None, engine=None, ms_per_char=20):
+    def __init__(self, tmp_path, stt=None, config=None, engine=None, ms_per_char=20, tts=None):
         db = make_engine(f"sqlite:///{tmp_path / 'phone.db'}")
         init_db(db)
         self.store = ConversationStore(db)
         self.engine = engine or ScriptedEngine()
         self.router = ConversationRouter(self.store, self.engine, Metrics())
         self.stt = stt
-        self.tts = FakeTTS(ms_per_char)
+        self.tts = tts or FakeTTS(ms_per_char)
         self.transport = RecordingTransport()
         self.log = ev.EventLog()
         config = config or PipelineConfig(silence_timeout_s=30, max_ahead_ms=10**9)
@@ -55,7 +56,7 @@ class Call:
         assert ev.unpaired_stages(self.log.events) == []
         if isinstance(self.stt, ScriptedSpeechToText):
             assert self.stt.open_streams == 0, "recognition stream leaked"
-        leaked = [t for t in asyncio.all_tasks() if t.get_name().startswith(("voice-worker", "voice-stt"))]
+        leaked = [t for t in asyncio.all_tasks() if t.get_name().startswith(("voice-worker", "voice-stt", "voice-tts"))]
         assert not leaked, f"tasks leaked: {leaked}"
 
     async def greeted(self):
@@ -310,3 +311,28 @@ async def test_slow_decoding_never_delays_keys_or_end_of_turn(tmp_path):
         vad_end = await call.log.wait_for(ev.STT_VAD_END, timeout=20)
         await call.log.wait_for(ev.STT_END, timeout=5)
         assert vad_end.data["detected_ms"] < key.t_ms < vad_end.t_ms  # end of turn detected in real time
+
+
+async def test_a_key_interrupts_a_prompt_even_on_a_keypad_only_call(tmp_path):
+    async with Call(tmp_path, None, ms_per_char=80) as call:
+        await call.log.wait_for(ev.TTS_START)
+        await asyncio.sleep(0.3)
+        call.pipeline.feed_dtmf("0")
+        await asyncio.wait_for(call.task, 10)
+    assert call.seq()[:6] == ["run-start", "error", "tts-start", "dtmf", "barge-in", "tts-end"]
+    assert call.log.of(ev.TTS_END)[0].data["interrupted"] is True
+    assert call.log.events[-1].data["reason"] == "transfer"
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+async def test_barge_in_while_real_espeak_is_synthesising_does_not_block_the_next_reply(tmp_path):
+    from voice.tts.espeak_provider import EspeakTextToSpeech
+
+    async with Call(tmp_path, None, tts=EspeakTextToSpeech()) as call:
+        await call.log.wait_for(ev.TTS_START)
+        call.pipeline.feed_dtmf("*")  # a key at once: the greeting's sentence is still being synthesised
+        await call.log.wait_for(ev.BARGE_IN)
+        call.pipeline.feed_dtmf("0")
+        await asyncio.wait_for(call.task, 20)  # the handoff reply is spoken and the call transferred
+    assert call.log.events[-1].data["reason"] == "transfer"
+    assert call.spoken()[-1] == spoken_reply(Reply(HANDING_OFF))
