@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 import logging
+import re
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -28,6 +29,7 @@ from voice.pipeline import VoicePipeline
 log = logging.getLogger(__name__)
 
 UNSUPPORTED, INVALID, POLICY = 1003, 1007, 1008
+_SID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 START_TIMEOUT_S = 10.0
 IDLE_TIMEOUT_S = 10.0
 
@@ -134,6 +136,10 @@ async def _await_start(ws: WebSocket) -> dict[str, Any] | None:
         sid = message.get("streamSid") or (start or {}).get("streamSid")
         if not isinstance(start, dict) or not isinstance(sid, str) or not sid:
             raise CloseCall(INVALID, "start event without a start object and streamSid")
+        for key in ("streamSid", "callSid"):
+            value = start.get(key, sid) if key == "callSid" else sid
+            if not isinstance(value, str) or not _SID.fullmatch(value):
+                raise CloseCall(INVALID, f"{key} must be 1-64 letters, digits, '-' or '_'")
         fmt = start.get("mediaFormat") or {}
         if (fmt.get("encoding"), int(fmt.get("sampleRate") or 0), int(fmt.get("channels") or 1)) != ("audio/x-mulaw", 8000, 1):
             raise CloseCall(UNSUPPORTED, f"unsupported mediaFormat {fmt}; expected audio/x-mulaw, 8000 Hz, mono")

@@ -137,6 +137,10 @@ async def test_bad_input_closes_with_a_code_and_reason(media_server, phone):
     bad_format["start"]["mediaFormat"] = {"encoding": "audio/l16", "sampleRate": 16000, "channels": 1}
     ws = await raw(media_server, bad_format)
     assert ws.close_code == 1003 and "expected audio/x-mulaw" in ws.close_reason
+    bad_sid = json.loads(json.dumps(START))
+    bad_sid["start"]["callSid"] = "CA<script>" + "x" * 100
+    ws = await raw(media_server, bad_sid)
+    assert ws.close_code == 1007 and ws.close_reason == "callSid must be 1-64 letters, digits, '-' or '_'"
     ws = await raw(media_server, ["a", "list"])
     assert ws.close_code == 1007
     ws = await raw(media_server, START, {"event": "media", "streamSid": "MZ1", "media": {"payload": "@@notbase64@@"}})
