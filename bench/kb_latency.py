@@ -1,6 +1,6 @@
 """Knowledge-base search latency, build time and memory.
 
-    cd /work/main && .venv/bin/python bench/kb_latency.py [--synthetic 100000] [--threads 1]
+    cd /work/main && .venv/bin/python bench/kb_latency.py [--synthetic 100000] [--threads 2]
 
 1. The real knowledge base (knowledge_base/articles): index build time (cold = every passage
    embedded, measured in a fresh cache; warm = the cache filled, what a restart or a file edit
@@ -189,7 +189,7 @@ def synthetic(kb: KnowledgeBase, n: int, qs: list[str], seed: int = 12345) -> No
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--synthetic", type=int, default=100_000, help="synthetic article count (0: skip)")
-    ap.add_argument("--threads", type=int, default=1, help="e5 threads (HOTLINE_KB_EMBED_THREADS)")
+    ap.add_argument("--threads", type=int, default=2, help="most e5 threads per question (HOTLINE_KB_EMBED_THREADS)")
     ap.add_argument("--cold", action="store_true", help="also measure a build with an empty embedding cache")
     args = ap.parse_args()
     qs = questions()

