@@ -204,6 +204,9 @@ class VoicePipeline:
     def _on_frame(self, frame: bytes, now: float) -> None:
         event = self._vad.process(frame)
         self._preroll.append(frame)
+        if event is not None and event.kind == "speech_pause":
+            finished = self._recording and self._rec.sounds_finished(self._expect)
+            event = self._vad.end_turn() if finished else None  # else wait for the full end silence
         if event is not None and event.kind == "speech_start":
             if self._turns.speech_started(now, allow_barge_in=self._rec is not None):
                 self._barge_in()

@@ -19,9 +19,13 @@ from dataclasses import dataclass
 from voice import events as ev
 from voice.asr.base import RecognitionStream, SpeechToText
 from voice.audio import StreamResampler, chunk, resample_pcm16
+from voice.endpointing import sounds_finished
 from voice.spoken import SlotPhrases, clean_transcript
 
 log = logging.getLogger(__name__)
+# At a pause the partial transcript is trusted only when decoding is at most this far behind the
+# caller's audio (the pause is 500 ms of silence, so the speech itself has then been decoded).
+MAX_BEHIND_MS = 400
 
 
 @dataclass
@@ -97,13 +101,27 @@ class Recognition:
         self._pending = bytearray()
         self._resampler: StreamResampler | None = None
         self.queued = 0  # operations not yet processed
+        self.partial = ""  # the current utterance's latest partial transcript
+        self._queued_bytes = 0  # caller audio in queued operations
 
     # --- from the audio loop (never block) ------------------------------------------------------
     def start(self, preroll: bytes, expect: str | None) -> None:
+        self._queued_bytes += len(preroll)
         self._put(("start", preroll, expect))
 
     def audio(self, frame: bytes) -> None:
+        self._queued_bytes += len(frame)
         self._put(("audio", frame))
+
+    @property
+    def behind_ms(self) -> float:
+        """How much of the caller's audio has not been through the recogniser yet."""
+        return (self._queued_bytes + len(self._pending)) * 1000 / (2 * self.in_rate)
+
+    def sounds_finished(self, expect: str | None) -> bool:
+        """At a pause: whether the utterance so far sounds like a finished turn (a stale partial,
+        when decoding lags, never does)."""
+        return self.behind_ms <= MAX_BEHIND_MS and sounds_finished(self.partial, expect)
 
     def end(self, trailing_silence_ms: int, detected_ms: int) -> None:
         """End of the caller's turn, detected at `detected_ms` of the run (real time)."""
@@ -127,6 +145,8 @@ class Recognition:
     async def _run(self) -> None:
         while True:
             op = await self._ops.get()
+            if op[0] in ("start", "audio"):
+                self._queued_bytes -= len(op[1])
             try:
                 if op[0] == "start":
                     await self._start(op[1], op[2])
@@ -152,6 +172,7 @@ class Recognition:
     async def _start(self, preroll: bytes, expect: str | None) -> None:
         self._resampler = StreamResampler(self.in_rate, self.stt_rate)
         self._pending = bytearray(preroll)
+        self.partial = ""
         self.stages.start("stt", {"expect": expect if self.phrases and self.phrases.for_slot(expect) else None})
         self._lease = await self.pool.acquire()
         phrases = self.phrases.for_slot(expect) if self.phrases else None
@@ -165,6 +186,7 @@ class Recognition:
         self._pending.clear()
         partial = await self._lease.stream.accept(pcm) if pcm else None
         if partial:
+            self.partial = partial
             self.stages.emit(ev.STT_PARTIAL, {"text": partial})
 
     async def _finish(self) -> None:

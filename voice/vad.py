@@ -8,7 +8,9 @@ idle, long while the caller speaks, so a noise that grows during a turn is still
 A frame is voiced when it is `margin_db` above the floor and above an absolute minimum.
 `speech_start` fires once `start_ms` of voiced frames fall within `start_window_ms`
 (a click or a cough is too short); `speech_end` fires after `end_silence_ms` of unvoiced
-frames following speech, or when a turn reaches `max_turn_ms`.
+frames following speech, or when a turn reaches `max_turn_ms`. Before that, `speech_pause` fires
+once per pause after `pause_ms` of silence: the caller may be done (voice/endpointing.py decides
+from the partial transcript; `end_turn` then ends the turn at once).
 
 Measured against webrtcvad (webrtcvad-wheels 2.0.14, modes 0/2/3, its frame decision put in
 this same start/end logic) on the six speech clips at 8 kHz with white noise: equal on clean
@@ -29,7 +31,7 @@ from scipy.signal import butter, lfilter, lfilter_zi
 
 @dataclass(frozen=True)
 class VadEvent:
-    kind: str  # "speech_start" | "speech_end"
+    kind: str  # "speech_start" | "speech_pause" | "speech_end"
     t_ms: int  # stream time when the event was detected (end of the frame that decided it)
     edge_ms: int = -1  # estimated time the speech really started / ended (<= t_ms)
 
@@ -38,7 +40,8 @@ class VadEvent:
 class VadTuning:
     start_ms: int = 160  # voiced audio needed to declare speech ...
     start_window_ms: int = 300  # ... within this window
-    end_silence_ms: int = 700  # silence after speech that ends the turn
+    end_silence_ms: int = 800  # silence after speech that ends the turn
+    pause_ms: int = 500  # silence after which `speech_pause` asks whether the turn may end (0 = never)
     margin_db: float = 10.0  # voiced: this far above the noise floor ...
     periodic_margin_db: float = 3.0  # ... or this far when the frame is periodic (voiced speech)
     min_periodicity: float = 0.6  # normalised autocorrelation at the pitch lag (60-400 Hz)
@@ -135,6 +138,7 @@ class VoiceActivityDetector:
                 return VadEvent("speech_start", now, onset)
             return None
 
+        paused_before = self._silence_ms
         if voiced:
             self._silence_ms = 0
             self._last_voiced_end_ms = now
@@ -142,10 +146,17 @@ class VoiceActivityDetector:
             self._silence_ms += dur
         too_long = tune.max_turn_ms and now - self._speech_started_ms >= tune.max_turn_ms
         if self._silence_ms >= tune.end_silence_ms or too_long:
-            self.in_speech = False
-            self._silence_ms = 0
-            return VadEvent("speech_end", now, self._last_voiced_end_ms)
+            return self.end_turn()
+        if 0 < tune.pause_ms <= self._silence_ms and paused_before < tune.pause_ms:
+            return VadEvent("speech_pause", now, self._last_voiced_end_ms)
         return None
+
+    def end_turn(self) -> VadEvent:
+        """End the caller's turn now (after a `speech_pause` judged final); the next voiced audio
+        starts a new turn."""
+        self.in_speech = False
+        self._silence_ms = 0
+        return VadEvent("speech_end", self.t_ms, self._last_voiced_end_ms)
 
 
 def periodicity(x: np.ndarray, sample_rate: int, f_lo: float = 60.0, f_hi: float = 400.0) -> float:

@@ -230,9 +230,10 @@ async def test_recognition_streams_are_lent_per_utterance_and_reused(audiosocket
     for _ in range(3):  # three calls one after the other, one utterance each
         client = await connect(audiosocket)
         await phone.wait_event(client.call_id, "tts-end")
+        greeted = len(phone.events[client.call_id])
         await client.stream(speech_8k(seconds=1.0) + silence(900))
-        await phone.wait_event(client.call_id, "stt-vad-end")
-        await phone.wait_event(client.call_id, "tts-end", after=len(phone.events[client.call_id]))  # the answer
+        await phone.wait_event(client.call_id, "stt-vad-end", after=greeted)
+        await phone.wait_event(client.call_id, "tts-end", after=greeted)  # the answer
         await client.hangup()
         await client.wait_closed()
         await phone.wait_idle()

@@ -336,3 +336,20 @@ async def test_barge_in_while_real_espeak_is_synthesising_does_not_block_the_nex
         await asyncio.wait_for(call.task, 20)  # the handoff reply is spoken and the call transferred
     assert call.log.events[-1].data["reason"] == "transfer"
     assert call.spoken()[-1] == spoken_reply(Reply(HANDING_OFF))
+
+
+@pytest.mark.parametrize(
+    ("transcript", "trailing_ms"),
+    [("我想投诉楼下烧烤店太吵", (500, 560)), ("我想投诉楼下烧烤店然后", (800, 860))],
+)
+async def test_turn_ends_at_a_short_pause_only_when_the_caller_sounds_finished(tmp_path, transcript, trailing_ms):
+    stt = ScriptedSpeechToText([transcript], ms_per_char=20, partial_delay_ms=0)
+    async with Call(tmp_path, stt) as call:
+        await call.greeted()
+        await call.say(after_ms=1200)
+        end = await call.log.wait_for(ev.STT_VAD_END)
+        lo, hi = trailing_ms
+        assert lo <= end.data["trailing_silence_ms"] <= hi
+        await call.log.wait_for(ev.TTS_END, after=3)
+        assert call.engine.seen == [transcript]
+        assert call.seq().count("stt-start") == 1  # the rest of the silence started no turn

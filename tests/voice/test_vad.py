@@ -12,8 +12,9 @@ RATE = 8000
 FRAME = 320  # 20 ms of PCM16 at 8 kHz
 
 
-def run(vad: VoiceActivityDetector, pcm: bytes) -> list[VadEvent]:
-    return [e for f in chunk(pcm, FRAME) if (e := vad.process(f))]
+def run(vad: VoiceActivityDetector, pcm: bytes, pauses: bool = False) -> list[VadEvent]:
+    events = [e for f in chunk(pcm, FRAME) if (e := vad.process(f))]
+    return events if pauses else [e for e in events if e.kind != "speech_pause"]
 
 
 def to_pcm(x: np.ndarray) -> bytes:
@@ -58,8 +59,8 @@ def test_clean_speech_gives_one_turn_with_accurate_edges(clips_8k):
     # speech in the clip runs from ~0.9 s to ~5.2 s (energy contour of the clean clip)
     assert 1000 * lead + 700 <= start <= 1000 * lead + 1100
     assert 1000 * lead + 5000 <= end <= 1000 * lead + 5600
-    # end of turn is declared ~700 ms after the last voiced frame, not later
-    assert 650 <= events[1].t_ms - events[1].edge_ms <= 760
+    # end of turn is declared ~800 ms after the last voiced frame, not later
+    assert 750 <= events[1].t_ms - events[1].edge_ms <= 860
     assert events[0].t_ms - events[0].edge_ms <= 300  # speech_start within 300 ms
 
 
@@ -118,6 +119,31 @@ def test_digital_silence_and_a_click_start_nothing():
     assert run(vad, silence(3)) == []
     click = to_pcm(white_noise(0.06, -6))  # a 60 ms knock on the handset
     assert run(vad, click + silence(2)) == []
+
+
+def test_a_pause_is_reported_once_and_end_turn_ends_the_turn_there(clips_8k):
+    clip = clips_8k["funasr_asr_example.wav"]
+    events = run(VoiceActivityDetector(), silence(1.0) + clip + silence(1.5), pauses=True)
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "speech_start" and kinds[-2:] == ["speech_pause", "speech_end"]
+    pause, end = events[-2], events[-1]
+    assert end.t_ms - pause.t_ms == 300  # 500 ms of silence, then 800 ms
+    assert pause.edge_ms == end.edge_ms
+
+    vad = VoiceActivityDetector()
+    frames = list(chunk(silence(1.0) + clip + silence(1.5), FRAME))
+    for i, frame in enumerate(frames):
+        if (event := vad.process(frame)) and event.kind == "speech_pause" and i * 20 > 5000:
+            ended = vad.end_turn()
+            break
+    assert ended.kind == "speech_end" and ended.t_ms == event.t_ms and ended.edge_ms == event.edge_ms
+    assert not vad.in_speech
+    assert run(vad, b"".join(frames[i + 1 :]), pauses=True) == []  # the rest of the silence: nothing
+
+
+def test_no_pause_events_when_switched_off(clips_8k):
+    events = run(VoiceActivityDetector(pause_ms=0), clips_8k["funasr_asr_example.wav"] + silence(1.5), pauses=True)
+    assert "speech_pause" not in [e.kind for e in events]
 
 
 def test_a_turn_that_never_pauses_is_cut_at_max_turn():
