@@ -16,11 +16,11 @@ import logging
 import os
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from voice.asr.base import RecognitionStream, SpeechToText, SpeechUnavailable
+from voice.asr.worker_pool import PriorityWorkers
 from voice.audio import PCM16_16K, AudioFormat
 
 log = logging.getLogger(__name__)
@@ -212,7 +212,7 @@ class VoskStream(RecognitionStream):
         self._buf.clear()
         async with self._lock:
             await self._prepare_utterance()
-            text = await self._provider.run(self._decoder.finish, data)
+            text = await self._provider.run(self._decoder.finish, data, urgent=True)  # a caller waits
             self._in_utterance = False
         self._partial = ""
         return text
@@ -234,17 +234,18 @@ class VoskSpeechToText(SpeechToText):
         self.audio_format: AudioFormat = PCM16_16K if sample_rate == 16000 else AudioFormat(sample_rate, "pcm16")
         self.chunk_ms = chunk_ms  # audio gathered before one decoding step (fewer thread hand-offs)
         self._workers = workers or os.cpu_count() or 1
-        self._executor: ThreadPoolExecutor | None = None
+        self._pool: PriorityWorkers | None = None
         self._model: Any = None
         self.open_streams = 0
 
     def available(self) -> bool:
         return model_present(self.model_path)
 
-    async def run(self, fn: Any, *args: Any) -> Any:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(self._workers, thread_name_prefix="vosk")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+    async def run(self, fn: Any, *args: Any, urgent: bool = False) -> Any:
+        """fn(*args) in the decoding threads; `urgent` (a final transcript) goes first."""
+        if self._pool is None:
+            self._pool = PriorityWorkers(self._workers, name="vosk")
+        return await self._pool.run(fn, *args, urgent=urgent)
 
     async def model(self) -> Any:
         if self._model is None:
@@ -263,6 +264,6 @@ class VoskSpeechToText(SpeechToText):
         return VoskStream(self, decoder, grammar)
 
     async def aclose(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
