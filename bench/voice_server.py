@@ -75,7 +75,7 @@ async def serve(port: int, events_path: Path, stt_workers: int | None = None) ->
     config = PipelineConfig(silence_timeout_s=120)
     phone = PhoneChannel(router, stt, tts, SlotPhrases(Gazetteer.builtin()), config)
     speech = await tts.synthesize_all(WARM_UP_SPEECH)  # as the gateway does at start
-    await phone.pool.warm(phone.pool.max_idle // 2, speech, tts.audio_format.sample_rate)
+    await phone.pool.warm(speech, tts.audio_format.sample_rate)
     out = events_path.open("w", encoding="utf-8")
     t0 = time.monotonic()
 

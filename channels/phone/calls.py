@@ -26,6 +26,7 @@ CallListener = Callable[[CallInfo, PipelineEvent], None]
 DISPOSITION_TTL_S = 3600
 CALLER_TTL_S = 60  # a caller number announced by the dialplan waits this long for its call
 MAX_REMEMBERED = 10_000
+STREAMS_PER_CORE = 6  # warm recognition streams kept per core (10+ calls on 2 cores: up to ~10 speak at once)
 
 
 class PhoneChannel:
@@ -47,8 +48,9 @@ class PhoneChannel:
         self._callers: OrderedDict[str, tuple[str, float]] = OrderedDict()
         self.registry = None  # channels.registry.ChannelRegistry: who owns a live conversation
         self.calls_total = 0
-        # Warm recognition streams lent per utterance, shared by every call of this channel.
-        self.pool = StreamPool(stt, max_idle=4 * (os.cpu_count() or 1)) if stt is not None else None
+        # Warm recognition streams lent per utterance, shared by every call of this channel: as
+        # many as callers may speak at the same moment (a cold one costs seconds of CPU).
+        self.pool = StreamPool(stt, max_idle=STREAMS_PER_CORE * (os.cpu_count() or 1)) if stt is not None else None
 
     def attach_registry(self, registry) -> None:  # noqa: ANN001
         """Deliveries for `phone:` conversations (agents' messages) come here while the call lasts."""

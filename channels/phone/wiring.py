@@ -67,7 +67,7 @@ class PhoneWiring:
             pool = self.channel.pool
             if pool is not None and self.stt.name == "vosk" and self.channel.speech_available():
                 speech = await self.tts.synthesize_all(WARM_UP_SPEECH, rate=self.settings.tts_rate)
-                await pool.warm(max(1, pool.max_idle // 2), speech, self.tts.audio_format.sample_rate)
+                await pool.warm(speech, self.tts.audio_format.sample_rate)
                 log.info("phone: %d warm recognition streams ready", pool.idle)
         except Exception as exc:  # noqa: BLE001  (a cold start only costs the first callers time)
             log.warning("phone warm-up failed: %s", exc)

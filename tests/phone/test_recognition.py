@@ -27,7 +27,7 @@ async def test_streams_are_reused_and_the_idle_pool_is_bounded():
 async def test_warm_decodes_with_each_stream():
     stt = ScriptedSpeechToText(["一", "二"])
     pool = StreamPool(stt, max_idle=2)
-    await pool.warm(2, tone(1000, rate=16000), 16000)
+    await pool.warm(tone(1000, rate=16000), 16000)
     assert pool.idle == 2 and stt.heard == ["一", "二"]
     await pool.close()
     assert stt.open_streams == 0
