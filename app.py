@@ -30,7 +30,7 @@ from knowledge_base import wiring as kb_wiring
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier import TextClassifier
-from tickets.classifier_cache import load_or_train
+from tickets.classifier_cache import dense_embedder, load_or_train
 from tickets.classify_route import build_classify_router
 from tickets.crud import WorkOrderRepository
 from tickets.intake import IntakeExtractor
@@ -65,7 +65,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if telegram is not None:
         desk.registry.register(telegram, prefix="tg")  # agent replies to tg: conversations go out here
     catalog = CategoryCatalog.load()
-    classifier = TextClassifier.load(settings.classifier_model) if settings.classifier_model else load_or_train(catalog)
+    embed = dense_embedder(settings)
+    if settings.classifier_model:
+        classifier = TextClassifier.load(settings.classifier_model).use_embedder(embed)
+    else:
+        classifier = load_or_train(catalog, embed)
 
     def category_of(text: str) -> str | None:
         return classifier.predict(text).code

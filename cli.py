@@ -51,16 +51,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             from runtime.training import ensure_model
             from tickets.category_catalog import CategoryCatalog
-            from tickets.classifier_cache import load_or_train
+            from tickets.classifier_cache import dense_embedder, load_or_train
 
             from knowledge_base.wiring import prepare_cache
 
             ensure_model(PROJECT_ROOT)
-            load_or_train(CategoryCatalog.load())
+            load_or_train(CategoryCatalog.load(), dense_embedder(settings))
             prepare_cache(settings)
             return 0
         if args.command == "classifier":
-            from tickets.classifier import train_from_csv
+            from tickets.classifier_history import train_from_csv
 
             columns = [c.strip() for c in args.text_column.split(",")]
             model = train_from_csv(args.csv, columns if len(columns) > 1 else columns[0], args.label_column,

@@ -76,8 +76,8 @@ class E5Embedder:
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), BATCH):  # lock per batch: questions are not held up for long
-            with self._lock:
-                self._omp.set(self.threads)
+            with self._lock:  # one passage is a request (a classification): a build gets every thread
+                self._omp.set(self.threads if len(texts) > 1 else self.query_threads())
                 out[start : start + BATCH] = self._model.passage(list(texts[start : start + BATCH]))
         return out
 

@@ -14,7 +14,7 @@ from runtime.engine_env import ENGINE_ENV, engine_command
 from runtime.supervisor import ProcessSpec, Supervisor
 from runtime.training import ensure_model
 from tickets.category_catalog import CategoryCatalog
-from tickets.classifier_cache import load_or_train
+from tickets.classifier_cache import dense_embedder, load_or_train
 from voice.models import ensure_model as ensure_speech_model
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ async def warm_up(settings: Settings) -> None:
 
 async def run_stack(settings: Settings) -> int:
     model = ensure_model(PROJECT_ROOT)
-    load_or_train(CategoryCatalog.load())  # the gateways then only load it
+    load_or_train(CategoryCatalog.load(), dense_embedder(settings))  # the gateways then only load it
     prepare_kb_cache(settings)  # likewise the knowledge base's passage vectors
     if settings.speech_provider == "vosk":  # fetched when missing and its host answers; never fatal
         speech_ok, message = ensure_speech_model(settings)

@@ -6,29 +6,40 @@ import logging
 import time
 from pathlib import Path
 
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, Settings
 from tickets.category_catalog import CATALOG_FILE, CategoryCatalog
-from tickets.classifier import TRAINING_DIR, TextClassifier, load_training_examples
+from tickets.classifier import TRAINING_DIR, Embed, TextClassifier, load_training_examples
 
 log = logging.getLogger(__name__)
 MODELS_DIR = PROJECT_ROOT / "models"
 KEEP = 3  # trained classifiers kept in models/
 
 
-def training_hash() -> str:
-    digest = hashlib.sha256(CATALOG_FILE.read_bytes())
+def dense_embedder(settings: Settings) -> Embed | None:
+    """The knowledge base's e5 model as the classifier's dense view (None with HOTLINE_KB_DENSE off:
+    then the classifier is trained and used on text features alone)."""
+    if not settings.kb_dense:
+        return None
+    from knowledge_base.embeddings import E5Embedder  # noqa: PLC0415  (loads the 70 MB model)
+
+    return E5Embedder.shared(settings.kb_embed_threads).passages
+
+
+def training_hash(dense: bool = False) -> str:
+    digest = hashlib.sha256(b"dense" if dense else b"text")
+    digest.update(CATALOG_FILE.read_bytes())
     for path in sorted(TRAINING_DIR.glob("*.yml")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update((Path(__file__).parent / "classifier.py").read_bytes())
     return digest.hexdigest()[:16]
 
 
-def load_or_train(catalog: CategoryCatalog, models_dir: Path = MODELS_DIR) -> TextClassifier:
-    path = models_dir / f"classifier-{training_hash()}.npz"
+def load_or_train(catalog: CategoryCatalog, embed: Embed | None = None, models_dir: Path = MODELS_DIR) -> TextClassifier:
+    path = models_dir / f"classifier-{training_hash(embed is not None)}.npz"
     if path.exists():
-        return TextClassifier.load(path)
+        return TextClassifier.load(path).use_embedder(embed)
     started = time.monotonic()
-    classifier = TextClassifier.train(load_training_examples(), catalog)
+    classifier = TextClassifier.train(load_training_examples(), catalog, embed=embed)
     models_dir.mkdir(parents=True, exist_ok=True)
     classifier.save(path)
     log.info("category classifier trained in %.1f s: %s", time.monotonic() - started, path)

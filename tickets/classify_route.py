@@ -1,6 +1,7 @@
 """`POST /api/classify`: what kind of request a text is, its category, the responsible unit, the
 urgency and the district — the same decisions the work-order intake makes."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -52,7 +53,7 @@ def build_classify_router(
         place = gazetteer.resolve(body.text)
         district = place.district if place else None
         street = place.street if place else None
-        code = category_of(body.text)
+        code = await asyncio.to_thread(category_of, body.text)  # an e5 embedding: off the event loop
         draft = WorkOrderCreate(request_type=request_type, description=body.text, district=district, street=street)
         decided = dispatch(draft, catalog, utcnow(), catalog.get(code) if code else None)
         coarse = code is not None and decided.category_code is None  # a model trained on coarse labels

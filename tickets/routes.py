@@ -34,7 +34,7 @@ def build_tickets_router(
         """Create a work order; category, responsible unit and urgency are filled when missing."""
         if data.category_code and catalog.get(data.category_code) is None:
             raise HTTPException(422, f"unknown category_code {data.category_code}")
-        code = data.category_code or category_of(data.description)
+        code = data.category_code or await asyncio.to_thread(category_of, data.description)
         data = dispatch(data, catalog, utcnow(), catalog.get(code) if code else None)
         order = await asyncio.to_thread(repo.create, data, f"api:{data.channel}")
         return order.to_json()

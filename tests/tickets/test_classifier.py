@@ -8,14 +8,8 @@ import pytest
 
 
 from tickets.category_catalog import CategoryCatalog
-from tickets.classifier import (
-    Prediction,
-    TextClassifier,
-    load_training_examples,
-    normalize,
-    resolve_label,
-    train_from_csv,
-)
+from tickets.classifier import Prediction, TextClassifier, load_training_examples, normalize
+from tickets.classifier_history import resolve_label, train_from_csv
 
 CATALOG = CategoryCatalog.load()
 
@@ -140,11 +134,56 @@ def test_train_from_csv(tmp_path):
 def test_trained_classifier_is_cached_by_content(tmp_path):
     from tickets.classifier_cache import load_or_train, training_hash
 
-    first = load_or_train(CATALOG, tmp_path)
+    first = load_or_train(CATALOG, models_dir=tmp_path)
     cached = tmp_path / f"classifier-{training_hash()}.npz"
     assert cached.exists()
     stamp = cached.stat().st_mtime_ns
-    again = load_or_train(CATALOG, tmp_path)
+    again = load_or_train(CATALOG, models_dir=tmp_path)
     assert cached.stat().st_mtime_ns == stamp, "loaded, not retrained"
     text = "小区物业不作为，垃圾堆了一个礼拜没人清"
     assert again.predict(text).code == first.predict(text).code
+
+
+# ---- the dense (e5) view -------------------------------------------------------------------------
+
+DENSE_EXAMPLES = [
+    ("楼上卫生间漏水，我家天花板都湿了", "010101"), ("物业不管楼上渗水的事", "010101"),
+    ("天花板一直往下滴水，物业推脱", "010101"), ("屋顶渗水墙皮脱落，找物业没人管", "010101"),
+    ("楼下烧烤店油烟太大", "030101"), ("饭馆排油烟直冲我家窗户", "030101"),
+    ("餐馆油烟熏得家里没法开窗", "030101"), ("小吃店烟味太重，整栋楼都是油烟", "030101"),
+]  # fmt: skip
+
+
+def meaning_embed(texts):
+    """A stand-in for e5: water damage and cooking fumes are two directions, whatever the words."""
+    out = np.zeros((len(texts), 3), dtype=np.float32)
+    for i, text in enumerate(texts):
+        water, fumes = any(w in text for w in ("漏", "渗", "滴", "湿")), any(w in text for w in ("烟", "熏"))
+        out[i] = (1.0, 0.0, 0.0) if water and not fumes else (0.0, 1.0, 0.0) if fumes else (0.0, 0.0, 1.0)
+    return out
+
+
+def test_dense_view_adds_meaning_and_survives_save_and_load(tmp_path):
+    plain = TextClassifier.train(DENSE_EXAMPLES, CATALOG, use_catalog_keywords=False, level1_weight=0)
+    dense = TextClassifier.train(DENSE_EXAMPLES, CATALOG, use_catalog_keywords=False, level1_weight=0,
+                                 embed=meaning_embed, dense_weight=3.0)  # fmt: skip
+    text = "卧室的墙上全是水印，应该是上面那户的管子坏了在滴"  # few shared characters with either set
+    assert dense.uses_dense and not plain.uses_dense
+    assert dense.predict(text).code == "010101"
+    assert dense.scores(text)[dense.labels.index("010101")] > plain.scores(text)[plain.labels.index("010101")]
+
+    loaded = TextClassifier.load(dense.save(tmp_path / "clf.npz"))
+    assert not loaded.uses_dense  # no embedder attached: the text features alone
+    assert np.allclose(loaded.scores(text), plain.scores(text), atol=1e-3)
+    loaded.use_embedder(meaning_embed)
+    assert np.allclose(loaded.scores(text), dense.scores(text), atol=1e-2)
+
+
+def test_real_e5_view_trains_and_predicts():
+    from knowledge_base.embeddings import E5Embedder
+
+    embed = E5Embedder.shared(1).passages
+    clf = TextClassifier.train(DENSE_EXAMPLES, CATALOG, use_catalog_keywords=False, embed=embed)
+    assert clf.dense_coef.shape == (2, 384)
+    assert clf.predict("楼上的水管爆了，水顺着天花板流到我家").code == "010101"
+    assert clf.predict("烤串摊子的烟飘进家里").code == "030101"
