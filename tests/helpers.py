@@ -11,10 +11,19 @@ import httpx
 import websockets
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, never one handed out before in this process: the kernel readily
+    gives a just-released port again, and a stack's gateway and AudioSocket ports once collided."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def wait_http(url: str, timeout_s: float, ok=lambda r: r.status_code < 500, proc=None) -> httpx.Response:
