@@ -57,18 +57,18 @@ class CoreGauge:
         self._idle_cores = 0.0
 
     def idle_cores(self) -> float:
-        now, busy, own = time.monotonic(), self._busy_clock(), self._own_clock()
-        if busy is None:
-            return 0.0
+        now = time.monotonic()
         with self._lock:
-            if self._mark is None:
-                self._mark = (now, busy, own)
-                return self._idle_cores
-            then, busy0, own0 = self._mark
-            if now - then >= self.window_s:
+            if self._mark is not None and now - self._mark[0] < self.window_s:
+                return self._idle_cores  # /proc/stat is read at most once per window
+            busy, own = self._busy_clock(), self._own_clock()
+            if busy is None:
+                return 0.0
+            if self._mark is not None:
+                then, busy0, own0 = self._mark
                 others = max(0.0, (busy - busy0) - (own - own0)) / (now - then)
                 self._idle_cores = max(0.0, self.cores - 1 - others)  # one core is ours
-                self._mark = (now, busy, own)
+            self._mark = (now, busy, own)
             return self._idle_cores
 
 

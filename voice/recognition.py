@@ -175,12 +175,13 @@ class Recognition:
         self._resampler = StreamResampler(self.in_rate, self.stt_rate)
         self._pending = bytearray(preroll)
         self.partial = ""
-        self.stages.start("stt", {"expect": expect if self.phrases and self.phrases.for_slot(expect) else None})
-        self._lease = await self.pool.acquire()
         phrases = self.phrases.for_slot(expect) if self.phrases else None
-        if (expect if phrases else None) != self._lease.slot:
+        slot = expect if phrases else None
+        self.stages.start("stt", {"expect": slot})
+        self._lease = await self.pool.acquire()
+        if slot != self._lease.slot:
             self._lease.stream.set_grammar(phrases)  # the provider falls back to free recognition itself
-            self._lease.slot = expect if phrases else None
+            self._lease.slot = slot
 
     async def _feed(self, final: bool = False) -> None:
         assert self._resampler is not None and self._lease is not None

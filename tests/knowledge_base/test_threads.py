@@ -11,6 +11,11 @@ class Clocks:
     def __init__(self) -> None:
         self.machine = 100.0  # busy CPU seconds of all cores
         self.own = 10.0  # this process's CPU seconds
+        self.reads = 0  # how often /proc/stat would have been read
+
+    def busy(self) -> float:
+        self.reads += 1
+        return self.machine
 
     def run(self, *, others: float, own: float) -> None:
         self.machine += others + own
@@ -25,7 +30,7 @@ def clocks() -> Clocks:
 def gauge(clocks: Clocks, monkeypatch, start: float = 1000.0) -> tuple[CoreGauge, list[float]]:
     now = [start]
     monkeypatch.setattr("knowledge_base.threads.time.monotonic", lambda: now[0])
-    g = CoreGauge(window_s=0.2, busy_clock=lambda: clocks.machine, own_clock=lambda: clocks.own, cores=2)
+    g = CoreGauge(window_s=0.2, busy_clock=clocks.busy, own_clock=lambda: clocks.own, cores=2)
     return g, now
 
 
@@ -53,6 +58,7 @@ def test_answer_is_kept_until_a_whole_window_passed(clocks, monkeypatch):
     now[0] += 0.05  # too short to judge (jiffies are 10 ms): the last answer stands
     clocks.run(others=0.05, own=0.0)
     assert g.idle_cores() == pytest.approx(1.0)
+    assert clocks.reads == 2  # and /proc/stat was not read again
     now[0] += 0.2
     assert g.idle_cores() == pytest.approx(1.0 - 0.05 / 0.25)
 

@@ -38,10 +38,6 @@ class PriorityWorkers:
         self._queue.put((URGENT if urgent else NORMAL, next(self._seq), fn, args, loop, future))
         return await future
 
-    @property
-    def queued(self) -> int:
-        return self._queue.qsize()
-
     def shutdown(self) -> None:
         """Stop the threads once the queued calls are done (does not wait for them)."""
         if not self._closed:
