@@ -65,11 +65,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if telegram is not None:
         desk.registry.register(telegram, prefix="tg")  # agent replies to tg: conversations go out here
     catalog = CategoryCatalog.load()
-    embed = dense_embedder(settings)
+    embedder = dense_embedder(settings)
     if settings.classifier_model:
-        classifier = TextClassifier.load(settings.classifier_model).use_embedder(embed)
+        classifier = TextClassifier.load(settings.classifier_model).use_embedder(embedder.passages if embedder else None)
     else:
-        classifier = load_or_train(catalog, embed)
+        classifier = load_or_train(catalog, embedder)
 
     def category_of(text: str) -> str | None:
         return classifier.predict(text).code

@@ -49,15 +49,9 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(run_stack(settings))
         if args.command == "train":
-            from runtime.training import ensure_model
-            from tickets.category_catalog import CategoryCatalog
-            from tickets.classifier_cache import dense_embedder, load_or_train
+            from runtime.stack import prepare_models
 
-            from knowledge_base.wiring import prepare_cache
-
-            ensure_model(PROJECT_ROOT)
-            load_or_train(CategoryCatalog.load(), dense_embedder(settings))
-            prepare_cache(settings)
+            prepare_models(settings)
             return 0
         if args.command == "classifier":
             from tickets.classifier_history import train_from_csv

@@ -48,12 +48,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.settings import PROJECT_ROOT  # noqa: E402
 from knowledge_base.embeddings import E5Embedder, VectorCache  # noqa: E402
 from tickets.category_catalog import CategoryCatalog  # noqa: E402
 from tickets.classifier import DENSE_CHARS, TextClassifier, load_training_examples  # noqa: E402
-
-VECTOR_CACHE = PROJECT_ROOT / "var" / "cache" / "classify"
+from tickets.classifier_cache import VECTORS_DIR  # noqa: E402
+from tickets.classifier_cache import train as train_classifier  # noqa: E402
 
 SHARED_CSV = Path("/work/shared/data/gov_messages/teddy2020_dev.csv")
 TARGETS = ("城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障", "商贸旅游", "卫生计生")
@@ -190,19 +189,9 @@ def main() -> int:
         print(f"SKIP: {args.csv} is absent; nothing to measure on (train on own examples works).")
         return 0
 
-    embed = cached = None
-    if not args.no_dense:
-        embedder = E5Embedder(threads=os.cpu_count() or 1)
-        cache = VectorCache(VECTOR_CACHE, embedder.model_id)
-
-        def embed(texts):  # noqa: ANN001, ANN202  (the gateway's embedder, with a disk cache for this bench)
-            return cache.embed(embedder, texts)[0]
-
-        def cached(texts):  # noqa: ANN001, ANN202
-            return embed([t[:DENSE_CHARS] for t in texts])
-
+    embedder = None if args.no_dense else E5Embedder(threads=os.cpu_count() or 1)
     t0 = time.perf_counter()
-    clf = TextClassifier.train(examples, catalog, embed=embed)
+    clf = train_classifier(examples, catalog, embedder)  # as `hotline train` does (training vectors cached)
     train_s = time.perf_counter() - t0
     print(f"trained on {len(examples)} own examples, {len(clf.labels)} categories, "
           f"{len(clf.vocabulary)} features in {train_s:.1f}s")  # fmt: skip
@@ -211,15 +200,16 @@ def main() -> int:
     print(f"measuring on {len(rows)} messages of {args.csv.name}; "
           f"{'text features + e5 view' if clf.uses_dense else 'text features only'}")  # fmt: skip
     e5_ms = []
-    if cached is not None:
-        sample = [t for t, _ in rows[:20]]
-        for text in sample:  # one e5 embedding of a long message, as a prediction costs it
+    if embedder is not None:
+        for text, _ in rows[:20]:  # one e5 embedding of a long message, as a prediction costs it
             t = time.perf_counter()
-            embedder.passages([f"{time.perf_counter_ns()} {text[:DENSE_CHARS]}"])
+            embedder.passages([text[:DENSE_CHARS]])
             e5_ms.append((time.perf_counter() - t) * 1000)
         started = time.perf_counter()
-        cached([t for t, _ in rows])  # fills the cache (slow only on the first run)
+        cache = VectorCache(VECTORS_DIR, embedder.model_id)  # the measured messages' vectors, for reruns
+        cache.embed(embedder, [text[:DENSE_CHARS] for text, _ in rows])
         cache.save()
+        clf.use_embedder(lambda texts: cache.embed(embedder, texts)[0])
         print(f"e5 vectors of the measured messages ready in {time.perf_counter() - started:.0f} s")
     targets = [target_of(c, p, True) for c, p in zip(clf.labels, clf.paths)]
     plain = [target_of(c, p, False) for c, p in zip(clf.labels, clf.paths)]

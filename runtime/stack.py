@@ -101,10 +101,18 @@ async def warm_up(settings: Settings) -> None:
         )
 
 
-async def run_stack(settings: Settings) -> int:
+def prepare_models(settings: Settings) -> Path:
+    """What `hotline train` and `hotline up` build before any process starts, each only when its
+    inputs changed: the Rasa model (returned), the category classifier, the knowledge base's
+    passage vectors. The gateways then only load them."""
     model = ensure_model(PROJECT_ROOT)
-    load_or_train(CategoryCatalog.load(), dense_embedder(settings))  # the gateways then only load it
-    prepare_kb_cache(settings)  # likewise the knowledge base's passage vectors
+    load_or_train(CategoryCatalog.load(), dense_embedder(settings))
+    prepare_kb_cache(settings)
+    return model
+
+
+async def run_stack(settings: Settings) -> int:
+    model = prepare_models(settings)
     if settings.speech_provider == "vosk":  # fetched when missing and its host answers; never fatal
         speech_ok, message = ensure_speech_model(settings)
         (log.info if speech_ok else log.warning)("%s", message)

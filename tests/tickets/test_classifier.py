@@ -187,3 +187,31 @@ def test_real_e5_view_trains_and_predicts():
     assert clf.dense_coef.shape == (2, 384)
     assert clf.predict("楼上的水管爆了，水顺着天花板流到我家").code == "010101"
     assert clf.predict("烤串摊子的烟飘进家里").code == "030101"
+
+
+class CountingEmbedder:
+    """The Embedder protocol over meaning_embed, counting the texts it is asked to embed."""
+
+    model_id, dim = "counting-test", 3
+
+    def __init__(self) -> None:
+        self.embedded = 0
+
+    def passages(self, texts):
+        self.embedded += len(texts)
+        return meaning_embed(texts)
+
+    def query(self, text):
+        return meaning_embed([text])[0]
+
+
+def test_retraining_embeds_only_new_examples(tmp_path):
+    from tickets.classifier_cache import train
+
+    embedder = CountingEmbedder()
+    first = train(DENSE_EXAMPLES, CATALOG, embedder, vectors_dir=tmp_path)
+    assert embedder.embedded == len(DENSE_EXAMPLES) and first.uses_dense
+    again = train([*DENSE_EXAMPLES, ("楼上邻居家水管漏水渗到我家", "010101")], CATALOG, embedder, vectors_dir=tmp_path)
+    assert embedder.embedded == len(DENSE_EXAMPLES) + 1  # the cached vectors were reused
+    assert again.predict("卧室天花板在滴水").code == "010101"
+    assert embedder.embedded == len(DENSE_EXAMPLES) + 2  # a prediction embeds its text
