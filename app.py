@@ -28,6 +28,7 @@ from core.metrics import Metrics
 from core.settings import Settings
 from knowledge_base import wiring as kb_wiring
 from places.gazetteer import Gazetteer
+from safety.detector import EmergencyDetector
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier import TextClassifier
 from tickets.classifier_cache import dense_embedder, load_or_train
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     gazetteer = Gazetteer.builtin()
     extractor = IntakeExtractor(gazetteer)
     conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()),
-                                       mood=DistressDetector())  # fmt: skip
+                                       mood=DistressDetector(), safety=EmergencyDetector.from_data())  # fmt: skip
     desk = AgentDeskWiring(settings, db, store)  # bus, channel registry, accounts, /api/agent, /ws/agent
     web = desk.web
     work_orders = WorkOrderRepository(db)

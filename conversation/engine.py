@@ -101,7 +101,7 @@ class RasaEngine:
 
 # Data keys a channel shows with the text before them (Rasa sends a message's json_message as a
 # separate item); every other key (e.g. "handoff") stays its own reply for the router to act on.
-ATTACHMENT_KEYS = frozenset({"work_order", "kb", "alert", "expect"})
+ATTACHMENT_KEYS = frozenset({"work_order", "kb", "alert", "expect", "emergency"})
 
 
 def merge_attachments(replies: list[Reply]) -> list[Reply]:

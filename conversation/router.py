@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +31,8 @@ from conversation.messages import InboundMessage, Mode, Reply
 from conversation.store import ConversationStore, TurnState
 from core.clock import iso_utc, utcnow
 from core.metrics import Metrics
+from safety.advice import advice_reply, emergency_numbers
+from safety.detector import EmergencyDecision, EmergencyDetector
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,10 @@ OUT_OF_HOURS = "现在不在人工客服服务时间（每天{hours}）。您可
 
 Enricher = Callable[[str], dict[str, Any]]
 MoodDetector = Callable[[str], MoodSignal | None]
+# Receives replies that must reach the citizen before the rest of the turn (emergency advice).
+ReplySink = Callable[[list[Reply]], Awaitable[None]]
+# What the dialogue engine is told when the safety net found an emergency (Rasa's intent syntax).
+EMERGENCY_INTENT = "/emergency"
 DISTRESS_CARE = "您别着急，我马上请人工客服来帮您。如果有生命危险，请立即拨打110或120。"
 
 
@@ -54,7 +60,7 @@ def mood_handoff(signal: MoodSignal) -> dict[str, Any]:
 class ConversationRouter:
     def __init__(self, store: ConversationStore, engine: DialogueEngine, metrics: Metrics,
                  enrich: Enricher | None = None, desk: AgentDesk | None = None,
-                 mood: MoodDetector | None = None) -> None:  # fmt: skip
+                 mood: MoodDetector | None = None, safety: EmergencyDetector | None = None) -> None:  # fmt: skip
         self.store = store
         self.engine = engine
         self.metrics = metrics
@@ -63,6 +69,8 @@ class ConversationRouter:
         self.desk = desk
         # Anger or distress in a citizen's message hands the conversation to a person.
         self.mood = mood
+        # Looks at every citizen message, in every mode, before anything else answers it.
+        self.safety = safety
         # One lock per live conversation: turns of one conversation never interleave.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -74,8 +82,12 @@ class ConversationRouter:
         """Keep a citizen message that was refused (too long, bad characters) for the record."""
         await asyncio.to_thread(self.store.add_inbound, msg, error_code)
 
-    async def handle(self, msg: InboundMessage) -> list[Reply]:
-        """Persist the message, get the replies for the conversation's mode, persist them."""
+    async def handle(self, msg: InboundMessage, urgent: ReplySink | None = None) -> list[Reply]:
+        """Persist the message, get the replies for the conversation's mode, persist them.
+
+        An emergency is answered first, whatever the mode: the advice is stored and handed to
+        `urgent` (the channel sends it at once) before the dialogue engine, the work order and the
+        agents' alert; without `urgent` it is the first of the returned replies."""
         started = time.perf_counter()
         lock = self._locks.get(msg.conversation_id)
         if lock is None:
@@ -84,14 +96,20 @@ class ConversationRouter:
             state = await asyncio.to_thread(self.store.receive, msg)
             self.metrics.messages.labels(msg.channel, "in").inc()
             await self._observe(msg.conversation_id, [_inbound_entry(msg)])
+            decision = await self._screen(msg)
+            first: list[Reply] = []
+            if decision is not None:
+                first = await self._advise(msg, decision, urgent)
             replies = None
-            if self.desk is not None and wants_callback(msg, state):
+            if decision is None and self.desk is not None and wants_callback(msg, state):
                 replies = await callback_turn(self.desk, msg, state)
                 if replies:
                     await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, replies)
             if replies is None:
                 if state.mode is Mode.BOT:
-                    replies = await self._bot_turn(msg, state)
+                    replies = await self._bot_turn(msg, state, decision)
+                elif decision is not None:  # queued or with an agent: the agents are alerted at once
+                    replies = await self._emergency_with_people(msg.conversation_id, state.mode, decision)
                 elif state.mode is Mode.QUEUED:
                     replies = await self._queued_turn(msg)
                 else:  # AGENT: nothing reaches the bot; the agent desk sees the stored message.
@@ -100,36 +118,88 @@ class ConversationRouter:
                 self.metrics.messages.labels(msg.channel, "out").inc(len(replies))
                 await self._observe(msg.conversation_id, [_reply_entry(r) for r in replies])
         self.metrics.turn_seconds.labels(msg.channel).observe(time.perf_counter() - started)
-        return replies
+        return [*first, *replies]
+
+    async def _screen(self, msg: InboundMessage) -> EmergencyDecision | None:
+        """The safety net's decision on a citizen's words (None: not an emergency)."""
+        if self.safety is None or msg.metadata.get("kind") == "button":
+            return None
+        decision = await asyncio.to_thread(self.safety, msg.text)
+        return decision if decision.emergency else None
+
+    async def _advise(self, msg: InboundMessage, decision: EmergencyDecision, urgent: ReplySink | None) -> list[Reply]:
+        """Store and deliver the advice; returns it when the caller must still deliver it."""
+        advice = [advice_reply(decision.services)]
+        await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, advice)
+        self.metrics.messages.labels(msg.channel, "out").inc()
+        log.warning("conversation %s: emergency (%s) %s", msg.conversation_id, ",".join(decision.services),
+                    decision.reason())  # fmt: skip
+        await self._observe(msg.conversation_id, [_reply_entry(r) for r in advice])
+        if urgent is None:
+            return advice
+        await urgent(advice)
+        return []
+
+    async def _emergency_with_people(self, conversation_id: str, mode: Mode, decision: EmergencyDecision) -> list[Reply]:
+        """An emergency while queued or with an agent: alert every console (and move a queued
+        conversation to the head of the queue); the advice was already given."""
+        if mode is Mode.QUEUED:
+            await asyncio.to_thread(self.store.set_fields, conversation_id, priority=1)
+        await self._alert(conversation_id, {"reason": "emergency", "detection": decision.to_dict()})
+        return []
 
     async def _observe(self, conversation_id: str, entries: list[dict[str, Any]]) -> None:
         if self.desk is not None:
             await self.desk.observe(conversation_id, entries)
 
-    async def _bot_turn(self, msg: InboundMessage, state: TurnState) -> list[Reply]:
+    async def _bot_turn(self, msg: InboundMessage, state: TurnState, decision: EmergencyDecision | None) -> list[Reply]:
+        metadata = dict(msg.metadata)
         if self.enrich is not None:
-            msg = replace(msg, metadata={**msg.metadata, "extracted": self.enrich(msg.text)})
+            metadata["extracted"] = self.enrich(msg.text)
+        if decision is not None:  # the dialogue takes the emergency path whatever its NLU thinks
+            numbers = [n["number"] for n in emergency_numbers(decision.services)]
+            metadata |= {"text": msg.text, "safety": {**decision.to_dict(), "numbers": numbers}}
+            msg = replace(msg, text=EMERGENCY_INTENT)
+        msg = replace(msg, metadata=metadata)
         try:
             replies = await self.engine.handle(msg)
         except EngineUnavailable as exc:
             log.error("dialogue engine unavailable for %s: %s", msg.conversation_id, exc)
             replies = []
+        detection = decision.to_dict() if decision is not None else None
         if not replies:
             self.metrics.engine_failures.inc()
+            if decision is not None:  # advised already: straight to the head of the agents' queue
+                return await self._commit(msg.conversation_id, state, [], {"reason": "emergency", "engine": "down",
+                                                                         "detection": detection})  # fmt: skip
             if msg.text.strip() == REQUEST_HUMAN:
                 return await self._commit(msg.conversation_id, state, [], {"reason": "requested", "engine": "down"}, 0)
             return await self._commit(msg.conversation_id, state, [Reply(ENGINE_DOWN, (HUMAN_BUTTON,), sender="system")])
         out: list[Reply] = []
         handoff, handoff_at = None, 0
         for reply in replies:
+            if "emergency" in reply.data:  # the dialogue's own emergency advice
+                if decision is not None:
+                    reply = _without(reply, "emergency", text=True)  # the net advised already
+                else:  # the dialogue recognised what the net did not: its advice, with the right numbers
+                    detection = await self._dialogue_detection(msg)
+                    advice, rest = advice_reply(tuple(detection["services"])), _without(reply, "emergency")
+                    reply = replace(advice, data={**rest.data, **advice.data})
+                if not reply.text and not reply.buttons and not reply.data:
+                    continue
             if isinstance(reply.data.get("alert"), dict):  # for the agents only
-                await self._alert(msg.conversation_id, reply.data["alert"])
-                reply = replace(reply, data={k: v for k, v in reply.data.items() if k != "alert"})
+                alert = reply.data["alert"]
+                if detection is not None and alert.get("reason") == "emergency":
+                    alert = {**alert, "detection": detection}
+                await self._alert(msg.conversation_id, alert)
+                reply = _without(reply, "alert")
                 if not reply.text and not reply.buttons and not reply.data:
                     continue
             if isinstance(reply.data.get("handoff"), dict):
                 if handoff is None:
                     handoff, handoff_at = reply.data["handoff"], len(out)
+                    if detection is not None and handoff.get("reason") == "emergency":
+                        handoff = {**handoff, "detection": detection}
                 continue
             out.append(reply)
         if handoff is None and self.mood is not None and (signal := self.mood(msg.text)) is not None:
@@ -139,6 +209,13 @@ class ConversationRouter:
             log.info("conversation %s: %s detected (%s, %.2f)", msg.conversation_id, signal.label, signal.by,
                      signal.score)  # fmt: skip
         return await self._commit(msg.conversation_id, state, out, handoff, handoff_at)
+
+    async def _dialogue_detection(self, msg: InboundMessage) -> dict[str, Any]:
+        services = await asyncio.to_thread(self.safety.services_for, msg.text) if self.safety else ()
+        services = services or ("police", "fire", "medical")
+        log.warning("conversation %s: emergency (%s) recognised by the dialogue, not the safety net",
+                    msg.conversation_id, ",".join(services))  # fmt: skip
+        return {"services": list(services), "by": "dialogue", "reason": "by dialogue intent"}
 
     async def _alert(self, conversation_id: str, alert: dict[str, Any]) -> None:
         if self.desk is not None:
@@ -198,6 +275,12 @@ class ConversationRouter:
         if not await asyncio.to_thread(self.store.add_outbound, cid, [reply], Mode.QUEUED):
             return []
         return [reply]
+
+
+def _without(reply: Reply, key: str, text: bool = False) -> Reply:
+    """The reply without one data key (and, with `text`, without its text)."""
+    data = {k: v for k, v in reply.data.items() if k != key}
+    return replace(reply, data=data, text="" if text else reply.text)
 
 
 def _inbound_entry(msg: InboundMessage) -> dict[str, Any]:

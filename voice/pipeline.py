@@ -283,7 +283,7 @@ class VoicePipeline:
             {"kind": turn.source, "transport": self.transport.name},
         )  # fmt: skip
         try:
-            replies = await self.router.handle(msg)
+            replies = await self.router.handle(msg, urgent=self._say_first)
         except Exception as exc:  # noqa: BLE001  (database or engine failure: apologise, keep the call)
             log.error("call %s: dialogue failed: %s: %s", self.call.call_id, type(exc).__name__, exc)
             self.stages.error("intent", ev.ENGINE_UNAVAILABLE, f"{type(exc).__name__}: {exc}")
@@ -291,6 +291,10 @@ class VoicePipeline:
         self.stages.end("intent", {"replies": [r.to_dict() for r in replies]})
         self._expect = expected_slot(replies) if replies else self._expect
         return replies
+
+    async def _say_first(self, replies: list[Reply]) -> None:
+        """Emergency advice: read out at once, before the dialogue answers, without barge-in."""
+        await self._speak(replies, interruptible=False)
 
     def _after_turn(self, replies: list[Reply]) -> bool:
         """Act on mode changes in the replies; True when the call leaves the line (transfer)."""

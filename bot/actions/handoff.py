@@ -29,7 +29,8 @@ def handoff_summary(tracker: Tracker) -> dict[str, Any]:
             name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
             if name in request_types:
                 request_type = name
-            turns.append({"sender": "citizen", "text": event.get("text")})
+            own_words = (event.get("metadata") or {}).get("text")  # an emergency sent as its intent
+            turns.append({"sender": "citizen", "text": own_words or event.get("text")})
         elif event.get("event") == "bot" and event.get("text"):
             turns.append({"sender": "bot", "text": event.get("text")})
     return {

@@ -33,6 +33,19 @@ def extracted(tracker: Tracker) -> dict[str, Any]:
     return (tracker.latest_message.get("metadata") or {}).get("extracted") or {}
 
 
+def citizen_text(tracker: Tracker) -> str:
+    """The citizen's own words of the latest message (the gateway sends an emergency its safety
+    net recognised as the intent `/emergency`, with the words in the metadata)."""
+    return (tracker.latest_message.get("metadata") or {}).get("text") or tracker.latest_message.get("text") or ""
+
+
+def emergency_label(tracker: Tracker) -> str:
+    """【紧急】 or, with the services the gateway's safety net named, 【紧急·119/120】."""
+    safety = (tracker.latest_message.get("metadata") or {}).get("safety") or {}
+    numbers = [str(n) for n in safety.get("numbers", ())]
+    return f"【紧急·{'/'.join(numbers)}】" if numbers else "【紧急】"
+
+
 def answering(tracker: Tracker, slot: str) -> bool:
     """The latest message answers the form's question for `slot` (rather than interrupting it:
     then nothing is filled, the form rejects, and the rules for cancel/emergency/… apply)."""
@@ -207,7 +220,7 @@ class ActionCreateWorkOrder(Action):
         phone = s("contact_phone")
         description = s("description") or ""
         if emergency:
-            description = f"【紧急】{tracker.latest_message.get('text', '')} {description}".strip()
+            description = f"{emergency_label(tracker)}{citizen_text(tracker)} {description}".strip()
         payload = {
             "request_type": s("request_type") or ("seek_help" if emergency else "complain"),
             "description": description[:2000],

@@ -17,10 +17,16 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.methods import GetFile, GetUpdates
-from aiogram.types import BufferedInputFile, Update
+from aiogram.types import BufferedInputFile, MessageEntity, Update
 
 from channels.telegram.keyboards import PayloadMap, keyboard, reply_text
-from channels.telegram.sending import RetryPolicy, TelegramDeliveryFailed, call_with_retry, split_text
+from channels.telegram.sending import (
+    RetryPolicy,
+    TelegramDeliveryFailed,
+    call_with_retry,
+    phone_number_entities,
+    split_text,
+)
 from conversation.messages import Reply
 
 log = logging.getLogger(__name__)
@@ -191,13 +197,16 @@ class TelegramChannel:
                 continue
             chunks = split_text(text)
             markup = keyboard(reply.buttons, self.payloads)
+            numbers = [n["number"] for n in (reply.data.get("emergency") or {}).get("numbers", ())]
             for i, chunk in enumerate(chunks):
                 last = i == len(chunks) - 1
+                entities = [MessageEntity(**e) for e in phone_number_entities(chunk, numbers)] or None
 
-                async def call(chunk: str = chunk, last: bool = last) -> Any:
+                async def call(chunk: str = chunk, last: bool = last, markup: Any = markup, entities: Any = entities) -> Any:
                     return await self.bot.send_message(
-                        chat_id=chat_id, text=chunk, parse_mode=None, reply_markup=markup if last else None
-                    )
+                        chat_id=chat_id, text=chunk, parse_mode=None, entities=entities,
+                        reply_markup=markup if last else None,
+                    )  # fmt: skip
 
                 if not await self._deliver(call, "sendMessage", conversation_id):
                     return

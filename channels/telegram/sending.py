@@ -48,6 +48,20 @@ def split_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     return chunks
 
 
+def phone_number_entities(text: str, numbers: list[str]) -> list[dict[str, int | str]]:
+    """Telegram `phone_number` entities (tap to call) for every occurrence of the numbers, with
+    offsets and lengths in UTF-16 units as the Bot API counts them."""
+    entities = []
+    for number in numbers:
+        start = text.find(number)
+        while start >= 0:
+            before, after = text[start - 1 : start], text[start + len(number) : start + len(number) + 1]
+            if not before.isdigit() and not after.isdigit():
+                entities.append({"type": "phone_number", "offset": utf16_len(text[:start]), "length": utf16_len(number)})
+            start = text.find(number, start + len(number))
+    return sorted(entities, key=lambda e: e["offset"])
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 6

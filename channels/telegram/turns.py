@@ -19,9 +19,15 @@ def inbound(chat: Chat, user: User | None, text: str, kind: str, **metadata: obj
 async def bot_turn(channel: TelegramChannel, conversations: ConversationRouter, msg: InboundMessage) -> list[Reply]:
     """Stored by the router before anything is answered; the replies go back to the chat."""
     channel.typing(chat_id_of(msg.conversation_id))
-    replies = await conversations.handle(msg)
+    sent: list[Reply] = []
+
+    async def urgent(first: list[Reply]) -> None:  # emergency advice: before the rest of the turn
+        sent.extend(first)
+        await channel.send(msg.conversation_id, first)
+
+    replies = await conversations.handle(msg, urgent=urgent)
     await channel.send(msg.conversation_id, replies)
-    return replies
+    return [*sent, *replies]
 
 
 async def local_turn(

@@ -138,6 +138,7 @@ def build_router(
             msg = InboundMessage(conv_id, CHANNEL, user_id, frame.payload, metadata)
         else:
             msg = InboundMessage(conv_id, CHANNEL, user_id, frame.text, {"kind": "text"})
-        await channel.send(conv_id, await conversations.handle(msg))
+        replies = await conversations.handle(msg, urgent=lambda first: channel.send(conv_id, first))
+        await channel.send(conv_id, replies)
 
     return api

@@ -97,3 +97,20 @@ export function kbSource(kb) {
   for (const line of lines) box.appendChild(el('div', 'kb-line', line));
   return box;
 }
+
+// Tap-to-call buttons under emergency advice: [{service, number, label}] as tel: links.
+export function emergencyCalls(emergency) {
+  if (!emergency || typeof emergency !== 'object' || !Array.isArray(emergency.numbers)) return null;
+  const box = el('div', 'emergency-calls');
+  box.setAttribute('role', 'group');
+  box.setAttribute('aria-label', '紧急电话');
+  for (const n of emergency.numbers) {
+    const number = n && /^[0-9]{3,8}$/.test(str(n.number)) ? str(n.number) : '';
+    if (!number) continue;
+    const link = el('a', 'call-button', '拨打 ' + (str(n.label) || number));
+    link.href = 'tel:' + number;
+    link.dataset.number = number;
+    box.appendChild(link);
+  }
+  return box.childNodes.length ? box : null;
+}

@@ -2,7 +2,7 @@
 // work-order cards, knowledge-base sources, voice bubbles and the typing indicator.
 // Every piece of message text goes through textContent (markup is shown as text).
 
-import { el, kbSource, workOrderCard } from './cards.js';
+import { el, emergencyCalls, kbSource, workOrderCard } from './cards.js';
 
 const GAP_MS = 5 * 60 * 1000; // a time separator when more than 5 minutes passed
 const SENDERS = ['citizen', 'bot', 'agent', 'system'];
@@ -99,6 +99,14 @@ export class Transcript {
     }
     const data = msg.data && typeof msg.data === 'object' ? msg.data : {};
     if (sender !== 'citizen') {
+      const calls = emergencyCalls(data.emergency);
+      if (calls) {
+        // Emergency advice: red, with call buttons; a live one stays pinned on screen.
+        row.classList.add('msg-emergency');
+        if (!opts.noScroll) row.classList.add('msg-emergency-live');
+        row.setAttribute('role', 'alert');
+        body.appendChild(calls);
+      }
       const kb = kbSource(data.kb);
       if (kb) body.appendChild(kb);
       const card = workOrderCard(data.work_order);
