@@ -4,7 +4,7 @@
 
 import { $, el } from './dom.js';
 import { setupKnowledgeSearch } from './kb.js';
-import { REASONS, draftPatch, fillDraft, renderSummary, showErrors } from './panel.js';
+import { REASONS, detectionText, draftPatch, fillDraft, renderSummary, showErrors } from './panel.js';
 
 const TOKEN_KEY = 'hotline.agent.token';
 const DISTRICTS = ['东城区', '西城区', '朝阳区', '丰台区', '石景山区', '海淀区', '门头沟区', '房山区',
@@ -226,7 +226,9 @@ function addAlert(e) {
   const item = el('div', 'alert-item');
   item.dataset.cid = e.conversation_id;
   const label = e.reason === 'emergency' ? '紧急情况' : (e.reason || '提醒');
-  item.append(el('strong', null, label), el('span', null, ' 会话 ' + e.conversation_id.slice(-6) + ' 需要关注'));
+  const services = detectionText((e.detail || {}).detection);
+  item.append(el('strong', null, label), el('span', null, ' 会话 ' + e.conversation_id.slice(-6) + ' 需要关注'
+    + (services ? '：' + services : '')));
   const open = el('button', null, '查看');
   open.type = 'button';
   open.addEventListener('click', () => { item.remove(); openConversation(e.conversation_id); });

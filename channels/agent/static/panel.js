@@ -9,6 +9,15 @@ const SENDERS = { citizen: '市民', bot: '智能客服', agent: '坐席', syste
 const SLOT_LABELS = { description: '诉求内容', district: '区', street: '街道', address: '地址', occurred: '时间',
   contact_phone: '电话', contact_name: '联系人', request_type: '诉求类型', anonymous: '匿名' };
 
+const SERVICES = { fire: '火警119', police: '报警110', medical: '急救120', gas: '燃气抢修96777' };
+
+// The safety net's decision as agents read it: services, then how it was decided (English reason).
+export function detectionText(detection) {
+  if (!detection || typeof detection !== 'object') return '';
+  const services = (Array.isArray(detection.services) ? detection.services : []).map((s) => SERVICES[s] || s);
+  return [services.join('、'), detection.reason ? '（' + detection.reason + '）' : ''].join('');
+}
+
 export function renderSummary(summary) {
   const s = summary || {};
   $('summary').hidden = false;
@@ -17,6 +26,8 @@ export function renderSummary(summary) {
   const add = (k, v) => { if (v !== null && v !== undefined && v !== '') dl.append(el('dt', null, k), el('dd', null, v)); };
   add('转接原因', REASONS[s.reason] || s.reason);
   add('诉求类型', TYPES[s.request_type] || s.request_type);
+  const detection = detectionText(s.detection);
+  if (detection) add('紧急识别', detection);
   const slots = s.slots && typeof s.slots === 'object' ? s.slots : {};
   for (const [k, v] of Object.entries(slots)) if (SLOT_LABELS[k]) add(SLOT_LABELS[k], typeof v === 'object' ? JSON.stringify(v) : v);
   const turns = $('last-turns');
