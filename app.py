@@ -28,7 +28,7 @@ from core.metrics import Metrics
 from core.settings import Settings
 from knowledge_base import wiring as kb_wiring
 from places.gazetteer import Gazetteer
-from safety.detector import EmergencyDetector
+from safety.training import build_detector
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier import TextClassifier
 from tickets.classifier_cache import dense_embedder, load_or_train
@@ -57,8 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     store = ConversationStore(db)
     gazetteer = Gazetteer.builtin()
     extractor = IntakeExtractor(gazetteer)
+    embedder = dense_embedder(settings)
     conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()),
-                                       mood=DistressDetector(), safety=EmergencyDetector.from_data())  # fmt: skip
+                                       mood=DistressDetector(), safety=build_detector(embedder))  # fmt: skip
     desk = AgentDeskWiring(settings, db, store)  # bus, channel registry, accounts, /api/agent, /ws/agent
     web = desk.web
     work_orders = WorkOrderRepository(db)
@@ -66,7 +67,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if telegram is not None:
         desk.registry.register(telegram, prefix="tg")  # agent replies to tg: conversations go out here
     catalog = CategoryCatalog.load()
-    embedder = dense_embedder(settings)
     if settings.classifier_model:
         classifier = TextClassifier.load(settings.classifier_model).use_embedder(embedder.passages if embedder else None)
     else:

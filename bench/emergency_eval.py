@@ -1,13 +1,14 @@
 """Emergency safety net: recall per service and false alarms on realistic non-emergencies.
 
 Two splits, both written fresh for this project by different writers (safety/data/):
-- tuning split (`emergency_tune.yml`): the detector is trained on it and its thresholds were
-  chosen on its 5-fold out-of-fold scores (`--tune` prints that grid); its figures here are
-  out-of-fold too, so they say how well the settings generalise within the split;
+- tuning split (`emergency_tune*.yml`): the detector is trained on it and its settings were
+  chosen on its 5-fold out-of-fold scores (`--tune` prints the threshold grid); its figures here
+  are out of fold too, so they say how well the settings generalise within the split;
 - held-out split (`emergency_heldout.yml`): never used to train or to choose anything.
 
-    .venv/bin/python bench/emergency_eval.py            # both splits
-    .venv/bin/python bench/emergency_eval.py --tune     # the threshold grid on the tuning split
+    .venv/bin/python bench/emergency_eval.py              # both splits, text + e5 (as the gateway)
+    .venv/bin/python bench/emergency_eval.py --text-only  # without the e5 view (HOTLINE_KB_DENSE=false)
+    .venv/bin/python bench/emergency_eval.py --tune       # threshold grid on the tuning split
     .venv/bin/python bench/emergency_eval.py --show-misses
 """
 
@@ -21,19 +22,30 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core.settings import PROJECT_ROOT  # noqa: E402
 from safety.cues import SERVICES  # noqa: E402
 from safety.detector import (  # noqa: E402
-    CUE_THRESHOLD,
     HELDOUT_DATA,
-    THRESHOLD,
-    TUNE_DATA,
     EmergencyDetector,
     Example,
     load_examples,
+    load_tuning_split,
 )
 
 FOLDS = 5
 RECALL_GOAL, FALSE_ALARM_GOAL = 0.98, 0.05
+EVAL_VECTORS = PROJECT_ROOT / "var" / "cache" / "safety-eval"
+
+
+def embedding(text_only: bool):
+    """(embed, save): the e5 passages through a vector cache (None for text only)."""
+    if text_only:
+        return None, lambda: None
+    from knowledge_base.embeddings import E5Embedder, VectorCache
+
+    embedder = E5Embedder.shared(2)
+    cache = VectorCache(EVAL_VECTORS, embedder.model_id)
+    return (lambda texts: cache.embed(embedder, texts)[0]), cache.save
 
 
 def folds(examples: list[Example], k: int = FOLDS, seed: int = 12345) -> list[list[int]]:
@@ -49,12 +61,12 @@ def folds(examples: list[Example], k: int = FOLDS, seed: int = 12345) -> list[li
     return out
 
 
-def out_of_fold(examples: list[Example], threshold: float = THRESHOLD, cue_threshold: float = CUE_THRESHOLD):
+def out_of_fold(examples: list[Example], embed, threshold: float | None = None) -> list:  # noqa: ANN001
     """Decisions for every example from a detector trained on the other folds."""
     decisions: list = [None] * len(examples)
     for fold in folds(examples):
         held = set(fold)
-        detector = EmergencyDetector.train([e for i, e in enumerate(examples) if i not in held], threshold, cue_threshold)
+        detector = EmergencyDetector.train([e for i, e in enumerate(examples) if i not in held], embed, threshold)
         for i in fold:
             decisions[i] = detector(examples[i].text)
     return decisions
@@ -89,15 +101,21 @@ def report(name: str, examples: list[Example], decisions: list, show_misses: boo
     return {"recall": recall, "false_alarms": false_alarms}
 
 
-def tune(examples: list[Example]) -> None:
-    """Out-of-fold recall and false alarms over a grid of the two thresholds (tuning split only)."""
-    print(f"{'threshold':>10}{'cue thr':>9}{'recall':>9}{'false al.':>11}")
-    for threshold in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
-        for cue_threshold in (0.03, 0.05, 0.08, 0.12, threshold):
-            decisions = out_of_fold(examples, threshold, cue_threshold)
-            em = [d.emergency for e, d in zip(examples, decisions) if e.services]
-            fa = [d.emergency for e, d in zip(examples, decisions) if not e.services]
-            print(f"{threshold:>10.2f}{cue_threshold:>9.2f}{np.mean(em):>9.1%}{np.mean(fa):>11.1%}")
+def tune(examples: list[Example], embed) -> None:  # noqa: ANN001
+    """Out-of-fold recall and false alarms over thresholds (tuning split only)."""
+    scores = np.zeros(len(examples))
+    for fold in folds(examples):
+        held = set(fold)
+        detector = EmergencyDetector.train([e for i, e in enumerate(examples) if i not in held], embed)
+        scores[fold] = detector.probability([examples[i].text for i in fold])
+    y = np.array([bool(e.services) for e in examples])
+    print(f"{'threshold':>10}{'recall':>9}{'false al.':>11}")
+    for threshold in (0.15, 0.2, 0.25, 0.3, 0.33, 0.35, 0.4, 0.45, 0.5):
+        print(f"{threshold:>10.2f}{np.mean(scores[y] >= threshold):>9.1%}{np.mean(scores[~y] >= threshold):>11.1%}")
+    for recall in (1.0, 0.995, 0.99, 0.98):
+        threshold = np.sort(scores[y])[int((1 - recall) * y.sum())]
+        print(f"recall {recall:.1%} out of fold at threshold {threshold:.3f}: false alarms "
+              f"{np.mean(scores[~y] >= threshold):.1%}")  # fmt: skip
 
 
 def latency(detector: EmergencyDetector, texts: list[str]) -> None:
@@ -114,25 +132,35 @@ def latency(detector: EmergencyDetector, texts: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tune", action="store_true", help="print the threshold grid on the tuning split")
+    parser.add_argument("--text-only", action="store_true", help="without the e5 view")
     parser.add_argument("--show-misses", action="store_true", help="print missed emergencies and false alarms")
     args = parser.parse_args()
-    tune_set = load_examples(TUNE_DATA)
+    tune_set = load_tuning_split()
+    embed, save = embedding(args.text_only)
+    heldout = load_examples(HELDOUT_DATA) if HELDOUT_DATA.exists() else []
+    if embed is not None:  # one pass over every text, then the folds only look vectors up
+        embed([e.text for e in tune_set + heldout])
+        save()
     if args.tune:
-        tune(tune_set)
+        tune(tune_set, embed)
         return
-    print(f"settings: threshold {THRESHOLD}, cue threshold {CUE_THRESHOLD} (chosen on the tuning split, out of fold)")
-    report("tuning split, 5-fold out-of-fold", tune_set, out_of_fold(tune_set), args.show_misses)
     started = time.perf_counter()
-    detector = EmergencyDetector.train(tune_set)
-    print(f"\ntrained on the whole tuning split in {time.perf_counter() - started:.2f} s")
-    if not HELDOUT_DATA.exists():
+    detector = EmergencyDetector.train(tune_set, embed)
+    print(f"view: {'text + e5' if embed else 'text only'}; threshold {detector.threshold} "
+          f"(chosen on the tuning split, out of fold); trained in {time.perf_counter() - started:.2f} s")  # fmt: skip
+    report("tuning split, 5-fold out-of-fold", tune_set, out_of_fold(tune_set, embed), args.show_misses)
+    if not heldout:
         print("held-out split missing: safety/data/emergency_heldout.yml")
         return
-    heldout = load_examples(HELDOUT_DATA)
     figures = report("held-out split (never tuned on)", heldout, [detector(e.text) for e in heldout], args.show_misses)
-    latency(detector, [e.text for e in heldout])
+    if embed is not None:
+        from knowledge_base.embeddings import E5Embedder
+
+        detector.embed = E5Embedder.shared(2).passages  # latency as in the gateway: no cache
+    latency(detector, [e.text for e in heldout[:200]])
     ok = figures["recall"] >= RECALL_GOAL and figures["false_alarms"] <= FALSE_ALARM_GOAL
-    print(f"\nheld-out goal (recall >= {RECALL_GOAL:.0%}, false alarms <= {FALSE_ALARM_GOAL:.0%}): {'met' if ok else 'NOT met'}")
+    print(f"\nheld-out goal (recall >= {RECALL_GOAL:.0%}, false alarms <= {FALSE_ALARM_GOAL:.0%}): "
+          f"{'met' if ok else 'NOT met'}")  # fmt: skip
 
 
 if __name__ == "__main__":

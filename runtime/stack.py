@@ -13,6 +13,7 @@ from knowledge_base.wiring import prepare_cache as prepare_kb_cache
 from runtime.engine_env import ENGINE_ENV, engine_command
 from runtime.supervisor import ProcessSpec, Supervisor
 from runtime.training import ensure_model
+from safety.training import build_detector
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier_cache import dense_embedder, load_or_train
 from voice.models import ensure_model as ensure_speech_model
@@ -103,10 +104,11 @@ async def warm_up(settings: Settings) -> None:
 
 def prepare_models(settings: Settings) -> Path:
     """What `hotline train` and `hotline up` build before any process starts, each only when its
-    inputs changed: the Rasa model (returned), the category classifier, the knowledge base's
-    passage vectors. The gateways then only load them."""
+    inputs changed: the Rasa model (returned), the category classifier, the e5 vectors of the
+    emergency phrasings and the knowledge base's passage vectors. The gateways then only load them."""
     model = ensure_model(PROJECT_ROOT)
     load_or_train(CategoryCatalog.load(), dense_embedder(settings))
+    build_detector(dense_embedder(settings))  # embeds new emergency phrasings into var/cache/safety
     prepare_kb_cache(settings)
     return model
 
