@@ -38,10 +38,10 @@ class ChatLimits:
     """Per-connection and per-address token buckets for frames, and the largest frame answered
     with an error frame (larger ones are closed by the WebSocket layer, see cli.serve)."""
 
-    burst: int = 10
+    burst: int = 20
     per_s: float = 2.0
-    address_burst: int = 100
-    address_per_s: float = 20.0
+    address_burst: int = 200
+    address_per_s: float = 40.0
     frame_bytes: int = 4 * 1024 * 1024
 
 
