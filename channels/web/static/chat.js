@@ -237,7 +237,7 @@ if (new URLSearchParams(location.search).has('embed')) {
 }
 
 window.hotlineChat = {
-  conversationId: () => conn.conversationId,
+  conversationId: () => conn.currentId,
   socket: () => conn.socket,
   speechMode,
 };

@@ -173,4 +173,7 @@ export class ChatConnection {
   }
 
   get socket() { return this.ws; }
+
+  // The conversation of the current session (stored or not yet).
+  get currentId() { return this.offered ? this.offered.id : this.conversationId; }
 }
