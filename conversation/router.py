@@ -80,11 +80,17 @@ class ConversationRouter:
         `handle` with the same `client_id` then answers it, once."""
         return await asyncio.to_thread(self.store.receive, msg, None, None, True)
 
-    async def unanswered(self, conversation_id: str) -> list[InboundMessage]:
+    async def unanswered(self, conversation_id: str, skip: str | None = None) -> list[InboundMessage]:
         """Stored messages the bot never answered (a stopped gateway, the engine down), to be
-        handled again; only those with a client id, which `handle` recognises."""
-        rows = await asyncio.to_thread(self.store.unanswered, conversation_id)
+        handled again (not the one with client id `skip`, being handled now); only those with a
+        client id, which `handle` recognises. Once the conversation is queued or with an agent
+        they are no longer the bot's to answer (the agents see them in the history)."""
+        rows = [r for r in await asyncio.to_thread(self.store.unanswered, conversation_id) if r.client_id != skip]
         conv = await asyncio.to_thread(self.store.get, conversation_id) if rows else None
+        if conv is not None and conv.mode != Mode.BOT.value:  # people have it: they see the messages
+            for row in rows:
+                await asyncio.to_thread(self.store.settle, row.id)
+            return []
         return [
             InboundMessage(conversation_id, conv.channel, conv.user_id, row.text,
                            {**(row.payload or {}), "client_id": row.client_id})  # fmt: skip

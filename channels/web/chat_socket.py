@@ -160,7 +160,7 @@ def build_router(conversations: ConversationRouter, channel: WebChatChannel, max
     async def _answer_unanswered(conv_id: str, current: str | None) -> None:
         """Answer stored messages the bot never answered, oldest first (not `current`): after a
         restart at once, after an engine outage once the engine is back."""
-        waiting = [m for m in await conversations.unanswered(conv_id) if m.metadata.get("client_id") != current]
+        waiting = await conversations.unanswered(conv_id, current)
         if not waiting or not (await conversations.engine.health()).get("ok"):
             return
         log.info("answering %d earlier message(s) of %s", len(waiting), short_id(conv_id))
