@@ -17,6 +17,7 @@ from channels.telegram.webhook import build_webhook_router
 from channels.agent.wiring import AgentDeskWiring
 from channels.phone.wiring import PhoneWiring
 from channels.web.chat_socket import build_router
+from channels.web.session import ChatLimits
 from channels.web.speech_route import build_tts_router
 from channels.web.voice_messages import VoiceMessages
 from conversation.distress import DistressDetector
@@ -117,7 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.router = conversations
     app.state.telegram = telegram  # None when off; its send() delivers agent replies to tg: conversations
-    app.include_router(build_router(conversations, web, settings.max_text_chars, web_voice))
+    limits = ChatLimits(settings.chat_burst, settings.chat_per_s, settings.chat_address_burst,
+                        settings.chat_address_per_s, settings.max_frame_bytes)  # fmt: skip
+    app.include_router(build_router(conversations, web, settings.max_text_chars, web_voice, limits))
     # Read-aloud for the web page, through the phone's TTS chain (one prompt cache).
     app.include_router(build_tts_router(phone.tts, rate=settings.tts_rate, slow_rate=settings.tts_elder_rate))
     desk.include(app)

@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     chat = sub.add_parser("chat", help="chat with the hotline in this terminal, through the gateway")
     chat.add_argument("--url", help="gateway base URL (default: http://127.0.0.1:$HOTLINE_PORT)")
     chat.add_argument("--conversation-id", help="resume this conversation (web:<uuid>)")
+    chat.add_argument("--resume-token", help="the conversation's resume token (printed when it started)")
     add_agents_parser(sub)
     models = sub.add_parser("models", help="speech recognition model: download (verified by sha256), verify")
     models_sub = models.add_subparsers(dest="models_command", required=True)
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             from channels.terminal_client import chat_in_terminal
 
             url = args.url or f"http://127.0.0.1:{settings.port}"
-            return asyncio.run(chat_in_terminal(url, args.conversation_id))
+            return asyncio.run(chat_in_terminal(url, args.conversation_id, args.resume_token))
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001  (one clear line for the operator instead of a traceback)
@@ -96,7 +97,7 @@ def serve(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         ws="websockets-sansio",
-        ws_max_size=settings.max_frame_bytes,
+        ws_max_size=max(settings.ws_max_frame_bytes, settings.max_frame_bytes),
         log_config=None,  # keep our handlers (personal data is masked there)
         access_log=False,
     )

@@ -106,6 +106,10 @@ def rss_mb(pid: int) -> float:
 def start_stack(var_dir: Path) -> tuple[str, subprocess.Popen]:
     port = free_port()
     env = stack_env(var_dir, gateway=port, rasa=free_port(), actions=free_port())
+    # Every simulated citizen shares one address, and the saturation phase has no think time: the
+    # chat rate limits (measured in tests/e2e/test_chat_limits.py) would measure themselves here.
+    env |= {"HOTLINE_CHAT_BURST": "1000", "HOTLINE_CHAT_PER_S": "1000",
+            "HOTLINE_CHAT_ADDRESS_BURST": "100000", "HOTLINE_CHAT_ADDRESS_PER_S": "100000"}  # fmt: skip
     log = open(var_dir / "hotline-up.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "cli", "up"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     wait_http(f"http://127.0.0.1:{port}/healthz", 300, ok=lambda r: r.json()["status"] == "ok", proc=proc)

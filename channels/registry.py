@@ -20,6 +20,7 @@ from channels.base import Channel
 from channels.web.chat_socket import WebChatChannel
 from conversation.bus import EventBus, gateway_topic
 from conversation.messages import Button, Reply
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class ChannelRegistry:
                 try:
                     await self.bus.mark(owner_group(conversation_id), self.bus.gateway_id, OWNER_TTL_S)
                 except Exception as exc:  # noqa: BLE001  (retried at the next round)
-                    log.error("could not refresh ownership of %s: %s", conversation_id, exc)
+                    log.error("could not refresh ownership of %s: %s", short_id(conversation_id), exc)
 
     # Delivery.
 
@@ -115,7 +116,7 @@ class ChannelRegistry:
     async def _send_local(self, conversation_id: str, replies: list[Reply]) -> None:
         channel = self.channel_of(conversation_id)
         if channel is None:
-            log.warning("no channel on this gateway for %s; %d replies only stored", conversation_id, len(replies))
+            log.warning("no channel on this gateway for %s; %d replies only stored", short_id(conversation_id), len(replies))
             return
         await channel.send(conversation_id, replies)
 

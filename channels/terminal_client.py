@@ -3,7 +3,7 @@
 import asyncio
 import json
 import sys
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 import websockets
 
@@ -13,12 +13,14 @@ QUIET_S = 0.2
 SENDERS = {"bot": "智能客服", "agent": "人工客服", "system": "系统", "citizen": "我"}
 
 
-def ws_url(base_url: str, conversation_id: str | None) -> str:
+def ws_url(base_url: str, conversation_id: str | None, resume_token: str | None = None) -> str:
     url = base_url.rstrip("/").replace("https://", "wss://").replace("http://", "ws://") + "/ws/chat"
-    return f"{url}?conversation_id={quote(conversation_id)}" if conversation_id else url
+    if not conversation_id:
+        return url
+    return f"{url}?{urlencode({'conversation_id': conversation_id, 'resume_token': resume_token or ''})}"
 
 
-async def chat_in_terminal(base_url: str, conversation_id: str | None = None) -> int:
+async def chat_in_terminal(base_url: str, conversation_id: str | None = None, resume_token: str | None = None) -> int:
     buttons: list[dict] = []
     last_frame = asyncio.Event()
     answered = asyncio.Event()  # a message or error arrived since the last send
@@ -26,7 +28,8 @@ async def chat_in_terminal(base_url: str, conversation_id: str | None = None) ->
     def show(frame: dict) -> None:
         kind = frame.get("type")
         if kind == "session":
-            print(f"[会话 {frame['conversation_id']}]  输入 /quit 退出，输入数字选择按钮。", flush=True)
+            print(f"[会话 {frame['conversation_id']} 恢复口令 {frame.get('resume_token', '')}]  "
+                  "输入 /quit 退出，输入数字选择按钮。", flush=True)  # fmt: skip
         elif kind == "history":
             for m in frame.get("messages", []):
                 print(f"  {SENDERS.get(m['sender'], m['sender'])}: {m['text']}")
@@ -41,7 +44,7 @@ async def chat_in_terminal(base_url: str, conversation_id: str | None = None) ->
             print(f"[错误 {frame.get('code')}] {frame.get('message')}")
         sys.stdout.flush()
 
-    async with websockets.connect(ws_url(base_url, conversation_id), max_size=2**22) as ws:
+    async with websockets.connect(ws_url(base_url, conversation_id, resume_token), max_size=2**22) as ws:
 
         async def reader() -> None:
             async for raw in ws:

@@ -24,6 +24,7 @@ from conversation.store import ConversationStore
 from conversation.waiting import RECENT, WorkingHours, estimate_minutes, position_text
 from core.clock import iso_utc, utcnow
 from normalize.text import has_control_characters
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ class AgentDesk:
         await asyncio.to_thread(self.store.set_fields, conversation_id, alert=reason)
         await asyncio.to_thread(self.store.add_desk_event, conversation_id, "alert", note=reason)
         await self.publish({"type": "alert", "conversation_id": conversation_id, "reason": reason, "detail": alert})
-        log.warning("agents alerted: %s on %s", reason, conversation_id)
+        log.warning("agents alerted: %s on %s", reason, short_id(conversation_id))
 
     async def observe(self, conversation_id: str, entries: list[dict[str, Any]]) -> None:
         for entry in entries:
@@ -216,7 +217,7 @@ class AgentDesk:
         )  # fmt: skip
         if taken is None:  # somebody else was quicker
             raise self._held_conflict(await self._get(conversation_id), actor)
-        log.info("conversation %s taken by %s", conversation_id, actor.username)
+        log.info("conversation %s taken by %s", short_id(conversation_id), actor.username)
         if self.reset_dialogue is not None:
             await self.reset_dialogue(conversation_id)
         await self.deliver(conversation_id, [reply])

@@ -12,6 +12,7 @@ from conversation.desk_orders import draft_from_summary
 from conversation.messages import InboundMessage, Mode, Reply
 from conversation.store import TurnState
 from normalize.phone import normalize_phone
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +65,13 @@ async def _file(desk: AgentDesk, cid: str, state: TurnState, phone: str) -> Repl
     try:
         order = await asyncio.to_thread(desk.orders.callback, conv.handoff, phone, conv.channel, cid, transcript)
     except Exception:  # noqa: BLE001  (the citizen gets an apology; the cause goes to the log)
-        log.exception("callback work order for %s failed", cid)
+        log.exception("callback work order for %s failed", short_id(cid))
         return Reply(FAILED, buttons=(CALLBACK_BUTTON, BACK_BUTTON) if state.mode is Mode.QUEUED else (), sender="system")
     await asyncio.to_thread(
         desk.store.change_mode, cid, Mode.BOT, (Mode.QUEUED, Mode.BOT),
         values={"callback": None, "work_order": order.number}, event={"kind": "callback", "note": order.number},
     )  # fmt: skip
-    log.info("callback request %s filed for %s", order.number, cid)
+    log.info("callback request %s filed for %s", order.number, short_id(cid))
     await desk.left_queue(cid, before, kind="callback")
     number = f"{order.number[:6]} {order.number[6:]}"
     card = {"number": order.number, "status": order.status, "urgency": order.urgency}

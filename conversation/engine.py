@@ -9,6 +9,7 @@ from urllib.parse import quote
 import httpx
 
 from conversation.messages import Button, InboundMessage, Reply
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +75,9 @@ class RasaEngine:
             resp = await self.client.post(url, json=[{"event": "restart"}], timeout=self.timeout_s)
             resp.raise_for_status()
         except httpx.HTTPError as exc:
-            log.warning("could not reset the dialogue of %s: %s", conversation_id, type(exc).__name__)
+            log.warning("could not reset the dialogue of %s: %s", short_id(conversation_id), type(exc).__name__)
             return
-        log.info("dialogue of %s reset", conversation_id)
+        log.info("dialogue of %s reset", short_id(conversation_id))
 
     async def parse(self, text: str) -> str | None:
         """The intent NLU sees in a text (no dialogue turn); None when Rasa cannot answer."""

@@ -4,7 +4,8 @@ log (queued, taken, released, closed …) from which wait estimates and supervis
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Integer, Text, inspect, text
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, Table, Text, inspect, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Field, SQLModel
@@ -31,9 +32,14 @@ class Conversation(SQLModel, table=True):
     callback: str | None = Field(default=None, max_length=20)  # awaiting_phone
     draft: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # agent-edited work order
     work_order: str | None = Field(default=None, max_length=16)
+    # Web chat: sha256 of the resume token handed to the page (the token itself is never stored).
+    resume_hash: str | None = Field(default=None, max_length=64)
 
 
 class Message(SQLModel, table=True):
+    # A client's message id (web chat `"id"`) is stored once per conversation.
+    __table_args__ = (Index("ix_message_client_id", "conversation_id", "client_id", unique=True),)
+
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", index=True, max_length=80)
     direction: str = Field(max_length=3)  # in | out
@@ -42,6 +48,12 @@ class Message(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     error_code: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    client_id: str | None = Field(default=None, max_length=64)
+    # A citizen message stored for the bot and not answered by it yet (the gateway stopped
+    # mid-turn, or the dialogue engine was down): answered when the conversation comes back.
+    pending: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=sa_false()))
+    # A refused text is stored cut to the text limit; this is its length as sent.
+    original_length: int | None = None
 
 
 class DeskEvent(SQLModel, table=True):
@@ -60,9 +72,19 @@ class DeskEvent(SQLModel, table=True):
 
 
 def add_missing_columns(engine: Engine) -> list[str]:
-    """Add the columns of the conversation table that an older database lacks (create_all does
-    not alter existing tables). Every added column is nullable or has a server default."""
-    table = Conversation.__table__
+    """Add the columns (and indexes) of the conversation and message tables that an older
+    database lacks (create_all does not alter existing tables). Every added column is nullable or
+    has a server default. Returns the added columns as `table.column`, conversation's bare."""
+    added = []
+    for table in (Conversation.__table__, Message.__table__):
+        for name in _add_columns(engine, table):
+            added.append(name if table.name == "conversation" else f"{table.name}.{name}")
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
+    return added
+
+
+def _add_columns(engine: Engine, table: Table) -> list[str]:
     present = {c["name"] for c in inspect(engine).get_columns(table.name)}
     added = []
     for column in table.columns:

@@ -30,6 +30,7 @@ from conversation.engine import DialogueEngine, EngineUnavailable
 from conversation.messages import InboundMessage, Mode, Reply
 from conversation.store import ConversationStore, TurnState
 from core.clock import iso_utc, utcnow
+from core.log_ids import short_id
 from core.metrics import Metrics
 from safety.advice import advice_reply, emergency_numbers
 from safety.detector import EmergencyDecision, EmergencyDetector
@@ -74,13 +75,36 @@ class ConversationRouter:
         # One lock per live conversation: turns of one conversation never interleave.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    async def open(self, conversation_id: str, channel: str, user_id: str) -> Mode:
-        conv = await asyncio.to_thread(self.store.get_or_create, conversation_id, channel, user_id)
+    async def open(self, conversation_id: str, channel: str, user_id: str, resume_hash: str | None = None) -> Mode:
+        conv = await asyncio.to_thread(self.store.get_or_create, conversation_id, channel, user_id, resume_hash)
         return Mode(conv.mode)
 
-    async def reject(self, msg: InboundMessage, error_code: str) -> None:
+    async def reject(self, msg: InboundMessage, error_code: str, original_length: int | None = None) -> None:
         """Keep a citizen message that was refused (too long, bad characters) for the record."""
-        await asyncio.to_thread(self.store.add_inbound, msg, error_code)
+        await asyncio.to_thread(self.store.receive, msg, error_code, original_length)
+
+    async def accept(self, msg: InboundMessage) -> TurnState:
+        """Store a citizen message before it is answered (channels that acknowledge messages);
+        `handle` with the same `client_id` then answers it, once."""
+        return await asyncio.to_thread(self.store.receive, msg, None, None, True)
+
+    async def unanswered(self, conversation_id: str, skip: str | None = None) -> list[InboundMessage]:
+        """Stored messages the bot never answered (a stopped gateway, the engine down), to be
+        handled again (not the one with client id `skip`, being handled now); only those with a
+        client id, which `handle` recognises. Once the conversation is queued or with an agent
+        they are no longer the bot's to answer (the agents see them in the history)."""
+        rows = [r for r in await asyncio.to_thread(self.store.unanswered, conversation_id) if r.client_id != skip]
+        conv = await asyncio.to_thread(self.store.get, conversation_id) if rows else None
+        if conv is not None and conv.mode != Mode.BOT.value:  # people have it: they see the messages
+            for row in rows:
+                await asyncio.to_thread(self.store.settle, row.id)
+            return []
+        return [
+            InboundMessage(conversation_id, conv.channel, conv.user_id, row.text,
+                           {**(row.payload or {}), "client_id": row.client_id})  # fmt: skip
+            for row in rows
+            if row.client_id is not None and conv is not None
+        ]
 
     async def handle(self, msg: InboundMessage, urgent: ReplySink | None = None) -> list[Reply]:
         """Persist the message, get the replies for the conversation's mode, persist them.
@@ -94,17 +118,19 @@ class ConversationRouter:
             lock = self._locks[msg.conversation_id] = asyncio.Lock()
         async with lock:
             state = await asyncio.to_thread(self.store.receive, msg)
+            if state.answered:  # a resent message: its replies are not produced again
+                return []
             self.metrics.messages.labels(msg.channel, "in").inc()
             await self._observe(msg.conversation_id, [_inbound_entry(msg)])
             decision = await self._screen(msg)
             first: list[Reply] = []
-            if decision is not None:
-                first = await self._advise(msg, decision, urgent)
+            if decision is not None:  # with the bot, the message stays pending until the dialogue answered
+                first = await self._advise(msg, decision, urgent, None if state.mode is Mode.BOT else state.message_id)
             replies = None
             if decision is None and self.desk is not None and wants_callback(msg, state):
                 replies = await callback_turn(self.desk, msg, state)
                 if replies:
-                    await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, replies)
+                    await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, replies, None, state.message_id)
             if replies is None:
                 if state.mode is Mode.BOT:
                     replies = await self._bot_turn(msg, state, decision)
@@ -127,12 +153,13 @@ class ConversationRouter:
         decision = await asyncio.to_thread(self.safety, msg.text)
         return decision if decision.emergency else None
 
-    async def _advise(self, msg: InboundMessage, decision: EmergencyDecision, urgent: ReplySink | None) -> list[Reply]:
+    async def _advise(self, msg: InboundMessage, decision: EmergencyDecision, urgent: ReplySink | None,
+                      answered: int | None) -> list[Reply]:  # fmt: skip
         """Store and deliver the advice; returns it when the caller must still deliver it."""
         advice = [advice_reply(decision.services)]
-        await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, advice)
+        await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, advice, None, answered)
         self.metrics.messages.labels(msg.channel, "out").inc()
-        log.warning("conversation %s: emergency (%s) %s", msg.conversation_id, ",".join(decision.services),
+        log.warning("conversation %s: emergency (%s) %s", short_id(msg.conversation_id), ",".join(decision.services),
                     decision.reason())  # fmt: skip
         await self._observe(msg.conversation_id, [_reply_entry(r) for r in advice])
         if urgent is None:
@@ -164,7 +191,7 @@ class ConversationRouter:
         try:
             replies = await self.engine.handle(msg)
         except EngineUnavailable as exc:
-            log.error("dialogue engine unavailable for %s: %s", msg.conversation_id, exc)
+            log.error("dialogue engine unavailable for %s: %s", short_id(msg.conversation_id), exc)
             replies = []
         detection = decision.to_dict() if decision is not None else None
         if not replies:
@@ -174,6 +201,7 @@ class ConversationRouter:
                                                                          "detection": detection})  # fmt: skip
             if msg.text.strip() == REQUEST_HUMAN:
                 return await self._commit(msg.conversation_id, state, [], {"reason": "requested", "engine": "down"}, 0)
+            state = replace(state, message_id=None)  # not passed on: stays pending until the engine is back
             return await self._commit(msg.conversation_id, state, [Reply(ENGINE_DOWN, (HUMAN_BUTTON,), sender="system")])
         out: list[Reply] = []
         handoff, handoff_at = None, 0
@@ -206,7 +234,7 @@ class ConversationRouter:
             handoff, handoff_at = mood_handoff(signal), len(out)
             if signal.label == "distress":
                 out.append(Reply(DISTRESS_CARE, sender="system"))
-            log.info("conversation %s: %s detected (%s, %.2f)", msg.conversation_id, signal.label, signal.by,
+            log.info("conversation %s: %s detected (%s, %.2f)", short_id(msg.conversation_id), signal.label, signal.by,
                      signal.score)  # fmt: skip
         return await self._commit(msg.conversation_id, state, out, handoff, handoff_at)
 
@@ -214,14 +242,14 @@ class ConversationRouter:
         services = await asyncio.to_thread(self.safety.services_for, msg.text) if self.safety else ()
         services = services or ("police", "fire", "medical")
         log.warning("conversation %s: emergency (%s) recognised by the dialogue, not the safety net",
-                    msg.conversation_id, ",".join(services))  # fmt: skip
+                    short_id(msg.conversation_id), ",".join(services))  # fmt: skip
         return {"services": list(services), "by": "dialogue", "reason": "by dialogue intent"}
 
     async def _alert(self, conversation_id: str, alert: dict[str, Any]) -> None:
         if self.desk is not None:
             await self.desk.alert(conversation_id, alert)
         else:
-            log.warning("alert %s on %s (no agent desk)", alert.get("reason"), conversation_id)
+            log.warning("alert %s on %s (no agent desk)", alert.get("reason"), short_id(conversation_id))
 
     async def _commit(self, conversation_id: str, state: TurnState, out: list[Reply],
                       handoff: dict | None = None, handoff_at: int = 0) -> list[Reply]:  # fmt: skip
@@ -240,14 +268,14 @@ class ConversationRouter:
             out = [*out[:handoff_at], notice, *out[handoff_at:]]
         priority = 1 if handoff is not None and handoff.get("reason") in URGENT_REASONS else 0
         current = await asyncio.to_thread(
-            self.store.finish_bot_turn, conversation_id, state.seq, out, handoff, queue, priority
+            self.store.finish_bot_turn, conversation_id, state.seq, out, handoff, queue, priority, state.message_id
         )
         if not current:
-            log.info("bot replies for %s dropped: an agent took the conversation during the turn", conversation_id)
+            log.info("bot replies for %s dropped: an agent took the conversation during the turn", short_id(conversation_id))
             return []
         if queue:
             self.metrics.handoffs.labels(str(handoff.get("reason", "requested"))).inc()
-            log.info("conversation %s queued for a human agent (reason=%s)", conversation_id, handoff.get("reason"))
+            log.info("conversation %s queued for a human agent (reason=%s)", short_id(conversation_id), handoff.get("reason"))
             if self.desk is not None:
                 extra = await self.desk.on_queued(conversation_id, handoff)
                 if extra and await asyncio.to_thread(self.store.add_outbound, conversation_id, extra, Mode.QUEUED):

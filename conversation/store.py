@@ -6,12 +6,13 @@ agents taking one conversation exactly one matches the row, and a bot turn that 
 take finds `mode_seq` moved on and is not delivered."""
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from conversation.messages import InboundMessage, Mode, Reply
@@ -33,6 +34,8 @@ class TurnState:
     mode: Mode
     seq: int
     callback: str | None
+    message_id: int | None = None  # the stored message
+    answered: bool = False  # a resent message (same client id) that was answered before
 
 
 class ConversationStore:
@@ -43,11 +46,12 @@ class ConversationStore:
         with Session(self.engine) as session:
             return session.get(Conversation, conversation_id)
 
-    def get_or_create(self, conversation_id: str, channel: str, user_id: str) -> Conversation:
+    def get_or_create(self, conversation_id: str, channel: str, user_id: str,
+                      resume_hash: str | None = None) -> Conversation:  # fmt: skip
         with Session(self.engine) as session:
             conv = session.get(Conversation, conversation_id)
             if conv is None:
-                conv = Conversation(id=conversation_id, channel=channel, user_id=user_id)
+                conv = Conversation(id=conversation_id, channel=channel, user_id=user_id, resume_hash=resume_hash)
                 session.add(conv)
                 session.commit()
                 session.refresh(conv)
@@ -64,35 +68,64 @@ class ConversationStore:
             session.exec(update(Conversation).where(col(Conversation.id) == conversation_id).values(**values))
             session.commit()
 
-    def receive(self, msg: InboundMessage, error_code: str | None = None) -> TurnState:
+    def receive(self, msg: InboundMessage, error_code: str | None = None, original_length: int | None = None,
+                hold: bool = False) -> TurnState:  # fmt: skip
         """Store a citizen message (creating its conversation if new) in one transaction and
-        return the conversation's state at that moment."""
-        with Session(self.engine) as session:
-            conv = session.get(Conversation, msg.conversation_id)
-            if conv is None:
-                conv = Conversation(id=msg.conversation_id, channel=msg.channel, user_id=msg.user_id)
-            conv.updated_at = utcnow()
-            session.add(conv)
-            session.add(
-                Message(
+        return the conversation's state at that moment. A message for the bot stays `pending`
+        until the bot's replies to it are stored; with `hold` any message does (it is stored
+        ahead of its turn). A message whose `client_id` (metadata) is stored already is not
+        stored again: its state says whether it was answered; a held one that people, not the
+        bot, answer (the conversation is queued or with an agent) stops being pending here."""
+        client_id = msg.metadata.get("client_id")
+        payload = {k: v for k, v in msg.metadata.items() if k != "client_id"}
+        for attempt in range(2):
+            with Session(self.engine) as session:
+                conv = session.get(Conversation, msg.conversation_id)
+                if conv is None:
+                    conv = Conversation(id=msg.conversation_id, channel=msg.channel, user_id=msg.user_id)
+                state = TurnState(Mode(conv.mode), conv.mode_seq or 0, conv.callback)
+                if client_id is not None:
+                    stored = session.exec(
+                        select(Message).where(Message.conversation_id == msg.conversation_id,
+                                              Message.client_id == client_id)  # fmt: skip
+                    ).first()
+                    if stored is not None:
+                        if stored.pending and not hold and state.mode is not Mode.BOT:
+                            stored.pending = False
+                            session.add(stored)
+                            session.commit()
+                            return replace(state, message_id=stored.id)
+                        return replace(state, message_id=stored.id, answered=not stored.pending)
+                conv.updated_at = utcnow()
+                session.add(conv)
+                row = Message(
                     conversation_id=msg.conversation_id,
                     direction="in",
                     sender="citizen",
                     text=msg.text,
-                    payload=msg.metadata,
+                    payload=payload,
                     error_code=error_code,
+                    client_id=client_id,
+                    pending=error_code is None and (hold or state.mode is Mode.BOT),
+                    original_length=original_length,
                 )
-            )
-            state = TurnState(Mode(conv.mode), conv.mode_seq or 0, conv.callback)
-            session.commit()
-            return state
+                session.add(row)
+                try:
+                    session.commit()
+                except IntegrityError:  # the same client id stored by a concurrent turn
+                    if attempt or client_id is None:
+                        raise
+                    continue
+                return replace(state, message_id=row.id)
+        raise AssertionError("unreachable")
 
     def add_inbound(self, msg: InboundMessage, error_code: str | None = None) -> Mode:
         return self.receive(msg, error_code).mode
 
-    def add_outbound(self, conversation_id: str, replies: Sequence[Reply], when: Mode | None = None) -> bool:
+    def add_outbound(self, conversation_id: str, replies: Sequence[Reply], when: Mode | None = None,
+                     answered: int | None = None) -> bool:  # fmt: skip
         """Store replies; with `when`, only if the conversation is still in that mode (else nothing
-        is stored and False is returned)."""
+        is stored and False is returned). `answered`: the citizen message they answer."""
         with Session(self.engine) as session:
             stmt = update(Conversation).where(col(Conversation.id) == conversation_id)
             if when is not None:
@@ -100,15 +133,16 @@ class ConversationStore:
             if session.exec(stmt.values(updated_at=utcnow())).rowcount != 1 and when is not None:
                 return False
             self._add_replies(session, conversation_id, replies)
+            self._settle(session, answered)
             session.commit()
             return True
 
     def finish_bot_turn(self, conversation_id: str, seq: int, replies: Sequence[Reply], handoff: dict | None = None,
-                        queue: bool = False, priority: int = 0) -> bool:  # fmt: skip
+                        queue: bool = False, priority: int = 0, answered: int | None = None) -> bool:  # fmt: skip
         """Store the bot's replies if the conversation is still with the bot as the turn found it;
         keep a handoff summary and, with `queue`, put the conversation in the agents' queue.
         Otherwise the replies are kept for the record as SUPERSEDED, never delivered, and False
-        is returned."""
+        is returned. Either way the citizen message `answered` is no longer pending."""
         now = utcnow()
         values: dict[str, Any] = {"updated_at": now}
         if handoff is not None:
@@ -124,6 +158,7 @@ class ConversationStore:
             )
             current = session.exec(stmt.values(**values)).rowcount == 1
             self._add_replies(session, conversation_id, replies, None if current else SUPERSEDED)
+            self._settle(session, answered)
             if current and queue:
                 reason = str((handoff or {}).get("reason"))[:200]
                 session.add(DeskEvent(conversation_id=conversation_id, kind="queued", note=reason))
@@ -192,6 +227,21 @@ class ConversationStore:
             ).all()
             return list(reversed(rows))
 
+    def unanswered(self, conversation_id: str) -> list[Message]:
+        """The conversation's pending citizen messages, oldest first."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Message)
+                .where(Message.conversation_id == conversation_id, col(Message.pending).is_(True))
+                .order_by(Message.id)
+            ).all()
+            return list(rows)
+
+    def settle(self, message_id: int) -> None:
+        with Session(self.engine) as session:
+            self._settle(session, message_id)
+            session.commit()
+
     # Agent desk queries.
 
     def queued(self) -> list[Conversation]:
@@ -233,6 +283,11 @@ class ConversationStore:
                     select(DeskEvent).where(DeskEvent.kind == "taken", DeskEvent.created_at >= since)
                 ).all()
             )
+
+    @staticmethod
+    def _settle(session: Session, message_id: int | None) -> None:
+        if message_id is not None:
+            session.exec(update(Message).where(col(Message.id) == message_id).values(pending=False))
 
     @staticmethod
     def _add_replies(session: Session, conversation_id: str, replies: Sequence[Reply],

@@ -33,7 +33,16 @@ class Settings(BaseSettings):
     engine_max_in_flight: int = 8
     health_timeout_s: float = 2.0
     max_text_chars: int = 2000
+    # Web chat frames: up to max_frame_bytes are read; larger ones up to ws_max_frame_bytes get a
+    # `frame_too_large` error frame; larger still are refused by the WebSocket layer (close 1009).
     max_frame_bytes: int = 4 * 1024 * 1024
+    ws_max_frame_bytes: int = 16 * 1024 * 1024
+    # Web chat rate limits (token buckets: a burst, then a steady rate), per connection and per
+    # client address (behind a proxy, uvicorn's --forwarded-allow-ips gives the real address).
+    chat_burst: int = Field(default=20, ge=1)
+    chat_per_s: float = Field(default=2.0, gt=0)
+    chat_address_burst: int = Field(default=200, ge=1)
+    chat_address_per_s: float = Field(default=40.0, gt=0)
     # Keys for the ticket APIs (Open311 POST, /api/tickets), comma-separated. Never a built-in
     # default: without this variable one key is generated into var/secrets/api_key.
     api_keys: str | None = None

@@ -6,6 +6,7 @@ import socket
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import websockets
@@ -49,15 +50,24 @@ class ChatClient:
         self.ws = ws
         self.frames: list[dict] = []
         self.conversation_id: str | None = None
+        self.resume_token: str | None = None
 
     @classmethod
-    async def connect(cls, base_ws: str, conversation_id: str | None = None) -> "ChatClient":
-        url = f"{base_ws}/ws/chat" + (f"?conversation_id={conversation_id}" if conversation_id else "")
+    async def connect(cls, base_ws: str, conversation_id: str | None = None,
+                      resume_token: str | None = None) -> "ChatClient":  # fmt: skip
+        """A new conversation, or the given one (resumed only with its resume_token)."""
+        query = urlencode({"conversation_id": conversation_id, "resume_token": resume_token or ""})
+        url = f"{base_ws}/ws/chat" + (f"?{query}" if conversation_id else "")
         client = cls(await websockets.connect(url, max_size=2**23))
         session = await client.recv()
         assert session["type"] == "session", session
         client.conversation_id = session["conversation_id"]
+        client.resume_token = session["resume_token"]
         return client
+
+    @classmethod
+    async def resume(cls, base_ws: str, previous: "ChatClient") -> "ChatClient":
+        return await cls.connect(base_ws, previous.conversation_id, previous.resume_token)
 
     async def recv(self, timeout: float = 20) -> dict:
         frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))

@@ -29,6 +29,7 @@ from voice.synthesis import ReplySynthesis
 from voice.tts.base import SynthesisError, TextToSpeech
 from voice.turns import DtmfCollector, KeyAction, KeyResult, SilenceAction, TurnTaking
 from voice.vad import VoiceActivityDetector
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ class VoicePipeline:
             if disposition is not None:
                 await self.transport.end(disposition)
         except Exception as exc:  # noqa: BLE001  (a broken call must not take the server down)
-            log.exception("call %s failed: %s", self.call.call_id, exc)
+            log.exception("call %s failed: %s", short_id(self.call.call_id), exc)
             self.stages.error(None, ev.ENGINE_UNAVAILABLE, str(exc))
             reason = "error"
         finally:
@@ -285,7 +286,7 @@ class VoicePipeline:
         try:
             replies = await self.router.handle(msg, urgent=self._say_first)
         except Exception as exc:  # noqa: BLE001  (database or engine failure: apologise, keep the call)
-            log.error("call %s: dialogue failed: %s: %s", self.call.call_id, type(exc).__name__, exc)
+            log.error("call %s: dialogue failed: %s: %s", short_id(self.call.call_id), type(exc).__name__, exc)
             self.stages.error("intent", ev.ENGINE_UNAVAILABLE, f"{type(exc).__name__}: {exc}")
             return [Reply(SYSTEM_APOLOGY, sender="system")]
         self.stages.end("intent", {"replies": [r.to_dict() for r in replies]})
@@ -342,7 +343,7 @@ class VoicePipeline:
                     self._play(tail, stats)
                 await self._wait_drained()
         except SynthesisError as exc:
-            log.error("call %s: speech synthesis failed: %s", self.call.call_id, exc)
+            log.error("call %s: speech synthesis failed: %s", short_id(self.call.call_id), exc)
             self.stages.error("tts", ev.TTS_FAILED, str(exc))
             return True
         finally:

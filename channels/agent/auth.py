@@ -12,6 +12,7 @@ from fastapi import Depends, Header, HTTPException
 from accounts.limits import LoginLimiter
 from accounts.service import Agent, AgentAccounts
 from accounts.tokens import InvalidToken, TokenClaims, TokenSigner
+from core.log_ids import shorten_id_params
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +74,12 @@ class DeskAuth:
 
 
 class TokenRedactingFilter(logging.Filter):
-    """Servers log the path of every WebSocket they accept: keep agent tokens out of the logs."""
+    """Servers log the path of every WebSocket they accept: keep agent and resume tokens out of
+    the logs, and conversation ids shortened."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "token=" in message:
-            record.msg, record.args = re.sub(r"token=[^&\s\"']+", "token=[redacted]", message), None
+        if "token=" in message or "conversation_id=" in message:
+            message = shorten_id_params(re.sub(r"token=[^&\s\"']+", "token=[redacted]", message))
+            record.msg, record.args = message, None
         return True

@@ -22,6 +22,7 @@ from voice import events as ev
 from voice.audio import PCM16_8K
 from voice.call import CallInfo, InputOverflow
 from voice.pipeline import VoicePipeline
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +219,7 @@ class AudioSocketServer:
                     return
                 elif kind == KIND_ERROR:
                     what = ASTERISK_ERRORS.get(payload[0], "unknown") if payload else "no code"
-                    log.info("call %s: the PBX reported an error (%s: %s)", pipeline.call.call_id, payload.hex(), what)
+                    log.info("call %s: the PBX reported an error (%s: %s)", short_id(pipeline.call.call_id), payload.hex(), what)
                     pipeline.caller_hangup()
                     return
                 elif kind == KIND_UUID:
@@ -229,9 +230,9 @@ class AudioSocketServer:
                     raise ProtocolError(f"unknown frame kind 0x{kind:02x} ({len(payload)} payload bytes)")
         except (ProtocolError, InputOverflow) as exc:
             self.protocol_errors += 1
-            log.warning("AudioSocket call %s: %s", pipeline.call.call_id, exc)
+            log.warning("AudioSocket call %s: %s", short_id(pipeline.call.call_id), exc)
             await transport.send_error(str(exc))
             pipeline.abort(code, str(exc))
         except ConnectionError as exc:
-            log.info("AudioSocket call %s: connection lost (%s)", pipeline.call.call_id, exc)
+            log.info("AudioSocket call %s: connection lost (%s)", short_id(pipeline.call.call_id), exc)
             pipeline.caller_hangup()

@@ -19,6 +19,7 @@ from voice.pipeline import VoicePipeline
 from voice.recognition import StreamPool
 from voice.spoken import SlotPhrases
 from voice.tts.base import TextToSpeech
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class PhoneChannel:
         """Speak an agent's (or the system's) messages into a live call; no-op when it has ended."""
         pipeline = self.calls.get(conversation_id)
         if pipeline is None:
-            log.info("no live call for %s; %d message(s) not spoken", conversation_id, len(replies))
+            log.info("no live call for %s; %d message(s) not spoken", short_id(conversation_id), len(replies))
             return
         pipeline.say(replies)
 
@@ -94,7 +95,7 @@ class PhoneChannel:
         self.calls_total += 1
         if self.registry is not None:
             self.registry.connected(call.conversation_id, call.call_id)
-        log.info("call %s connected over %s (%d live)", call.call_id, transport.name, len(self.calls))
+        log.info("call %s connected over %s (%d live)", short_id(call.call_id), transport.name, len(self.calls))
         return pipeline
 
     async def finish_call(self, pipeline: VoicePipeline) -> None:
@@ -109,7 +110,7 @@ class PhoneChannel:
                 self.registry.disconnected(call.conversation_id, call.call_id)
         disposition = "transfer" if reason == "transfer" else "hangup"
         self._remember(call.call_id, disposition)
-        log.info("call %s ended: %s after %.1f s (%d live)", call.call_id, reason, time.monotonic() - started, len(self.calls))
+        log.info("call %s ended: %s after %.1f s (%d live)", short_id(call.call_id), reason, time.monotonic() - started, len(self.calls))
 
     def disposition(self, call_id: str) -> str | None:
         """'active', 'transfer', 'hangup', or None for a call this gateway does not know."""
@@ -133,7 +134,7 @@ class PhoneChannel:
 
     def _notify(self, call: CallInfo, event: PipelineEvent) -> None:
         if event.type == "error":
-            log.info("call %s: %s (%s)", call.call_id, event.data.get("code"), event.data.get("message", ""))
+            log.info("call %s: %s (%s)", short_id(call.call_id), event.data.get("code"), event.data.get("message", ""))
         for listener in self.listeners:
             listener(call, event)
 

@@ -25,6 +25,7 @@ from voice import events as ev
 from voice.audio import PCM16_8K, mulaw_to_pcm16, pcm16_to_mulaw
 from voice.call import CallInfo, InputOverflow
 from voice.pipeline import VoicePipeline
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -168,17 +169,17 @@ async def _read(ws: WebSocket, pipeline: VoicePipeline, transport: MediaStreamTr
                 if len(digit) == 1 and digit in "0123456789*#ABCD":
                     pipeline.feed_dtmf(digit)
                 else:
-                    log.warning("call %s: ignored dtmf event with digit %r", pipeline.call.call_id, digit)
+                    log.warning("call %s: ignored dtmf event with digit %r", short_id(pipeline.call.call_id), digit)
             elif kind == "mark":
-                log.debug("call %s: mark %s played", pipeline.call.call_id, (message.get("mark") or {}).get("name"))
+                log.debug("call %s: mark %s played", short_id(pipeline.call.call_id), (message.get("mark") or {}).get("name"))
             elif kind != "connected":
-                log.info("call %s: ignored unknown media-stream event %r", pipeline.call.call_id, kind)
+                log.info("call %s: ignored unknown media-stream event %r", short_id(pipeline.call.call_id), kind)
     except CloseCall as exc:
-        log.warning("media stream %s: %s", pipeline.call.call_id, exc.reason)
+        log.warning("media stream %s: %s", short_id(pipeline.call.call_id), exc.reason)
         pipeline.abort(ev.PROTOCOL_ERROR, exc.reason)
         await transport.close(exc.code, exc.reason)
     except InputOverflow as exc:
-        log.warning("media stream %s: %s", pipeline.call.call_id, exc)
+        log.warning("media stream %s: %s", short_id(pipeline.call.call_id), exc)
         pipeline.abort(ev.INPUT_OVERFLOW, str(exc))
         await transport.close(POLICY, str(exc))
     except (WebSocketDisconnect, RuntimeError):

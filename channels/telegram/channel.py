@@ -28,6 +28,7 @@ from channels.telegram.sending import (
     split_text,
 )
 from conversation.messages import Reply
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -224,9 +225,9 @@ class TelegramChannel:
             await call_with_retry(call, what, self.retry)
             return True
         except TelegramDeliveryFailed as exc:
-            log.error("telegram delivery to %s failed: %s", conversation_id, exc)
+            log.error("telegram delivery to %s failed: %s", short_id(conversation_id), exc)
         except TelegramAPIError as exc:
-            log.error("telegram %s to %s refused: %s: %s", what, conversation_id, type(exc).__name__, exc)
+            log.error("telegram %s to %s refused: %s: %s", what, short_id(conversation_id), type(exc).__name__, exc)
         return False
 
     def typing(self, chat_id: int) -> None:

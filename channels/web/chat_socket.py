@@ -1,5 +1,10 @@
 """`GET /ws/chat`: the citizen web chat WebSocket, and WebChatChannel, which delivers replies to
-every socket open on a conversation."""
+every socket open on a conversation.
+
+Every citizen message is stored, then acknowledged (`ack` with the client's id), then answered.
+A resent id is stored once and answered once. Messages stored but never answered (the gateway
+stopped mid-turn, the dialogue engine was down) are answered when the conversation is resumed,
+or before its next message once the engine is back."""
 
 import asyncio
 import logging
@@ -12,36 +17,27 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from channels.web.protocol import (
     BAD_FORMAT,
     FrameError,
+    ack_frame,
+    frame_too_large,
     history_frame,
     parse_client_frame,
+    rate_limited,
     reply_frames,
     session_frame,
     status_frame,
 )
+from channels.web.session import CHANNEL, ChatLimits, ChatSession, ChatSessions
 from channels.web.voice_messages import AUDIO_UNAVAILABLE, VoiceMessages
-from conversation.messages import InboundMessage, Mode, Reply
+from conversation.messages import InboundMessage, Reply
 from conversation.router import ConversationRouter, history_entries
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "web"
 NOT_FOUND = FrameError(
-    "conversation_not_found", "未找到之前的对话，已为您开始新的对话。", "unknown conversation_id; a new session was started"
-)
-
-
-def new_conversation_id() -> str:
-    return f"{CHANNEL}:{uuid.uuid4()}"
-
-
-def valid_conversation_id(value: str | None) -> bool:
-    if not value or not value.startswith(f"{CHANNEL}:"):
-        return False
-    try:
-        uuid.UUID(value.removeprefix(f"{CHANNEL}:"))
-    except ValueError:
-        return False
-    return True
+    "conversation_not_found", "未找到之前的对话，已为您开始新的对话。",
+    "unknown conversation_id or wrong resume_token; a new session was started",
+)  # fmt: skip
 
 
 class WebChatChannel:
@@ -78,66 +74,100 @@ class WebChatChannel:
                 self.detach(conversation_id, ws)
 
 
-def build_router(
-    conversations: ConversationRouter, channel: WebChatChannel, max_text_chars: int, voice: VoiceMessages | None = None
-) -> APIRouter:
+def build_router(conversations: ConversationRouter, channel: WebChatChannel, max_text_chars: int,
+                 voice: VoiceMessages | None = None, limits: ChatLimits = ChatLimits()) -> APIRouter:  # fmt: skip
     api = APIRouter()
+    sessions = ChatSessions(conversations, limits)
 
     @api.websocket("/ws/chat")
-    async def chat(ws: WebSocket, conversation_id: str | None = None) -> None:
+    async def chat(ws: WebSocket, conversation_id: str | None = None, resume_token: str | None = None) -> None:
         await ws.accept()
-        store = conversations.store
-        existing = await asyncio.to_thread(store.get, conversation_id) if valid_conversation_id(conversation_id) else None
-        resumed = existing is not None
-        conv_id = existing.id if resumed else new_conversation_id()
-        user_id = conv_id.removeprefix(f"{CHANNEL}:")
-        mode = Mode(existing.mode) if resumed else await conversations.open(conv_id, CHANNEL, user_id)
-        await ws.send_json(session_frame(conv_id))
-        if conversation_id and not resumed:
+        address = ws.client.host if ws.client else "-"
+        session = await sessions.open(address, conversation_id, resume_token)
+        conv_id = session.conversation_id
+        await ws.send_json(session_frame(conv_id, session.resume_token))
+        if conversation_id and not session.resumed:
             await ws.send_json(NOT_FOUND.frame())
-        if resumed:
-            await ws.send_json(history_frame(await asyncio.to_thread(history_entries, store, conv_id)))
-        await ws.send_json(status_frame(mode.value))
+        if session.resumed:
+            await ws.send_json(history_frame(await asyncio.to_thread(history_entries, conversations.store, conv_id)))
+        await ws.send_json(status_frame(session.mode.value))
         channel.attach(conv_id, ws)
-        log.info("web chat session %s %s", conv_id, "resumed" if resumed else "started")
+        log.info("web chat session %s %s", short_id(conv_id), "resumed" if session.resumed else "started")
         try:
+            if session.resumed:
+                await _answer_unanswered(conv_id, None)
             while True:
                 event = await ws.receive()
                 if event["type"] == "websocket.disconnect":
                     break
-                await _on_frame(ws, event, conv_id, user_id)
+                await _on_frame(ws, event, session)
         except WebSocketDisconnect:
             pass
         finally:
             channel.detach(conv_id, ws)
 
-    async def _on_frame(ws: WebSocket, event: dict[str, Any], conv_id: str, user_id: str) -> None:
+    async def _on_frame(ws: WebSocket, event: dict[str, Any], session: ChatSession) -> None:
+        conv_id, user_id = session.conversation_id, session.user_id
         try:
             if event.get("text") is None:
                 raise FrameError(
                     "binary_not_supported", BAD_FORMAT, "binary frames are not accepted on /ws/chat; send JSON text frames"
                 )
-            frame = parse_client_frame(event["text"], max_text_chars)
+            size = len(event["text"].encode())
+            if size > limits.frame_bytes:
+                raise frame_too_large(size, limits.frame_bytes)
+            try:
+                frame = parse_client_frame(event["text"], max_text_chars)
+            finally:  # refused frames count too
+                wait = session.take()
+            if wait:
+                err = rate_limited(wait)
+                err.id = frame.id
+                raise err
             if frame.type == "audio":
                 if voice is None:
                     raise AUDIO_UNAVAILABLE
                 heard = await voice.recognise(frame.data, frame.audio_format)
         except FrameError as err:
             conversations.metrics.frame_errors.labels(err.code).inc()
-            log.warning("rejected frame on %s: %s (%s)", conv_id, err.code, err.detail)
-            if err.rejected_text is not None:
-                rejected = InboundMessage(conv_id, CHANNEL, user_id, err.rejected_text, {"kind": "text"})
-                await conversations.reject(rejected, err.code)
+            log.warning("rejected frame on %s: %s (%s)", short_id(conv_id), err.code, err.detail)
+            if err.rejected_text is not None and err.code != "rate_limited":
+                await sessions.store(session)
+                metadata = {"kind": "text"} if err.id is None else {"kind": "text", "client_id": str(err.id)}
+                rejected = InboundMessage(conv_id, CHANNEL, user_id, err.rejected_text, metadata)
+                await conversations.reject(rejected, err.code, err.original_length)
             await ws.send_json(err.frame())
             return
+        # Every message gets a client id (the page's, else one made here) so it is answered once.
+        metadata: dict[str, Any] = {"client_id": frame.client_id or f"gw-{uuid.uuid4().hex}"}
         if frame.type == "audio":
             await ws.send_json(heard.frame())
-            msg = InboundMessage(conv_id, CHANNEL, user_id, heard.text, heard.metadata())
+            msg = InboundMessage(conv_id, CHANNEL, user_id, heard.text, {**heard.metadata(), **metadata})
         elif frame.type == "button":
-            metadata = {"kind": "button", "title": frame.text} if frame.text else {"kind": "button"}
+            metadata |= {"kind": "button", "title": frame.text} if frame.text else {"kind": "button"}
             msg = InboundMessage(conv_id, CHANNEL, user_id, frame.payload, metadata)
         else:
-            msg = InboundMessage(conv_id, CHANNEL, user_id, frame.text, {"kind": "text"})
+            msg = InboundMessage(conv_id, CHANNEL, user_id, frame.text, {"kind": "text", **metadata})
+        await sessions.store(session)
+        state = await conversations.accept(msg)
+        if frame.id is not None:
+            await ws.send_json(ack_frame(frame.id))
+        if state.answered:
+            return
+        await _answer_unanswered(conv_id, msg.metadata["client_id"])
+        await _turn(conv_id, msg)
+
+    async def _answer_unanswered(conv_id: str, current: str | None) -> None:
+        """Answer stored messages the bot never answered, oldest first (not `current`): after a
+        restart at once, after an engine outage once the engine is back."""
+        waiting = await conversations.unanswered(conv_id, current)
+        if not waiting or not (await conversations.engine.health()).get("ok"):
+            return
+        log.info("answering %d earlier message(s) of %s", len(waiting), short_id(conv_id))
+        for msg in waiting:
+            await _turn(conv_id, msg)
+
+    async def _turn(conv_id: str, msg: InboundMessage) -> None:
         replies = await conversations.handle(msg, urgent=lambda first: channel.send(conv_id, first))
         await channel.send(conv_id, replies)
 

@@ -5,23 +5,32 @@ detail for logs and API clients.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from conversation.messages import Reply
 from normalize.text import has_control_characters
 
 MAX_PAYLOAD_CHARS = 200
+MAX_CLIENT_ID_CHARS = 64
+
+ClientId = str | int
 
 
 class FrameError(Exception):
-    def __init__(self, code: str, message: str, detail: str, rejected_text: str | None = None) -> None:
+    def __init__(self, code: str, message: str, detail: str, rejected_text: str | None = None,
+                 original_length: int | None = None) -> None:  # fmt: skip
         super().__init__(detail)
         self.code, self.message, self.detail = code, message, detail
-        self.rejected_text = rejected_text  # a citizen's text refused as it stands, kept for the record
+        # A citizen's text refused as it stands, kept for the record (cut to the text limit, with
+        # the length it had).
+        self.rejected_text = rejected_text
+        self.original_length = original_length
+        self.id: ClientId | None = None  # the refused frame's client message id, echoed back
 
     def frame(self) -> dict[str, Any]:
-        return {"type": "error", "code": self.code, "message": self.message, "detail": self.detail}
+        frame = {"type": "error", "code": self.code, "message": self.message, "detail": self.detail}
+        return frame if self.id is None else {**frame, "id": self.id}
 
 
 @dataclass(frozen=True)
@@ -31,9 +40,24 @@ class ClientFrame:
     payload: str = ""
     audio_format: str = ""
     data: str = ""  # audio frames: the base64 audio
+    id: ClientId | None = None  # the client's message id, answered with an ack once stored
+
+    @property
+    def client_id(self) -> str | None:
+        return None if self.id is None else str(self.id)
 
 
 BAD_FORMAT = "消息格式有误，请重新发送。"
+
+
+def frame_too_large(size: int, limit: int) -> FrameError:
+    return FrameError("frame_too_large", "消息太大了，无法发送。语音请分段发送，文字请精简后再发。",
+                      f"frame has {size} bytes; the limit is {limit}")  # fmt: skip
+
+
+def rate_limited(retry_after_s: float) -> FrameError:
+    return FrameError("rate_limited", "您发送消息太频繁了，请稍等几秒再发。",
+                      f"too many messages; retry after {retry_after_s:.1f} s")  # fmt: skip
 
 
 def parse_client_frame(raw: str, max_text_chars: int) -> ClientFrame:
@@ -43,6 +67,25 @@ def parse_client_frame(raw: str, max_text_chars: int) -> ClientFrame:
         raise FrameError("invalid_json", BAD_FORMAT, "frame is not valid JSON") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
         raise FrameError("invalid_frame", BAD_FORMAT, "frame must be a JSON object with a string 'type'")
+    client_id = _client_id(obj.get("id"))
+    try:
+        return replace(_parse_object(obj, max_text_chars), id=client_id)
+    except FrameError as err:
+        err.id = client_id
+        raise
+
+
+def _client_id(value: Any) -> ClientId | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53:
+        return value
+    if isinstance(value, str) and 0 < len(value) <= MAX_CLIENT_ID_CHARS and value.isprintable():
+        return value
+    raise FrameError("invalid_id", BAD_FORMAT, "'id' must be a string of 1-64 printable characters or an integer")
+
+
+def _parse_object(obj: dict[str, Any], max_text_chars: int) -> ClientFrame:
     kind = obj["type"]
     if kind == "text":
         return ClientFrame("text", text=_clean_text(obj.get("text"), max_text_chars))
@@ -71,7 +114,8 @@ def _clean_text(text: Any, max_chars: int) -> str:
             "text_too_long",
             f"消息太长了，请精简到{max_chars}字以内再发送。",
             f"text has {len(text)} characters; the limit is {max_chars}",
-            rejected_text=text,
+            rejected_text=text[:max_chars],
+            original_length=len(text),
         )
     if has_control_characters(text):
         raise FrameError(
@@ -81,8 +125,12 @@ def _clean_text(text: Any, max_chars: int) -> str:
     return text
 
 
-def session_frame(conversation_id: str) -> dict[str, Any]:
-    return {"type": "session", "conversation_id": conversation_id}
+def session_frame(conversation_id: str, resume_token: str) -> dict[str, Any]:
+    return {"type": "session", "conversation_id": conversation_id, "resume_token": resume_token}
+
+
+def ack_frame(client_id: ClientId) -> dict[str, Any]:
+    return {"type": "ack", "id": client_id}
 
 
 def status_frame(mode: str) -> dict[str, Any]:

@@ -83,7 +83,7 @@ async def test_citizen_on_one_gateway_and_agent_on_the_other_talk_in_real_time(g
     # The citizen's connection moves to gateway B (a reload behind the load balancer): ownership
     # follows, and an agent on gateway A now reaches them there.
     await chat.close()
-    moved = await ChatClient.connect(b.ws, cid)
+    moved = await ChatClient.resume(b.ws, chat)
     await moved.recv_until(lambda f: f["type"] == "status")
     for _ in range(50):
         owners = redis.Redis.from_url(REDIS_URL, decode_responses=True).zrange(f"{prefix}:group:owner:{cid}", 0, -1)

@@ -46,9 +46,9 @@ async def test_refused_long_text_is_stored_not_lost(stack):
     assert (await chat.recv())["code"] == "text_too_long"
     db = sqlite3.connect(stack.var_dir / "hotline.db")
     row = db.execute(
-        "select text, error_code from message where conversation_id = ?", (chat.conversation_id,)
+        "select text, original_length, error_code from message where conversation_id = ?", (chat.conversation_id,)
     ).fetchone()
-    assert row == (long_text, "text_too_long")
+    assert row == (long_text[:2000], len(long_text), "text_too_long"), "kept cut to the limit, with its length"
     await chat.close()
 
 

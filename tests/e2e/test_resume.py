@@ -19,7 +19,7 @@ async def test_resume_after_page_reload(stack):
     await chat.say("你好")
     await chat.close()
 
-    again = await ChatClient.connect(stack.ws, chat.conversation_id)
+    again = await ChatClient.resume(stack.ws, chat)
     assert again.conversation_id == chat.conversation_id
     history = await again.recv()
     assert history["type"] == "history"
@@ -47,7 +47,7 @@ async def test_resume_after_gateway_crash_and_restart(stack):
             pass
         time.sleep(0.3)
 
-    resumed = await ChatClient.connect(stack.ws, chat.conversation_id)
+    resumed = await ChatClient.resume(stack.ws, chat)
     assert resumed.conversation_id == chat.conversation_id
     history = await resumed.recv()
     said = [m["text"] for m in history["messages"] if m["sender"] == "citizen"]

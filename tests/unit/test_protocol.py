@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from channels.web.protocol import FrameError, parse_client_frame, reply_frames
+from channels.web.protocol import FrameError, ack_frame, parse_client_frame, reply_frames, session_frame
 from conversation.messages import Button, Reply
 
 LIMIT = 2000
@@ -53,10 +53,27 @@ def test_bad_frames_get_codes(raw, code):
     assert error_code(raw) == code
 
 
-def test_refused_text_is_kept_for_the_record():
+def test_refused_text_is_kept_for_the_record_cut_to_the_limit_with_its_length():
     with pytest.raises(FrameError) as info:
-        parse({"type": "text", "text": "字" * (LIMIT + 1)})
-    assert info.value.rejected_text == "字" * (LIMIT + 1)
+        parse({"type": "text", "text": "字" * 100_000})
+    assert info.value.rejected_text == "字" * LIMIT
+    assert info.value.original_length == 100_000
+
+
+def test_client_ids_are_kept_and_echoed_in_errors():
+    assert parse({"type": "text", "text": "你好", "id": "m-1"}).id == "m-1"
+    assert parse({"type": "text", "text": "你好", "id": 7}).client_id == "7"
+    assert parse({"type": "text", "text": "你好"}).id is None
+    with pytest.raises(FrameError) as info:
+        parse({"type": "text", "text": "", "id": "m-2"})
+    assert info.value.frame()["id"] == "m-2" and info.value.code == "empty_text"
+    for bad in ("", "x" * 65, "a\nb", True, 1.5, [1], 2**60):
+        assert error_code({"type": "text", "text": "你好", "id": bad}) == "invalid_id"
+
+
+def test_session_and_ack_frames():
+    assert session_frame("web:x", "tok") == {"type": "session", "conversation_id": "web:x", "resume_token": "tok"}
+    assert ack_frame("m-1") == {"type": "ack", "id": "m-1"}
 
 
 def test_newlines_and_tabs_are_allowed():

@@ -14,6 +14,7 @@ from tests.helpers import ARTIFACTS, CHROMIUM, launch_chromium as launch  # noqa
 
 STATIC = Path(__file__).resolve().parents[2] / "channels" / "web" / "static"
 CONVERSATION = "web:00000000-0000-4000-8000-000000000001"
+RESUME_TOKEN = "token-of-the-conversation"
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 
 
@@ -79,13 +80,15 @@ class FakeGateway:
         self.sockets.append(ws)
         self.urls.append(ws.url)
         ws.on_message(lambda message: self._message(message))
-        ws.send(json.dumps({"type": "session", "conversation_id": CONVERSATION}))
+        ws.send(json.dumps({"type": "session", "conversation_id": CONVERSATION, "resume_token": RESUME_TOKEN}))
         if self.history is not None and "conversation_id=" in ws.url:
             ws.send(json.dumps({"type": "history", "messages": self.history}, ensure_ascii=False))
         ws.send(json.dumps({"type": "status", "mode": "bot"}))
 
     def _message(self, message) -> None:
         frame = json.loads(message)
+        if "id" in frame:  # stored: acknowledged at once (tests compare frames without their id)
+            self.sockets[-1].send(json.dumps({"type": "ack", "id": frame.pop("id")}))
         self.received.append(frame)
         self.reply(frame, self)
 

@@ -131,7 +131,8 @@ def test_time_separators_only_after_five_minutes(page):
         {"sender": "citizen", "text": "十分钟后", "buttons": [], "ts": "2026-11-20T01:12:00Z"},
         {"sender": "bot", "text": "马上", "buttons": [{"title": "好的", "payload": "/affirm"}], "ts": "2026-11-20T01:12:30Z"},
     ]  # fmt: skip
-    page.add_init_script("localStorage.setItem('hotline.conversation_id', 'web:00000000-0000-4000-8000-000000000001')")
+    page.add_init_script("localStorage.setItem('hotline.conversation_id', 'web:00000000-0000-4000-8000-000000000001');"
+                         "localStorage.setItem('hotline.resume_token', 'token-of-the-conversation')")
     gw.open()
     page.wait_for_selector(".msg-bot >> text=马上")
     assert page.locator(".time-sep").count() == 2

@@ -10,6 +10,7 @@ from channels.telegram.channel import TelegramChannel, conversation_id
 from channels.telegram.keyboards import button_title, find_in_history
 from channels.telegram.turns import bot_turn, inbound
 from conversation.router import ConversationRouter
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def build_router() -> Router:
             rows = await asyncio.to_thread(conversations.store.history, conv_id)
             payload = find_in_history(query.data, [(r.payload or {}).get("buttons", []) for r in rows if r.direction == "out"])
         if payload is None:
-            log.info("unknown button key in %s", conv_id)
+            log.info("unknown button key in %s", short_id(conv_id))
             await channel.answer_callback(query.id, EXPIRED)
             return
         await channel.answer_callback(query.id)

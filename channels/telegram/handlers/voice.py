@@ -16,6 +16,7 @@ from channels.telegram.channel import FileTooLarge, TelegramChannel
 from channels.telegram.sending import TelegramDeliveryFailed
 from channels.telegram.turns import bot_turn, inbound, local_turn, system
 from conversation.router import ConversationRouter
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ async def _speak_replies(channel: TelegramChannel, conv_id: str, texts: list[str
     try:
         audio = await speak("\n".join(texts))
     except Exception as exc:  # noqa: BLE001  (speech is an extra; the text reply already went out)
-        log.warning("voice reply for %s not synthesised: %s: %s", conv_id, type(exc).__name__, exc)
+        log.warning("voice reply for %s not synthesised: %s: %s", short_id(conv_id), type(exc).__name__, exc)
         return
     if audio:
         await channel.send_voice(conv_id, audio)

@@ -10,6 +10,7 @@ import { HoldToTalk, blobToBase64, voiceSupported } from './voice.js';
 const MAX_LEN = 2000;
 const MAX_AUDIO_BASE64 = 4 * 1024 * 1024 - 1024; // stays under the gateway's WebSocket frame limit
 const TYPING_TIMEOUT_MS = 20000;
+const ACK_PATIENCE_MS = 1500; // an unacknowledged message is shown as pending after this
 const MODE_LABELS = { bot: '智能客服', queued: '排队中', agent: '人工客服' };
 const AUDIO_ERRORS = new Set([
   'invalid_audio', 'audio_unavailable', 'audio_too_large', 'audio_too_long', 'audio_undecodable', 'audio_no_speech',
@@ -28,7 +29,7 @@ const $voiceToggle = $('voice-toggle');
 const $talk = $('talk');
 
 let mode = 'bot';
-let pending = [];            // citizen bubbles waiting for a connection, oldest first
+let pending = [];            // citizen bubbles not yet acknowledged by the server, oldest first
 let sentThisConn = [];       // citizen bubbles sent on the current socket (kept across a history rebuild)
 let awaitingTranscript = []; // voice bubbles sent on the current socket, waiting for their transcript
 let typingTimer = null;
@@ -75,21 +76,36 @@ function citizenBubble(text) {
   return transcript.add({ sender: 'citizen', text, ts: new Date().toISOString() });
 }
 
-// Send a frame for a citizen bubble now, or keep both until the connection is back.
+// Send a frame for a citizen bubble; the bubble shows 等待发送 until the server has stored it (at
+// once when offline, after a moment when the acknowledgement is slow), 未发送 if it was refused.
 function send(frame, node, isVoice) {
-  const sent = conn.submit(frame, () => {
-    pending = pending.filter((n) => n !== node);
-    node.classList.remove('msg-pending');
-    node.removeAttribute('title');
-    sentThisConn.push(node);
-    if (isVoice) awaitingTranscript.push(node);
-    showTyping();
+  const slow = setTimeout(() => markPending(node, true), ACK_PATIENCE_MS);
+  pending.push(node);
+  const sentNow = conn.submit(frame, {
+    onSent: () => {
+      if (!sentThisConn.includes(node)) sentThisConn.push(node);
+      if (isVoice) awaitingTranscript.push(node);
+      showTyping();
+    },
+    onAck: () => { clearTimeout(slow); settle(node); },
+    onRefused: () => {
+      clearTimeout(slow);
+      settle(node);
+      if (!isVoice) node.classList.add('msg-failed');
+    },
   });
-  if (!sent) {
-    node.classList.add('msg-pending');
-    node.title = '等待发送';
-    pending.push(node);
-  }
+  if (!sentNow) markPending(node, true);
+}
+
+function markPending(node, on) {
+  node.classList.toggle('msg-pending', on);
+  if (on) node.title = '等待发送';
+  else node.removeAttribute('title');
+}
+
+function settle(node) {
+  pending = pending.filter((n) => n !== node);
+  markPending(node, false);
 }
 
 function sendInput() {
@@ -117,7 +133,7 @@ async function sendVoice({ blob, format, durationMs }) {
 function handleFrame(f) {
   switch (f.type) {
     case 'history':
-      transcript.rebuild(f.messages, [...sentThisConn, ...pending]);
+      transcript.rebuild(f.messages, [...new Set([...sentThisConn, ...pending])]);
       break;
     case 'message':
       hideTyping();
@@ -221,7 +237,7 @@ if (new URLSearchParams(location.search).has('embed')) {
 }
 
 window.hotlineChat = {
-  conversationId: () => conn.conversationId,
+  conversationId: () => conn.currentId,
   socket: () => conn.socket,
   speechMode,
 };

@@ -1,12 +1,27 @@
-// The /ws/chat connection: resumes the stored conversation (?conversation_id=), reconnects with
-// backoff after a drop, and keeps frames typed while offline in order until they can be sent.
+// The /ws/chat connection: resumes the stored conversation (?conversation_id=&resume_token=),
+// reconnects with backoff after a drop, and keeps every citizen frame (with a message id) until
+// the server acknowledges it: frames typed while offline, or sent but not acknowledged before a
+// drop, are sent again in order on the next session (the server stores a resent id once).
 
 const STORAGE_KEY = 'hotline.conversation_id';
+const TOKEN_KEY = 'hotline.resume_token';
 const BACKOFF_MIN = 500;
 const BACKOFF_MAX = 5000;
 
-function loadId() {
-  try { return localStorage.getItem(STORAGE_KEY) || null; } catch (e) { return null; }
+function load(key) {
+  try { return localStorage.getItem(key) || null; } catch (e) { return null; }
+}
+
+function store(key, value) {
+  try {
+    if (value) localStorage.setItem(key, value);
+    else localStorage.removeItem(key);
+  } catch (e) { /* storage unavailable: keep it in memory only */ }
+}
+
+function newMessageId() {
+  const rnd = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Math.random()).slice(2);
+  return 'c-' + rnd;
 }
 
 export class ChatConnection {
@@ -20,22 +35,29 @@ export class ChatConnection {
     this.ready = false;        // true once the session frame arrived on the current socket
     this.backoff = BACKOFF_MIN;
     this.timer = null;
-    this.conversationId = loadId();
-    this.queue = [];           // [{frame, onSent}] waiting for a ready socket, oldest first
+    // The conversation to resume: kept (and stored) once the server has stored a message of it;
+    // a session with nothing stored yet is not worth resuming.
+    this.conversationId = load(STORAGE_KEY);
+    this.resumeToken = load(TOKEN_KEY);
+    this.offered = null;       // {id, token} of the current session until its first ack
+    // [{frame, handlers, sent}] not acknowledged yet, oldest first; frame.id is the message id.
+    this.queue = [];
   }
 
-  saveId(id) {
+  saveSession(id, token) {
     this.conversationId = id || null;
-    try {
-      if (id) localStorage.setItem(STORAGE_KEY, id);
-      else localStorage.removeItem(STORAGE_KEY);
-    } catch (e) { /* storage unavailable: keep the id in memory only */ }
+    this.resumeToken = token || null;
+    store(STORAGE_KEY, this.conversationId);
+    store(TOKEN_KEY, this.resumeToken);
   }
 
   url() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     let url = proto + '//' + location.host + '/ws/chat';
-    if (this.conversationId) url += '?conversation_id=' + encodeURIComponent(this.conversationId);
+    if (this.conversationId && this.resumeToken) {
+      url += '?conversation_id=' + encodeURIComponent(this.conversationId) +
+        '&resume_token=' + encodeURIComponent(this.resumeToken);
+    }
     return url;
   }
 
@@ -84,14 +106,33 @@ export class ChatConnection {
     try { frame = JSON.parse(raw); } catch (e) { return; }
     if (!frame || typeof frame !== 'object') return;
     if (frame.type === 'session') {
-      if (frame.conversation_id) this.saveId(String(frame.conversation_id));
+      const id = frame.conversation_id ? String(frame.conversation_id) : null;
+      const token = frame.resume_token ? String(frame.resume_token) : null;
+      if (id === this.conversationId) this.offered = null;
+      else this.offered = { id, token };
+      for (const item of this.queue) item.sent = false; // not acknowledged: send again
       this.ready = true;
       this.backoff = BACKOFF_MIN; // a healthy session resets the backoff
       this.onFrame(frame);
       this.flush();
       return;
     }
+    if ((frame.type === 'ack' || frame.type === 'error') && frame.id != null) this.settle(frame);
+    if (frame.type === 'error' && frame.code === 'conversation_not_found') this.saveSession(null, null);
     this.onFrame(frame);
+  }
+
+  // The server stored (ack) or refused (error with the id) a message: it is not sent again.
+  settle(frame) {
+    const i = this.queue.findIndex((item) => item.frame.id === frame.id);
+    if (i < 0) return;
+    const [item] = this.queue.splice(i, 1);
+    if (frame.type === 'ack') {
+      if (this.offered) { this.saveSession(this.offered.id, this.offered.token); this.offered = null; }
+      if (item.handlers.onAck) item.handlers.onAck();
+    } else if (item.handlers.onRefused) {
+      item.handlers.onRefused(frame);
+    }
   }
 
   trySend(frame) {
@@ -100,28 +141,29 @@ export class ChatConnection {
     try { ws.send(JSON.stringify(frame)); return true; } catch (e) { return false; }
   }
 
-  // Send now when possible, else keep it (in order) for the next session. Returns true if sent.
-  submit(frame, onSent) {
-    if (!this.queue.length && this.trySend(frame)) {
-      if (onSent) onSent();
-      return true;
-    }
-    this.queue.push({ frame, onSent });
-    return false;
+  // Send now when possible, else keep it (in order) for the next session; either way keep it
+  // until acknowledged. handlers: onSent (each time it goes out), onAck, onRefused(errorFrame).
+  // Returns true if sent now.
+  submit(frame, handlers = {}) {
+    const item = { frame: { ...frame, id: newMessageId() }, handlers, sent: false };
+    this.queue.push(item);
+    this.flush();
+    return item.sent;
   }
 
   flush() {
-    while (this.queue.length) {
-      const item = this.queue[0];
+    for (const item of this.queue) {
+      if (item.sent) continue;
       if (!this.trySend(item.frame)) return;
-      this.queue.shift();
-      if (item.onSent) item.onSent();
+      item.sent = true;
+      if (item.handlers.onSent) item.handlers.onSent();
     }
   }
 
   // Forget the conversation and start a new one.
   restart() {
-    this.saveId(null);
+    this.saveSession(null, null);
+    this.offered = null;
     this.queue.length = 0;
     this.backoff = BACKOFF_MIN;
     const old = this.ws;
@@ -131,4 +173,7 @@ export class ChatConnection {
   }
 
   get socket() { return this.ws; }
+
+  // The conversation of the current session (stored or not yet).
+  get currentId() { return this.offered ? this.offered.id : this.conversationId; }
 }
