@@ -89,6 +89,19 @@ class ChatClient:
         await self.ws.send(json.dumps({"type": "text", "text": text}, ensure_ascii=False))
         return await self._turn(timeout)
 
+    async def say_until(self, text: str, pred, timeout: float = 30) -> list[dict]:  # noqa: ANN001
+        """Like `say`, for a turn whose replies come in two waves (emergency advice at once, then
+        the dialogue): frames until one satisfies pred, then what follows within a quiet period."""
+        frames = await self.say(text, timeout)
+        if not any(pred(f) for f in frames):
+            frames += await self.recv_until(pred, timeout)
+            while True:
+                try:
+                    frames.append(await self.recv(timeout=0.4))
+                except TimeoutError:
+                    break
+        return frames
+
     async def click(self, payload: str, title: str = "", timeout: float = 20) -> list[dict]:
         await self.ws.send(json.dumps({"type": "button", "payload": payload, "title": title}, ensure_ascii=False))
         return await self._turn(timeout)

@@ -74,7 +74,7 @@ async def test_button_click_and_human_handoff(stack):
 async def test_emergency_is_answered_at_once_and_handed_over(stack):
     chat = await ChatClient.connect(stack.ws)
     await chat.recv()
-    frames = await chat.say("快来人啊 我们楼里着火了 好大的烟")
+    frames = await chat.say_until("快来人啊 我们楼里着火了 好大的烟", lambda f: f["type"] == "status")
     first = next(f for f in frames if f["type"] == "message")
     assert "119" in first["text"] and first["data"]["emergency"]["numbers"][0]["number"] == "119"
     assert "紧急工单" in texts(frames)

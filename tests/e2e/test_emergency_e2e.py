@@ -39,6 +39,11 @@ PANICKED = {
 NOT_NOW = ["上个月我们楼着过火 楼道现在还是黑的 想问问谁管", "小区消防通道被堵了 好几辆车停在那", "燃气报警器在哪买"]
 
 
+async def emergency_turn(chat: ChatClient, said: str) -> list[dict]:
+    """The advice comes at once; the dialogue's work order and the handoff (status queued) follow."""
+    return await chat.say_until(said, lambda f: f["type"] == "status")
+
+
 def messages(frames: list[dict]) -> list[dict]:
     return [f for f in frames if f["type"] == "message"]
 
@@ -70,7 +75,7 @@ async def quiet(log, seconds: float = 1.5, timeout: float = 30) -> None:
 async def test_panicked_phrasings_get_the_right_number_first(stack, said):
     chat = await ChatClient.connect(stack.ws)
     await chat.recv()  # status
-    frames = await chat.say(said)
+    frames = await emergency_turn(chat, said)
     first = messages(frames)[0]
     assert first["sender"] == "system" and PANICKED[said] in numbers(first), first
     assert PANICKED[said] in first["text"]
@@ -99,7 +104,7 @@ async def test_an_emergency_in_the_middle_of_the_intake_form(stack):
     await chat.recv()
     assert "哪个区" in texts(await chat.say("我要投诉 我们小区物业乱收停车费"))
     assert "什么时候" in texts(await chat.say("朝阳区望京西园三区"))
-    frames = await chat.say("先别登记了 我爸突然倒地上了 叫不醒")
+    frames = await emergency_turn(chat, "先别登记了 我爸突然倒地上了 叫不醒")
     first = messages(frames)[0]
     assert "120" in numbers(first) and first["text"].startswith("情况紧急")
     assert "紧急工单" in texts(frames)
@@ -142,6 +147,8 @@ async def test_telegram_advice_first_with_tap_to_call_numbers_mid_form(stack, tm
             citizen = TelegramCitizen(api)
             assert "哪个区" in text_of(await citizen.say("我要投诉 楼下饭馆油烟太大"))
             sent = await citizen.say("地址等会再说 楼道里全是烟 好像哪家着火了")
+            if "紧急工单" not in text_of(sent):  # the dialogue's part follows the advice
+                sent += await citizen._turn()
             first = sent[0]
             assert "119" in first["text"]
             entities = [e for e in first.get("entities") or [] if e["type"] == "phone_number"]

@@ -85,7 +85,7 @@ async def test_anonymous_report(stack):
 async def test_emergency_interrupts_the_form(stack):
     chat = await citizen(stack)
     await chat.say("我要投诉 我们楼里电线老化好久了")
-    frames = await chat.say("哎呀着火了 楼道里全是烟")
+    frames = await chat.say_until("哎呀着火了 楼道里全是烟", lambda f: f["type"] == "status")
     reply = texts(frames)
     assert "119" in reply and "紧急工单" in reply
     assert [f["mode"] for f in frames if f["type"] == "status"] == ["queued"]
