@@ -3,7 +3,6 @@ bearer tokens verified on every request against an active account."""
 
 import asyncio
 import logging
-import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from fastapi import Depends, Header, HTTPException
 from accounts.limits import LoginLimiter
 from accounts.service import Agent, AgentAccounts
 from accounts.tokens import InvalidToken, TokenClaims, TokenSigner
+from core.pii import redact_secrets
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class TokenRedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "token=" in message:
-            record.msg, record.args = re.sub(r"token=[^&\s\"']+", "token=[redacted]", message), None
+        redacted = redact_secrets(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         return True
