@@ -148,3 +148,23 @@ def test_hashes_and_ids_are_not_mistaken_for_phones():
 
 def digits_of(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
+
+
+def test_configured_logging_masks_uvicorn_records_and_tracebacks(capsys):
+    from core.pii import configure_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging()
+        try:
+            raise RuntimeError("text was 我电话是一三九 一一一一 二二二二")
+        except RuntimeError:
+            logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
+        logging.getLogger("uvicorn.access").info('%s - "%s" 200', "127.0.0.1", "GET /x?phone=13911112222&token=abc")
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.count("139****2222") >= 2 and "token=[redacted]" in err
+    assert "一一一一" not in err and "13911112222" not in err
