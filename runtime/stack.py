@@ -20,10 +20,10 @@ from voice.models import ensure_model as ensure_speech_model
 log = logging.getLogger(__name__)
 
 
-# One TensorFlow thread per op: the models are tiny, and thread hand-offs cost more than they
-# save on a small machine shared with the gateway.
 # The variable endpoints.yml puts into the header Rasa sends the action server (bot/action_server.py).
 ACTION_TOKEN_VARIABLE = "HOTLINE_ACTION_TOKEN"
+# One TensorFlow thread per op: the models are tiny, and thread hand-offs cost more than they
+# save on a small machine shared with the gateway.
 ENGINE_VARS = {**ENGINE_ENV, "TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1"}
 
 
