@@ -50,4 +50,6 @@ def too_large(limit: int) -> JSONResponse:
 
 
 def without_input(errors: Any) -> list[dict]:
-    return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in errors]
+    return [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in errors
+    ]

@@ -124,7 +124,8 @@ def test_classify_contract(client):
 
 def test_open311_public_views_mask_personal_data_in_free_text(client):
     text = "我电话是１３９ １１１１ ２２２２，身份证110101199003071234，卡号6222021234567890123，车牌京A12345，座机幺三九一一一一三三三三"
-    number = open311_post(client, description=text, address_string="中关村大街1号 电话13911114444").json()[0]["service_request_id"]
+    created = open311_post(client, description=text, address_string="中关村大街1号 电话13911114444")
+    number = created.json()[0]["service_request_id"]
     listed = client.get("/open311/v2/requests.json").text
     single = client.get(f"/open311/v2/requests/{number}.json").text
     by_id = client.get("/open311/v2/requests.json", params={"service_request_id": number}).text

@@ -38,9 +38,10 @@ def test_control_characters_are_a_clear_422_without_echo(client, caplog):
 
 
 def test_malformed_json_is_422(client):
-    resp = client.post("/api/classify", content='{"text": "电话13911112222'.encode(), headers={"content-type": "application/json"})
+    json_type = {"content-type": "application/json"}
+    resp = client.post("/api/classify", content='{"text": "电话13911112222'.encode(), headers=json_type)
     assert resp.status_code == 422 and resp.json()["detail"][0]["type"] == "json_invalid" and PHONE not in resp.text
-    undecodable = client.post("/api/classify", content=b'{"text": "\xff"}', headers={"content-type": "application/json"})
+    undecodable = client.post("/api/classify", content=b'{"text": "\xff"}', headers=json_type)
     assert undecodable.status_code == 400
 
 
