@@ -53,8 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = Metrics()
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=100))
     engine = RasaEngine(
-        settings.rasa_base_url, http, timeout_s=settings.engine_timeout_s, max_in_flight=settings.engine_max_in_flight
-    )
+        settings.rasa_base_url, http, timeout_s=settings.engine_timeout_s,
+        max_in_flight=settings.engine_max_in_flight, token=settings.rasa_auth_token,
+    )  # fmt: skip
     store = ConversationStore(db)
     gazetteer = Gazetteer.builtin()
     extractor = IntakeExtractor(gazetteer)

@@ -25,13 +25,20 @@ class DialogueEngine(Protocol):
 
 
 class RasaEngine:
-    """Talks to `rasa run --enable-api` over its REST channel (sender id = conversation id)."""
+    """Talks to `rasa run --enable-api` over its REST channel (sender id = conversation id); the
+    HTTP API calls (parse, status, tracker events) carry Rasa's auth token."""
 
     def __init__(
-        self, base_url: str, client: httpx.AsyncClient, timeout_s: float = 15.0, max_in_flight: int = 8
+        self,
+        base_url: str,
+        client: httpx.AsyncClient,
+        timeout_s: float = 15.0,
+        max_in_flight: int = 8,
+        token: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client = client
+        self._auth = {"token": token} if token else {}
         self.timeout_s = timeout_s
         # Rasa works one turn at a time; a short first-come-first-served queue here keeps waiting
         # fair under overload (Rasa's own scheduling lets some requests starve).
@@ -72,7 +79,7 @@ class RasaEngine:
         """Restart the conversation's dialogue state in Rasa (slots, active form); best effort."""
         url = f"{self.base_url}/conversations/{quote(conversation_id, safe=':')}/tracker/events"
         try:
-            resp = await self.client.post(url, json=[{"event": "restart"}], timeout=self.timeout_s)
+            resp = await self.client.post(url, params=self._auth, json=[{"event": "restart"}], timeout=self.timeout_s)
             resp.raise_for_status()
         except httpx.HTTPError as exc:
             log.warning("could not reset the dialogue of %s: %s", short_id(conversation_id), type(exc).__name__)
@@ -83,7 +90,9 @@ class RasaEngine:
         """The intent NLU sees in a text (no dialogue turn); None when Rasa cannot answer."""
         try:
             async with asyncio.timeout(self.timeout_s), self._in_flight:
-                resp = await self.client.post(f"{self.base_url}/model/parse", json={"text": text}, timeout=None)
+                resp = await self.client.post(
+                    f"{self.base_url}/model/parse", params=self._auth, json={"text": text}, timeout=None
+                )
             resp.raise_for_status()
             return (resp.json().get("intent") or {}).get("name")
         except (TimeoutError, httpx.HTTPError, ValueError):
@@ -91,7 +100,7 @@ class RasaEngine:
 
     async def health(self) -> dict[str, Any]:
         try:
-            resp = await self.client.get(f"{self.base_url}/status", timeout=2.0)
+            resp = await self.client.get(f"{self.base_url}/status", params=self._auth, timeout=2.0)
             resp.raise_for_status()
             status = resp.json()
         except (httpx.HTTPError, ValueError) as exc:

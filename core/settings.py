@@ -24,6 +24,14 @@ class Settings(BaseSettings):
     audiosocket_port: int = 9092
     rasa_url: str | None = None
     action_server_url: str | None = None
+    # Interface Rasa and the action server listen on: loopback unless they sit on a private
+    # network with the gateways (the scale-out). Never a public address: see README.
+    engine_host: str = "127.0.0.1"
+    # Rasa's --auth-token (the gateway sends it with /model/parse, /status, tracker calls) and the
+    # token Rasa sends the action server; generated into var/secrets/ when unset. Gateways and
+    # Rasa replicas on several machines need the same ones.
+    rasa_token: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,256}$")
+    action_token: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{16,256}$")
     var_dir: Path = PROJECT_ROOT / "var"
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "HOTLINE_DATABASE_URL")
@@ -108,6 +116,14 @@ class Settings(BaseSettings):
     @cached_property
     def telegram_secret(self) -> str:
         return self.telegram_webhook_secret or load_or_create_secret(self.var_dir / "secrets" / "telegram_webhook")
+
+    @cached_property
+    def rasa_auth_token(self) -> str:
+        return self.rasa_token or load_or_create_secret(self.var_dir / "secrets" / "rasa_token")
+
+    @cached_property
+    def action_server_token(self) -> str:
+        return self.action_token or load_or_create_secret(self.var_dir / "secrets" / "action_token")
 
     @cached_property
     def rasa_base_url(self) -> str:

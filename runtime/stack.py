@@ -21,6 +21,8 @@ from voice.models import ensure_model as ensure_speech_model
 log = logging.getLogger(__name__)
 
 
+# The variable endpoints.yml puts into the header Rasa sends the action server (bot/action_server.py).
+ACTION_TOKEN_VARIABLE = "HOTLINE_ACTION_TOKEN"
 # One TensorFlow thread per op: the models are tiny, and thread hand-offs cost more than they
 # save on a small machine shared with the gateway.
 ENGINE_VARS = {**ENGINE_ENV, "TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1"}
@@ -28,8 +30,12 @@ ENGINE_VARS = {**ENGINE_ENV, "TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_O
 
 def rasa_env(settings: Settings) -> dict[str, str]:
     """The variables endpoints.yml (SQLite tracker store) or endpoints.scale-out.yml (PostgreSQL
-    tracker store, Redis lock store) read."""
-    env = {**ENGINE_VARS, "ACTION_ENDPOINT_URL": f"{settings.action_server_base_url}/webhook"}
+    tracker store, Redis lock store) read, and the token Rasa sends the action server."""
+    env = {
+        **ENGINE_VARS,
+        "ACTION_ENDPOINT_URL": f"{settings.action_server_base_url}/webhook",
+        ACTION_TOKEN_VARIABLE: settings.action_server_token,
+    }
     if settings.rasa_tracker_url:
         url = urlsplit(settings.rasa_tracker_url)
         env.update(RASA_TRACKER_HOST=url.hostname or "127.0.0.1", RASA_TRACKER_PORT=str(url.port or 5432),
@@ -47,13 +53,34 @@ def rasa_env(settings: Settings) -> dict[str, str]:
 
 
 def rasa_command(settings: Settings, model: Path, port: int) -> list[str]:
+    """Rasa on settings.engine_host (loopback by default); its HTTP API (/model/parse, /status,
+    /conversations/…) answers only with the token (?token=…) the gateway holds."""
     return engine_command(
         "rasa", "run", "--enable-api",
         "--model", str(model),
+        "--interface", settings.engine_host,
         "--port", str(port),
+        "--auth-token", settings.rasa_auth_token,
         "--endpoints", str(settings.rasa_endpoints),
         "--credentials", "credentials.yml",
     )  # fmt: skip
+
+
+def action_server_command(settings: Settings) -> list[str]:
+    """rasa-sdk's action server behind bot/action_server.py: on settings.engine_host, and /webhook
+    only for Rasa (the shared token)."""
+    return engine_command("python", "-m", "bot.action_server", "--actions", "bot.actions",
+                          "--port", str(settings.action_port))  # fmt: skip
+
+
+def action_server_env(settings: Settings) -> dict[str, str]:
+    return {
+        **ENGINE_VARS,
+        "SANIC_HOST": settings.engine_host,  # rasa-sdk's listening interface
+        ACTION_TOKEN_VARIABLE: settings.action_server_token,
+        "HOTLINE_GATEWAY_URL": f"http://127.0.0.1:{settings.port}",
+        "HOTLINE_API_KEY": sorted(settings.api_key_set)[0],
+    }
 
 
 def stack_specs(settings: Settings, model: Path) -> list[ProcessSpec]:
@@ -61,20 +88,16 @@ def stack_specs(settings: Settings, model: Path) -> list[ProcessSpec]:
         ProcessSpec(
             name="rasa",
             argv=rasa_command(settings, model, settings.rasa_port),
-            health_url=f"{settings.rasa_base_url}/status",
+            health_url=f"{settings.rasa_base_url}/status?token={settings.rasa_auth_token}",
             cwd=PROJECT_ROOT,
             env=rasa_env(settings),
         ),
         ProcessSpec(
             name="actions",
-            argv=engine_command("rasa", "run", "actions", "--actions", "bot.actions", "--port", str(settings.action_port)),
+            argv=action_server_command(settings),
             health_url=f"{settings.action_server_base_url}/health",
             cwd=PROJECT_ROOT,
-            env={
-                **ENGINE_VARS,
-                "HOTLINE_GATEWAY_URL": f"http://127.0.0.1:{settings.port}",
-                "HOTLINE_API_KEY": sorted(settings.api_key_set)[0],
-            },
+            env=action_server_env(settings),
         ),
         ProcessSpec(
             name="gateway",
@@ -96,7 +119,9 @@ def prepare_sqlite_tracker_store(path: Path) -> None:
 async def warm_up(settings: Settings) -> None:
     """One full turn through Rasa and the gateway's path, so the first citizen does not wait."""
     async with httpx.AsyncClient(timeout=30) as client:
-        await client.post(f"{settings.rasa_base_url}/model/parse", json={"text": "你好"})
+        await client.post(
+            f"{settings.rasa_base_url}/model/parse", params={"token": settings.rasa_auth_token}, json={"text": "你好"}
+        )
         await client.post(
             f"{settings.rasa_base_url}/webhooks/rest/webhook", json={"sender": "system:warmup", "message": "你好"}
         )

@@ -1,5 +1,7 @@
 """A small process supervisor: starts processes, waits until each is healthy, restarts one that
-dies, and stops them all (whole process groups) on SIGINT/SIGTERM."""
+dies, and stops them all (whole process groups) on SIGINT/SIGTERM. Each process's output goes to
+var/log/<name>.log line by line with personal data masked (Rasa and the action server log
+citizens' texts too, and they cannot import the gateway's masking)."""
 
 import asyncio
 import logging
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from core.pii import mask_log_text
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,7 @@ class _Running:
     proc: asyncio.subprocess.Process
     started_at: float
     restarts: int = 0
+    output: asyncio.Task | None = None
 
 
 class Supervisor:
@@ -69,19 +74,19 @@ class Supervisor:
         self._stopping.set()
 
     async def _spawn(self, spec: ProcessSpec, restarts: int = 0) -> None:
-        logfile = open(self.log_dir / f"{spec.name}.log", "ab")  # noqa: SIM115  (owned by the child)
         proc = await asyncio.create_subprocess_exec(
             *spec.argv,
             cwd=spec.cwd,
             env={**os.environ, **spec.env},
             stdin=asyncio.subprocess.DEVNULL,
-            stdout=logfile,
+            stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,  # own process group: stopping it stops its children too
         )
-        logfile.close()
         (self.run_dir / f"{spec.name}.pid").write_text(str(proc.pid))
-        self.running[spec.name] = _Running(spec, proc, time.monotonic(), restarts)
+        assert proc.stdout is not None
+        output = asyncio.create_task(copy_masked(proc.stdout, self.log_dir / f"{spec.name}.log"))
+        self.running[spec.name] = _Running(spec, proc, time.monotonic(), restarts, output)
         log.info("started %s (pid %d), log: %s", spec.name, proc.pid, self.log_dir / f"{spec.name}.log")
 
     async def _wait_healthy(self, spec: ProcessSpec) -> None:
@@ -137,8 +142,30 @@ class Supervisor:
         for r in self.running.values():
             _signal_group(r.proc.pid, signal.SIGKILL)  # leftovers in a group whose leader is gone
             (self.run_dir / f"{r.spec.name}.pid").unlink(missing_ok=True)
+        outputs = [r.output for r in self.running.values() if r.output is not None]
+        if outputs:  # the last lines each process wrote
+            await asyncio.wait(outputs, timeout=5)
         if live:
             log.info("stopped %s", ", ".join(r.spec.name for r in live))
+
+
+async def copy_masked(stream: asyncio.StreamReader, path: Path, max_line: int = 1 << 20) -> None:
+    """Append what a process writes to the log file, line by line through mask_log_text, until
+    the process (and every child holding its output) has closed it."""
+    pending = b""
+    with open(path, "ab") as logfile:
+        while chunk := await stream.read(1 << 16):
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            if len(pending) > max_line:  # a runaway line without newline: masked in pieces
+                lines.append(pending)
+                pending = b""
+            if lines:
+                text = "\n".join(mask_log_text(line.decode("utf-8", "replace")) for line in lines) + "\n"
+                logfile.write(text.encode())
+                logfile.flush()
+        if pending:
+            logfile.write(mask_log_text(pending.decode("utf-8", "replace")).encode())
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -29,6 +29,10 @@ class Stack:
     def pid(self, name: str) -> int:
         return int((self.var_dir / "run" / f"{name}.pid").read_text())
 
+    def secret(self, name: str) -> str:
+        """A secret `hotline up` generated: api_key, rasa_token, action_token …"""
+        return (self.var_dir / "secrets" / name).read_text().strip()
+
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = self.var_dir / "log" / f"{name}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""

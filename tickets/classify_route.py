@@ -1,14 +1,17 @@
 """`POST /api/classify`: what kind of request a text is, its category, the responsible unit, the
-urgency and the district — the same decisions the work-order intake makes."""
+urgency and the district — the same decisions the work-order intake makes. Bodies over 64 KiB
+are refused (413) before parsing; bad input is a 422 that does not echo the text back."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from core.bounded_route import bounded_route
 from core.clock import utcnow
+from normalize.text import has_control_characters
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.dispatch import dispatch
@@ -22,6 +25,13 @@ REQUEST_TYPE_WORDS = (("report", "举报"), ("praise", "表扬"), ("suggest", "�
 
 class ClassifyRequest(BaseModel):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+
+    @field_validator("text")
+    @classmethod
+    def no_control_characters(cls, v: str) -> str:
+        if has_control_characters(v):
+            raise ValueError("text contains control characters (other than line breaks and tabs)")
+        return v
 
 
 class ClassifyResponse(BaseModel):
@@ -44,7 +54,7 @@ def build_classify_router(
     category_of: Callable[[str], str | None],
     intent_of: Callable[[str], Awaitable[str | None]],
 ) -> APIRouter:
-    api = APIRouter(tags=["classify"])
+    api = APIRouter(tags=["classify"], route_class=bounded_route())
 
     @api.post("/api/classify")
     async def classify(body: ClassifyRequest) -> ClassifyResponse:

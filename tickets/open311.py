@@ -1,5 +1,6 @@
 """Open311 GeoReport v2 under /open311/v2/ (JSON). Fields beyond the spec (district, urgency,
-department, deadline, request type …) are in each request's `extended_attributes`."""
+department, deadline, request type …) are in each request's `extended_attributes`. The GET
+routes are public: every free text in them goes out with personal data masked (core/pii.py)."""
 
 import asyncio
 from datetime import datetime
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 
 from core.api_keys import is_valid_key
 from core.clock import iso_utc, utcnow
-from core.pii import mask_phone
+from core.pii import mask_phone, mask_pii
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
 from tickets.dispatch import dispatch
@@ -21,6 +22,7 @@ from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
 
 
 def request_json(order: WorkOrder, catalog: CategoryCatalog) -> dict:
+    """The public view of a work order: phone, ID, bank card and plate numbers masked."""
     category = catalog.get(order.category_code or "")
     return {
         "service_request_id": order.number,
@@ -28,13 +30,13 @@ def request_json(order: WorkOrder, catalog: CategoryCatalog) -> dict:
         "status_notes": None,
         "service_name": category.name if category else None,
         "service_code": order.category_code,
-        "description": order.description,
+        "description": mask_pii(order.description),
         "agency_responsible": order.department,
         "service_notice": None,
         "requested_datetime": iso_utc(order.created_at),
         "updated_datetime": iso_utc(order.updated_at),
         "expected_datetime": iso_utc(order.deadline),
-        "address": " ".join(p for p in (order.district, order.street, order.address) if p) or None,
+        "address": mask_pii(" ".join(p for p in (order.district, order.street, order.address) if p)) or None,
         "address_id": None,
         "zipcode": None,
         "lat": order.lat,

@@ -3,7 +3,6 @@ bearer tokens verified on every request against an active account."""
 
 import asyncio
 import logging
-import re
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from accounts.limits import LoginLimiter
 from accounts.service import Agent, AgentAccounts
 from accounts.tokens import InvalidToken, TokenClaims, TokenSigner
 from core.log_ids import shorten_id_params
+from core.pii import redact_secrets
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class TokenRedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "token=" in message or "conversation_id=" in message:
-            message = shorten_id_params(re.sub(r"token=[^&\s\"']+", "token=[redacted]", message))
-            record.msg, record.args = message, None
+        redacted = shorten_id_params(redact_secrets(message))
+        if redacted != message:
+            record.msg, record.args = redacted, None
         return True

@@ -34,7 +34,7 @@ async def test_released_conversation_starts_afresh_with_the_bot(stack):
         assert (await http.post(f"/api/agent/conversations/{cid}/release", headers=headers)).status_code == 200
     await chat.recv_until(lambda f: f["type"] == "message" and "转回智能客服" in f.get("text", ""))
     async with httpx.AsyncClient(base_url=stack.rasa, timeout=20) as rasa:
-        tracker = (await rasa.get(f"/conversations/{cid}/tracker")).json()
+        tracker = (await rasa.get(f"/conversations/{cid}/tracker", params={"token": stack.secret("rasa_token")})).json()
     assert tracker["slots"].get("description") is None and tracker["slots"].get("request_type") is None
 
     greeting = await chat.say("你好")

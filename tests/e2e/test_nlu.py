@@ -42,10 +42,10 @@ def test_training_data_covers_every_contract_intent():
 def test_intent_accuracy_on_held_in_split(stack, report_figure):
     examples = load_examples(ROOT / "nlu/test/test_nlu.yml")
     assert {intent for _, intent in examples} == CONTRACT_INTENTS
-    wrong = []
+    wrong, auth = [], {"token": stack.secret("rasa_token")}
     with httpx.Client(timeout=10) as client:
         for text, expected in examples:
-            got = client.post(f"{stack.rasa}/model/parse", json={"text": text}).json()["intent"]["name"]
+            got = client.post(f"{stack.rasa}/model/parse", params=auth, json={"text": text}).json()["intent"]["name"]
             if got != expected:
                 wrong.append((text, expected, got))
     accuracy = 1 - len(wrong) / len(examples)

@@ -22,6 +22,7 @@ REDIS = "redis://127.0.0.1:6379/5"
 @pytest.fixture(scope="module")
 def replicas(stack, tmp_path_factory):
     settings = Settings(var_dir=tmp_path_factory.mktemp("replicas"), action_server_url=stack.actions,
+                        action_token=stack.secret("action_token"),  # the stack's action server
                         rasa_endpoints=ROOT / "endpoints.scale-out.yml", rasa_tracker_url=POSTGRES,
                         redis_url=REDIS)  # fmt: skip
     env, ports, procs = rasa_env(settings), [free_port(), free_port()], []
@@ -31,8 +32,8 @@ def replicas(stack, tmp_path_factory):
                                       stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
     try:
         for port, proc in zip(ports, procs):
-            wait_http(f"http://127.0.0.1:{port}/status", 240, proc=proc)
-        yield [f"http://127.0.0.1:{p}" for p in ports]
+            wait_http(f"http://127.0.0.1:{port}/status?token={settings.rasa_auth_token}", 240, proc=proc)
+        yield [(f"http://127.0.0.1:{p}", settings.rasa_auth_token) for p in ports]
     finally:
         for proc in procs:
             proc.terminate()
@@ -50,11 +51,11 @@ def turn(base: str, sender: str, text: str, extracted: dict | None = None) -> st
 
 
 def test_a_conversation_moves_between_replicas(replicas):
-    a, b = replicas
+    (a, _), (b, token) = replicas
     sender = f"web:{uuid.uuid4()}"
     assert "哪个区" in turn(a, sender, "我要投诉 楼下饭馆油烟太大")
     place = {"address": "朝阳区望京西园三区", "district": "朝阳区", "street": "望京街道"}
     assert "什么时候" in turn(b, sender, "朝阳区望京西园三区", place)  # B knows the form A started
     assert "电话" in turn(a, sender, "一直都这样", {"ongoing": True})
-    tracker = httpx.get(f"{b}/conversations/{sender}/tracker", timeout=30).json()
+    tracker = httpx.get(f"{b}/conversations/{sender}/tracker", params={"token": token}, timeout=30).json()
     assert tracker["slots"]["district"] == "朝阳区" and tracker["slots"]["occurred"] == "ongoing"

@@ -84,7 +84,7 @@ async def telegram_front(stack, settings: Settings):
     db = make_engine(settings.database)
     http = httpx.AsyncClient()
     extractor = IntakeExtractor(Gazetteer.builtin())
-    router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http), Metrics(),
+    router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")), Metrics(),
                                 enrich=lambda text: extractor.extract(text, utcnow()))  # fmt: skip
     dp = build_dispatcher(conversations=router, work_orders=WorkOrderRepository(db))
     channel = create_channel(settings, dp)

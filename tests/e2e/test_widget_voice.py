@@ -52,7 +52,7 @@ def voice_gateway(stack, tmp_path_factory):
     env = {k: v for k, v in stack.env.items() if not k.startswith("HOTLINE_")}
     env.update(
         HOTLINE_PORT=str(port), HOTLINE_AUDIOSOCKET_PORT=str(free_port()), HOTLINE_VAR_DIR=str(var_dir),
-        HOTLINE_RASA_URL=stack.rasa,
+        HOTLINE_RASA_URL=stack.rasa, HOTLINE_RASA_TOKEN=stack.secret("rasa_token"),
         HOTLINE_ACTION_SERVER_URL=stack.actions, HOTLINE_SPEECH_PROVIDER="scripted",
         HOTLINE_SCRIPTED_TRANSCRIPTS=str(transcripts),
     )  # fmt: skip

@@ -120,3 +120,21 @@ def test_classify_contract(client):
     assert body["district"] == "朝阳区" and body["urgency"] in ("2h", "24h", "7d", "15d") and body["department"]
     assert client.post("/api/classify", json={"text": ""}).status_code == 422
     assert client.post("/api/classify", json={"text": "字" * 5000}).status_code == 422
+
+
+def test_open311_public_views_mask_personal_data_in_free_text(client):
+    text = "我电话是１３９ １１１１ ２２２２，身份证110101199003071234，卡号6222021234567890123，车牌京A12345，座机幺三九一一一一三三三三"
+    created = open311_post(client, description=text, address_string="中关村大街1号 电话13911114444")
+    number = created.json()[0]["service_request_id"]
+    listed = client.get("/open311/v2/requests.json").text
+    single = client.get(f"/open311/v2/requests/{number}.json").text
+    by_id = client.get("/open311/v2/requests.json", params={"service_request_id": number}).text
+    for body in (listed, single, by_id):
+        digits = "".join(c for c in body if c.isdigit())
+        for secret in ("13911112222", "110101199003071234", "6222021234567890123", "13911114444", "13911113333"):
+            assert secret not in digits, (secret, body)
+        assert "京A12345" not in body and "139****2222" in body and "110101********1234" in body
+    [req] = client.get(f"/open311/v2/requests/{number}.json").json()
+    assert req["service_request_id"] == number  # the work-order number itself stays readable
+    detail = client.get(f"/api/tickets/{number}", headers={"Authorization": f"Bearer {KEY}"}).json()
+    assert detail["description"] == text  # internal roles still see what the citizen said

@@ -28,3 +28,28 @@ def test_data_without_a_text_before_it_is_kept():
 def test_mixed_keys_are_not_merged():
     out = replies([{"text": "紧急"}, {"custom": {"alert": {"reason": "emergency"}, "handoff": {}}}])
     assert len(out) == 2
+
+
+async def test_rasa_api_calls_carry_the_auth_token():
+    import httpx
+
+    from conversation.messages import InboundMessage
+
+    seen: dict[str, str | None] = {}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen[request.url.path] = request.url.params.get("token")
+        if request.url.path == "/status":
+            return httpx.Response(200, json={"model_file": "m.tar.gz"})
+        if request.url.path == "/model/parse":
+            return httpx.Response(200, json={"intent": {"name": "greet"}})
+        return httpx.Response(200, json=[])
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client:
+        engine = RasaEngine("http://rasa", client, token="t0ken-0123456789abcdef")
+        assert await engine.parse("你好") == "greet"
+        assert (await engine.health())["ok"]
+        await engine.reset("web:x")
+        await engine.handle(InboundMessage("web:x", "web", "u", "你好", {}))
+    assert seen["/model/parse"] == seen["/status"] == seen["/conversations/web:x/tracker/events"] == "t0ken-0123456789abcdef"
+    assert seen["/webhooks/rest/webhook"] is None  # the REST channel takes no token: not sent where unneeded

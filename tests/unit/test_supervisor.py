@@ -61,3 +61,21 @@ def _serves(port: int) -> bool:
         return httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+async def test_process_output_reaches_the_log_masked(tmp_path):
+    """Rasa and the action server cannot import the masking: the supervisor masks their output,
+    tracebacks included, on its way to var/log/<name>.log."""
+    import asyncio
+
+    from runtime.supervisor import copy_masked
+
+    script = "print('sender said 我电话是13911112222', flush=True); raise ValueError('身份证110101199003071234')"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    await copy_masked(proc.stdout, tmp_path / "child.log")
+    await proc.wait()
+    log = (tmp_path / "child.log").read_text()
+    assert "139****2222" in log and "Traceback" in log and "110101********1234" in log
+    assert "13911112222" not in log and "110101199003071234" not in log
