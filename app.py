@@ -26,6 +26,7 @@ from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
 from core.db import init_db, make_engine
 from core.metrics import Metrics
+from core.phone_proof import PhoneProof
 from core.settings import Settings
 from knowledge_base import wiring as kb_wiring
 from places.gazetteer import Gazetteer
@@ -59,8 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     gazetteer = Gazetteer.builtin()
     extractor = IntakeExtractor(gazetteer)
     embedder = dense_embedder(settings)
+    phone_proof = PhoneProof(settings.agent_token_key)  # gateways behind one address share the key
     conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()),
-                                       mood=DistressDetector(), safety=build_detector(embedder))  # fmt: skip
+                                       mood=DistressDetector(), safety=build_detector(embedder),
+                                       phone_proof=phone_proof)  # fmt: skip
     desk = AgentDeskWiring(settings, db, store)  # bus, channel registry, accounts, /api/agent, /ws/agent
     web = desk.web
     work_orders = WorkOrderRepository(db)
@@ -129,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if telegram is not None and telegram.mode == "webhook":
         app.include_router(build_webhook_router(telegram, settings.telegram_secret))
     app.include_router(build_open311_router(work_orders, catalog, settings.api_key_set))
-    app.include_router(build_tickets_router(work_orders, catalog, category_of, settings.api_key_set))
+    app.include_router(build_tickets_router(work_orders, catalog, category_of, settings.api_key_set, phone_proof))
     app.include_router(build_classify_router(catalog, gazetteer, category_of, engine.parse))
     app.include_router(kb_wiring.router(kb, settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
