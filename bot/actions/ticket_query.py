@@ -21,7 +21,8 @@ VERIFIED_PHONE = "verified_phone"
 # A phone number typed or said, not proven by the channel: not looked up.
 UNVERIFIED_PHONE = "unverified_phone"
 NOT_HEARD = "没听清编号。工单编号是11位数字，比如26112100042。"
-NEED_NUMBER = "为保护您的个人信息，不能凭说出或输入的电话号码查询。请告诉我11位工单编号，比如26112100042。"
+NO_PHONE_LOOKUP = "为保护您的个人信息，不能凭说出或输入的电话号码查询工单。"
+NEED_NUMBER = NO_PHONE_LOOKUP + "请告诉我11位工单编号，比如26112100042。"
 NONE_FOUND = "没有查到对应的工单，请核对编号。"
 NONE_OF_PHONE = "您的号码{phone}名下没有查到工单。如有工单编号，也可以告诉我。"
 
@@ -70,8 +71,8 @@ class ValidateTicketQueryForm(FormValidationAction):
 
     def validate_ticket_ref(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> dict:  # fmt: skip
-        if value == UNVERIFIED_PHONE:
-            dispatcher.utter_message(text=NEED_NUMBER)
+        if value == UNVERIFIED_PHONE:  # the form then asks for the work-order number
+            dispatcher.utter_message(text=NO_PHONE_LOOKUP)
             return {"ticket_ref": None}
         if value and value != "invalid":
             return {"ticket_ref": value}
