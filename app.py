@@ -5,9 +5,10 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Annotated
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Header
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -24,9 +25,11 @@ from conversation.distress import DistressDetector
 from conversation.engine import RasaEngine
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
+from core.api_keys import has_bearer_key
 from core.db import init_db, make_engine
 from core.metrics import Metrics
 from core.phone_proof import PhoneProof
+from core.security_headers import SecurityHeaders, widget_origins
 from core.settings import Settings
 from knowledge_base import wiring as kb_wiring
 from places.gazetteer import Gazetteer
@@ -119,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="12345 Hotline Gateway", lifespan=lifespan)
     app.state.settings = settings
+    app.add_middleware(SecurityHeaders, frame_ancestors=widget_origins(settings.widget_origins))
     app.state.router = conversations
     app.state.telegram = telegram  # None when off; its send() delivers agent replies to tg: conversations
     limits = ChatLimits(settings.chat_burst, settings.chat_per_s, settings.chat_address_burst,
@@ -142,7 +146,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(STATIC_DIR / "index.html")
 
     @app.get("/healthz")
-    async def healthz() -> dict:
+    async def healthz(authorization: Annotated[str | None, Header()] = None) -> dict:
+        """Each component's state; its details (URLs, paths, errors) only with the API key."""
         rasa, actions, database = await asyncio.gather(
             engine.health(), _action_server_health(http, settings), asyncio.to_thread(_database_health, db)
         )
@@ -153,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         components["phone"] = phone.health()
         components["speech_recognition"] = phone.speech_health()
         status = "ok" if all(c["ok"] for c in components.values()) else "degraded"
+        if not has_bearer_key(authorization, settings.api_key_set):
+            components = {name: {"ok": bool(c["ok"])} for name, c in components.items()}
         return {"status": status, "components": components}
 
     @app.get("/metrics", include_in_schema=False)

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     chat_per_s: float = Field(default=2.0, gt=0)
     chat_address_burst: int = Field(default=200, ge=1)
     chat_address_per_s: float = Field(default=40.0, gt=0)
+    # Sites whose pages embed the chat widget (comma-separated origins, e.g. https://www.example.gov.cn):
+    # the chat page may be framed only by them and the gateway itself (Content-Security-Policy).
+    widget_origins: str | None = None
     # Keys for the ticket APIs (Open311 POST, /api/tickets), comma-separated. Never a built-in
     # default: without this variable one key is generated into var/secrets/api_key.
     api_keys: str | None = None
