@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # `transfer` hands the call back to the PBX, `hold` keeps it for agents typing in the console.
     phone_silence_timeout_s: float = 10.0
     phone_handoff: str = Field(default="transfer", pattern="^(transfer|hold)$")
+    # The telephony provider's auth token: its webhooks and /ws/media must then carry a valid
+    # X-Twilio-Signature (channels/phone/signature.py).
+    twilio_auth_token: str | None = None
     phone_agent_queue: str = "12345-agents"  # TwiML <Enqueue> queue after a media-stream transfer
     # Agent desk. Redis (e.g. redis://127.0.0.1:6379/0) joins several gateways into one desk:
     # pub/sub for live events and agent messages, conversation ownership, shared login limits.
