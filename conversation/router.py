@@ -121,7 +121,7 @@ class ConversationRouter:
         if lock is None:
             lock = self._locks[msg.conversation_id] = asyncio.Lock()
         async with lock:
-            state = await asyncio.to_thread(self.store.receive, msg)
+            state = await asyncio.to_thread(self.store.receive, _for_record(msg))
             if state.answered:  # a resent message: its replies are not produced again
                 return []
             self.metrics.messages.labels(msg.channel, "in").inc()
@@ -310,6 +310,14 @@ class ConversationRouter:
         if not await asyncio.to_thread(self.store.add_outbound, cid, [reply], Mode.QUEUED):
             return []
         return [reply]
+
+
+def _for_record(msg: InboundMessage) -> InboundMessage:
+    """The message as stored: a channel's verified number travels to the engine only (a caller's
+    number is stored masked; a shared contact is stored as its own message)."""
+    if "verified_phone" not in msg.metadata:
+        return msg
+    return replace(msg, metadata={k: v for k, v in msg.metadata.items() if k != "verified_phone"})
 
 
 def _without(reply: Reply, key: str, text: bool = False) -> Reply:

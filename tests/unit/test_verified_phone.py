@@ -37,6 +37,8 @@ async def test_the_router_signs_the_channels_verified_number(router):
     await router.handle(InboundMessage("phone:c1", "phone", "138****5678", "查工单", {"verified_phone": "13812345678"}))
     metadata = router.engine.seen[-1].metadata
     assert PhoneProof(SECRET).verify("13812345678", metadata["verified_phone_proof"])
+    stored = router.store.history("phone:c1")[0].payload or {}
+    assert "verified_phone" not in stored and "verified_phone_proof" not in stored, "reaches the engine only"
 
 
 async def test_a_proof_from_outside_is_dropped(router):
