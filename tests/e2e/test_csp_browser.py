@@ -55,7 +55,7 @@ def test_console_and_chat_page_refuse_an_unlisted_site(stack, browser, unlisted_
     refused = []
     page.on("console", lambda m: refused.append(m.text) if "frame-ancestors" in m.text else None)
     page.goto(unlisted_site)
-    page.wait_for_function("document.readyState === 'complete'")
+    page.wait_for_load_state("load")
     page.wait_for_timeout(500)
     frames = {f.name or f.url: f.url for f in page.frames[1:]}
     assert all(not url.startswith(stack.http) for url in frames.values()), frames  # error pages, not ours
