@@ -36,7 +36,8 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp, frame_ancestors: tuple[str, ...] = ("'self'",)) -> None:
         self.app = app
         common = [("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin")]
-        self.widget = [*common, ("Content-Security-Policy", f"{BASE_POLICY}; frame-ancestors {' '.join(frame_ancestors)}")]
+        ancestors = " ".join(frame_ancestors)
+        self.widget = [*common, ("Content-Security-Policy", f"{BASE_POLICY}; frame-ancestors {ancestors}")]
         self.docs = [*common, ("Content-Security-Policy", DOCS_POLICY), ("X-Frame-Options", "DENY")]
         self.other = [*common, ("Content-Security-Policy", f"{BASE_POLICY}; frame-ancestors 'none'"),
                       ("X-Frame-Options", "DENY")]  # fmt: skip

@@ -61,7 +61,9 @@ async def test_webhook_mode_registers_the_webhook_and_answers_updates_with_the_s
         assert hook.params["secret_token"] == SECRET
         assert {"message", "callback_query"} <= set(hook.params["allowed_updates"])
         async with asyncio.timeout(10):
-            while (await http.get("/healthz", headers=KEYED)).json()["components"]["telegram"].get("state") != "webhook":
+            while (await http.get("/healthz", headers=KEYED)).json()["components"]["telegram"].get(
+                "state"
+            ) != "webhook":
                 await asyncio.sleep(0.05)
         telegram = (await http.get("/healthz", headers=KEYED)).json()["components"]["telegram"]
         assert telegram == {"ok": True, "enabled": True, "mode": "webhook", "state": "webhook", "bot": "hotline12345_bot",

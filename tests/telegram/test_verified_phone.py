@@ -12,7 +12,8 @@ async def test_own_contact_proves_the_number_for_later_messages(tg):
     tg.router.phone_proof = proofs = PhoneProof(SECRET)
     await tg.say("我的电话是13812345678，工单办得怎么样了")
     assert "verified_phone" not in tg.engine.seen[-1].metadata
-    await tg.feed(message=tg.message(contact={"phone_number": "+86 138 1234 5678", "first_name": "市民", "user_id": CHAT}))
+    own = {"phone_number": "+86 138 1234 5678", "first_name": "市民", "user_id": CHAT}
+    await tg.feed(message=tg.message(contact=own))
     assert tg.engine.seen[-1].metadata["verified_phone"] == "13812345678"
     await tg.say("我的工单办得怎么样了")
     seen = tg.engine.seen[-1].metadata
