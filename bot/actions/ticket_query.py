@@ -93,7 +93,7 @@ class ActionQueryTicket(Action):
         try:
             if ref.startswith("2") and len(ref) == 11 and ref.isdigit():
                 order = await self.gateway.get_work_order(ref)
-                text = "；".join(status_line(o) for o in [order]) + "。" if order else NONE_FOUND
+                text = status_line(order) + "。" if order else NONE_FOUND
             elif own is not None:
                 orders = await self.gateway.work_orders_of_phone(*own)
                 text = (f"您的号码{masked(own[0])}名下的工单：" + "；".join(status_line(o) for o in orders) + "。"
