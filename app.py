@@ -5,9 +5,10 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Annotated
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Header
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -24,8 +25,11 @@ from conversation.distress import DistressDetector
 from conversation.engine import RasaEngine
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
+from core.api_keys import has_bearer_key
 from core.db import init_db, make_engine
 from core.metrics import Metrics
+from core.phone_proof import PhoneProof
+from core.security_headers import SecurityHeaders, widget_origins
 from core.settings import Settings
 from knowledge_base import wiring as kb_wiring
 from places.gazetteer import Gazetteer
@@ -60,8 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     gazetteer = Gazetteer.builtin()
     extractor = IntakeExtractor(gazetteer)
     embedder = dense_embedder(settings)
+    phone_proof = PhoneProof(settings.agent_token_key)  # gateways behind one address share the key
     conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()),
-                                       mood=DistressDetector(), safety=build_detector(embedder))  # fmt: skip
+                                       mood=DistressDetector(), safety=build_detector(embedder),
+                                       phone_proof=phone_proof)  # fmt: skip
     desk = AgentDeskWiring(settings, db, store)  # bus, channel registry, accounts, /api/agent, /ws/agent
     web = desk.web
     work_orders = WorkOrderRepository(db)
@@ -117,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="12345 Hotline Gateway", lifespan=lifespan)
     app.state.settings = settings
+    app.add_middleware(SecurityHeaders, frame_ancestors=widget_origins(settings.widget_origins))
     app.state.router = conversations
     app.state.telegram = telegram  # None when off; its send() delivers agent replies to tg: conversations
     limits = ChatLimits(settings.chat_burst, settings.chat_per_s, settings.chat_address_burst,
@@ -130,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if telegram is not None and telegram.mode == "webhook":
         app.include_router(build_webhook_router(telegram, settings.telegram_secret))
     app.include_router(build_open311_router(work_orders, catalog, settings.api_key_set))
-    app.include_router(build_tickets_router(work_orders, catalog, category_of, settings.api_key_set))
+    app.include_router(build_tickets_router(work_orders, catalog, category_of, settings.api_key_set, phone_proof))
     app.include_router(build_classify_router(catalog, gazetteer, category_of, engine.parse))
     app.include_router(kb_wiring.router(kb, settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -140,7 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(STATIC_DIR / "index.html")
 
     @app.get("/healthz")
-    async def healthz() -> dict:
+    async def healthz(authorization: Annotated[str | None, Header()] = None) -> dict:
+        """Each component's state; its details (URLs, paths, errors) only with the API key."""
         rasa, actions, database = await asyncio.gather(
             engine.health(), _action_server_health(http, settings), asyncio.to_thread(_database_health, db)
         )
@@ -151,6 +159,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         components["phone"] = phone.health()
         components["speech_recognition"] = phone.speech_health()
         status = "ok" if all(c["ok"] for c in components.values()) else "degraded"
+        if not has_bearer_key(authorization, settings.api_key_set):
+            components = {name: {"ok": bool(c["ok"])} for name, c in components.items()}
         return {"status": status, "components": components}
 
     @app.get("/metrics", include_in_schema=False)

@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -42,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     transcribe.add_argument("files", nargs="+", type=Path, metavar="FILE")
     args = parser.parse_args(argv)
 
+    if args.command in ("up", "serve"):
+        # Databases, logs and pid files hold citizens' data: readable by this user only (0600),
+        # in every process started from here (Rasa's tracker store, the logs, the gateway's files).
+        os.umask(0o077)
     configure_logging()
     settings = Settings()
     try:

@@ -32,6 +32,7 @@ from conversation.store import ConversationStore, TurnState
 from core.clock import iso_utc, utcnow
 from core.log_ids import short_id
 from core.metrics import Metrics
+from core.phone_proof import PhoneProof
 from safety.advice import advice_reply, emergency_numbers
 from safety.detector import EmergencyDecision, EmergencyDetector
 
@@ -61,7 +62,8 @@ def mood_handoff(signal: MoodSignal) -> dict[str, Any]:
 class ConversationRouter:
     def __init__(self, store: ConversationStore, engine: DialogueEngine, metrics: Metrics,
                  enrich: Enricher | None = None, desk: AgentDesk | None = None,
-                 mood: MoodDetector | None = None, safety: EmergencyDetector | None = None) -> None:  # fmt: skip
+                 mood: MoodDetector | None = None, safety: EmergencyDetector | None = None,
+                 phone_proof: PhoneProof | None = None) -> None:  # fmt: skip
         self.store = store
         self.engine = engine
         self.metrics = metrics
@@ -72,6 +74,8 @@ class ConversationRouter:
         self.mood = mood
         # Looks at every citizen message, in every mode, before anything else answers it.
         self.safety = safety
+        # Signs the number a channel verified (caller ID, own Telegram contact) for phone lookups.
+        self.phone_proof = phone_proof
         # One lock per live conversation: turns of one conversation never interleave.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -117,7 +121,7 @@ class ConversationRouter:
         if lock is None:
             lock = self._locks[msg.conversation_id] = asyncio.Lock()
         async with lock:
-            state = await asyncio.to_thread(self.store.receive, msg)
+            state = await asyncio.to_thread(self.store.receive, _for_record(msg))
             if state.answered:  # a resent message: its replies are not produced again
                 return []
             self.metrics.messages.labels(msg.channel, "in").inc()
@@ -183,6 +187,9 @@ class ConversationRouter:
         metadata = dict(msg.metadata)
         if self.enrich is not None:
             metadata["extracted"] = self.enrich(msg.text)
+        metadata.pop("verified_phone_proof", None)  # only ever made here
+        if metadata.get("verified_phone") and self.phone_proof is not None:
+            metadata["verified_phone_proof"] = self.phone_proof.issue(str(metadata["verified_phone"]))
         if decision is not None:  # the dialogue takes the emergency path whatever its NLU thinks
             numbers = [n["number"] for n in emergency_numbers(decision.services)]
             metadata |= {"text": msg.text, "safety": {**decision.to_dict(), "numbers": numbers}}
@@ -303,6 +310,14 @@ class ConversationRouter:
         if not await asyncio.to_thread(self.store.add_outbound, cid, [reply], Mode.QUEUED):
             return []
         return [reply]
+
+
+def _for_record(msg: InboundMessage) -> InboundMessage:
+    """The message as stored: a channel's verified number travels to the engine only (a caller's
+    number is stored masked; a shared contact is stored as its own message)."""
+    if "verified_phone" not in msg.metadata:
+        return msg
+    return replace(msg, metadata={k: v for k, v in msg.metadata.items() if k != "verified_phone"})
 
 
 def _without(reply: Reply, key: str, text: bool = False) -> Reply:

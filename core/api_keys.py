@@ -11,13 +11,18 @@ def is_valid_key(token: str, api_keys: frozenset[str]) -> bool:
     return bool(token) and any(secrets.compare_digest(token, k) for k in api_keys)
 
 
+def has_bearer_key(authorization: str | None, api_keys: frozenset[str]) -> bool:
+    """Whether an `Authorization` header value is `Bearer <one of the keys>`."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and is_valid_key(token, api_keys)
+
+
 def bearer_key_dependency(api_keys: frozenset[str]) -> Callable[..., str]:
     """A FastAPI dependency returning the bearer API key of the request, or answering 401."""
 
     def require_key(authorization: Annotated[str | None, Header()] = None) -> str:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not is_valid_key(token, api_keys):
+        if not has_bearer_key(authorization, api_keys):
             raise HTTPException(401, "a valid bearer API key is required", headers={"WWW-Authenticate": "Bearer"})
-        return token
+        return (authorization or "").partition(" ")[2]
 
     return require_key

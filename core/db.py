@@ -9,7 +9,10 @@ from sqlmodel import SQLModel, create_engine
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url.removeprefix("sqlite:///").partition("?")[0])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.name not in ("", ":memory:"):
+            make_private(path)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -21,6 +24,15 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def make_private(path: Path) -> None:
+    """The SQLite file readable by this user only (0600); SQLite creates its -wal and -shm files
+    with the database file's mode, and existing ones are tightened too."""
+    path.touch(mode=0o600, exist_ok=True)
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if part.exists():
+            part.chmod(0o600)
 
 
 def init_db(engine: Engine) -> None:

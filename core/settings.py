@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     chat_per_s: float = Field(default=2.0, gt=0)
     chat_address_burst: int = Field(default=200, ge=1)
     chat_address_per_s: float = Field(default=40.0, gt=0)
+    # Sites whose pages embed the chat widget (comma-separated origins, e.g. https://www.example.gov.cn):
+    # the chat page may be framed only by them and the gateway itself (Content-Security-Policy).
+    widget_origins: str | None = None
     # Keys for the ticket APIs (Open311 POST, /api/tickets), comma-separated. Never a built-in
     # default: without this variable one key is generated into var/secrets/api_key.
     api_keys: str | None = None
@@ -86,6 +89,9 @@ class Settings(BaseSettings):
     # `transfer` hands the call back to the PBX, `hold` keeps it for agents typing in the console.
     phone_silence_timeout_s: float = 10.0
     phone_handoff: str = Field(default="transfer", pattern="^(transfer|hold)$")
+    # The telephony provider's auth token: its webhooks and /ws/media must then carry a valid
+    # X-Twilio-Signature (channels/phone/signature.py).
+    twilio_auth_token: str | None = None
     phone_agent_queue: str = "12345-agents"  # TwiML <Enqueue> queue after a media-stream transfer
     # Agent desk. Redis (e.g. redis://127.0.0.1:6379/0) joins several gateways into one desk:
     # pub/sub for live events and agent messages, conversation ownership, shared login limits.

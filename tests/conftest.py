@@ -47,6 +47,8 @@ def stack_env(var_dir: Path, **ports: int) -> dict:
         HOTLINE_ACTION_PORT=str(ports["actions"]),
         # Every stack its own AudioSocket port (the default 9092 would collide between stacks).
         HOTLINE_AUDIOSOCKET_PORT=str(ports.get("audiosocket") or free_port()),
+        # A local "other site" that embeds the widget (tests/e2e/test_widget_embed.py serves it there).
+        HOTLINE_WIDGET_ORIGINS=f"http://127.0.0.1:{ports.get('widget_site') or free_port()}",
     )
     return env
 

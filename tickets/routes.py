@@ -1,4 +1,7 @@
-"""`/api/tickets`: create, list (filters, paging) and read work orders. Bearer API key."""
+"""`/api/tickets`: create, list (filters, paging) and read work orders. Bearer API key.
+
+A list by `phone` needs `phone_proof`, the gateway's signature of a number a channel verified
+(core/phone_proof.py): the key alone does not let the dialogue list a stranger's work orders."""
 
 import asyncio
 from collections.abc import Callable
@@ -9,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from core.api_keys import bearer_key_dependency
 from core.clock import utcnow
+from core.phone_proof import PhoneProof
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import (
     COUNT_CAP,
@@ -20,12 +24,15 @@ from tickets.dispatch import dispatch
 from tickets.models import Status
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
 
+MAX_PAGE = 100_000  # deeper pages are refused (422), not computed into an overflowing offset
+
 
 def build_tickets_router(
     repo: WorkOrderRepository,
     catalog: CategoryCatalog,
     category_of: Callable[[str], str | None],
     api_keys: frozenset[str],
+    proofs: PhoneProof | None = None,
 ) -> APIRouter:
     api = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Depends(bearer_key_dependency(api_keys))])
 
@@ -50,9 +57,12 @@ def build_tickets_router(
         overdue: bool | None = None,
         conversation_id: str | None = None,
         phone: str | None = None,
-        page: Annotated[int, Query(ge=1)] = 1,
+        phone_proof: str | None = None,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> dict:
+        if phone is not None and (proofs is None or not proofs.verify(phone, phone_proof)):
+            raise HTTPException(403, "a lookup by phone needs the proof of a number the channel verified")
         if district is not None and district not in BEIJING_DISTRICTS:
             raise HTTPException(422, "district must be one of Beijing's 16 districts")
         flt = WorkOrderFilter(

@@ -54,6 +54,11 @@ class CallInfo:
             return self.call_id
         return mask_phone(normalize_phone(self.caller).number or self.caller)
 
+    @property
+    def verified_phone(self) -> str | None:
+        """The caller ID, normalised: the number this call proves (work-order lookups by phone)."""
+        return normalize_phone(self.caller).number if self.caller else None
+
 
 @dataclass
 class PipelineConfig:

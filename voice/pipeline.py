@@ -80,6 +80,8 @@ class VoicePipeline:
         self._recording = False
         self._preroll: deque[bytes] = deque(maxlen=max(1, self.config.preroll_ms // FRAME_MS))
         self._expect: str | None = None
+        # The caller ID proves the caller's number: the dialogue may look up work orders by it.
+        self._verified = {"verified_phone": call.verified_phone} if call.verified_phone else {}
         self._playing = False
         self._interrupt = asyncio.Event()
         self._tts_stats: dict = {}
@@ -281,7 +283,7 @@ class VoicePipeline:
         self.stages.start("intent", {"text": turn.text, "source": turn.source})
         msg = InboundMessage(
             self.call.conversation_id, CHANNEL, self.call.user_id, turn.text,
-            {"kind": turn.source, "transport": self.transport.name},
+            {"kind": turn.source, "transport": self.transport.name, **self._verified},
         )  # fmt: skip
         try:
             replies = await self.router.handle(msg, urgent=self._say_first)

@@ -14,6 +14,10 @@ class NotFound(LookupError):
     pass
 
 
+class Forbidden(GatewayUnavailable):
+    """The gateway refused the request (403), e.g. a phone lookup without a valid proof."""
+
+
 class GatewayClient:
     def __init__(self, base_url: str | None = None, api_key: str | None = None, timeout_s: float = 10.0) -> None:
         self.base_url = (base_url or os.environ.get("HOTLINE_GATEWAY_URL", "http://127.0.0.1:8000")).rstrip("/")
@@ -29,8 +33,10 @@ class GatewayClient:
         except NotFound:
             return None
 
-    async def work_orders_of_phone(self, phone: str, limit: int = 3) -> list[dict[str, Any]]:
-        page = await self._request("GET", "/api/tickets", params={"phone": phone, "page_size": limit})
+    async def work_orders_of_phone(self, phone: str, proof: str, limit: int = 3) -> list[dict[str, Any]]:
+        """Only for a number a channel verified: `proof` is the gateway's signature of it."""
+        params = {"phone": phone, "phone_proof": proof, "page_size": limit}
+        page = await self._request("GET", "/api/tickets", params=params)
         return page["items"]
 
     async def kb_search(self, text: str, context_article: str | None = None) -> dict[str, Any]:
@@ -51,6 +57,8 @@ class GatewayClient:
                     body = await resp.json(content_type=None)
                     if resp.status == 404:
                         raise NotFound(path)
+                    if resp.status == 403:
+                        raise Forbidden(f"{method} {path}: HTTP 403: {str(body)[:300]}")
                     if resp.status >= 400:
                         raise GatewayUnavailable(f"{method} {path}: HTTP {resp.status}: {str(body)[:300]}")
                     return body

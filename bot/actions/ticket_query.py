@@ -1,4 +1,6 @@
-"""Work-order status by number or by phone; only masked personal data is read out."""
+"""Work-order status by number, or by the citizen's own phone where the channel proved it (a call's
+caller ID, a Telegram contact shared as their own: `verified_phone` in the message metadata, signed
+by the gateway). A typed phone number is never looked up. Only masked personal data is read out."""
 
 from typing import Any
 
@@ -7,11 +9,33 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
+from bot.actions.gateway_client import Forbidden, GatewayClient, GatewayUnavailable
 from bot.actions.intake import INTERRUPTIONS, extracted
 
 STATUS_WORDS = {"accepted": "已受理", "dispatched": "已派单", "in_progress": "办理中", "returned": "重新派单中",
                 "resolved": "已办结", "visited": "已回访", "closed": "已关闭"}  # fmt: skip
+
+
+# The slot value meaning "the number this channel verified" (never a typed number).
+VERIFIED_PHONE = "verified_phone"
+# A phone number typed or said, not proven by the channel: not looked up.
+UNVERIFIED_PHONE = "unverified_phone"
+NOT_HEARD = "没听清编号。工单编号是11位数字，比如26112100042。"
+NO_PHONE_LOOKUP = "为保护您的个人信息，不能凭说出或输入的电话号码查询工单。"
+NEED_NUMBER = NO_PHONE_LOOKUP + "请告诉我11位工单编号，比如26112100042。"
+NONE_FOUND = "没有查到对应的工单，请核对编号。"
+NONE_OF_PHONE = "您的号码{phone}名下没有查到工单。如有工单编号，也可以告诉我。"
+
+
+def verified_phone(tracker: Tracker) -> tuple[str, str] | None:
+    """The number the channel proved for this message, with the gateway's proof; else None."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    phone, proof = metadata.get("verified_phone"), metadata.get("verified_phone_proof")
+    return (str(phone), str(proof)) if phone and proof else None
+
+
+def masked(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
 
 
 def spoken(number: str) -> str:
@@ -32,19 +56,27 @@ class ValidateTicketQueryForm(FormValidationAction):
     async def extract_ticket_ref(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> dict:  # fmt: skip
         found = extracted(tracker)
-        ref = found.get("ticket_number") or found.get("contact_phone")
-        if ref:
-            return {"ticket_ref": ref}
+        if found.get("ticket_number"):
+            return {"ticket_ref": found["ticket_number"]}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if tracker.get_slot("requested_slot") == "ticket_ref" and intent not in INTERRUPTIONS:
+        if intent in INTERRUPTIONS:
+            return {}
+        if verified_phone(tracker):
+            return {"ticket_ref": VERIFIED_PHONE}
+        if found.get("contact_phone"):
+            return {"ticket_ref": UNVERIFIED_PHONE}
+        if tracker.get_slot("requested_slot") == "ticket_ref":
             return {"ticket_ref": "invalid"}
         return {}
 
     def validate_ticket_ref(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> dict:  # fmt: skip
+        if value == UNVERIFIED_PHONE:  # the form then asks for the work-order number
+            dispatcher.utter_message(text=NO_PHONE_LOOKUP)
+            return {"ticket_ref": None}
         if value and value != "invalid":
             return {"ticket_ref": value}
-        dispatcher.utter_message(text="没听清编号。工单编号是11位数字，比如26112100042；也可以说登记时的电话。")
+        dispatcher.utter_message(text=NOT_HEARD)
         return {"ticket_ref": None}
 
 
@@ -57,18 +89,22 @@ class ActionQueryTicket(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         ref = tracker.get_slot("ticket_ref") or ""
+        own = verified_phone(tracker) if ref == VERIFIED_PHONE else None
         try:
-            if ref.startswith("2") and len(ref) == 11:
+            if ref.startswith("2") and len(ref) == 11 and ref.isdigit():
                 order = await self.gateway.get_work_order(ref)
-                orders = [order] if order else []
-            else:
-                orders = await self.gateway.work_orders_of_phone(ref)
+                text = status_line(order) + "。" if order else NONE_FOUND
+            elif own is not None:
+                orders = await self.gateway.work_orders_of_phone(*own)
+                text = (f"您的号码{masked(own[0])}名下的工单：" + "；".join(status_line(o) for o in orders) + "。"
+                        if orders else NONE_OF_PHONE.format(phone=masked(own[0])))  # fmt: skip
+            else:  # a typed number, or a proof the gateway did not give: ask for the work-order number
+                text = NEED_NUMBER
+        except Forbidden:
+            text = NEED_NUMBER
         except GatewayUnavailable:
             dispatcher.utter_message(text="抱歉，工单系统暂时查不了，请稍后再试，或者转人工客服。",
                                      buttons=[{"title": "转人工", "payload": "/request_human"}])  # fmt: skip
             return [SlotSet("ticket_ref", None)]
-        if not orders:
-            dispatcher.utter_message(text="没有查到对应的工单，请核对编号或电话。")
-        else:
-            dispatcher.utter_message(text="；".join(status_line(o) for o in orders) + "。")
+        dispatcher.utter_message(text=text)
         return [SlotSet("ticket_ref", None)]

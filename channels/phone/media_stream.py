@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from channels.phone.calls import PhoneChannel, run_to_end
+from channels.phone.signature import signature_ok
 from channels.phone.playout import Playout
 from voice import events as ev
 from voice.audio import PCM16_8K, mulaw_to_pcm16, pcm16_to_mulaw
@@ -186,11 +187,15 @@ async def _read(ws: WebSocket, pipeline: VoicePipeline, transport: MediaStreamTr
         pipeline.caller_hangup()
 
 
-def build_media_router(phone: PhoneChannel) -> APIRouter:
+def build_media_router(phone: PhoneChannel, auth_token: str | None = None) -> APIRouter:
     api = APIRouter()
 
     @api.websocket("/ws/media")
     async def media_stream(ws: WebSocket) -> None:
+        if not signature_ok(auth_token, ws, websocket=True):  # the provider signs the wss URL
+            log.warning("media stream refused: missing or invalid X-Twilio-Signature")
+            await ws.close(code=POLICY)  # before accept: the upgrade is answered 403
+            return
         await ws.accept()
         transport: MediaStreamTransport | None = None
         try:

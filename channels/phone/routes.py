@@ -7,22 +7,31 @@
 - `POST /phone/twilio/voice`: TwiML for an incoming call, connecting it to `/ws/media`.
 - `POST /phone/twilio/after-stream`: the `<Connect action>` webhook once the stream closed —
   `<Enqueue>` the agents' queue after a handoff, else `<Hangup/>`.
+With an auth token configured, every route here needs a valid `X-Twilio-Signature` (else 403).
 """
 
 from xml.sax.saxutils import escape, quoteattr
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from channels.phone.calls import PhoneChannel
+from channels.phone.signature import public_origin, signature_ok
 
 
 def _twiml(body: str) -> Response:
     return Response(f'<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>', media_type="application/xml")
 
 
-def build_phone_routes(phone: PhoneChannel, agent_queue: str) -> APIRouter:
-    api = APIRouter()
+def build_phone_routes(phone: PhoneChannel, agent_queue: str, auth_token: str | None = None) -> APIRouter:
+    async def signed(request: Request) -> None:
+        if not auth_token:  # unsigned deployments (a PBX on a private network)
+            return
+        params = [(k, str(v)) for k, v in (await request.form()).multi_items()] if request.method == "POST" else []
+        if not signature_ok(auth_token, request, params):
+            raise HTTPException(403, "missing or invalid X-Twilio-Signature")
+
+    api = APIRouter(dependencies=[Depends(signed)])
 
     @api.post("/phone/calls/{call_id}/caller", response_class=PlainTextResponse)
     async def announce_caller(call_id: str, request: Request) -> PlainTextResponse:
@@ -40,9 +49,8 @@ def build_phone_routes(phone: PhoneChannel, agent_queue: str) -> APIRouter:
     @api.post("/phone/twilio/voice")
     async def twilio_voice(request: Request) -> Response:
         form = await request.form()
-        proto = request.headers.get("x-forwarded-proto", request.url.scheme)
+        proto, host = public_origin(request)
         ws_scheme = "wss" if proto == "https" else "ws"
-        host = request.headers.get("x-forwarded-host") or request.headers.get("host", request.url.netloc)
         stream_url = f"{ws_scheme}://{host}/ws/media"
         action = f"{proto}://{host}/phone/twilio/after-stream"
         caller = str(form.get("From", ""))

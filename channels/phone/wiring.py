@@ -44,8 +44,9 @@ class PhoneWiring:
         self._warming: asyncio.Task | None = None
 
     def include(self, app: FastAPI) -> None:
-        app.include_router(build_media_router(self.channel))
-        app.include_router(build_phone_routes(self.channel, self.settings.phone_agent_queue))
+        token = self.settings.twilio_auth_token  # signed webhooks when set
+        app.include_router(build_media_router(self.channel, token))
+        app.include_router(build_phone_routes(self.channel, self.settings.phone_agent_queue, token))
 
     async def start(self) -> None:
         if not self.channel.speech_available():

@@ -52,7 +52,9 @@ async def gateway_id(base: str) -> str:
 
 async def test_citizen_on_one_gateway_and_agent_on_the_other_talk_in_real_time(gateways):
     a, b, prefix = gateways
-    assert httpx.get(f"{a.http}/healthz").json()["components"]["agent_desk"] == {"ok": True, "kind": "redis"}
+    key = (a.var_dir / "secrets" / "api_key").read_text().strip()
+    health = httpx.get(f"{a.http}/healthz", headers={"Authorization": f"Bearer {key}"}).json()
+    assert health["components"]["agent_desk"] == {"ok": True, "kind": "redis"}
     alice = await AgentClient.login(b.http, "alice")
     await alice.connect()
 

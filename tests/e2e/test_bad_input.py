@@ -19,6 +19,7 @@ BAD_FRAMES = [
     (json.dumps({"type": "text", "text": "投诉" + "x" * 2000}), "text_too_long"),
     (json.dumps({"type": "text", "text": ""}), "empty_text"),
     (json.dumps({"type": "text", "text": "你好\x00\x1b[31m"}), "control_characters"),
+    (json.dumps({"type": "text", "text": "查工单\u202e24000211162"}), "control_characters"),  # bidi override
     (json.dumps({"type": "button"}), "invalid_button"),
     (json.dumps({"type": "audio", "format": "wav", "data": "UklGRg=="}), "audio_unavailable"),
 ]

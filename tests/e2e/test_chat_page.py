@@ -27,7 +27,7 @@ def test_chat_page_conversation(stack, browser):
 
     page.fill("#input", "<img src=x onerror=\"document.body.dataset.xss='1'\">楼下太吵")
     page.click("#send")
-    page.wait_for_function("document.querySelectorAll('.msg-bot').length >= 3")
+    page.wait_for_function("() => document.querySelectorAll('.msg-bot').length >= 3")
     assert page.evaluate("document.body.dataset.xss") is None
     assert page.locator(".msg-citizen .msg-text").last.inner_text().startswith("<img")
     page.screenshot(path=str(ARTIFACTS / "chat-page.png"), full_page=True)
@@ -35,7 +35,7 @@ def test_chat_page_conversation(stack, browser):
     conversation_id = page.evaluate("window.hotlineChat.conversationId()")
     page.reload()
     page.wait_for_selector('#conn[data-state="open"]')
-    page.wait_for_function("document.querySelectorAll('.msg-citizen').length >= 3")
+    page.wait_for_function("() => document.querySelectorAll('.msg-citizen').length >= 3")
     assert page.evaluate("window.hotlineChat.conversationId()") == conversation_id
     page.screenshot(path=str(ARTIFACTS / "chat-page-resumed.png"), full_page=True)
 

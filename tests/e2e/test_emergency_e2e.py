@@ -119,7 +119,7 @@ async def telegram_front(stack, settings: Settings):
     db = make_engine(settings.database)
     http = httpx.AsyncClient()
     extractor = IntakeExtractor(Gazetteer.builtin())
-    router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http), Metrics(),
+    router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")), Metrics(),
                                 enrich=lambda text: extractor.extract(text, utcnow()),
                                 safety=EmergencyDetector.from_data())  # fmt: skip
     channel = create_channel(settings, build_dispatcher(conversations=router, work_orders=WorkOrderRepository(db)))
@@ -168,7 +168,7 @@ async def test_phone_call_reads_the_advice_before_the_dialogue_answers(stack, tm
 
     db = make_engine(f"sqlite:///{stack.var_dir / 'hotline.db'}")
     http = httpx.AsyncClient()
-    router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http), Metrics(),
+    router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")), Metrics(),
                                 safety=EmergencyDetector.from_data())  # fmt: skip
     stt = ScriptedSpeechToText(["我 要 投诉 楼上 装修 太 吵", "哎呀 厨房 着 火 了 火 好 大"])
     log, transport = ev.EventLog(), RecordingTransport()

@@ -107,7 +107,7 @@ async def test_invalid_phone_is_re_asked_then_a_human_is_offered(stack):
     await chat.close()
 
 
-async def test_status_query_by_number_and_by_phone(stack):
+async def test_status_query_by_number_not_by_a_typed_phone(stack):
     author = await citizen(stack)
     await author.say("我要投诉 石景山区鲁谷那边的菜市场缺斤短两 上礼拜三的事 我电话一五八零零零零一二三四")
     done = texts(await author.say("对"))
@@ -116,12 +116,15 @@ async def test_status_query_by_number_and_by_phone(stack):
     await author.close()
 
     chat = await citizen(stack)
-    assert "工单编号" in texts(await chat.say("我想查一下我的工单办到哪一步了"))
+    asked = texts(await chat.say("我想查一下我的工单办到哪一步了"))
+    assert "工单编号" in asked and "电话" not in asked
+    # A typed phone number proves nothing: no orders are listed, the work-order number is asked for.
+    by_phone = texts(await chat.say("我反映的问题现在怎么样了 我电话是15800001234"))
+    assert "不能凭" in by_phone and "工单编号" in by_phone
+    assert "已受理" not in by_phone and order["number"][:6] not in by_phone and "15800001234" not in by_phone
     spoken_number = " ".join((order["number"][:6], order["number"][6:]))
     answer = texts(await chat.say(f"编号是{spoken_number}"))
-    assert "已受理" in answer and order["number"][:6] in answer
-    by_phone = texts(await chat.say("我反映的问题现在怎么样了 我电话是15800001234"))
-    assert "已受理" in by_phone and "15800001234" not in by_phone
+    assert "已受理" in answer and order["number"][:6] in answer and "15800001234" not in answer
     assert "没有查到" in texts(await chat.say("查一下工单26010100099"))
     await chat.close()
 

@@ -59,7 +59,8 @@ def messages(stack, conversation_id: str) -> list[tuple[str, str]]:
 
 
 def test_healthz_shows_the_phone_channel_and_keypad_only_mode(stack):
-    health = httpx.get(f"{stack.http}/healthz").json()
+    key = (stack.var_dir / "secrets" / "api_key").read_text().strip()
+    health = httpx.get(f"{stack.http}/healthz", headers={"Authorization": f"Bearer {key}"}).json()
     assert health["status"] == "ok"
     phone = health["components"]["phone"]
     assert phone["ok"] and phone["audiosocket"].endswith(f":{stack.env['HOTLINE_AUDIOSOCKET_PORT']}")

@@ -19,6 +19,7 @@ from conversation.store import ConversationStore
 from core.clock import utcnow
 from core.db import make_engine
 from core.metrics import Metrics
+from core.phone_proof import PhoneProof
 from core.settings import Settings
 from places.gazetteer import Gazetteer
 from tests.telegram.fake_bot_api import FakeBotApi
@@ -84,8 +85,10 @@ async def telegram_front(stack, settings: Settings):
     db = make_engine(settings.database)
     http = httpx.AsyncClient()
     extractor = IntakeExtractor(Gazetteer.builtin())
+    # Signed with the stack gateway's key: that gateway checks the proof when the actions look up by phone.
+    proofs = PhoneProof(Settings(var_dir=stack.var_dir).agent_token_key)
     router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")), Metrics(),
-                                enrich=lambda text: extractor.extract(text, utcnow()))  # fmt: skip
+                                enrich=lambda text: extractor.extract(text, utcnow()), phone_proof=proofs)  # fmt: skip
     dp = build_dispatcher(conversations=router, work_orders=WorkOrderRepository(db))
     channel = create_channel(settings, dp)
     await channel.start()
@@ -140,6 +143,11 @@ async def test_a_complaint_over_telegram_reaches_rasa_and_becomes_a_listed_work_
             status = text_of(await citizen.say("/status"))
             assert f"{number.group(1)} {number.group(2)}" in status and "海淀区" in status
             assert "13900001111" not in status
+
+            # The contact was shared as the citizen's own: the dialogue may answer by that number.
+            by_phone = text_of(await citizen.say("我的工单办得怎么样了"))
+            assert "139****1111" in by_phone and f"{number.group(1)} {number.group(2)}" in by_phone, by_phone
+            assert "13900001111" not in by_phone
 
             assert all("parse_mode" not in c.params for c in api.of("sendMessage"))
     finally:

@@ -168,7 +168,8 @@ def test_reply_is_read_aloud_by_the_gateway(open_page):
     response = answer.value
     assert response.status == 200 and response.headers["content-type"] == "audio/wav"
     assert "rate=normal" in response.url and len(response.body()) > 16000  # over half a second of speech
-    page.wait_for_function("document.querySelector('.msg-bot .speak').getAttribute('aria-pressed') === 'false'",
+    # Predicates as functions: a bare expression would be eval'ed in the page, which its CSP forbids.
+    page.wait_for_function("() => document.querySelector('.msg-bot .speak').getAttribute('aria-pressed') === 'false'",
                            timeout=60_000)  # fmt: skip
     assert page.evaluate("window.hotlineChat.speechMode()") == "server", "no fallback to the browser's voice"
 

@@ -41,7 +41,9 @@ def host_site(stack):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    # The port HOTLINE_WIDGET_ORIGINS lists: only listed sites may frame the chat page.
+    port = int(stack.env["HOTLINE_WIDGET_ORIGINS"].rsplit(":", 1)[1])
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"

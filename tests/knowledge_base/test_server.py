@@ -50,7 +50,8 @@ async def test_search_admin_and_file_edit_over_a_real_socket(tmp_path, articles_
                     break
                 assert time.monotonic() < deadline, "the edited file was not served"
                 await asyncio.sleep(0.2)
-            health = (await http.get("/healthz")).json()["components"]["knowledge_base"]
+            keyed = {"Authorization": f"Bearer {KEY}"}  # /healthz details need the key
+            health = (await http.get("/healthz", headers=keyed)).json()["components"]["knowledge_base"]
             assert health["ok"] and health["articles"] == len(ARTICLES) - 2
     finally:
         server.should_exit = True

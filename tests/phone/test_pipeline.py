@@ -94,6 +94,7 @@ async def test_greeting_then_one_spoken_turn(tmp_path):
     ]  # fmt: skip
     conv = call.store.get(call.pipeline.call.conversation_id)
     assert conv.channel == "phone" and conv.user_id == "138****5678"
+    assert "13812345678" not in str(history[1].payload), "the caller's number is not stored in full"
 
 
 async def test_first_audio_is_sent_before_the_reply_is_synthesised(tmp_path):

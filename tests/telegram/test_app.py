@@ -20,10 +20,14 @@ SECRET = "test-secret_0123456789"
 CHAT = 8080
 
 
+API_KEY = "k" * 20
+KEYED = {"Authorization": f"Bearer {API_KEY}"}  # /healthz details need the key
+
+
 def settings_for(tmp_path, **telegram) -> Settings:
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: Rasa and the action server are down
     # kb_*: no semantic index for these tests (it takes minutes to embed on a busy machine)
-    return Settings(var_dir=tmp_path, rasa_url=dead, action_server_url=dead, api_keys="k" * 20,
+    return Settings(var_dir=tmp_path, rasa_url=dead, action_server_url=dead, api_keys=API_KEY,
                     engine_timeout_s=2, kb_dense=False, kb_watch=False, **telegram)  # fmt: skip
 
 
@@ -41,7 +45,7 @@ def update(update_id: int, text: str) -> dict:
 
 async def test_without_a_token_the_channel_is_off_and_healthz_says_so(tmp_path):
     async with serve_gateway(settings_for(tmp_path)) as url, httpx.AsyncClient(base_url=url) as http:
-        health = (await http.get("/healthz")).json()
+        health = (await http.get("/healthz", headers=KEYED)).json()
         assert health["components"]["telegram"] == {"ok": True, "enabled": False, "reason": "no bot token"}
         assert (await http.post("/telegram/webhook", json=update(1, "你好"))).status_code == 404
 
@@ -57,9 +61,11 @@ async def test_webhook_mode_registers_the_webhook_and_answers_updates_with_the_s
         assert hook.params["secret_token"] == SECRET
         assert {"message", "callback_query"} <= set(hook.params["allowed_updates"])
         async with asyncio.timeout(10):
-            while (await http.get("/healthz")).json()["components"]["telegram"].get("state") != "webhook":
+            while (await http.get("/healthz", headers=KEYED)).json()["components"]["telegram"].get(
+                "state"
+            ) != "webhook":
                 await asyncio.sleep(0.05)
-        telegram = (await http.get("/healthz")).json()["components"]["telegram"]
+        telegram = (await http.get("/healthz", headers=KEYED)).json()["components"]["telegram"]
         assert telegram == {"ok": True, "enabled": True, "mode": "webhook", "state": "webhook", "bot": "hotline12345_bot",
                             "error": None}  # fmt: skip
 

@@ -43,6 +43,8 @@ def test_button_frame_keeps_payload_and_optional_title():
         ({"type": "text", "text": "   "}, "empty_text"),
         ({"type": "text", "text": "字" * (LIMIT + 1)}, "text_too_long"),
         ({"type": "text", "text": "你好\x00\x07"}, "control_characters"),
+        ({"type": "text", "text": "工单\u202e24000211162"}, "control_characters"),  # right-to-left override
+        ({"type": "text", "text": "地址\u2066海淀区\u2069"}, "control_characters"),  # bidi isolates
         ({"type": "button", "payload": ""}, "invalid_button"),
         ({"type": "button", "payload": "x" * 201}, "invalid_button"),
         ({"type": "audio", "format": "mp3", "data": "AAAA"}, "invalid_audio"),

@@ -1,0 +1,50 @@
+"""The status query's actions with a fake gateway client, run in the engine environment: a typed
+phone number lists nothing (the citizen is asked for the work-order number), the number a channel
+proved is looked up with the gateway's proof, a work-order number alone is answered."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINE_PYTHON = ROOT / ".venv-engine" / "bin" / "python"
+
+
+@pytest.fixture(scope="module")
+def cases() -> dict:
+    if not ENGINE_PYTHON.exists():
+        pytest.skip("engine environment missing (make run / make test create it)")
+    done = subprocess.run([str(ENGINE_PYTHON), str(Path(__file__).with_name("engine_ticket_query.py"))],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return {line["case"]: line["result"] for line in lines}
+
+
+def test_typed_phone_is_not_looked_up(cases):
+    slot, said = cases["typed_form"]
+    assert slot == {"ticket_ref": None} and "不能凭" in said[0] and "电话" in said[0]
+    calls, said = cases["typed_answer"]
+    assert calls == [] and "工单编号" in said[0]
+    assert cases["unproven_claim_form"][0] == {"ticket_ref": None}  # a number without the gateway's proof
+
+
+def test_proven_phone_is_looked_up_with_its_proof(cases):
+    assert cases["proven_form"] == [{"ticket_ref": "verified_phone"}, []]
+    calls, said = cases["proven_answer"]
+    assert calls == [["phone", "13911112222", "signed"]]
+    assert said == ["您的号码139****2222名下的工单：工单261121 00042：已派单，承办单位朝阳区城管委。"]
+    assert "13911112222" not in said[0]
+
+
+def test_refused_proof_asks_for_the_number(cases):
+    calls, said = cases["forged_answer"]
+    assert calls == [["phone", "13911112222", "forged"]] and "工单编号" in said[0] and "名下" not in said[0]
+
+
+def test_work_order_number_alone_is_answered(cases):
+    assert cases["number_form"] == [{"ticket_ref": "26112100042"}, []]
+    calls, said = cases["number_answer"]
+    assert calls == [["number", "26112100042"]] and said == ["工单261121 00042：已派单，承办单位朝阳区城管委。"]
