@@ -37,7 +37,7 @@ _PLATE = re.compile(
     rf"([{_PROVINCES}][\s·・•\-]?[A-Za-zＡ-Ｚａ-ｚ])[\s·・•\-]?([{_PLATE_CHAR}]{{4,5}})([{_PLATE_CHAR}])"
     rf"(?![A-Za-z0-9Ａ-Ｚａ-ｚ０-９])"
 )
-_SECRET_PARAM = re.compile(r"\b(token|api_key)=[^&\s\"']+")
+_SECRET_PARAM = re.compile(r"\b((?:resume_)?token|api_key)=[^&\s\"']+")
 
 
 def mask_phone(phone: str) -> str:
