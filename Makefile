@@ -20,6 +20,7 @@ test-unit: $(VENV)/.stamp
 bench: setup
 	$(GW_PY) bench/chat_latency.py
 	$(GW_PY) bench/classify_eval.py
+	$(GW_PY) bench/emergency_eval.py
 	$(GW_PY) bench/agent_desk.py
 	$(GW_PY) bench/kb_eval.py
 	$(GW_PY) bench/kb_latency.py
