@@ -36,6 +36,7 @@ PANICKED = {
     "有人在取款机那儿抢了个老太太的包 往胡同里跑了": "110",
     "有个孩子骑车让大货车给刮倒了 腿压在车底下了": "120",
 }
+CHAT = 41414  # the Telegram chat of these tests
 NOT_NOW = ["上个月我们楼着过火 楼道现在还是黑的 想问问谁管", "小区消防通道被堵了 好几辆车停在那", "燃气报警器在哪买"]
 
 
@@ -113,6 +114,16 @@ async def test_an_emergency_in_the_middle_of_the_intake_form(stack):
     await chat.close()
 
 
+class OtherTelegramCitizen(TelegramCitizen):
+    """A chat of its own: the stack's database is shared with the other Telegram test."""
+
+    def _message(self, **content) -> dict:
+        message = super()._message(**content)
+        message["chat"] = {**message["chat"], "id": CHAT}
+        message["from"] = {**message["from"], "id": CHAT}
+        return message
+
+
 @contextlib.asynccontextmanager
 async def telegram_front(stack, settings: Settings):
     """The app's router as app.py builds it (safety net included), polling a local Bot API."""
@@ -144,7 +155,7 @@ async def test_telegram_advice_first_with_tap_to_call_numbers_mid_form(stack, tm
     try:
         async with telegram_front(stack, settings):
             await api.wait_for("getUpdates")
-            citizen = TelegramCitizen(api)
+            citizen = OtherTelegramCitizen(api)
             assert "哪个区" in text_of(await citizen.say("我要投诉 楼下饭馆油烟太大"))
             sent = await citizen.say("地址等会再说 楼道里全是烟 好像哪家着火了")
             if "紧急工单" not in text_of(sent):  # the dialogue's part follows the advice
