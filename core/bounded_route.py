@@ -95,14 +95,15 @@ def without_input(errors: Any) -> list[dict]:
     ]
 
 
-def _detail_schema(description: str) -> dict:
+def detail_response(description: str) -> dict:
+    """An OpenAPI `responses=` entry for a FastAPI-style `{"detail": …}` error."""
     return {"description": description, "content": {"application/json": {"schema": {
         "type": "object", "required": ["detail"], "properties": {"detail": {}}}}}}  # fmt: skip
 
 
 # The OpenAPI `responses=` of a bounded route with the default error bodies.
 LIMIT_RESPONSES: dict[int | str, dict] = {
-    400: _detail_schema("undecodable body"),
-    413: _detail_schema("request body too large"),
-    429: _detail_schema("too many requests from this address (see Retry-After)"),
+    400: detail_response("undecodable body"),
+    413: detail_response("request body too large"),
+    429: detail_response("too many requests from this address (see Retry-After)"),
 }

@@ -2,17 +2,13 @@
 both formats it speaks: list services, read a definition, post a request (the client has no POST:
 a plain form post, as the spec describes it), get it back, list requests."""
 
-import threading
-import time
-
 import pytest
 import requests
-import uvicorn
 from georeport import GeoReport
 
 from app import create_app
 from core.settings import Settings
-from tests.helpers import free_port
+from tests.helpers import free_port, served
 
 KEY = "georeport-key-0123456789"
 
@@ -22,17 +18,8 @@ def root_address(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("georeport")
     settings = Settings(database_url=f"sqlite:///{var_dir / 'hotline.db'}", api_keys=KEY, var_dir=var_dir,
                         rasa_port=1, audiosocket_port=free_port())  # fmt: skip
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the gateway did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/open311/v2"
-    server.should_exit = True
-    thread.join(timeout=30)
+    with served(create_app(settings)) as base_url:
+        yield f"{base_url}/open311/v2"
 
 
 @pytest.mark.parametrize("output_format", ["json", "xml"])
