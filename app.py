@@ -29,6 +29,7 @@ from core.api_keys import has_bearer_key
 from core.db import init_db, make_engine
 from core.metrics import Metrics
 from core.phone_proof import PhoneProof
+from core.rate_limit import KeyedBuckets
 from core.security_headers import SecurityHeaders, widget_origins
 from core.settings import Settings
 from knowledge_base import wiring as kb_wiring
@@ -136,9 +137,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.phone = phone.channel  # its send() speaks agent replies into live phone: calls
     if telegram is not None and telegram.mode == "webhook":
         app.include_router(build_webhook_router(telegram, settings.telegram_secret))
-    app.include_router(build_open311_router(work_orders, catalog, settings.api_key_set))
+    open311_posts = KeyedBuckets(settings.open311_post_burst, settings.open311_post_per_s)
+    app.include_router(build_open311_router(work_orders, catalog, settings.api_key_set, open311_posts))
     app.include_router(build_tickets_router(work_orders, catalog, category_of, settings.api_key_set, phone_proof))
-    app.include_router(build_classify_router(catalog, gazetteer, category_of, engine.parse))
+    classify_limit = KeyedBuckets(settings.classify_burst, settings.classify_per_s)
+    app.include_router(build_classify_router(catalog, gazetteer, category_of, engine.parse, classify_limit))
     app.include_router(kb_wiring.router(kb, settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -8,7 +8,11 @@ from fastapi import Header, HTTPException
 
 
 def is_valid_key(token: str, api_keys: frozenset[str]) -> bool:
-    return bool(token) and any(secrets.compare_digest(token, k) for k in api_keys)
+    """Constant-time comparison on bytes (compare_digest refuses str with non-ASCII characters)."""
+    if not token:
+        return False
+    given = token.encode("utf-8", "surrogatepass")
+    return any(secrets.compare_digest(given, k.encode("utf-8", "surrogatepass")) for k in api_keys)
 
 
 def has_bearer_key(authorization: str | None, api_keys: frozenset[str]) -> bool:

@@ -1,7 +1,7 @@
 """Masking of citizens' personal data wherever it leaves the internal roles (public APIs, logs).
 
 `mask_pii` finds phone numbers (mobiles, landlines with area code), mainland ID numbers, bank
-card numbers and licence plates in free text, written the ways citizens and speech recognition
+card numbers, licence plates and e-mail addresses in free text, written the ways citizens and speech recognition
 write them: ASCII or full-width digits, Chinese digit readings (幺三九…, 两 = 2, 洞 = 0), groups
 separated by spaces or dashes. Work-order numbers (YYMMDD + 5 digits), dates and timestamps stay.
 """
@@ -37,6 +37,7 @@ _PLATE = re.compile(
     rf"([{_PROVINCES}][\s·・•\-]?[A-Za-zＡ-Ｚａ-ｚ])[\s·・•\-]?([{_PLATE_CHAR}]{{4,5}})([{_PLATE_CHAR}])"
     rf"(?![A-Za-z0-9Ａ-Ｚａ-ｚ０-９])"
 )
+_EMAIL = re.compile(r"([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
 _SECRET_PARAM = re.compile(r"\b((?:resume_)?token|api_key)=[^&\s\"']+")
 
 
@@ -119,9 +120,11 @@ def _mask_segment(text: str, seg: re.Match, out: list[str], pos: int) -> int:
 def mask_pii(text: str) -> str:
     """'13812345678' -> '138****5678', '幺三八 一二三四 五六七八' -> '138****5678'; landlines
     '010-****5678', ID numbers '110105********1234', bank cards '6222***********0123', plates
-    '京A****5'. Text without such numbers is returned unchanged."""
+    '京A****5', e-mail addresses 'w***@example.com'. Text without such data is returned unchanged."""
     if not text:
         return text
+    if "@" in text:
+        text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
     text = _PLATE.sub(lambda m: f"{m.group(1)}{'*' * len(m.group(2))}{m.group(3)}", text)
     out: list[str] = []
     pos = 0

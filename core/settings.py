@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     chat_per_s: float = Field(default=2.0, gt=0)
     chat_address_burst: int = Field(default=200, ge=1)
     chat_address_per_s: float = Field(default=40.0, gt=0)
+    # Per client address, the same token buckets for `POST /open311/v2/requests.json` and for
+    # `POST /api/classify` (429 with Retry-After beyond them).
+    open311_post_burst: int = Field(default=10, ge=1)
+    open311_post_per_s: float = Field(default=0.2, gt=0)
+    classify_burst: int = Field(default=60, ge=1)
+    classify_per_s: float = Field(default=5.0, gt=0)
     # Sites whose pages embed the chat widget (comma-separated origins, e.g. https://www.example.gov.cn):
     # the chat page may be framed only by them and the gateway itself (Content-Security-Policy).
     widget_origins: str | None = None

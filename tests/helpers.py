@@ -1,14 +1,18 @@
-"""Shared test helpers: free ports, waiting for HTTP, a small /ws/chat client."""
+"""Shared test helpers: free ports, waiting for HTTP, an app on a uvicorn thread, a small /ws/chat client."""
 
 import asyncio
 import json
 import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import uvicorn
 import websockets
 
 
@@ -25,6 +29,25 @@ def free_port() -> int:
         if port not in _HANDED_OUT:
             _HANDED_OUT.add(port)
             return port
+
+
+@contextmanager
+def served(app: Any, timeout_s: float = 60) -> Iterator[str]:
+    """The ASGI app (lifespan included) on a real uvicorn socket in a thread: its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout_s
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the app did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 def wait_http(url: str, timeout_s: float, ok=lambda r: r.status_code < 500, proc=None) -> httpx.Response:

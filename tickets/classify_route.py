@@ -1,6 +1,7 @@
 """`POST /api/classify`: what kind of request a text is, its category, the responsible unit, the
 urgency and the district — the same decisions the work-order intake makes. Bodies over 64 KiB
-are refused (413) before parsing; bad input is a 422 that does not echo the text back."""
+are refused (413) before parsing; bad input is a 422 that does not echo the text back; too many
+requests from one address are a 429 with Retry-After."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -9,9 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from core.bounded_route import bounded_route
+from core.bounded_route import LIMIT_RESPONSES, bounded_route
 from core.clock import utcnow
 from normalize.text import has_control_characters
+from core.rate_limit import KeyedBuckets
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.dispatch import dispatch
@@ -53,10 +55,11 @@ def build_classify_router(
     gazetteer: Gazetteer,
     category_of: Callable[[str], str | None],
     intent_of: Callable[[str], Awaitable[str | None]],
+    per_address: KeyedBuckets | None = None,
 ) -> APIRouter:
-    api = APIRouter(tags=["classify"], route_class=bounded_route())
+    api = APIRouter(tags=["classify"], route_class=bounded_route(per_address=per_address))
 
-    @api.post("/api/classify")
+    @api.post("/api/classify", responses=LIMIT_RESPONSES)
     async def classify(body: ClassifyRequest) -> ClassifyResponse:
         intent = await intent_of(body.text)
         request_type = intent if intent in REQUEST_TYPES else guess_request_type(body.text)

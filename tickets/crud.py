@@ -4,14 +4,14 @@ work order's event log."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from tickets.lifecycle import OPEN_STATUSES, check_transition
 from core.clock import utcnow
-from tickets.models import OutboxMessage, Status, WorkOrder, WorkOrderEvent
+from tickets.models import Open311Submission, OutboxMessage, Status, WorkOrder, WorkOrderEvent
 from tickets.numbering import next_number
 from tickets.schemas import DEADLINES, WorkOrderCreate
 
@@ -34,25 +34,29 @@ class WorkOrderFilter:
     overdue: bool | None = None
     phone: str | None = None
     conversation_id: str | None = None
+    numbers: list[str] | None = None
+    categories: list[str] | None = None  # any of these code prefixes
 
 
 class WorkOrderRepository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def create(self, data: WorkOrderCreate, actor: str) -> WorkOrder:
-        """The work order, its first event and its outbox row, in one transaction."""
+    def create(self, data: WorkOrderCreate, actor: str, submission: Open311Submission | None = None) -> WorkOrder:
+        """The work order, its first event, its outbox row (and what an Open311 POST carried
+        besides), in one transaction."""
         now = utcnow()
         attempts_left = 3
         while True:
             try:
-                return self._insert(data, actor, next_number(self.engine, now), now)
+                return self._insert(data, actor, next_number(self.engine, now), now, submission)
             except IntegrityError:  # a number handed out twice (counter lost after a crash): take the next
                 attempts_left -= 1
                 if not attempts_left:
                     raise
 
-    def _insert(self, data: WorkOrderCreate, actor: str, number: str, now: datetime) -> WorkOrder:
+    def _insert(self, data: WorkOrderCreate, actor: str, number: str, now: datetime,
+                submission: Open311Submission | None) -> WorkOrder:  # fmt: skip
         with Session(self.engine, expire_on_commit=False) as session:
             order = WorkOrder(**data.model_dump(), number=number, deadline=now + DEADLINES[data.urgency],
                               created_at=now, updated_at=now)  # fmt: skip
@@ -60,8 +64,21 @@ class WorkOrderRepository:
             session.flush()
             session.add(WorkOrderEvent(work_order_id=order.id, kind="created", to_status=order.status, actor=actor))
             session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"work-order-{number}"))
+            if submission is not None:
+                session.add(Open311Submission(**submission.model_dump(exclude={"id", "work_order_id"}),
+                                              work_order_id=order.id))  # fmt: skip
             session.commit()
             return order
+
+    def submissions(self, work_order_ids: list[int]) -> dict[int, Open311Submission]:
+        """The Open311 extras of these work orders, by work-order id (orders without any are absent)."""
+        if not work_order_ids:
+            return {}
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Open311Submission).where(col(Open311Submission.work_order_id).in_(work_order_ids))
+            ).all()
+            return {row.work_order_id: row for row in rows}
 
     def get(self, number: str) -> WorkOrder:
         with Session(self.engine) as session:
@@ -113,8 +130,11 @@ class WorkOrderRepository:
         if flt.district:
             query = query.where(WorkOrder.district == flt.district)
         if flt.category:  # a code prefix, as a range so that the index serves it
-            upper = flt.category[:-1] + chr(ord(flt.category[-1]) + 1)
-            query = query.where(WorkOrder.category_code >= flt.category, WorkOrder.category_code < upper)
+            query = query.where(_code_prefix(flt.category))
+        if flt.categories:
+            query = query.where(or_(*(_code_prefix(c) for c in flt.categories)))
+        if flt.numbers:
+            query = query.where(col(WorkOrder.number).in_(flt.numbers))
         if flt.request_type:
             query = query.where(WorkOrder.request_type == flt.request_type)
         if flt.created_from:
@@ -135,3 +155,9 @@ class WorkOrderRepository:
                 query.order_by(col(WorkOrder.created_at).desc(), col(WorkOrder.id).desc()).offset(offset).limit(limit)
             ).all()
             return total, list(rows)
+
+
+def _code_prefix(prefix: str):  # noqa: ANN202  (an SQL condition)
+    """Category codes starting with `prefix`, as a range so that the index serves it."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return (WorkOrder.category_code >= prefix) & (WorkOrder.category_code < upper)

@@ -119,3 +119,17 @@ class OutboxMessage(SQLModel, table=True):
     )
     last_error: str | None = Field(default=None, max_length=300)
     delivered_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class Open311Submission(SQLModel, table=True):
+    """What a GeoReport v2 POST carries beyond the work order itself (a table of its own, so that
+    older databases need no new columns). email and device_id are personal: never shown publicly."""
+
+    __tablename__ = "open311_submission"
+
+    id: int | None = Field(default=None, primary_key=True)
+    work_order_id: int = Field(foreign_key="work_order.id", unique=True, index=True)
+    email: str | None = Field(default=None, max_length=254)
+    media_url: str | None = Field(default=None, max_length=2000)
+    device_id: str | None = Field(default=None, max_length=200)
+    account_id: str | None = Field(default=None, max_length=200)

@@ -1,28 +1,40 @@
-"""Open311 GeoReport v2 under /open311/v2/ (JSON). Fields beyond the spec (district, urgency,
-department, deadline, request type …) are in each request's `extended_attributes`. The GET
-routes are public: every free text in them goes out with personal data masked (core/pii.py)."""
+"""Open311 GeoReport v2 under /open311/v2/, as `.json` or `.xml`. Fields beyond the spec
+(district, urgency, department, deadline, request type …) are in each request's
+`extended_attributes`. The GET routes are public: every free text in them goes out with personal
+data masked (core/pii.py); e-mail and phone are masked, device ids never shown. Every error of
+these routes is the spec's `[{code, description}]` (tickets/open311_format.py); POST is limited
+per client address and in body size (core/bounded_route.py)."""
 
 import asyncio
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Form, HTTPException, Query, Response
 from pydantic import ValidationError
 
 from core.api_keys import is_valid_key
+from core.bounded_route import bounded_route
 from core.clock import iso_utc, utcnow
 from core.pii import mask_phone, mask_pii
+from core.rate_limit import KeyedBuckets
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
 from tickets.dispatch import dispatch
 from tickets.lifecycle import OPEN_STATUSES
-from tickets.models import Status, WorkOrder
+from tickets.models import Open311Submission, Status, WorkOrder
+from tickets.open311_format import Open311Errors, error, errors_for, render
+from tickets.open311_models import CreatedRequest, Service, ServiceDefinition, ServiceRequest, SubmissionFields
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
 
+MAX_RESULTS = 1000  # the spec: at most 1000 requests per query
+DEFAULT_WINDOW = timedelta(days=90)  # the spec: without dates, the most recent 90 days
+Fmt = Literal["json", "xml"]
+_XML = {"text/xml": {"schema": {"type": "string"}}}
+_STATUSES = ("open", "closed")
 
-def request_json(order: WorkOrder, catalog: CategoryCatalog) -> dict:
-    """The public view of a work order: phone, ID, bank card and plate numbers masked."""
+
+def request_json(order: WorkOrder, catalog: CategoryCatalog, extra: Open311Submission | None = None) -> dict:
+    """The public view of a work order: phone, ID, bank card, plate numbers and e-mail masked."""
     category = catalog.get(order.category_code or "")
     return {
         "service_request_id": order.number,
@@ -41,7 +53,7 @@ def request_json(order: WorkOrder, catalog: CategoryCatalog) -> dict:
         "zipcode": None,
         "lat": order.lat,
         "long": order.lon,
-        "media_url": None,
+        "media_url": extra.media_url if extra else None,
         "extended_attributes": {
             "request_type": order.request_type,
             "district": order.district,
@@ -53,38 +65,55 @@ def request_json(order: WorkOrder, catalog: CategoryCatalog) -> dict:
             "workflow_status": order.status,
             "channel": order.channel,
             "contact_phone": mask_phone(order.contact_phone) if order.contact_phone else None,
+            "contact_email": mask_pii(extra.email) if extra and extra.email else None,
         },
     }
 
 
-def build_open311_router(repo: WorkOrderRepository, catalog: CategoryCatalog, api_keys: frozenset[str]) -> APIRouter:
-    api = APIRouter(prefix="/open311/v2", tags=["open311"])
+def comma_list(value: str | None, limit: int = MAX_RESULTS) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()][:limit]
 
-    def error(status: int, description: str) -> JSONResponse:
-        """Open311 errors: a list of {code, description}."""
-        return JSONResponse([{"code": status, "description": description}], status_code=status)
 
-    @api.get("/services.json")
-    def services() -> list[dict]:
-        return [
-            {
-                "service_code": c.code,
-                "service_name": c.name,
-                "description": " / ".join(c.path),
-                "metadata": True,
-                "type": "realtime",
-                "keywords": ",".join(c.keywords),
-                "group": c.path[0],
-            }
+def as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def date_window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime | None]:
+    """The spec's default: the 90 days before end_date (or now) when start_date is not given."""
+    start, end = (as_utc(d) if d else None for d in (start, end))
+    if start is None:
+        try:
+            start = (end or utcnow()) - DEFAULT_WINDOW
+        except OverflowError:  # an end_date in year 1
+            start = datetime.min.replace(tzinfo=UTC)
+    return start, end
+
+
+def build_open311_router(repo: WorkOrderRepository, catalog: CategoryCatalog, api_keys: frozenset[str],
+                         post_limit: KeyedBuckets | None = None) -> APIRouter:  # fmt: skip
+    errors = Open311Errors()
+    api = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=bounded_route(errors=errors),
+                    responses=errors_for(400, 404))  # fmt: skip
+    posts = APIRouter(route_class=bounded_route(per_address=post_limit, errors=errors))
+
+    def ok(schema: type, status: int = 200) -> dict:
+        return {status: {"model": schema, "content": _XML}}
+
+    @api.get("/services.{fmt}", response_model=list[Service], responses=ok(list[Service]))
+    def services(fmt: Fmt) -> Response:
+        body = [
+            {"service_code": c.code, "service_name": c.name, "description": " / ".join(c.path), "metadata": True,
+             "type": "realtime", "keywords": ",".join(c.keywords), "group": c.path[0]}
             for c in catalog
-        ]
+        ]  # fmt: skip
+        return render(fmt, "services", body)
 
-    @api.get("/services/{code}.json", response_model=None)
-    def service_definition(code: str) -> dict | JSONResponse:
+    @api.get("/services/{code}.{fmt}", response_model=ServiceDefinition, responses=ok(ServiceDefinition))
+    def service_definition(code: str, fmt: Fmt) -> Response:
         if catalog.get(code) is None:
-            return error(404, f"unknown service_code {code}")
+            return error(fmt, 404, f"unknown service_code {code}")
         district_values = [{"key": d, "name": d} for d in BEIJING_DISTRICTS]
-        return {
+        return render(fmt, "service_definition", {
             "service_code": code,
             "attributes": [
                 {"variable": True, "code": "district", "datatype": "singlevaluelist", "required": False,
@@ -95,58 +124,71 @@ def build_open311_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
                  "datatype_description": "kind of request", "order": 3, "description": "诉求类型",
                  "values": [{"key": t, "name": t} for t in ("complain", "report", "seek_help", "suggest", "praise", "consult")]},
             ],
-        }  # fmt: skip
+        })  # fmt: skip
 
-    @api.get("/requests.json")
+    def public(orders: list[WorkOrder]) -> list[dict]:
+        extras = repo.submissions([o.id for o in orders if o.id is not None])
+        return [request_json(o, catalog, extras.get(o.id)) for o in orders]
+
+    def search(flt: WorkOrderFilter) -> list[dict]:
+        return public(repo.search(flt, 0, MAX_RESULTS)[1])
+
+    @api.get("/requests.{fmt}", response_model=list[ServiceRequest], responses=ok(list[ServiceRequest]))
     async def list_requests(
-        service_request_id: str | None = None,
-        service_code: str | None = None,
+        fmt: Fmt,
+        service_request_id: Annotated[str | None, Query(description="comma-separated; overrides every other parameter")] = None,
+        service_code: Annotated[str | None, Query(description="comma-separated codes (or code prefixes)")] = None,
         start_date: datetime | None = None,
         end_date: datetime | None = None,
-        status: Annotated[str | None, Query(pattern="^(open|closed)(,(open|closed))?$")] = None,
-    ) -> list[dict]:
-        if service_request_id:
-            numbers = [n.strip() for n in service_request_id.split(",") if n.strip()]
-            found = []
-            for number in numbers:
-                try:
-                    found.append(await asyncio.to_thread(repo.get, number))
-                except WorkOrderNotFound:
-                    continue
-            return [request_json(o, catalog) for o in found]
-        wanted = set((status or "open,closed").split(","))
+        status: Annotated[str | None, Query(description="open, closed or open,closed")] = None,
+    ) -> Response:
+        if service_request_id is not None:
+            numbers = comma_list(service_request_id)
+            found = await asyncio.to_thread(search, WorkOrderFilter(numbers=numbers)) if numbers else []
+            return render(fmt, "service_requests", found)
+        wanted = set(comma_list(status)) or set(_STATUSES)
+        if not wanted <= set(_STATUSES):
+            return error(fmt, 400, "status must be open, closed or open,closed")
         statuses = [s.value for s in Status if ("open" if s in OPEN_STATUSES else "closed") in wanted]
-        flt = WorkOrderFilter(status=statuses, category=service_code, created_from=start_date, created_to=end_date)
-        _, rows = await asyncio.to_thread(repo.search, flt, 0, 1000)
-        return [request_json(o, catalog) for o in rows]
+        start, end = date_window(start_date, end_date)
+        flt = WorkOrderFilter(status=statuses, categories=comma_list(service_code) or None,
+                              created_from=start, created_to=end)  # fmt: skip
+        return render(fmt, "service_requests", await asyncio.to_thread(search, flt))
 
-    @api.get("/requests/{number}.json", response_model=None)
-    async def get_request(number: str) -> list[dict] | JSONResponse:
+    @api.get("/requests/{number}.{fmt}", response_model=list[ServiceRequest], responses=ok(list[ServiceRequest]))
+    async def get_request(number: str, fmt: Fmt) -> Response:
         try:
-            return [request_json(await asyncio.to_thread(repo.get, number), catalog)]
+            order = await asyncio.to_thread(repo.get, number)
         except WorkOrderNotFound:
-            return error(404, f"no service request {number}")
+            return error(fmt, 404, f"no service request {number}")
+        return render(fmt, "service_requests", await asyncio.to_thread(public, [order]))
 
-    @api.post("/requests.json", response_model=None)
+    @posts.post("/requests.{fmt}", status_code=201, response_model=list[CreatedRequest],
+                responses={**ok(list[CreatedRequest], 201), **errors_for(400, 403, 404, 413, 429)})  # fmt: skip
     async def create_request(
+        fmt: Fmt,
         api_key: Annotated[str, Form()],
         service_code: Annotated[str, Form()],
         description: Annotated[str, Form()],
         address_string: Annotated[str | None, Form()] = None,
         lat: Annotated[float | None, Form()] = None,
         long: Annotated[float | None, Form()] = None,
+        email: Annotated[str | None, Form()] = None,
+        device_id: Annotated[str | None, Form()] = None,
+        account_id: Annotated[str | None, Form()] = None,
         first_name: Annotated[str | None, Form()] = None,
         last_name: Annotated[str | None, Form()] = None,
         phone: Annotated[str | None, Form()] = None,
+        media_url: Annotated[str | None, Form()] = None,
         district: Annotated[str | None, Form(alias="attribute[district]")] = None,
         street: Annotated[str | None, Form(alias="attribute[street]")] = None,
         request_type: Annotated[str, Form(alias="attribute[request_type]")] = "complain",
-    ) -> JSONResponse:
+    ) -> Response:
         if not is_valid_key(api_key, api_keys):
-            return error(403, "invalid api_key")
+            raise HTTPException(403, "invalid api_key")
         category = catalog.get(service_code)
         if category is None:
-            return error(400, f"unknown service_code {service_code}")
+            return error(fmt, 400, f"unknown service_code {service_code}")
         name = "".join(p for p in (last_name, first_name) if p) or None
         try:
             data = WorkOrderCreate(
@@ -154,10 +196,18 @@ def build_open311_router(repo: WorkOrderRepository, catalog: CategoryCatalog, ap
                 address=address_string, lat=lat, lon=long, contact_name=name, contact_phone=phone, channel="open311",
             )  # fmt: skip
             data = dispatch(data, catalog, utcnow(), category)
+            extra = SubmissionFields(email=email, media_url=media_url, device_id=device_id, account_id=account_id)
         except ValidationError as exc:
-            return error(400, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
-        order = await asyncio.to_thread(repo.create, data, "open311")
-        return JSONResponse([{"service_request_id": order.number, "service_notice": None, "account_id": None}], 201)
+            return error(fmt, 400, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+        submission = Open311Submission(**extra.model_dump()) if any(extra.model_dump().values()) else None
+        order = await asyncio.to_thread(repo.create, data, "open311", submission)
+        created = [{"service_request_id": order.number, "service_notice": None, "account_id": account_id}]
+        return render(fmt, "service_requests", created, 201)
+
+    api.include_router(posts)
+
+    @api.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
+    def unknown(rest: str) -> Response:
+        return error("xml" if rest.endswith(".xml") else "json", 404, "no such Open311 resource")
 
     return api
-

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from core.api_keys import bearer_key_dependency
+from core.bounded_route import detail_response
 from core.clock import utcnow
 from core.phone_proof import PhoneProof
 from tickets.category_catalog import CategoryCatalog
@@ -34,7 +35,9 @@ def build_tickets_router(
     api_keys: frozenset[str],
     proofs: PhoneProof | None = None,
 ) -> APIRouter:
-    api = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Depends(bearer_key_dependency(api_keys))])
+    api = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Depends(bearer_key_dependency(api_keys))],
+                    responses={401: detail_response("a valid bearer API key is required"),
+                               422: detail_response("invalid input (a list of errors, or one message)")})  # fmt: skip
 
     @api.post("", status_code=201)
     async def create(data: WorkOrderCreate) -> dict:
@@ -46,7 +49,7 @@ def build_tickets_router(
         order = await asyncio.to_thread(repo.create, data, f"api:{data.channel}")
         return order.to_json()
 
-    @api.get("")
+    @api.get("", responses={403: detail_response("a lookup by phone without a valid phone_proof")})
     async def list_tickets(
         status: Annotated[list[Status] | None, Query()] = None,
         district: Annotated[str | None, Query()] = None,
@@ -74,7 +77,7 @@ def build_tickets_router(
         return {"total": total, "total_is_lower_bound": total >= COUNT_CAP, "page": page, "page_size": page_size,
                 "items": [o.to_json() for o in rows]}  # fmt: skip
 
-    @api.get("/{number}")
+    @api.get("/{number}", responses={404: detail_response("no such work order")})
     async def get_ticket(number: str) -> dict:
         try:
             order = await asyncio.to_thread(repo.get, number)

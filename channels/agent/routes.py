@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from accounts.service import AgentAccounts
+from core.bounded_route import detail_response
 from channels.agent.auth import DeskAuth, LoginRefused, Session
 from conversation.agent_desk import AgentDesk, DeskError
 from conversation.desk_orders import DraftPatch
@@ -58,7 +59,10 @@ def build_agent_router(desk: AgentDesk, auth: DeskAuth, accounts: AgentAccounts)
     supervisor = auth.dependency("supervisor")
     canned = load_canned()
 
-    @api.post("/api/agent/login", tags=["agent desk"])
+    refused = {401: detail_response("wrong username or password"),
+               429: detail_response("too many login attempts (see Retry-After)")}  # fmt: skip
+
+    @api.post("/api/agent/login", tags=["agent desk"], responses=refused)
     async def login(body: LoginBody, request: Request) -> Any:
         address = request.client.host if request.client else "unknown"
         try:
