@@ -158,9 +158,10 @@ def test_configured_logging_masks_uvicorn_records_and_tracebacks(capsys):
     # The gateway runs uvicorn with log_config=None; an in-process uvicorn of another test may have
     # given uvicorn's loggers their own handlers and propagate=False: undo that here, restore after.
     uvicorn_loggers = [logging.getLogger(n) for n in ("uvicorn", "uvicorn.error", "uvicorn.access")]
-    uvicorn_saved = [(lg.handlers[:], lg.propagate, lg.disabled) for lg in uvicorn_loggers]
+    uvicorn_saved = [(lg.handlers[:], lg.propagate, lg.disabled, lg.level) for lg in uvicorn_loggers]
     for lg in uvicorn_loggers:
         lg.handlers[:], lg.propagate, lg.disabled = [], True, False
+        lg.setLevel(logging.NOTSET)
     try:
         configure_logging()
         try:
@@ -171,8 +172,9 @@ def test_configured_logging_masks_uvicorn_records_and_tracebacks(capsys):
     finally:
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
-        for lg, (handlers, propagate, disabled) in zip(uvicorn_loggers, uvicorn_saved, strict=True):
+        for lg, (handlers, propagate, disabled, level) in zip(uvicorn_loggers, uvicorn_saved, strict=True):
             lg.handlers[:], lg.propagate, lg.disabled = handlers, propagate, disabled
+            lg.setLevel(level)
     err = capsys.readouterr().err
     assert "Traceback" in err and err.count("139****2222") >= 2 and "token=[redacted]" in err
     assert "一一一一" not in err and "13911112222" not in err
