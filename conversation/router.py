@@ -33,7 +33,7 @@ from core.clock import iso_utc, utcnow
 from core.log_ids import short_id
 from core.metrics import Metrics
 from core.phone_proof import PhoneProof
-from safety.advice import advice_reply, emergency_numbers
+from safety.advice import DEFAULT_SERVICES, advice_reply, emergency_numbers
 from safety.detector import EmergencyDecision, EmergencyDetector
 
 log = logging.getLogger(__name__)
@@ -247,7 +247,7 @@ class ConversationRouter:
 
     async def _dialogue_detection(self, msg: InboundMessage) -> dict[str, Any]:
         services = await asyncio.to_thread(self.safety.services_for, msg.text) if self.safety else ()
-        services = services or ("police", "fire", "medical")
+        services = services or DEFAULT_SERVICES
         log.warning("conversation %s: emergency (%s) recognised by the dialogue, not the safety net",
                     short_id(msg.conversation_id), ",".join(services))  # fmt: skip
         return {"services": list(services), "by": "dialogue", "reason": "by dialogue intent"}

@@ -5,7 +5,6 @@ phone-number entities) and the phone reads them first."""
 from dataclasses import dataclass
 
 from conversation.messages import Reply
-from safety.cues import SERVICES
 
 
 @dataclass(frozen=True)
@@ -28,6 +27,8 @@ CATALOG: dict[str, Service] = {
 }
 # Gas leaks may turn into fires: 119 is offered beside the gas line.
 EXTRA_NUMBERS = {"gas": ("fire",)}
+# When nothing says which service: the three emergency numbers.
+DEFAULT_SERVICES = ("fire", "police", "medical")
 OPENING = "情况紧急！"
 CLOSING = "我们同时通知人工客服跟进。"
 
@@ -42,14 +43,17 @@ def emergency_numbers(services: tuple[str, ...]) -> list[dict[str, str]]:
     return [{"service": s, "number": CATALOG[s].number, "label": CATALOG[s].label} for s in ordered]
 
 
+def known_services(services: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(s for s in services if s in CATALOG) or DEFAULT_SERVICES
+
+
 def advice_text(services: tuple[str, ...]) -> str:
-    known = [s for s in services if s in CATALOG] or list(SERVICES[:3])
-    first, rest = known[0], known[1:]
+    first, *rest = known_services(services)
     return OPENING + CATALOG[first].advice + "".join(CATALOG[s].also for s in rest) + CLOSING
 
 
 def advice_reply(services: tuple[str, ...]) -> Reply:
     """The advice as the system's reply; `data.emergency` carries the numbers for the channels."""
-    known = tuple(s for s in services if s in CATALOG) or SERVICES[:3]
+    known = known_services(services)
     data = {"emergency": {"services": list(known), "numbers": emergency_numbers(known)}}
     return Reply(advice_text(known), data=data, sender="system")

@@ -22,7 +22,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,6 @@ class EmergencyDecision:
     score: float = 0.0  # the classifier's probability of an emergency
     by: str = ""  # classifier | cue | classifier+cue | dialogue
     cues: tuple[str, ...] = ()  # cue phrases found (fixed vocabulary, never personal data)
-    service_scores: dict[str, float] = field(default_factory=dict)
 
     def reason(self) -> str:
         """One English line for logs and agents: what decided, with which score and cues."""
@@ -152,10 +151,6 @@ class EmergencyDetector:
                 )
         return detector
 
-    @classmethod
-    def from_data(cls, embed: Embed | None = None, train_embed: Embed | None = None) -> EmergencyDetector:
-        return cls.train(load_tuning_split(), embed, train_embed=train_embed)
-
     def _features(self, norms: list[str], vectors: np.ndarray | None) -> Any:
         parts = [self.chars.transform(norms), self.words.transform(norms)]
         if self.embed is not None:
@@ -181,29 +176,29 @@ class EmergencyDetector:
         p = float(_positive(self.model, x)[0])
         if p < self.threshold:
             return EmergencyDecision(False, score=p)
-        norm = normalise(text)
-        cues = {} if not_now(norm) else cues_in(norm)
+        cues = present_cues(text)
         services = self._services(x, cues)
         words = tuple(w for s in services for w in cues.get(s, ()))
-        return EmergencyDecision(True, services, p, "classifier+cue" if cues else "classifier", words,
-                                 {s: round(v, 3) for s, v in self._scores(x, cues).items()})  # fmt: skip
+        return EmergencyDecision(True, services, p, "classifier+cue" if cues else "classifier", words)
 
-    def _scores(self, x: Any, cues: dict[str, list[str]]) -> dict[str, float]:
+    def _services(self, x: Any, cues: dict[str, list[str]]) -> tuple[str, ...]:
+        """Every service likely enough (a present-tense cue counts as 0.5), most likely first."""
         scores = {s: float(_positive(m, x)[0]) for s, m in self.service_models.items()}
         for service in cues:
             scores[service] = max(scores.get(service, 0.0), 0.5)
-        return scores
-
-    def _services(self, x: Any, cues: dict[str, list[str]]) -> tuple[str, ...]:
-        scores = self._scores(x, cues)
         chosen = [s for s, v in scores.items() if v >= SERVICE_THRESHOLD] or [max(scores, key=scores.get)]
         return tuple(sorted(chosen, key=lambda s: -scores[s]))
 
     def services_for(self, text: str) -> tuple[str, ...]:
         """The services a text most likely needs, even when it is not judged an emergency (used
         when the dialogue engine recognised one the net did not)."""
-        norm = normalise(text)
-        return self._services(self._x([text]), {} if not_now(norm) else cues_in(norm))
+        return self._services(self._x([text]), present_cues(text))
+
+
+def present_cues(text: str) -> dict[str, list[str]]:
+    """Cue phrases by service, unless the text says it is not happening now."""
+    norm = normalise(text)
+    return {} if not_now(norm) else cues_in(norm)
 
 
 def _positive(model: Any, x: Any) -> np.ndarray:

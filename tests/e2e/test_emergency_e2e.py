@@ -4,27 +4,22 @@ server, real aiogram client) and on a phone call (scripted recogniser, real dial
 the middle of an intake form — and only then come the emergency work order and the handoff."""
 
 import asyncio
-import contextlib
 import sqlite3
 
 import httpx
 import pytest
 
-from channels.telegram.wiring import build_dispatcher, create_channel
 from conversation.engine import RasaEngine
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
-from core.clock import utcnow
 from core.db import make_engine
 from core.metrics import Metrics
 from core.settings import Settings
 from places.gazetteer import Gazetteer
-from safety.detector import EmergencyDetector
-from tests.e2e.test_telegram_e2e import TelegramCitizen, text_of
+from safety.training import build_detector
+from tests.e2e.test_telegram_e2e import TelegramCitizen, telegram_front, text_of
 from tests.helpers import ChatClient, texts
 from tests.telegram.fake_bot_api import FakeBotApi
-from tickets.crud import WorkOrderRepository
-from tickets.intake import IntakeExtractor
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -124,26 +119,6 @@ class OtherTelegramCitizen(TelegramCitizen):
         return message
 
 
-@contextlib.asynccontextmanager
-async def telegram_front(stack, settings: Settings):
-    """The app's router as app.py builds it (safety net included), polling a local Bot API."""
-    db = make_engine(settings.database)
-    http = httpx.AsyncClient()
-    extractor = IntakeExtractor(Gazetteer.builtin())
-    router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")), Metrics(),
-                                enrich=lambda text: extractor.extract(text, utcnow()),
-                                safety=EmergencyDetector.from_data())  # fmt: skip
-    channel = create_channel(settings, build_dispatcher(conversations=router, work_orders=WorkOrderRepository(db)))
-    await channel.start()
-    try:
-        await channel.wait_connected()
-        yield channel
-    finally:
-        await channel.stop()
-        await http.aclose()
-        db.dispose()
-
-
 async def test_telegram_advice_first_with_tap_to_call_numbers_mid_form(stack, tmp_path):
     token = "4343:e2e-emergency"
     api = await FakeBotApi(token).start()
@@ -153,7 +128,7 @@ async def test_telegram_advice_first_with_tap_to_call_numbers_mid_form(stack, tm
         telegram_token=token, telegram_api_url=api.url, api_keys="e2e-key-0123456789",
     )  # fmt: skip
     try:
-        async with telegram_front(stack, settings):
+        async with telegram_front(stack, settings, safety=build_detector(None)):
             await api.wait_for("getUpdates")
             citizen = OtherTelegramCitizen(api)
             assert "哪个区" in text_of(await citizen.say("我要投诉 楼下饭馆油烟太大"))
@@ -180,7 +155,7 @@ async def test_phone_call_reads_the_advice_before_the_dialogue_answers(stack, tm
     db = make_engine(f"sqlite:///{stack.var_dir / 'hotline.db'}")
     http = httpx.AsyncClient()
     router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")), Metrics(),
-                                safety=EmergencyDetector.from_data())  # fmt: skip
+                                safety=build_detector(None))  # fmt: skip
     stt = ScriptedSpeechToText(["我 要 投诉 楼上 装修 太 吵", "哎呀 厨房 着 火 了 火 好 大"])
     log, transport = ev.EventLog(), RecordingTransport()
     pipeline = VoicePipeline(

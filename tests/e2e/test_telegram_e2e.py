@@ -81,14 +81,15 @@ class TelegramCitizen:
 
 
 @contextlib.asynccontextmanager
-async def telegram_front(stack, settings: Settings):
+async def telegram_front(stack, settings: Settings, safety=None):  # noqa: ANN001  (an EmergencyDetector)
     db = make_engine(settings.database)
     http = httpx.AsyncClient()
     extractor = IntakeExtractor(Gazetteer.builtin())
     # Signed with the stack gateway's key: that gateway checks the proof when the actions look up by phone.
     proofs = PhoneProof(Settings(var_dir=stack.var_dir).agent_token_key)
     router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")), Metrics(),
-                                enrich=lambda text: extractor.extract(text, utcnow()), phone_proof=proofs)  # fmt: skip
+                                enrich=lambda text: extractor.extract(text, utcnow()), phone_proof=proofs,
+                                safety=safety)  # fmt: skip
     dp = build_dispatcher(conversations=router, work_orders=WorkOrderRepository(db))
     channel = create_channel(settings, dp)
     await channel.start()
