@@ -14,12 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlmodel import SQLModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tickets.models  # noqa: E402,F401
-from core.db import init_db, make_engine  # noqa: E402
+from core.db import make_engine, reset_db  # noqa: E402
 from tickets.crud import WorkOrderFilter, WorkOrderRepository  # noqa: E402
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate  # noqa: E402
 
@@ -59,8 +58,7 @@ def main() -> None:
 
     engine = make_engine(args.url)
     engine.pool.dispose()
-    SQLModel.metadata.drop_all(engine)
-    init_db(engine)
+    reset_db(engine)
     repo = WorkOrderRepository(engine)
 
     started = time.perf_counter()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 
 def make_engine(url: str) -> Engine:
@@ -36,5 +36,22 @@ def make_private(path: Path) -> None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create missing tables for every table model imported so far."""
-    SQLModel.metadata.create_all(engine)
+    """Bring the database to the newest schema (Alembic migrations, see core/migrate.py)."""
+    from core.migrate import upgrade
+
+    upgrade(engine)
+
+
+def reset_db(engine: Engine) -> None:
+    """Drop every table of the project and the migration history, then migrate afresh (tests and
+    benchmarks on a shared PostgreSQL database)."""
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    from core.migrate import import_table_models
+
+    import_table_models()
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    init_db(engine)

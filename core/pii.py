@@ -180,3 +180,5 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic narrates every migration context at INFO; core.migrate logs the one line that matters.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,6 +1,7 @@
 """Create, change and query work orders. Each write is one transaction that also appends to the
 work order's event log."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,18 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from tickets.lifecycle import OPEN_STATUSES, check_transition
+from tickets.lifecycle import OPEN_STATUSES, WorkOrderNotFound  # noqa: F401 (re-exported)
 from core.clock import utcnow
 from tickets.models import Open311Submission, OutboxMessage, Status, WorkOrder, WorkOrderEvent
 from tickets.numbering import next_number
-from tickets.schemas import DEADLINES, WorkOrderCreate
+from tickets.handling import RESPONSE_LIMITS
+from tickets.schemas import WorkOrderCreate, clock_deadline
 
 
 COUNT_CAP = 10_000
-
-
-class WorkOrderNotFound(LookupError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -36,11 +34,15 @@ class WorkOrderFilter:
     conversation_id: str | None = None
     numbers: list[str] | None = None
     categories: list[str] | None = None  # any of these code prefixes
+    unit: str | None = None  # a handling unit's code
 
 
 class WorkOrderRepository:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine, assign_unit: Callable[[WorkOrderCreate], str | None] | None = None,
+                 deadline_for: Callable[[str, datetime], datetime] = clock_deadline) -> None:  # fmt: skip
+        """assign_unit: the handling unit of a new order (its code), or None when a supervisor
+        must dispatch it by hand; deadline_for: (urgency, received) -> deadline."""
+        self.engine, self.assign_unit, self.deadline_for = engine, assign_unit, deadline_for
 
     def create(self, data: WorkOrderCreate, actor: str, submission: Open311Submission | None = None) -> WorkOrder:
         """The work order, its first event, its outbox row (and what an Open311 POST carried
@@ -57,13 +59,25 @@ class WorkOrderRepository:
 
     def _insert(self, data: WorkOrderCreate, actor: str, number: str, now: datetime,
                 submission: Open311Submission | None) -> WorkOrder:  # fmt: skip
+        unit = self.assign_unit(data) if self.assign_unit is not None else None
         with Session(self.engine, expire_on_commit=False) as session:
-            order = WorkOrder(**data.model_dump(), number=number, deadline=now + DEADLINES[data.urgency],
+            order = WorkOrder(**data.model_dump(), number=number, deadline=self.deadline_for(data.urgency, now),
                               created_at=now, updated_at=now)  # fmt: skip
+            if unit is not None:  # dispatched at once to the unit the rules name
+                order.status, order.unit_code, order.dispatched_at = Status.DISPATCHED.value, unit, now
+                order.response_due_at = now + RESPONSE_LIMITS[data.urgency]
             session.add(order)
             session.flush()
-            session.add(WorkOrderEvent(work_order_id=order.id, kind="created", to_status=order.status, actor=actor))
+            session.add(WorkOrderEvent(work_order_id=order.id, kind="created", to_status=Status.ACCEPTED.value,
+                                       actor=actor, created_at=now))  # fmt: skip
+            if unit is not None:
+                session.add(WorkOrderEvent(work_order_id=order.id, kind="dispatch", from_status=Status.ACCEPTED.value,
+                                           to_status=order.status, actor="system:dispatch", data={"unit": unit},
+                                           created_at=now))  # fmt: skip
             session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"work-order-{number}"))
+            if order.emergency:  # 12345+110: the emergency services hear of it at once
+                session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"emergency-{number}",
+                                          target="emergency"))  # fmt: skip
             if submission is not None:
                 session.add(Open311Submission(**submission.model_dump(exclude={"id", "work_order_id"}),
                                               work_order_id=order.id))  # fmt: skip
@@ -98,33 +112,13 @@ class WorkOrderRepository:
                 ).all()
             )
 
-    def transition(self, number: str, target: Status, actor: str, note: str | None = None,
-                   department: str | None = None) -> WorkOrder:  # fmt: skip
-        """Move a work order to `target` (row-locked on PostgreSQL); illegal moves raise."""
-        with Session(self.engine) as session:
-            order = session.exec(select(WorkOrder).where(WorkOrder.number == number).with_for_update()).first()
-            if order is None:
-                raise WorkOrderNotFound(number)
-            current = Status(order.status)
-            check_transition(current, target)
-            order.status = target.value
-            order.updated_at = utcnow()
-            kind = "status"
-            if department is not None:
-                order.department, kind = department, "dispatch"
-            session.add(order)
-            session.add(
-                WorkOrderEvent(work_order_id=order.id, kind=kind, from_status=current.value, to_status=target.value,
-                               actor=actor, note=note)  # fmt: skip
-            )
-            session.commit()
-            session.refresh(order)
-            return order
-
-    def search(self, flt: WorkOrderFilter, offset: int = 0, limit: int = 50) -> tuple[int, list[WorkOrder]]:
-        """A page of matching work orders, newest first, and their number (counted up to
-        COUNT_CAP: beyond that an exact total costs more than it tells)."""
+    def search(self, flt: WorkOrderFilter, offset: int = 0, limit: int = 50,
+               order_by: str = "created") -> tuple[int, list[WorkOrder]]:  # fmt: skip
+        """A page of matching work orders, newest first (or the nearest deadline first), and
+        their number (counted up to COUNT_CAP: beyond that an exact total costs more than it tells)."""
         query = select(WorkOrder)
+        if flt.unit:
+            query = query.where(WorkOrder.unit_code == flt.unit)
         if flt.status:
             query = query.where(col(WorkOrder.status).in_(flt.status))
         if flt.district:
@@ -151,9 +145,9 @@ class WorkOrderRepository:
             query = query.where(late if flt.overdue else ~late)
         with Session(self.engine) as session:
             total = session.exec(select(func.count()).select_from(query.limit(COUNT_CAP).subquery())).one()
-            rows = session.exec(
-                query.order_by(col(WorkOrder.created_at).desc(), col(WorkOrder.id).desc()).offset(offset).limit(limit)
-            ).all()
+            ordering = ((col(WorkOrder.deadline), col(WorkOrder.id)) if order_by == "deadline"
+                        else (col(WorkOrder.created_at).desc(), col(WorkOrder.id).desc()))  # fmt: skip
+            rows = session.exec(query.order_by(*ordering).offset(offset).limit(limit)).all()
             return total, list(rows)
 
 

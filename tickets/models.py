@@ -2,8 +2,9 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal, get_args
-from sqlalchemy import JSON, Column, DateTime, Index, Text
+from typing import Any, Literal, get_args
+
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from core.clock import iso_utc, utcnow
@@ -41,6 +42,8 @@ class WorkOrder(SQLModel, table=True):
         Index("ix_work_order_district_created", "district", "created_at"),
         Index("ix_work_order_status_created", "status", "created_at"),
         Index("ix_work_order_category_created", "category_code", "created_at"),
+        # A unit's inbox: its open orders by deadline.
+        Index("ix_work_order_unit_status_deadline", "unit_code", "status", "deadline"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -69,14 +72,42 @@ class WorkOrder(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
     )
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    # The closed loop (接诉 → 派单 → 办理 → 回访). Projections of the event log, kept in the same
+    # transaction as the event, so that inboxes and reports need no scan of the events.
+    unit_code: str | None = Field(default=None, max_length=24)  # the handling unit (承办单位)
+    dispatched_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    response_due_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
+    responded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    result: str | None = Field(default=None, sa_column=Column(Text))  # 办理结果, from the last resolve
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
+    reopen_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    extension: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # a unit's pending request
+    deadline_warned_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    overdue_alerted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    survey_asked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    survey_resolved: bool | None = None
+    survey_satisfaction: str | None = Field(default=None, max_length=8)
+    survey_answered_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
 
-    def to_json(self) -> dict:
-        """The work order for APIs and deliveries: timestamps as UTC ISO-8601 with Z."""
-        body = self.model_dump(mode="json", exclude={"id"})
-        for key in ("created_at", "updated_at", "deadline", "occurred_at"):
+    def to_json(self, unit: dict | None = None) -> dict:
+        """The work order for APIs and deliveries: timestamps as UTC ISO-8601 with Z; `unit` is
+        {code, name, level} from the registry (the code alone when the registry lacks it); the
+        survey as {resolved, satisfaction, answered_at}."""
+        body = self.model_dump(mode="json", exclude={"id", *SURVEY_COLUMNS, "unit_code"})
+        for key in TIMESTAMPS:
             if getattr(self, key) is not None:
                 body[key] = iso_utc(getattr(self, key))
+        body["unit"] = unit or ({"code": self.unit_code, "name": None, "level": None} if self.unit_code else None)
+        answered = self.survey_answered_at
+        body["survey"] = {"resolved": self.survey_resolved, "satisfaction": self.survey_satisfaction,
+                          "answered_at": iso_utc(answered) if answered else None}  # fmt: skip
+        body["status_label"] = STATUS_LABELS[Status(self.status)]
         return body
+
+
+SURVEY_COLUMNS = ("survey_asked_at", "survey_resolved", "survey_satisfaction", "survey_answered_at")
+TIMESTAMPS = ("created_at", "updated_at", "deadline", "occurred_at", "dispatched_at", "response_due_at",
+              "responded_at", "resolved_at", "deadline_warned_at", "overdue_alerted_at")  # fmt: skip
 
 
 class WorkOrderEvent(SQLModel, table=True):
@@ -86,12 +117,17 @@ class WorkOrderEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     work_order_id: int = Field(foreign_key="work_order.id", index=True)
-    kind: str = Field(max_length=12)  # created | status | dispatch | reply | note
+    # created | status | dispatch | accept | return | reply | resolve | extension_requested | extended
+    # | close | reopened | survey | visited | deadline_warning | overdue | notified | callback | note
+    kind: str = Field(max_length=24)
     from_status: str | None = Field(default=None, max_length=12)
     to_status: str | None = Field(default=None, max_length=12)
     actor: str = Field(max_length=80)
     note: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+    data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # e.g. {"unit": ...}
 
 
 class TicketCounter(SQLModel, table=True):
@@ -112,6 +148,12 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     work_order_id: int = Field(foreign_key="work_order.id", index=True)
     idempotency_key: str = Field(unique=True, max_length=64)
+    # What happened (work_order.created | work_order.updated) and for whom: the external ticket
+    # system, or the emergency services' webhook (12345+110).
+    event: str = Field(default="work_order.created", sa_column=Column(String(32), nullable=False,
+                                                                     server_default="work_order.created"))
+    target: str = Field(default="tickets", sa_column=Column(String(12), nullable=False, server_default="tickets"))
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # the order as it was then
     status: str = Field(default="pending", index=True, max_length=10)  # pending | delivered | failed
     attempts: int = 0
     next_attempt_at: datetime = Field(

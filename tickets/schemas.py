@@ -18,6 +18,11 @@ _LANDLINE = re.compile(r"0\d{2,3}-?[2-9]\d{6,7}")
 DEADLINES = {"2h": timedelta(hours=2), "24h": timedelta(hours=24), "7d": timedelta(days=7), "15d": timedelta(days=15)}
 
 
+def clock_deadline(urgency: str, received: datetime) -> datetime:
+    """The deadline on the clock (working days are tickets.deadlines.deadline_for)."""
+    return received + DEADLINES[urgency]
+
+
 def valid_phone(value: str) -> bool:
     return bool(_MOBILE.fullmatch(value) or _LANDLINE.fullmatch(value))
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import SQLModel
 
 import accounts.models  # noqa: F401  (registers the table)
 import tickets.models  # noqa: F401  (registers the tables)
@@ -20,7 +19,7 @@ from conversation.messages import InboundMessage, Reply
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
 from conversation.waiting import WorkingHours
-from core.db import init_db, make_engine
+from core.db import make_engine, reset_db
 from core.metrics import Metrics
 from tests.unit.test_router import ScriptedEngine
 from tickets.category_catalog import CategoryCatalog
@@ -65,8 +64,7 @@ class DeskSetup:
 
 def make_setup(tmp_path, hours: str = "00:00-24:00", now: datetime | None = None) -> DeskSetup:
     db = make_engine(os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'desk.db'}")
-    SQLModel.metadata.drop_all(db)
-    init_db(db)
+    reset_db(db)
     store = ConversationStore(db)
     bus = MemoryBus()
     repo = WorkOrderRepository(db)

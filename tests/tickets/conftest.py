@@ -2,22 +2,22 @@
 (`.ci/run` runs these tests both ways). Each test gets empty tables."""
 
 import os
+from datetime import timedelta
 
 import pytest
-from sqlmodel import SQLModel
 
 import tickets.models  # noqa: F401  (registers the tables)
-from core.db import init_db, make_engine
+from core.db import make_engine, reset_db
 from tickets.crud import WorkOrderRepository
-from tickets.schemas import WorkOrderCreate
+from tickets.handling import WorkOrderHandling
+from tickets.schemas import WorkOrderCreate, clock_deadline
 
 
 @pytest.fixture()
 def db(tmp_path):
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'tickets.db'}"
     engine = make_engine(url)
-    SQLModel.metadata.drop_all(engine)
-    init_db(engine)
+    reset_db(engine)
     yield engine
     engine.dispose()
 
@@ -25,6 +25,21 @@ def db(tmp_path):
 @pytest.fixture()
 def repo(db) -> WorkOrderRepository:
     return WorkOrderRepository(db)
+
+
+UNITS = {"110105021": "望京街道办事处", "110105CG": "朝阳区城市管理委员会"}
+
+
+@pytest.fixture()
+def handling(db) -> WorkOrderHandling:
+    """Deadlines on the clock (working days are tested in test_deadlines.py)."""
+    return WorkOrderHandling(db, UNITS.__contains__, clock_deadline, lambda deadline, days: deadline + timedelta(days=days))
+
+
+@pytest.fixture()
+def dispatching_repo(db) -> WorkOrderRepository:
+    """New orders go to 望京街道 at once, as the dispatch rules would send them."""
+    return WorkOrderRepository(db, assign_unit=lambda data: "110105021")
 
 
 def work_order_data(**overrides) -> WorkOrderCreate:

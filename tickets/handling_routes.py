@@ -1,0 +1,124 @@
+"""The closed loop over HTTP: `POST /api/tickets/{number}/{action}` (dispatch, accept, return,
+reply, resolve, extend, close) and a unit's inbox `GET /api/units/orders`.
+
+The caller is a unit account, a supervisor (bearer token from POST /api/agent/login) or the
+external ticket system (the API key); `actor_of` (the composition root's) resolves which. Units
+see citizens' phone numbers masked; revealing one to call back is an event of its own."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi.responses import JSONResponse
+
+from core.bounded_route import bounded_route, detail_response
+from core.pii import mask_phone, mask_pii
+from tickets.crud import WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
+from tickets.handling import ACTIONS, ActionForbidden, ActionInvalid, Actor, Outcome, WorkOrderHandling
+from tickets.lifecycle import IllegalTransition
+from tickets.models import Status, WorkOrder
+
+ActorDependency = Callable[..., Awaitable[Actor]]
+UnitLookup = Callable[[str], dict | None]  # code -> {"code", "name", "level"}
+ChangeListener = Callable[[Outcome], Awaitable[None]]
+INBOX_DEFAULT = [Status.DISPATCHED, Status.IN_PROGRESS, Status.RETURNED, Status.RESOLVED]
+
+
+def order_for(actor: Actor, order: WorkOrder, unit: dict | None, reveal: bool = False) -> dict[str, Any]:
+    """The order as `actor` may see it: units get the citizen's phone and name masked (and any
+    personal data inside the citizen's words) unless `reveal`; the centre sees all."""
+    body = order.to_json(unit)
+    if actor.kind == "unit" and not reveal:
+        body["contact_phone"] = mask_phone(order.contact_phone) if order.contact_phone else None
+        body["contact_name"] = (order.contact_name[0] + "*" * (len(order.contact_name) - 1)) if order.contact_name else None
+        body["description"] = mask_pii(order.description)
+        body["address"] = mask_pii(order.address) if order.address else None
+    return body
+
+
+def build_handling_router(repo: WorkOrderRepository, handling: WorkOrderHandling, actor_of: ActorDependency,
+                          unit_of: UnitLookup, on_change: ChangeListener) -> APIRouter:  # fmt: skip
+    api = APIRouter(tags=["closed loop"], route_class=bounded_route(),
+                    responses={401: detail_response("an API key or a unit/supervisor token is required"),
+                               403: detail_response("the caller may not do this"),
+                               404: detail_response("no such work order")})  # fmt: skip
+    Caller = Annotated[Actor, Depends(actor_of)]
+
+    @api.post(
+        "/api/tickets/{number}/{action}",
+        responses={409: {"description": "illegal_transition: the order's status does not allow this action"},
+                   422: detail_response("a missing or invalid field")},
+    )  # fmt: skip
+    async def act(number: str, action: str, caller: Caller, body: Annotated[dict | None, Body()] = None) -> Any:
+        """One step of the closed loop; 200 with the updated order."""
+        if action not in ACTIONS:
+            raise HTTPException(404, f"no action {action!r}; one of {', '.join(ACTIONS)}")
+        try:
+            outcome = await asyncio.to_thread(handling.perform, number, action, body, caller)
+        except WorkOrderNotFound:
+            raise HTTPException(404, f"no work order {number}") from None
+        except ActionForbidden as exc:
+            raise HTTPException(403, str(exc)) from None
+        except ActionInvalid as exc:
+            raise HTTPException(422, str(exc)) from None
+        except IllegalTransition as exc:
+            return JSONResponse({"detail": str(exc), "error": "illegal_transition", "status": exc.current.value},
+                                status_code=409)  # fmt: skip
+        await on_change(outcome)
+        return order_for(caller, outcome.order, unit_of(outcome.order.unit_code or ""))
+
+    @api.get("/api/units/orders")
+    async def inbox(
+        caller: Caller,
+        status: Annotated[list[Status] | None, Query()] = None,
+        unit: Annotated[str | None, Query(max_length=24)] = None,
+        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> dict:
+        """A unit's work orders, the nearest deadline first (a supervisor or the API key names
+        the unit with `?unit=CODE`; without it they see every unit's)."""
+        if caller.kind == "unit":
+            if unit is not None and unit != caller.unit_code:
+                raise HTTPException(403, "a unit account sees its own unit's orders only")
+            unit = caller.unit_code
+        elif caller.kind not in ("supervisor", "api"):
+            raise HTTPException(403, "this needs a unit or supervisor account")
+        flt = WorkOrderFilter(status=[s.value for s in (status or INBOX_DEFAULT)], unit=unit)
+        total, rows = await asyncio.to_thread(repo.search, flt, (page - 1) * page_size, page_size, "deadline")
+        return {"unit": unit_of(unit) if unit else None, "total": total, "page": page, "page_size": page_size,
+                "items": [order_for(caller, o, unit_of(o.unit_code or "")) for o in rows]}  # fmt: skip
+
+    @api.get("/api/units/orders/{number}")
+    async def order_detail(number: str, caller: Caller) -> dict:
+        """One order with its event log, as the caller may see it."""
+        order, events = await _readable(number, caller)
+        return {**order_for(caller, order, unit_of(order.unit_code or "")),
+                "events": [_event_json(e) for e in events]}  # fmt: skip
+
+    @api.post("/api/units/orders/{number}/contact")
+    async def reveal_contact(number: str, caller: Caller) -> dict:
+        """The citizen's phone and name, for a call back; recorded as an event with the caller."""
+        order, _ = await _readable(number, caller)
+        await asyncio.to_thread(handling.mark, number, "contact_viewed", caller)
+        return {"contact_name": order.contact_name, "contact_phone": order.contact_phone}
+
+    async def _readable(number: str, caller: Actor):  # noqa: ANN202
+        if caller.kind not in ("unit", "supervisor", "api"):
+            raise HTTPException(403, "this needs a unit or supervisor account")
+        try:
+            order = await asyncio.to_thread(repo.get, number)
+        except WorkOrderNotFound:
+            raise HTTPException(404, f"no work order {number}") from None
+        if caller.kind == "unit" and order.unit_code != caller.unit_code:
+            raise HTTPException(403, "this work order belongs to another unit")
+        return order, await asyncio.to_thread(repo.events, number)
+
+    return api
+
+
+def _event_json(event) -> dict:  # noqa: ANN001
+    body = event.model_dump(mode="json", exclude={"id", "work_order_id"})
+    if event.kind == "survey" or (event.actor or "").startswith("citizen"):
+        body["note"] = mask_pii(event.note) if event.note else None
+    return body
