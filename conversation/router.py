@@ -14,7 +14,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from conversation.agent_desk import URGENT_REASONS, AgentDesk
 from conversation.callback import callback_turn, wants_callback
@@ -46,6 +46,12 @@ OUT_OF_HOURS = "现在不在人工客服服务时间（每天{hours}）。您可
 
 
 Enricher = Callable[[str], dict[str, Any]]
+
+
+class SurveyAnswers(Protocol):
+    async def answer(self, msg: InboundMessage) -> list[Reply] | None:
+        """The replies when `msg` answers a survey question, else None."""
+
 MoodDetector = Callable[[str], MoodSignal | None]
 # Receives replies that must reach the citizen before the rest of the turn (emergency advice).
 ReplySink = Callable[[list[Reply]], Awaitable[None]]
@@ -63,7 +69,7 @@ class ConversationRouter:
     def __init__(self, store: ConversationStore, engine: DialogueEngine, metrics: Metrics,
                  enrich: Enricher | None = None, desk: AgentDesk | None = None,
                  mood: MoodDetector | None = None, safety: EmergencyDetector | None = None,
-                 phone_proof: PhoneProof | None = None) -> None:  # fmt: skip
+                 phone_proof: PhoneProof | None = None, followup: SurveyAnswers | None = None) -> None:  # fmt: skip
         self.store = store
         self.engine = engine
         self.metrics = metrics
@@ -76,6 +82,8 @@ class ConversationRouter:
         self.safety = safety
         # Signs the number a channel verified (caller ID, own Telegram contact) for phone lookups.
         self.phone_proof = phone_proof
+        # Reads answers to the survey (回访) about a resolved work order before the dialogue does.
+        self.followup = followup
         # One lock per live conversation: turns of one conversation never interleave.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -133,6 +141,10 @@ class ConversationRouter:
             replies = None
             if decision is None and self.desk is not None and wants_callback(msg, state):
                 replies = await callback_turn(self.desk, msg, state)
+                if replies:
+                    await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, replies, None, state.message_id)
+            if replies is None and decision is None and self.followup is not None:
+                replies = await self.followup.answer(msg)
                 if replies:
                     await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, replies, None, state.message_id)
             if replies is None:
