@@ -177,15 +177,18 @@ class WorkOrderHandling:
             return Outcome(order, event, "survey")
 
     def mark(self, number: str, kind: str, actor: Actor, note: str | None = None,
-             values: dict[str, Any] | None = None) -> Outcome:  # fmt: skip
+             values: dict[str, Any] | None = None, once: str | None = None, outbox: bool = False) -> Outcome | None:  # fmt: skip
         """An event that changes no status (deadline warning, overdue alert, result notified,
-        survey asked, callback listed), with the projection columns it sets."""
+        contact viewed), with the projection columns it sets. With `once` (a column name) nothing
+        happens, and None is returned, when that column is set already (another gateway did it)."""
         with Session(self.engine, expire_on_commit=False) as session:
             order = self._locked(session, number)
+            if once is not None and getattr(order, once) is not None:
+                return None
             for key, value in (values or {}).items():
                 setattr(order, key, value)
             current = Status(order.status)
-            event = self._record(session, order, kind, current, actor, note, None, self.clock(), outbox=False)
+            event = self._record(session, order, kind, current, actor, note, None, self.clock(), outbox=outbox)
             return Outcome(order, event, kind)
 
     # --- the actions: each changes the order and returns (event kind, note, event data) ---
