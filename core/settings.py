@@ -72,10 +72,15 @@ class Settings(BaseSettings):
     kb_embed_threads: int = 2  # at most; the second only while a core is idle (knowledge_base/threads.py)
     kb_cache_dir: Path | None = None
     kb_watch: bool = True
-    # External ticket system that receives every new work order (off when unset).
+    # External ticket system that receives every new work order and every change (off when unset).
     outbox_url: str | None = None
     outbox_format: str = Field(default="json", pattern="^(json|open311)$")
     outbox_api_key: str | None = None
+    # 12345+110: emergency work orders are pushed at once to this webhook (JSON; off when unset).
+    emergency_webhook: str | None = None
+    emergency_webhook_key: str | None = None  # sent as a bearer token
+    # The closed loop: how often deadlines are checked (warnings, overdue alerts).
+    deadline_check_s: float = 60.0
     # Voice: speech recognition (Vosk model, or scripted transcripts for demos), synthesis.
     speech_provider: str = Field(default="vosk", pattern="^(vosk|scripted)$")
     vosk_model_path: Path | None = None  # default: <var_dir>/models/<name of the zip>

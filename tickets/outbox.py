@@ -1,10 +1,13 @@
-"""Delivery of new work orders to an external ticket system (JSON webhook or Open311 POST):
-rows of the transactional outbox are sent with an Idempotency-Key, retried with exponential
-backoff, and several gateways can deliver side by side (rows are claimed with SKIP LOCKED)."""
+"""Delivery of work-order events to an external ticket system (JSON webhook or Open311 POST) and
+of emergency orders to the emergency services' webhook (12345+110): rows of the transactional
+outbox (`work_order.created`, and one `work_order.updated` per change) are sent with an
+Idempotency-Key, retried with exponential backoff, and several gateways can deliver side by side
+(rows are claimed with SKIP LOCKED)."""
 
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,16 +24,23 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class OutboxTarget:
     url: str
-    format: str = "json"  # json | open311
+    format: str = "json"  # json | open311 (Open311 receives new orders only)
+    name: str = "tickets"  # tickets | emergency (OutboxMessage.target)
     api_key: str | None = None  # Open311 api_key field, or a bearer token for json
     max_attempts: int = 20
     base_backoff_s: float = 1.0
     max_backoff_s: float = 300.0
 
 
+Delivered = Callable[[OutboxMessage, WorkOrder, str | None], Awaitable[None]]  # (row, order, error or None)
+
+
 class OutboxDeliverer:
-    def __init__(self, engine: Engine, target: OutboxTarget, client: httpx.AsyncClient, batch: int = 20) -> None:
-        self.engine, self.target, self.client, self.batch = engine, target, client, batch
+    def __init__(self, engine: Engine, target: OutboxTarget, client: httpx.AsyncClient, batch: int = 20,
+                 on_attempt: Delivered | None = None) -> None:  # fmt: skip
+        """on_attempt: told of every attempt (the agent console shows whether an emergency
+        order reached the emergency services)."""
+        self.engine, self.target, self.client, self.batch, self.on_attempt = engine, target, client, batch, on_attempt
 
     async def run(self, idle_s: float = 0.5) -> None:
         """Deliver until cancelled."""
@@ -43,8 +53,13 @@ class OutboxDeliverer:
         """One pass over the due rows; returns how many were attempted."""
         rows = await asyncio.to_thread(self._claim_due)
         for message, order in rows:
-            error = await self._send(message, order)
+            if self.target.format == "open311" and message.event != "work_order.created":
+                error = None  # an Open311 endpoint takes new requests only; updates are read from requests.json
+            else:
+                error = await self._send(message, order)
             await asyncio.to_thread(self._record, message.id, error)
+            if self.on_attempt is not None:
+                await self.on_attempt(message, order, error)
         return len(rows)
 
     def _claim_due(self) -> list[tuple[OutboxMessage, WorkOrder]]:
@@ -54,7 +69,8 @@ class OutboxDeliverer:
             query = (
                 select(OutboxMessage, WorkOrder)
                 .join(WorkOrder, WorkOrder.id == OutboxMessage.work_order_id)
-                .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+                .where(OutboxMessage.status == "pending", OutboxMessage.target == self.target.name,
+                       OutboxMessage.next_attempt_at <= now)
                 .order_by(col(OutboxMessage.id))
                 .limit(self.batch)
             )
@@ -78,10 +94,8 @@ class OutboxDeliverer:
             else:
                 if self.target.api_key:
                     headers["Authorization"] = f"Bearer {self.target.api_key}"
-                resp = await self.client.post(
-                    self.target.url, json={"event": "work_order.created", "work_order": order.to_json()},
-                    headers=headers, timeout=10,
-                )  # fmt: skip
+                body = {"event": message.event, "work_order": message.payload or order.to_json()}
+                resp = await self.client.post(self.target.url, json=body, headers=headers, timeout=10)
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}"[:300]
         if resp.status_code >= 300:
