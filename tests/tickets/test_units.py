@@ -1,11 +1,13 @@
 """The handling units registry (承办单位): built-in units, codes, dispatch rule, CSV import, CLI.
 Runs on SQLite, and on PostgreSQL when DATABASE_URL is set (the `db` fixture of conftest.py)."""
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+import cli
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.units import HandlingUnit, UnitRegistry, build_builtin, builtin  # noqa: F401  (registers the table)
@@ -248,3 +250,50 @@ def test_import_the_official_street_list(registry):
     # Built-in street units that the official list names differently (亦庄镇 / 亦庄地区) stay active.
     assert len(registry.all(level="street", active=True)) == 349 + 343 - len(replaced)
     assert registry.import_csv(OFFICIAL).added == 0
+
+
+# ---------------------------------------------------------------- CLI
+
+
+@pytest.fixture()
+def hotline(db, monkeypatch, capsys):
+    """`hotline ...` through cli.main, on the test database."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", db.url.render_as_string(hide_password=False))
+    monkeypatch.setattr(cli, "configure_logging", lambda: None)  # keep pytest's log capture
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = cli.main(list(argv))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run
+
+
+def test_cli_list(hotline):
+    code, out, _ = hotline("units", "list", "--level", "utility", "--format", "json")
+    assert code == 0
+    assert [u["code"] for u in json.loads(out)] == ["UTIL-GAS", "UTIL-HEAT", "UTIL-POWER", "UTIL-WATER"]
+    assert json.loads(out)[1] == {"code": "UTIL-HEAT", "name": "北京市热力集团", "level": "utility",
+                                  "district": None, "active": True}  # fmt: skip
+    code, out, _ = hotline("units", "list", "--level", "street", "--district", "朝阳区")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == len(GAZETTEER.districts["朝阳区"]["streets"])
+    assert lines[0] == "110105-001\tstreet\t朝阳区\t建外街道办事处"
+
+
+def test_cli_import(hotline, tmp_path):
+    good = write_csv(tmp_path / "good.csv", "code,name,level,district\nCITY-SWJ,北京市水务局,city,\n")
+    code, out, _ = hotline("units", "import", str(good))
+    assert (code, out.strip()) == (0, f"imported {good}: 1 added, 0 updated")
+    code, out, _ = hotline("units", "list", "--level", "city", "--format", "json")
+    assert "CITY-SWJ" in [u["code"] for u in json.loads(out)]
+    bad = write_csv(tmp_path / "bad.csv", "code,name,level,district\nCITY-Z,北京市某局,village,\n")
+    code, out, err = hotline("units", "import", str(bad))
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        "error: line 2: level must be one of street, district, city, utility (got 'village')",
+        "nothing imported",
+    ]
+    code, _, err = hotline("units", "import", str(tmp_path / "missing.csv"))
+    assert code == 1 and "no such file" in err
