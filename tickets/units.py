@@ -239,7 +239,8 @@ class UnitRegistry:
             unit = self.get(utility)
             if unit is not None and unit.active:
                 return unit
-            return self._active_by_name(self._builtin_by_code[utility].name) if utility in self._builtin_by_code else None
+            # Replaced by an imported unit of the same name (the utility's own code, say).
+            return self._active_by_name(self._builtin_by_code[utility].name)
         if category.scope == "street" and street:
             unit = self._street_unit(district, street)
             if unit is not None or not district:
