@@ -10,6 +10,7 @@ from pathlib import Path
 from accounts.cli import add_parser as add_agents_parser, run as run_agents
 from core.pii import configure_logging
 from core.settings import PROJECT_ROOT, Settings
+from tickets.units_cli import add_parser as add_units_parser, run as run_units
 
 log = logging.getLogger("hotline")
 
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--conversation-id", help="resume this conversation (web:<uuid>)")
     chat.add_argument("--resume-token", help="the conversation's resume token (printed when it started)")
     add_agents_parser(sub)
+    add_units_parser(sub)
     models = sub.add_parser("models", help="speech recognition model: download (verified by sha256), verify")
     models_sub = models.add_subparsers(dest="models_command", required=True)
     models_sub.add_parser("fetch", help="download and install the Vosk model").add_argument(
@@ -69,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "agents":
             return run_agents(args, settings)
+        if args.command == "units":
+            return run_units(args, settings)
         if args.command == "serve":
             return serve(settings)
         if args.command == "models":
