@@ -26,6 +26,7 @@ def import_table_models() -> None:
     import conversation.models  # noqa: F401
     import knowledge_base.models  # noqa: F401
     import tickets.models  # noqa: F401
+    import tickets.units  # noqa: F401
 
 
 def alembic_config() -> Config:

@@ -27,7 +27,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("code"),
     )
     with op.batch_alter_table("handling_unit", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_handling_unit_name"), ["name"], unique=True)
+        batch_op.create_index(batch_op.f("ix_handling_unit_name"), ["name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_handling_unit_level"), ["level"], unique=False)
+        batch_op.create_index(batch_op.f("ix_handling_unit_district"), ["district"], unique=False)
+    # Names are unique among active units: a replaced built-in unit keeps its name, inactive.
+    op.create_index("ux_handling_unit_active_name", "handling_unit", ["name"], unique=True,
+                    sqlite_where=sa.text("active"), postgresql_where=sa.text("active"))
 
     with op.batch_alter_table("agent_account", schema=None) as batch_op:
         batch_op.add_column(sa.Column("unit_code", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=True))
