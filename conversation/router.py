@@ -16,8 +16,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from conversation.agent_desk import URGENT_REASONS, AgentDesk
-from conversation.callback import callback_turn, wants_callback
 from conversation.commands import (  # noqa: F401  (re-exported for the channels)
     BACK_BUTTON,
     BACK_TO_BOT,
@@ -33,6 +31,8 @@ from core.clock import iso_utc, utcnow
 from core.log_ids import short_id
 from core.metrics import Metrics
 from core.phone_proof import PhoneProof
+from desk.agent_desk import URGENT_REASONS, AgentDesk
+from desk.callback import callback_turn, wants_callback
 from safety.advice import DEFAULT_SERVICES, advice_reply, emergency_numbers
 from safety.detector import EmergencyDecision, EmergencyDetector
 

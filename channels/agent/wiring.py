@@ -11,21 +11,21 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
-from accounts.limits import LoginLimiter
-from accounts.service import AgentAccounts
-from accounts.tokens import TokenSigner
 from channels.agent.auth import DeskAuth, TokenRedactingFilter
 from channels.agent.hub import AgentHub, build_agent_socket
 from channels.agent.routes import STATIC_DIR, build_agent_router
 from channels.registry import ChannelRegistry, TrackedWebChatChannel
-from conversation.agent_desk import AgentDesk, DeskConfig
 from conversation.bus import make_bus
-from conversation.desk_orders import DeskOrders
 from conversation.models import add_missing_columns
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
-from conversation.waiting import WorkingHours
 from core.settings import Settings
+from desk.accounts.limits import LoginLimiter
+from desk.accounts.service import AgentAccounts
+from desk.accounts.tokens import TokenSigner
+from desk.agent_desk import AgentDesk, DeskConfig
+from desk.orders import DeskOrders
+from desk.waiting import WorkingHours
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderRepository
 

@@ -17,14 +17,14 @@ from pydantic import ValidationError
 
 from conversation.bus import DESK_TOPIC, EventBus
 from conversation.commands import BACK_BUTTON, CALLBACK_BUTTON
-from conversation.desk_orders import DEADLINE_WORDS, DeskOrders, DraftPatch, apply_patch, draft_from_summary
 from conversation.messages import Mode, Reply
 from conversation.models import Conversation
 from conversation.store import ConversationStore
-from conversation.waiting import RECENT, WorkingHours, estimate_minutes, position_text
 from core.clock import iso_utc, utcnow
-from normalize.text import has_control_characters
 from core.log_ids import short_id
+from desk.orders import DEADLINE_WORDS, DeskOrders, DraftPatch, apply_patch, draft_from_summary
+from desk.waiting import RECENT, WorkingHours, estimate_minutes, position_text
+from normalize.text import has_control_characters
 
 log = logging.getLogger(__name__)
 
