@@ -69,6 +69,7 @@ class ConversationRouter:
         self.metrics = metrics
         # Recognises details (place, time, phone …) in a text; passed to the engine as metadata.
         self.enrich = enrich
+        # The human side (queue, alerts, callbacks); None: handoffs are only marked in the store.
         self.desk = desk
         # Anger or distress in a citizen's message hands the conversation to a person.
         self.mood = mood

@@ -84,12 +84,13 @@ def spoken_number(number: str) -> str:
 
 class AgentDesk:
     def __init__(self, store: ConversationStore, bus: EventBus, deliver: Callable[[str, list[Reply]], Awaitable[None]],
-                 orders: DeskOrders, config: DeskConfig, clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
+                 orders: DeskOrders, config: DeskConfig, reset_dialogue: Callable[[str], Awaitable[None]] | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
         self.store, self.bus, self.deliver, self.orders = store, bus, deliver, orders
         self.config, self.clock = config, clock
         # Forgets the bot's dialogue state (e.g. a half-filled form) once an agent owns the case:
         # what it collected lives on in the draft; back with the bot, the citizen starts afresh.
-        self.reset_dialogue: Callable[[str], Awaitable[None]] | None = None
+        self.reset_dialogue = reset_dialogue
 
     async def publish(self, event: dict[str, Any]) -> None:
         await self.bus.publish(DESK_TOPIC, {**event, "ts": iso_utc(self.clock())})
