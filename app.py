@@ -66,15 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     extractor = IntakeExtractor(gazetteer)
     embedder = dense_embedder(settings)
     phone_proof = PhoneProof(settings.agent_token_key)  # gateways behind one address share the key
-    conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()),
-                                       mood=DistressDetector(), safety=build_detector(embedder),
-                                       phone_proof=phone_proof)  # fmt: skip
-    desk = AgentDeskWiring(settings, db, store)  # bus, channel registry, accounts, /api/agent, /ws/agent
-    web = desk.web
     work_orders = WorkOrderRepository(db)
-    telegram = telegram_wiring.channel_from_settings(settings, conversations=conversations, work_orders=work_orders)
-    if telegram is not None:
-        desk.registry.register(telegram, prefix="tg")  # agent replies to tg: conversations go out here
     catalog = CategoryCatalog.load()
     if settings.classifier_model:
         classifier = TextClassifier.load(settings.classifier_model).use_embedder(embedder.passages if embedder else None)
@@ -84,19 +76,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def category_of(text: str) -> str | None:
         return classifier.predict(text).code
 
-    desk.attach(conversations, work_orders, catalog, category_of)
+    # Bus, channel registry, accounts, the AgentDesk (work orders from the desk), /api/agent, /ws/agent.
+    desk_wiring = AgentDeskWiring(settings, db, store, work_orders, catalog, category_of, reset_dialogue=engine.reset)
+    web = desk_wiring.web
+    conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()),
+                                       desk=desk_wiring.desk, mood=DistressDetector(), safety=build_detector(embedder),
+                                       phone_proof=phone_proof)  # fmt: skip
+    telegram = telegram_wiring.channel_from_settings(settings, conversations=conversations, work_orders=work_orders)
+    if telegram is not None:
+        desk_wiring.registry.register(telegram, prefix="tg")  # agent replies to tg: conversations go out here
     speech = create_speech_to_text(settings)  # nothing loaded yet; warmed up in the lifespan
     web_voice = VoiceMessages(speech, decode_upload, max_bytes=settings.max_frame_bytes * 3 // 4)
     if telegram is not None:
         telegram.use_voice(speech, decode_upload)  # voice notes through the same recognizer
-    phone = PhoneWiring(settings, conversations, speech, gazetteer, desk.registry)  # AudioSocket, /ws/media
+    phone = PhoneWiring(settings, conversations, speech, gazetteer, desk_wiring.registry)  # AudioSocket, /ws/media
     kb = kb_wiring.knowledge_base_from_settings(settings, db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         await asyncio.to_thread(init_db, db)
         kb_watcher = await kb_wiring.start(kb, settings)
-        await desk.start()
+        await desk_wiring.start()
         await web.start()
         if speech.available():
             await speech.warm_up()
@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await web.stop()
         await phone.stop()
         await speech.aclose()
-        await desk.stop()
+        await desk_wiring.stop()
         await http.aclose()
         db.dispose()
 
@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_router(conversations, web, settings.max_text_chars, web_voice, limits))
     # Read-aloud for the web page, through the phone's TTS chain (one prompt cache).
     app.include_router(build_tts_router(phone.tts, rate=settings.tts_rate, slow_rate=settings.tts_elder_rate))
-    desk.include(app)
+    desk_wiring.include(app)
     phone.include(app)
     app.state.phone = phone.channel  # its send() speaks agent replies into live phone: calls
     if telegram is not None and telegram.mode == "webhook":
@@ -156,7 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.health(), _action_server_health(http, settings), asyncio.to_thread(_database_health, db)
         )
         components = {"rasa": rasa, "action_server": actions, "database": database}
-        components["agent_desk"] = await desk.health()
+        components["agent_desk"] = await desk_wiring.health()
         components["telegram"] = telegram_wiring.health(telegram)
         components["knowledge_base"] = kb.health()
         components["phone"] = phone.health()

@@ -7,9 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from accounts.cli import add_parser as add_agents_parser, run as run_agents
 from core.pii import configure_logging
 from core.settings import PROJECT_ROOT, Settings
+from desk.accounts.cli import add_parser as add_agents_parser, run as run_agents
 from tickets.units_cli import add_parser as add_units_parser, run as run_units
 
 log = logging.getLogger("hotline")

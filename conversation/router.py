@@ -16,8 +16,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
-from conversation.agent_desk import URGENT_REASONS, AgentDesk
-from conversation.callback import callback_turn, wants_callback
 from conversation.commands import (  # noqa: F401  (re-exported for the channels)
     BACK_BUTTON,
     BACK_TO_BOT,
@@ -33,6 +31,8 @@ from core.clock import iso_utc, utcnow
 from core.log_ids import short_id
 from core.metrics import Metrics
 from core.phone_proof import PhoneProof
+from desk.agent_desk import URGENT_REASONS, AgentDesk
+from desk.callback import callback_turn, wants_callback
 from safety.advice import DEFAULT_SERVICES, advice_reply, emergency_numbers
 from safety.detector import EmergencyDecision, EmergencyDetector
 
@@ -75,6 +75,7 @@ class ConversationRouter:
         self.metrics = metrics
         # Recognises details (place, time, phone …) in a text; passed to the engine as metadata.
         self.enrich = enrich
+        # The human side (queue, alerts, callbacks); None: handoffs are only marked in the store.
         self.desk = desk
         # Anger or distress in a citizen's message hands the conversation to a person.
         self.mood = mood

@@ -22,7 +22,7 @@ ADVISORY_LOCK = 12345_0001  # gateways starting together migrate one after the o
 
 def import_table_models() -> None:
     """Import every module that declares tables, so that SQLModel.metadata knows them all."""
-    import accounts.models  # noqa: F401
+    import desk.accounts.models  # noqa: F401
     import conversation.models  # noqa: F401
     import knowledge_base.models  # noqa: F401
     import tickets.models  # noqa: F401

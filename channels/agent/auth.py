@@ -8,11 +8,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException
 
-from accounts.limits import LoginLimiter
-from accounts.service import Agent, AgentAccounts
-from accounts.tokens import InvalidToken, TokenClaims, TokenSigner
 from core.log_ids import shorten_id_params
 from core.pii import redact_secrets
+from desk.accounts.limits import LoginLimiter
+from desk.accounts.service import Agent, AgentAccounts
+from desk.accounts.tokens import InvalidToken, TokenClaims, TokenSigner
 
 log = logging.getLogger(__name__)
 

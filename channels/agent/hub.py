@@ -21,10 +21,10 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from accounts.tokens import InvalidToken
 from channels.agent.auth import DeskAuth, Session
-from conversation.agent_desk import AGENTS_ONLINE, AgentDesk
 from conversation.bus import DESK_TOPIC, EventBus
+from desk.accounts.tokens import InvalidToken
+from desk.agent_desk import AGENTS_ONLINE, AgentDesk
 
 log = logging.getLogger(__name__)
 

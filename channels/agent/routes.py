@@ -13,11 +13,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from accounts.service import AgentAccounts
-from core.bounded_route import detail_response
 from channels.agent.auth import DeskAuth, LoginRefused, Session
-from conversation.agent_desk import AgentDesk, DeskError
-from conversation.desk_orders import DraftPatch
+from core.bounded_route import detail_response
+from desk.accounts.service import AgentAccounts
+from desk.agent_desk import AgentDesk, DeskError
+from desk.orders import DraftPatch
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"

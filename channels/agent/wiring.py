@@ -1,31 +1,30 @@
 """Builds the agent desk for the gateway: event bus (Redis or in-process, from settings), the
-channel registry with the tracked web chat channel, accounts and tokens, the AgentDesk the
-ConversationRouter consults, the /ws/agent hub and the HTTP routes."""
+channel registry with the tracked web chat channel, accounts and tokens, the AgentDesk (built
+first: the ConversationRouter is then built with it), the /ws/agent hub and the HTTP routes."""
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
-from accounts.limits import LoginLimiter
-from accounts.service import AgentAccounts
-from accounts.tokens import TokenSigner
 from channels.agent.auth import DeskAuth, TokenRedactingFilter
 from channels.agent.hub import AgentHub, build_agent_socket
 from channels.agent.routes import STATIC_DIR, build_agent_router
 from channels.registry import ChannelRegistry, TrackedWebChatChannel
-from conversation.agent_desk import AgentDesk, DeskConfig
 from conversation.bus import make_bus
-from conversation.desk_orders import DeskOrders
 from conversation.models import add_missing_columns
-from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
-from conversation.waiting import WorkingHours
 from core.settings import Settings
+from desk.accounts.limits import LoginLimiter
+from desk.accounts.service import AgentAccounts
+from desk.accounts.tokens import TokenSigner
+from desk.agent_desk import AgentDesk, DeskConfig
+from desk.orders import DeskOrders
+from desk.waiting import WorkingHours
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderRepository
 
@@ -33,7 +32,11 @@ log = logging.getLogger(__name__)
 
 
 class AgentDeskWiring:
-    def __init__(self, settings: Settings, db: Engine, store: ConversationStore) -> None:
+    def __init__(self, settings: Settings, db: Engine, store: ConversationStore, work_orders: WorkOrderRepository,
+                 catalog: CategoryCatalog, category_of: Callable[[str], str | None],
+                 reset_dialogue: Callable[[str], Awaitable[None]] | None = None) -> None:  # fmt: skip
+        """`reset_dialogue` is the dialogue engine's reset: a conversation an agent takes starts
+        afresh with the bot afterwards."""
         self.settings, self.db, self.store = settings, db, store
         self.bus = make_bus(settings.redis_url, settings.redis_prefix)
         self.registry = ChannelRegistry(self.bus)
@@ -44,21 +47,12 @@ class AgentDeskWiring:
         self.config = DeskConfig(WorkingHours.parse(settings.agent_hours), settings.agent_avg_handle_s,
                                  settings.max_text_chars)  # fmt: skip
         self._redact = TokenRedactingFilter()
-        self.desk: AgentDesk | None = None
-        self.hub: AgentHub | None = None
-
-    def attach(self, router: ConversationRouter, work_orders: WorkOrderRepository, catalog: CategoryCatalog,
-               category_of: Callable[[str], str | None]) -> AgentDesk:  # fmt: skip
-        """Create the desk and hand it to the router (which then queues, alerts and reports)."""
         orders = DeskOrders(work_orders, catalog, category_of)
-        self.desk = AgentDesk(self.store, self.bus, self.registry.deliver, orders, self.config)
+        # For the ConversationRouter (which then queues, alerts and reports through it).
+        self.desk = AgentDesk(store, self.bus, self.registry.deliver, orders, self.config, reset_dialogue=reset_dialogue)
         self.hub = AgentHub(self.desk, self.auth, self.bus)
-        router.desk = self.desk
-        self.desk.reset_dialogue = getattr(router.engine, "reset", None)
-        return self.desk
 
     def include(self, app: FastAPI) -> None:
-        assert self.desk is not None and self.hub is not None, "attach() first"
         routers: list[APIRouter] = [build_agent_router(self.desk, self.auth, self.accounts), build_agent_socket(self.hub)]
         for router in routers:
             app.include_router(router)
@@ -79,8 +73,7 @@ class AgentDeskWiring:
     async def stop(self) -> None:
         for name in ("uvicorn.error", "uvicorn.access"):
             logging.getLogger(name).removeFilter(self._redact)
-        if self.hub is not None:
-            await self.hub.stop()
+        await self.hub.stop()
         await self.registry.stop()
         await self.bus.stop()
 

@@ -9,18 +9,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-import accounts.models  # noqa: F401  (registers the table)
+import desk.accounts.models  # noqa: F401  (registers the table)
 import tickets.models  # noqa: F401  (registers the tables)
-from accounts.service import Agent
-from conversation.agent_desk import AgentDesk, DeskConfig
 from conversation.bus import DESK_TOPIC, MemoryBus
-from conversation.desk_orders import DeskOrders
 from conversation.messages import InboundMessage, Reply
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
-from conversation.waiting import WorkingHours
 from core.db import make_engine, reset_db
 from core.metrics import Metrics
+from desk.accounts.service import Agent
+from desk.agent_desk import AgentDesk, DeskConfig
+from desk.orders import DeskOrders
+from desk.waiting import WorkingHours
 from tests.unit.test_router import ScriptedEngine
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderRepository

@@ -9,13 +9,13 @@ import sys
 import pytest
 from sqlmodel import Session, select
 
-from accounts.limits import LoginLimiter, LoginLimits
-from accounts.models import AgentAccount
-from accounts.service import AccountError, AgentAccounts
-from accounts.tokens import InvalidToken, TokenSigner
 from conversation.bus import MemoryBus
 from core.db import init_db, make_engine
 from core.settings import Settings
+from desk.accounts.limits import LoginLimiter, LoginLimits
+from desk.accounts.models import AgentAccount
+from desk.accounts.service import AccountError, AgentAccounts
+from desk.accounts.tokens import InvalidToken, TokenSigner
 from tests.conftest import ROOT
 
 KEY = "k3Y-for-tests-0123456789abcdefghijkLMNOP"

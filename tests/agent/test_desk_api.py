@@ -10,7 +10,7 @@ import httpx
 import pytest
 import websockets
 
-from accounts.tokens import TokenSigner
+from desk.accounts.tokens import TokenSigner
 from tests.agent.live import PASSWORD, TOKEN_SECRET, AgentClient, add_agent, queued_citizen, start_gateway
 from tests.helpers import ChatClient, texts
 

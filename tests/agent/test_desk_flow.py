@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conversation.agent_desk import RELEASED, TAKEN, Conflict, Forbidden, Invalid
-from conversation.desk_orders import DraftPatch
 from conversation.messages import Mode, Reply
 from conversation.router import HANDING_OFF, OUT_OF_HOURS
 from conversation.store import SUPERSEDED
+from desk.agent_desk import RELEASED, TAKEN, Conflict, Forbidden, Invalid
+from desk.orders import DraftPatch
 from tests.agent.conftest import ALICE, BOB, SUE, make_setup
 from tickets.crud import WorkOrderFilter
 

@@ -3,11 +3,11 @@ conversations keep working (queued ones can be taken)."""
 
 import sqlite3
 
-from accounts.service import Agent
 from conversation.messages import InboundMessage, Mode, Reply
 from conversation.models import add_missing_columns
 from conversation.store import ConversationStore
 from core.db import init_db, make_engine
+from desk.accounts.service import Agent
 
 OLD_SCHEMA = """
 CREATE TABLE conversation (id VARCHAR(80) PRIMARY KEY, channel VARCHAR(20) NOT NULL, user_id VARCHAR(80) NOT NULL,

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from conversation.desk_orders import DraftPatch, apply_patch, draft_from_summary
-from conversation.waiting import WorkingHours, estimate_minutes, position_text
+from desk.orders import DraftPatch, apply_patch, draft_from_summary
+from desk.waiting import WorkingHours, estimate_minutes, position_text
 
 
 def beijing(hour: int, minute: int = 0) -> datetime:

@@ -17,14 +17,14 @@ from pydantic import ValidationError
 
 from conversation.bus import DESK_TOPIC, EventBus
 from conversation.commands import BACK_BUTTON, CALLBACK_BUTTON
-from conversation.desk_orders import DEADLINE_WORDS, DeskOrders, DraftPatch, apply_patch, draft_from_summary
 from conversation.messages import Mode, Reply
 from conversation.models import Conversation
 from conversation.store import ConversationStore
-from conversation.waiting import RECENT, WorkingHours, estimate_minutes, position_text
 from core.clock import iso_utc, utcnow
-from normalize.text import has_control_characters
 from core.log_ids import short_id
+from desk.orders import DEADLINE_WORDS, DeskOrders, DraftPatch, apply_patch, draft_from_summary
+from desk.waiting import RECENT, WorkingHours, estimate_minutes, position_text
+from normalize.text import has_control_characters
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +84,13 @@ def spoken_number(number: str) -> str:
 
 class AgentDesk:
     def __init__(self, store: ConversationStore, bus: EventBus, deliver: Callable[[str, list[Reply]], Awaitable[None]],
-                 orders: DeskOrders, config: DeskConfig, clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
+                 orders: DeskOrders, config: DeskConfig, reset_dialogue: Callable[[str], Awaitable[None]] | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
         self.store, self.bus, self.deliver, self.orders = store, bus, deliver, orders
         self.config, self.clock = config, clock
         # Forgets the bot's dialogue state (e.g. a half-filled form) once an agent owns the case:
         # what it collected lives on in the draft; back with the bot, the citizen starts afresh.
-        self.reset_dialogue: Callable[[str], Awaitable[None]] | None = None
+        self.reset_dialogue = reset_dialogue
 
     async def publish(self, event: dict[str, Any]) -> None:
         await self.bus.publish(DESK_TOPIC, {**event, "ts": iso_utc(self.clock())})

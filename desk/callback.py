@@ -6,13 +6,13 @@ is one; otherwise it is asked for, and the next message is read as the number.""
 import asyncio
 import logging
 
-from conversation.agent_desk import AgentDesk
 from conversation.commands import BACK_BUTTON, BACK_TO_BOT, CALLBACK, CALLBACK_BUTTON, CANCEL_CALLBACK, CANCEL_CALLBACK_BUTTON
-from conversation.desk_orders import draft_from_summary
 from conversation.messages import InboundMessage, Mode, Reply
 from conversation.store import TurnState
-from normalize.phone import normalize_phone
 from core.log_ids import short_id
+from desk.agent_desk import AgentDesk
+from desk.orders import draft_from_summary
+from normalize.phone import normalize_phone
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from accounts.models import ROLES, AgentAccount
+from desk.accounts.models import ROLES, AgentAccount
 from core.clock import utcnow
 
 # argon2id with OWASP's baseline parameters (19 MiB, 2 passes, 1 lane): ~0.1 s per check here.

@@ -28,7 +28,7 @@ def read_password() -> str:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here: `hotline` starts fast for the other commands.
-    from accounts.service import AgentAccounts
+    from desk.accounts.service import AgentAccounts
     from core.db import init_db, make_engine
 
     engine = make_engine(settings.database)
