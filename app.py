@@ -36,14 +36,14 @@ from knowledge_base import wiring as kb_wiring
 from places.gazetteer import Gazetteer
 from safety.training import build_detector
 from tickets.category_catalog import CategoryCatalog
+from tickets.units import UnitRegistry
 from tickets.classifier import TextClassifier
 from tickets.classifier_cache import dense_embedder, load_or_train
 from tickets.classify_route import build_classify_router
-from tickets.crud import WorkOrderRepository
+from followup.wiring import ClosedLoopWiring, UnitDirectory, work_orders_with_units
 from tickets.intake import IntakeExtractor
 from core.clock import utcnow
 from tickets.open311 import build_open311_router
-from tickets.outbox import OutboxDeliverer, OutboxTarget
 from tickets.routes import build_tickets_router
 from voice.asr import create_speech_to_text
 from voice.decode import decode_upload
@@ -66,8 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     extractor = IntakeExtractor(gazetteer)
     embedder = dense_embedder(settings)
     phone_proof = PhoneProof(settings.agent_token_key)  # gateways behind one address share the key
-    work_orders = WorkOrderRepository(db)
     catalog = CategoryCatalog.load()
+    units = UnitDirectory(UnitRegistry(db), catalog)
+    work_orders = work_orders_with_units(db, units)  # dispatched at filing; working-day deadlines
     if settings.classifier_model:
         classifier = TextClassifier.load(settings.classifier_model).use_embedder(embedder.passages if embedder else None)
     else:
@@ -79,9 +80,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Bus, channel registry, accounts, the AgentDesk (work orders from the desk), /api/agent, /ws/agent.
     desk_wiring = AgentDeskWiring(settings, db, store, work_orders, catalog, category_of, reset_dialogue=engine.reset)
     web = desk_wiring.web
+    # The closed loop: actions of units and supervisors, the result and survey to the citizen, deadlines.
+    loop = ClosedLoopWiring(settings, db, http, desk_wiring.bus, store, desk_wiring.registry.deliver, units, work_orders)
     conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()),
                                        desk=desk_wiring.desk, mood=DistressDetector(), safety=build_detector(embedder),
-                                       phone_proof=phone_proof)  # fmt: skip
+                                       phone_proof=phone_proof, followup=loop.followup)  # fmt: skip
     telegram = telegram_wiring.channel_from_settings(settings, conversations=conversations, work_orders=work_orders)
     if telegram is not None:
         desk_wiring.registry.register(telegram, prefix="tg")  # agent replies to tg: conversations go out here
@@ -103,15 +106,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await phone.start()
         if telegram is not None:
             await telegram.start()
-        delivery = None
-        if settings.outbox_url:
-            target = OutboxTarget(settings.outbox_url, settings.outbox_format, settings.outbox_api_key)
-            delivery = asyncio.create_task(OutboxDeliverer(db, target, http).run())
-            log.info("delivering new work orders to %s (%s)", settings.outbox_url, settings.outbox_format)
+        await loop.start()
         log.info("gateway ready: rasa=%s actions=%s", settings.rasa_base_url, settings.action_server_base_url)
         yield
-        if delivery is not None:
-            delivery.cancel()
+        await loop.stop()
         await kb_wiring.stop(kb_watcher)
         if telegram is not None:
             await telegram.stop()
@@ -133,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Read-aloud for the web page, through the phone's TTS chain (one prompt cache).
     app.include_router(build_tts_router(phone.tts, rate=settings.tts_rate, slow_rate=settings.tts_elder_rate))
     desk_wiring.include(app)
+    loop.include(app, desk_wiring.auth.actor_dependency(settings.api_key_set))
     phone.include(app)
     app.state.phone = phone.channel  # its send() speaks agent replies into live phone: calls
     if telegram is not None and telegram.mode == "webhook":

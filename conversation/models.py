@@ -4,10 +4,8 @@ log (queued, taken, released, closed …) from which wait estimates and supervis
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Index, Integer, Table, Text, inspect, text
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, Text
 from sqlalchemy import false as sa_false
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -22,7 +20,7 @@ class Conversation(SQLModel, table=True):
     handoff: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
-    # Agent desk state (columns added to older databases by add_missing_columns).
+    # Agent desk state (older databases get these columns from the baseline migration).
     mode_seq: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     agent: str | None = Field(default=None, max_length=40, index=True)  # username holding it
     queued_at: datetime | None = None
@@ -69,35 +67,3 @@ class DeskEvent(SQLModel, table=True):
     wait_s: float | None = None  # queued -> taken
     note: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, index=True)
-
-
-def add_missing_columns(engine: Engine) -> list[str]:
-    """Add the columns (and indexes) of the conversation and message tables that an older
-    database lacks (create_all does not alter existing tables). Every added column is nullable or
-    has a server default. Returns the added columns as `table.column`, conversation's bare."""
-    added = []
-    for table in (Conversation.__table__, Message.__table__):
-        for name in _add_columns(engine, table):
-            added.append(name if table.name == "conversation" else f"{table.name}.{name}")
-        for index in table.indexes:
-            index.create(engine, checkfirst=True)
-    return added
-
-
-def _add_columns(engine: Engine, table: Table) -> list[str]:
-    present = {c["name"] for c in inspect(engine).get_columns(table.name)}
-    added = []
-    for column in table.columns:
-        if column.name in present:
-            continue
-        ddl = f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(engine.dialect)}"
-        if column.server_default is not None:
-            ddl += f" NOT NULL DEFAULT {column.server_default.arg}"
-        try:
-            with engine.begin() as conn:
-                conn.execute(text(ddl))
-            added.append(column.name)
-        except DBAPIError:  # another gateway starting at the same moment added it first
-            if column.name not in {c["name"] for c in inspect(engine).get_columns(table.name)}:
-                raise
-    return added

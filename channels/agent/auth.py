@@ -10,7 +10,10 @@ from fastapi import Depends, Header, HTTPException
 
 from core.log_ids import shorten_id_params
 from core.pii import redact_secrets
+from tickets.handling import Actor
+from core.api_keys import is_valid_key
 from desk.accounts.limits import LoginLimiter
+from desk.accounts.models import DESK_ROLES
 from desk.accounts.service import Agent, AgentAccounts
 from desk.accounts.tokens import InvalidToken, TokenClaims, TokenSigner
 
@@ -56,7 +59,9 @@ class DeskAuth:
             raise InvalidToken("account disabled or removed")
         return Session(agent, claims)
 
-    def dependency(self, role: str | None = None):  # noqa: ANN201  (a FastAPI dependency)
+    def dependency(self, *roles: str):  # noqa: ANN201  (a FastAPI dependency)
+        """The session of the bearer token, for the given roles (default: the agent console's)."""
+        allowed = roles or DESK_ROLES
         async def current(authorization: Annotated[str | None, Header()] = None) -> Session:
             scheme, _, token = (authorization or "").partition(" ")
             if scheme.lower() != "bearer" or not token:
@@ -66,11 +71,33 @@ class DeskAuth:
                 session = await self.session_for(token.strip())
             except InvalidToken as exc:
                 raise HTTPException(401, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from None
-            if role is not None and session.agent.role != role:
-                raise HTTPException(403, f"this needs the {role} role")
+            if session.agent.role not in allowed:
+                raise HTTPException(403, f"this needs the {' or '.join(allowed)} role")
             return session
 
         return Depends(current)
+
+
+    def actor_dependency(self, api_keys: frozenset[str]):  # noqa: ANN201  (a FastAPI dependency)
+        """Who acts in the closed loop: the external ticket system (an API key), or the account of
+        a bearer token (unit, supervisor, agent — the rules of tickets/handling.py decide what each may)."""
+
+        async def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
+            scheme, _, token = (authorization or "").partition(" ")
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token:
+                raise HTTPException(401, "a bearer API key or a token from POST /api/agent/login is required",
+                                    headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+            if is_valid_key(token, api_keys):
+                return Actor("api", "api")
+            try:
+                session = await self.session_for(token)
+            except InvalidToken as exc:
+                raise HTTPException(401, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from None
+            agent = session.agent
+            return Actor(agent.role, agent.username, agent.unit_code)  # type: ignore[arg-type]
+
+        return actor
 
 
 class TokenRedactingFilter(logging.Filter):

@@ -23,6 +23,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from channels.agent.auth import DeskAuth, Session
 from conversation.bus import DESK_TOPIC, EventBus
+from desk.accounts.models import DESK_ROLES
 from desk.accounts.tokens import InvalidToken
 from desk.agent_desk import AGENTS_ONLINE, AgentDesk
 
@@ -33,7 +34,7 @@ PRESENCE_TTL_S = 45.0
 HEARTBEAT_S = 15.0
 SEND_QUEUE = 500
 QUEUE_EVENTS = {"handoff", "taken", "released", "left", "callback"}
-TO_EVERYONE = QUEUE_EVENTS | {"alert", "closed"}
+TO_EVERYONE = QUEUE_EVENTS | {"alert", "closed", "emergency_delivery"}
 TO_WATCHERS = {"message", "draft"}
 _ids = itertools.count(1)
 
@@ -70,7 +71,7 @@ class Console:
             return True
         if kind in TO_WATCHERS:
             return event.get("conversation_id") in self.watching
-        return kind == "agents" and self.supervisor
+        return kind in ("agents", "work_order") and self.supervisor
 
 
 class AgentHub:
@@ -105,6 +106,10 @@ class AgentHub:
             await ws.send_json({"type": "error", "code": "unauthorized", "message": "登录已失效，请重新登录。",
                                 "detail": str(exc)})  # fmt: skip
             await ws.close(code=UNAUTHORIZED, reason="invalid or expired token")
+            return
+        if session.agent.role not in DESK_ROLES:
+            await ws.send_json({"type": "error", "code": "forbidden", "message": "此账号不能使用坐席工作台。"})
+            await ws.close(code=UNAUTHORIZED, reason="not an agent account")
             return
         console = Console(ws, session)
         held = await self.desk.conversations(session.agent)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from channels.agent.auth import DeskAuth, LoginRefused, Session
 from core.bounded_route import detail_response
+from desk.accounts.models import ROLES
 from desk.accounts.service import AgentAccounts
 from desk.agent_desk import AgentDesk, DeskError
 from desk.orders import DraftPatch
@@ -73,7 +74,7 @@ def build_agent_router(desk: AgentDesk, auth: DeskAuth, accounts: AgentAccounts)
         return {"token": token, "token_type": "bearer", "expires_at": claims.expires_at, "agent": who.to_json()}
 
     @api.get("/api/agent/me", tags=["agent desk"])
-    async def me(session: Session = agent) -> dict:
+    async def me(session: Session = auth.dependency(*ROLES)) -> dict:
         return {"agent": session.agent.to_json(), "expires_at": session.claims.expires_at,
                 "working_hours": desk.hours_label()}  # fmt: skip
 

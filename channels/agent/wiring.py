@@ -16,7 +16,6 @@ from channels.agent.hub import AgentHub, build_agent_socket
 from channels.agent.routes import STATIC_DIR, build_agent_router
 from channels.registry import ChannelRegistry, TrackedWebChatChannel
 from conversation.bus import make_bus
-from conversation.models import add_missing_columns
 from conversation.store import ConversationStore
 from core.settings import Settings
 from desk.accounts.limits import LoginLimiter
@@ -59,12 +58,9 @@ class AgentDeskWiring:
         app.mount("/agent/static", StaticFiles(directory=STATIC_DIR), name="agent-static")
 
     async def start(self) -> None:
-        """After the tables exist: add new columns to an older database, join the bus."""
+        """After the tables exist: join the bus."""
         for name in ("uvicorn.error", "uvicorn.access"):
             logging.getLogger(name).addFilter(self._redact)
-        added = await asyncio.to_thread(add_missing_columns, self.db)
-        if added:
-            log.info("conversation table: added columns %s", ", ".join(added))
         await self.bus.start()
         await self.registry.start()
         log.info("agent desk ready (bus=%s, gateway=%s, hours=%s)", self.bus.kind, self.bus.gateway_id,

@@ -28,13 +28,17 @@ class Agent:
     username: str
     display_name: str
     role: str
+    unit_code: str | None = None
 
     def to_json(self) -> dict:
-        return {"username": self.username, "display_name": self.display_name, "role": self.role}
+        body = {"username": self.username, "display_name": self.display_name, "role": self.role}
+        if self.unit_code is not None:
+            body["unit"] = self.unit_code
+        return body
 
 
 def _agent(row: AgentAccount) -> Agent:
-    return Agent(row.username, row.display_name, row.role)
+    return Agent(row.username, row.display_name, row.role, row.unit_code)
 
 
 class AgentAccounts:
@@ -44,18 +48,22 @@ class AgentAccounts:
         # Verified when the username is unknown, so that its answer takes as long as a wrong password.
         self._dummy_hash = self.hasher.hash("no such agent: dummy password")
 
-    def add(self, username: str, password: str, role: str, display_name: str | None = None) -> Agent:
+    def add(self, username: str, password: str, role: str, display_name: str | None = None,
+            unit_code: str | None = None) -> Agent:  # fmt: skip
+        """unit_code: required for (and only for) the `unit` role; the caller checks it exists."""
         username = username.strip().lower()
         if not USERNAME.fullmatch(username):
             raise AccountError("username: 2-40 characters, lower-case letters, digits, '_', '.', '-'")
         if role not in ROLES:
             raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        if (role == "unit") != bool(unit_code):
+            raise AccountError("a unit account needs --unit CODE, and only a unit account has one")
         if len(password) < MIN_PASSWORD_CHARS or password.strip() != password:
             raise AccountError(f"password: at least {MIN_PASSWORD_CHARS} characters, no leading/trailing spaces")
         if password.lower() in (username, "password12", "1234567890", "0123456789"):
             raise AccountError("password is too easy to guess")
         row = AgentAccount(username=username, display_name=(display_name or username)[:40], role=role,
-                           password_hash=self.hasher.hash(password))  # fmt: skip
+                           password_hash=self.hasher.hash(password), unit_code=unit_code)  # fmt: skip
         with Session(self.engine) as session:
             session.add(row)
             try:

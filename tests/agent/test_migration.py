@@ -1,12 +1,14 @@
-"""A database created before the agent desk gets the new conversation columns at start, and its
-conversations keep working (queued ones can be taken)."""
+"""A database created before the agent desk (and before Alembic) is migrated when it is opened:
+its conversations get the desk's columns and keep working (queued ones can be taken)."""
 
 import sqlite3
 
+from sqlalchemy import inspect
+
 from conversation.messages import InboundMessage, Mode, Reply
-from conversation.models import add_missing_columns
 from conversation.store import ConversationStore
 from core.db import init_db, make_engine
+from core.migrate import current_revision, head_revision
 from desk.accounts.service import Agent
 
 OLD_SCHEMA = """
@@ -26,9 +28,11 @@ def test_old_database_gets_the_new_columns_and_keeps_its_conversations(tmp_path)
         conn.executescript(OLD_SCHEMA)
     db = make_engine(f"sqlite:///{path}")
     init_db(db)
-    added = add_missing_columns(db)
-    assert {"mode_seq", "agent", "queued_at", "taken_at", "priority", "alert", "callback", "draft", "work_order"} <= set(added)
-    assert add_missing_columns(db) == []  # idempotent
+    columns = {c["name"] for c in inspect(db).get_columns("conversation")}
+    assert {"mode_seq", "agent", "queued_at", "taken_at", "priority", "alert", "callback", "draft", "work_order"} <= columns
+    assert {"client_id", "pending"} <= {c["name"] for c in inspect(db).get_columns("message")}
+    assert current_revision(db) == head_revision()
+    init_db(db)  # idempotent
     store = ConversationStore(db)
     conv = store.get("web:old")
     assert (conv.mode, conv.mode_seq, conv.handoff) == ("queued", 0, {"reason": "requested"})
