@@ -14,6 +14,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
 from conversation.messages import InboundMessage, Reply
 from conversation.models import Message
 from conversation.store import ConversationStore
@@ -130,9 +133,13 @@ def _survey_of(message: Message) -> dict | None:
     return ((message.payload or {}).get("data") or {}).get("survey")
 
 
-def needs_callback(order: WorkOrder, now: datetime) -> bool:
-    """Whether a resolved order belongs on the agents' callback list: nobody could be told the
-    result, or nobody answered within 72 hours."""
-    if order.status != Status.RESOLVED.value:
-        return False
-    return order.survey_asked_at is None or order.survey_asked_at < now - NO_ANSWER_AFTER
+def callback_list(engine: Engine, now: datetime, limit: int = 200) -> list[WorkOrder]:
+    """Resolved orders for the agents to call back, oldest result first: nobody could be told the
+    result, or nobody answered the survey within 72 hours."""
+    unasked = col(WorkOrder.survey_asked_at).is_(None)
+    unanswered = (WorkOrder.survey_asked_at < now - NO_ANSWER_AFTER) & (
+        col(WorkOrder.survey_answered_at).is_(None) | (WorkOrder.survey_answered_at < WorkOrder.survey_asked_at))
+    with Session(engine) as session:
+        query = (select(WorkOrder).where(WorkOrder.status == Status.RESOLVED.value, unasked | unanswered)
+                 .order_by(col(WorkOrder.resolved_at)).limit(limit))  # fmt: skip
+        return list(session.exec(query).all())

@@ -17,6 +17,7 @@ from conversation.bus import DESK_TOPIC, EventBus
 from conversation.messages import Reply
 from conversation.store import ConversationStore
 from core.settings import Settings
+from followup.routes import build_followup_router
 from followup.service import FollowUp, PhoneSurveyCalls
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderRepository
@@ -60,6 +61,14 @@ class UnitDirectory:
         self._cache[code] = (time.monotonic() + NAME_CACHE_S, value)
         return value
 
+    def search(self, q: str | None, level: str | None, district: str | None) -> list[dict]:
+        units = self.registry.all(level=level, district=district, active=True)
+        return [u.as_dict() for u in units if not q or q in u.code or q in u.name]
+
+    def category_path(self, code: str) -> tuple[str, ...] | None:
+        category = self.catalog.get(code)
+        return tuple(category.path) if category is not None else None
+
     def exists(self, code: str) -> bool:
         unit = self.registry.get(code)
         return unit is not None and unit.active
@@ -78,7 +87,7 @@ class ClosedLoopWiring:
                  phone_calls: PhoneSurveyCalls | None = None) -> None:  # fmt: skip
         self.settings, self.db, self.http, self.bus = settings, db, http, bus
         self.directory, self.work_orders = directory, work_orders
-        self.handling = WorkOrderHandling(db, directory.exists, deadline_for, add_working_days)
+        self.handling = WorkOrderHandling(db, directory.exists, deadline_for, add_working_days, directory.category_path)
         self.followup = FollowUp(self.handling, store, deliver, directory.public, phone_calls, on_change=self.tell)
         self.watch = DeadlineWatch(db, self.handling, warning_at, self.changed)
         self._tasks: list[asyncio.Task] = []
@@ -98,7 +107,8 @@ class ClosedLoopWiring:
 
     def include(self, app: FastAPI, actor_of: ActorDependency) -> None:
         app.include_router(build_handling_router(self.work_orders, self.handling, actor_of, self.directory.public,
-                                                 self.changed))  # fmt: skip
+                                                 self.changed, self.directory.search))  # fmt: skip
+        app.include_router(build_followup_router(self.db, self.handling, actor_of, self.directory.public, self.tell))
 
     async def start(self) -> None:
         """After the tables exist: the built-in units, the deadline watch, the deliveries."""

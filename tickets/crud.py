@@ -35,6 +35,7 @@ class WorkOrderFilter:
     numbers: list[str] | None = None
     categories: list[str] | None = None  # any of these code prefixes
     unit: str | None = None  # a handling unit's code
+    extension_requested: bool | None = None  # a unit asked for more time
 
 
 class WorkOrderRepository:
@@ -119,6 +120,9 @@ class WorkOrderRepository:
         query = select(WorkOrder)
         if flt.unit:
             query = query.where(WorkOrder.unit_code == flt.unit)
+        if flt.extension_requested is not None:
+            pending = col(WorkOrder.extension).is_not(None)
+            query = query.where(pending if flt.extension_requested else ~pending)
         if flt.status:
             query = query.where(col(WorkOrder.status).in_(flt.status))
         if flt.district:

@@ -59,6 +59,7 @@ def _clean(value: str) -> str:
 
 class DispatchBody(_Body):
     unit: str = Field(min_length=1, max_length=24)
+    category: str | None = Field(default=None, pattern=r"^\d{2,8}$")  # a supervisor's category override
 
 
 class ReasonBody(_Body):
@@ -72,7 +73,7 @@ class TextBody(_Body):
 
 
 class ExtendBody(_Body):
-    days: int = Field(ge=1, le=30)
+    days: int = Field(ge=0, le=30)  # 0: a supervisor declines the unit's request
     reason: str = Field(min_length=2, max_length=500)
     _ok = field_validator("reason")(_clean)
 
@@ -114,8 +115,10 @@ class Outcome:
 
 class WorkOrderHandling:
     def __init__(self, engine, unit_exists: Callable[[str], bool], deadline_for: DeadlineFn,  # noqa: ANN001
-                 extend_by: ExtendFn, clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
-        self.engine = engine
+                 extend_by: ExtendFn, category_path: Callable[[str], tuple[str, ...] | None] = lambda code: None,
+                 clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
+        """category_path: the names of a category code (None: unknown code)."""
+        self.engine, self.category_path = engine, category_path
         self.unit_exists, self.deadline_for, self.extend_by, self.clock = unit_exists, deadline_for, extend_by, clock
 
     def perform(self, number: str, action: str, body: dict[str, Any] | None, actor: Actor) -> Outcome:
@@ -133,6 +136,10 @@ class WorkOrderHandling:
                                           for e in exc.errors())) from None  # fmt: skip
         if action == "dispatch" and not self.unit_exists(data.unit):
             raise ActionInvalid(f"unknown unit {data.unit!r}")
+        if action == "dispatch" and data.category and not self.category_path(data.category):
+            raise ActionInvalid(f"unknown category {data.category!r}")
+        if action == "extend" and actor.kind == "unit" and data.days == 0:
+            raise ActionInvalid("days: a request asks for at least 1 working day")
         with Session(self.engine, expire_on_commit=False) as session:
             order = self._locked(session, number)
             if actor.kind == "unit" and order.unit_code != actor.unit_code:
@@ -145,10 +152,10 @@ class WorkOrderHandling:
             event = self._record(session, order, kind, current, actor, note, extra, now)
             return Outcome(order, event, action)
 
-    def answer_survey(self, number: str, question: str, answer: str) -> Outcome:
+    def answer_survey(self, number: str, question: str, answer: str, actor: Actor | None = None) -> Outcome:
         """The citizen's answer to 问题解决了吗 ("resolved") or 您对办理结果满意吗 ("satisfaction").
         未解决 or 不满意 reopens the order to the same unit (the third time: to a supervisor); a
-        complete survey moves it to `visited`."""
+        complete survey moves it to `visited`. `actor`: an agent who asked by phone (default: the citizen)."""
         with Session(self.engine, expire_on_commit=False) as session:
             order = self._locked(session, number)
             current = Status(order.status)
@@ -163,7 +170,7 @@ class WorkOrderHandling:
             else:
                 raise ActionInvalid(f"{answer!r} is not an answer to the {question!r} question")
             order.survey_answered_at = now
-            citizen = Actor("citizen", "citizen")
+            citizen = actor or Actor("citizen", "citizen")
             reopen, complete = answer in ("未解决", "不满意"), question == "satisfaction"
             survey = self._record(session, order, "survey", current, citizen, answer, {"question": question}, now,
                                   commit=not (reopen or complete))  # fmt: skip
@@ -196,7 +203,9 @@ class WorkOrderHandling:
     def _dispatch(self, order: WorkOrder, data: DispatchBody, actor: Actor, now: datetime) -> tuple:
         self._to_unit(order, data.unit, now)
         order.status = Status.DISPATCHED.value
-        return "dispatch", None, {"unit": data.unit}
+        if data.category:
+            order.category_code, order.category_path = data.category, list(self.category_path(data.category))
+        return "dispatch", None, {"unit": data.unit, **({"category": data.category} if data.category else {})}
 
     def _accept(self, order: WorkOrder, _data: EmptyBody, actor: Actor, now: datetime) -> tuple:
         order.status, order.responded_at = Status.IN_PROGRESS.value, order.responded_at or now
@@ -221,6 +230,9 @@ class WorkOrderHandling:
         if actor.kind == "unit":  # a request; a supervisor (or the ticket system) grants it
             order.extension = {**request, "at": now.isoformat()}
             return "extension_requested", data.reason, {"days": data.days}
+        if data.days == 0:
+            order.extension = None
+            return "extension_declined", data.reason, None
         order.deadline = self.extend_by(order.deadline, data.days)
         order.extension, order.deadline_warned_at, order.overdue_alerted_at = None, None, None
         return "extended", data.reason, {"days": data.days, "deadline": order.deadline.isoformat()}

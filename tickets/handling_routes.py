@@ -38,7 +38,8 @@ def order_for(actor: Actor, order: WorkOrder, unit: dict | None, reveal: bool = 
 
 
 def build_handling_router(repo: WorkOrderRepository, handling: WorkOrderHandling, actor_of: ActorDependency,
-                          unit_of: UnitLookup, on_change: ChangeListener) -> APIRouter:  # fmt: skip
+                          unit_of: UnitLookup, on_change: ChangeListener,
+                          list_units: Callable[[str | None, str | None, str | None], list[dict]]) -> APIRouter:  # fmt: skip
     api = APIRouter(tags=["closed loop"], route_class=bounded_route(),
                     responses={401: detail_response("an API key or a unit/supervisor token is required"),
                                403: detail_response("the caller may not do this"),
@@ -73,21 +74,36 @@ def build_handling_router(repo: WorkOrderRepository, handling: WorkOrderHandling
         caller: Caller,
         status: Annotated[list[Status] | None, Query()] = None,
         unit: Annotated[str | None, Query(max_length=24)] = None,
+        overdue: bool | None = None,
+        extension: Annotated[bool | None, Query(description="true: orders whose unit asked for more time")] = None,
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
         page_size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> dict:
         """A unit's work orders, the nearest deadline first (a supervisor or the API key names
-        the unit with `?unit=CODE`; without it they see every unit's)."""
+        the unit with `?unit=CODE`; without it they see every unit's: the dispatcher's view of
+        returned, undispatched, overdue orders and extension requests)."""
         if caller.kind == "unit":
             if unit is not None and unit != caller.unit_code:
                 raise HTTPException(403, "a unit account sees its own unit's orders only")
             unit = caller.unit_code
         elif caller.kind not in ("supervisor", "api"):
             raise HTTPException(403, "this needs a unit or supervisor account")
-        flt = WorkOrderFilter(status=[s.value for s in (status or INBOX_DEFAULT)], unit=unit)
+        flt = WorkOrderFilter(status=[s.value for s in (status or INBOX_DEFAULT)], unit=unit, overdue=overdue,
+                              extension_requested=extension)  # fmt: skip
         total, rows = await asyncio.to_thread(repo.search, flt, (page - 1) * page_size, page_size, "deadline")
         return {"unit": unit_of(unit) if unit else None, "total": total, "page": page, "page_size": page_size,
                 "items": [order_for(caller, o, unit_of(o.unit_code or "")) for o in rows]}  # fmt: skip
+
+    @api.get("/api/units")
+    async def units(caller: Caller, q: Annotated[str | None, Query(max_length=40)] = None,
+                    level: Annotated[str | None, Query(pattern="^(street|district|city|utility)$")] = None,
+                    district: Annotated[str | None, Query(max_length=20)] = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict:  # fmt: skip
+        """The handling units, for a dispatcher's picker (`q` matches code or name)."""
+        if caller.kind not in ("supervisor", "api"):
+            raise HTTPException(403, "this needs a supervisor account or the API key")
+        rows = await asyncio.to_thread(list_units, q, level, district)
+        return {"items": rows[:limit], "total": len(rows)}
 
     @api.get("/api/units/orders/{number}")
     async def order_detail(number: str, caller: Caller) -> dict:

@@ -81,7 +81,7 @@ class WorkOrder(SQLModel, table=True):
     result: str | None = Field(default=None, sa_column=Column(Text))  # 办理结果, from the last resolve
     resolved_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
     reopen_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-    extension: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # a unit's pending request
+    extension: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))  # a unit's pending request
     deadline_warned_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     overdue_alerted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     survey_asked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

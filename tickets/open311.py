@@ -21,7 +21,7 @@ from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderNotFound, WorkOrderRepository
 from tickets.dispatch import dispatch
 from tickets.lifecycle import OPEN_STATUSES
-from tickets.models import Open311Submission, Status, WorkOrder
+from tickets.models import STATUS_LABELS, Open311Submission, Status, WorkOrder
 from tickets.open311_format import Open311Errors, error, errors_for, render
 from tickets.open311_models import CreatedRequest, Service, ServiceDefinition, ServiceRequest, SubmissionFields
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
@@ -33,13 +33,19 @@ _XML = {"text/xml": {"schema": {"type": "string"}}}
 _STATUSES = ("open", "closed")
 
 
+def status_notes(order: WorkOrder) -> str:
+    """The workflow status in words, with the unit's result once there is one (personal data masked)."""
+    label = STATUS_LABELS[Status(order.status)]
+    return f"{label}：{mask_pii(order.result)}" if order.result else label
+
+
 def request_json(order: WorkOrder, catalog: CategoryCatalog, extra: Open311Submission | None = None) -> dict:
     """The public view of a work order: phone, ID, bank card, plate numbers and e-mail masked."""
     category = catalog.get(order.category_code or "")
     return {
         "service_request_id": order.number,
         "status": "open" if Status(order.status) in OPEN_STATUSES else "closed",
-        "status_notes": None,
+        "status_notes": status_notes(order),
         "service_name": category.name if category else None,
         "service_code": order.category_code,
         "description": mask_pii(order.description),

@@ -1,0 +1,64 @@
+"""The agents' callback list (回访 by phone): resolved orders whose citizen could not be reached
+on their channel or did not answer within 72 hours, and the answers an agent records after
+calling. Agent and supervisor tokens (the agent console)."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+
+from core.bounded_route import bounded_route, detail_response
+from core.clock import utcnow
+from core.pii import mask_pii
+from followup.service import callback_list
+from tickets.handling import ActionInvalid, Actor, Outcome, WorkOrderHandling
+from tickets.lifecycle import IllegalTransition, WorkOrderNotFound
+
+ActorDependency = Callable[..., Awaitable[Actor]]
+
+
+class SurveyAnswer(BaseModel):
+    question: str = Field(pattern="^(resolved|satisfaction)$")
+    answer: str = Field(max_length=8)
+
+
+def build_followup_router(engine: Engine, handling: WorkOrderHandling, actor_of: ActorDependency,
+                          unit_of: Callable[[str], dict | None],
+                          on_change: Callable[[Outcome], Awaitable[None]]) -> APIRouter:  # fmt: skip
+    api = APIRouter(prefix="/api/followup", tags=["回访"], route_class=bounded_route(),
+                    responses={401: detail_response("a token from POST /api/agent/login is required"),
+                               403: detail_response("this needs an agent or supervisor account")})  # fmt: skip
+
+    async def desk_actor(caller: Annotated[Actor, Depends(actor_of)]) -> Actor:
+        if caller.kind not in ("agent", "supervisor"):
+            raise HTTPException(403, "this needs an agent or supervisor account")
+        return caller
+
+    Agent = Annotated[Actor, Depends(desk_actor)]
+
+    @api.get("/callbacks")
+    async def callbacks(_agent: Agent) -> dict[str, Any]:
+        """Resolved orders to call back, the oldest result first (agents see the phone to call)."""
+        rows = await asyncio.to_thread(callback_list, engine, utcnow())
+        items = [{**o.to_json(unit_of(o.unit_code or "")), "description": mask_pii(o.description)} for o in rows]
+        return {"items": items, "total": len(items)}
+
+    @api.post("/{number}/answer", responses={409: {"description": "the order is not awaiting a survey"},
+                                             422: detail_response("not an answer to that question")})  # fmt: skip
+    async def answer(number: str, body: SurveyAnswer, agent: Agent) -> dict[str, Any]:
+        """The citizen's answer, taken by an agent on the phone; recorded with the agent as actor."""
+        try:
+            outcome = await asyncio.to_thread(handling.answer_survey, number, body.question, body.answer, agent)
+        except WorkOrderNotFound:
+            raise HTTPException(404, f"no work order {number}") from None
+        except IllegalTransition as exc:
+            raise HTTPException(409, str(exc)) from None
+        except ActionInvalid as exc:
+            raise HTTPException(422, str(exc)) from None
+        await on_change(outcome)
+        return outcome.order.to_json(unit_of(outcome.order.unit_code or ""))
+
+    return api
