@@ -138,7 +138,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(build_webhook_router(telegram, settings.telegram_secret))
     open311_posts = KeyedBuckets(settings.open311_post_burst, settings.open311_post_per_s)
     app.include_router(build_open311_router(work_orders, catalog, settings.api_key_set, open311_posts))
-    app.include_router(build_tickets_router(work_orders, catalog, category_of, settings.api_key_set, phone_proof))
+    app.include_router(build_tickets_router(work_orders, catalog, category_of, settings.api_key_set, phone_proof,
+                                           units.public))
     classify_limit = KeyedBuckets(settings.classify_burst, settings.classify_per_s)
     app.include_router(build_classify_router(catalog, gazetteer, category_of, engine.parse, classify_limit))
     app.include_router(kb_wiring.router(kb, settings))

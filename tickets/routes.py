@@ -34,7 +34,13 @@ def build_tickets_router(
     category_of: Callable[[str], str | None],
     api_keys: frozenset[str],
     proofs: PhoneProof | None = None,
+    unit_of: Callable[[str], dict | None] = lambda code: None,
 ) -> APIRouter:
+    """unit_of: a unit's {code, name, level} by code (the registry), for the orders' `unit`."""
+
+    def public(order) -> dict:  # noqa: ANN001
+        return order.to_json(unit_of(order.unit_code or ""))
+
     api = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Depends(bearer_key_dependency(api_keys))],
                     responses={401: detail_response("a valid bearer API key is required"),
                                422: detail_response("invalid input (a list of errors, or one message)")})  # fmt: skip
@@ -47,7 +53,7 @@ def build_tickets_router(
         code = data.category_code or await asyncio.to_thread(category_of, data.description)
         data = dispatch(data, catalog, utcnow(), catalog.get(code) if code else None)
         order = await asyncio.to_thread(repo.create, data, f"api:{data.channel}")
-        return order.to_json()
+        return public(order)
 
     @api.get("", responses={403: detail_response("a lookup by phone without a valid phone_proof")})
     async def list_tickets(
@@ -75,7 +81,7 @@ def build_tickets_router(
         )  # fmt: skip
         total, rows = await asyncio.to_thread(repo.search, flt, (page - 1) * page_size, page_size)
         return {"total": total, "total_is_lower_bound": total >= COUNT_CAP, "page": page, "page_size": page_size,
-                "items": [o.to_json() for o in rows]}  # fmt: skip
+                "items": [public(o) for o in rows]}  # fmt: skip
 
     @api.get("/{number}", responses={404: detail_response("no such work order")})
     async def get_ticket(number: str) -> dict:
@@ -84,6 +90,6 @@ def build_tickets_router(
         except WorkOrderNotFound:
             raise HTTPException(404, f"no work order {number}") from None
         events = await asyncio.to_thread(repo.events, number)
-        return {**order.to_json(), "events": [e.model_dump(mode="json", exclude={"id", "work_order_id"}) for e in events]}
+        return {**public(order), "events": [e.model_dump(mode="json", exclude={"id", "work_order_id"}) for e in events]}
 
     return api
