@@ -39,6 +39,12 @@ class GatewayClient:
         page = await self._request("GET", "/api/tickets", params=params)
         return page["items"]
 
+    async def work_orders_of_conversation(self, conversation_id: str, limit: int = 3) -> list[dict[str, Any]]:
+        """The work orders filed in this conversation (the citizen's own, newest first)."""
+        page = await self._request("GET", "/api/tickets", params={"conversation_id": conversation_id,
+                                                                   "page_size": limit})  # fmt: skip
+        return page["items"]
+
     async def kb_search(self, text: str, context_article: str | None = None) -> dict[str, Any]:
         body = {"text": text[:500], "context_article": context_article, "top_k": 3}
         return await self._request("POST", "/api/kb/search", json=body)

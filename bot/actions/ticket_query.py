@@ -18,6 +18,8 @@ STATUS_WORDS = {"accepted": "已受理", "dispatched": "已派单", "in_progress
 
 # The slot value meaning "the number this channel verified" (never a typed number).
 VERIFIED_PHONE = "verified_phone"
+# The work orders filed in this very conversation ("我的工单办得怎么样了" after filing one).
+THIS_CONVERSATION = "this_conversation"
 # A phone number typed or said, not proven by the channel: not looked up.
 UNVERIFIED_PHONE = "unverified_phone"
 NOT_HEARD = "没听清编号。工单编号是11位数字，比如26112100042。"
@@ -44,12 +46,18 @@ def spoken(number: str) -> str:
 
 def status_line(order: dict[str, Any]) -> str:
     line = f"工单{spoken(order['number'])}：{STATUS_WORDS.get(order['status'], order['status'])}"
-    if order.get("department"):
-        line += f"，承办单位{order['department']}"
+    unit = (order.get("unit") or {}).get("name") or order.get("department")
+    if unit:
+        line += f"，承办单位{unit}"
+    if order.get("result") and order["status"] in ("resolved", "visited", "closed"):
+        line += f"，办理结果：{order['result'].rstrip('。')}"
     return line
 
 
 class ValidateTicketQueryForm(FormValidationAction):
+    def __init__(self, gateway: GatewayClient | None = None) -> None:
+        self.gateway = gateway or GatewayClient()
+
     def name(self) -> str:
         return "validate_ticket_query_form"
 
@@ -65,9 +73,17 @@ class ValidateTicketQueryForm(FormValidationAction):
             return {"ticket_ref": VERIFIED_PHONE}
         if found.get("contact_phone"):
             return {"ticket_ref": UNVERIFIED_PHONE}
+        if tracker.get_slot("requested_slot") is None and await self._filed_here(tracker.sender_id):
+            return {"ticket_ref": THIS_CONVERSATION}
         if tracker.get_slot("requested_slot") == "ticket_ref":
             return {"ticket_ref": "invalid"}
         return {}
+
+    async def _filed_here(self, conversation_id: str) -> bool:
+        try:
+            return bool(await self.gateway.work_orders_of_conversation(conversation_id, limit=1))
+        except (GatewayUnavailable, Forbidden):
+            return False
 
     def validate_ticket_ref(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: DomainDict) -> dict:  # fmt: skip
@@ -94,6 +110,9 @@ class ActionQueryTicket(Action):
             if ref.startswith("2") and len(ref) == 11 and ref.isdigit():
                 order = await self.gateway.get_work_order(ref)
                 text = status_line(order) + "。" if order else NONE_FOUND
+            elif ref == THIS_CONVERSATION:
+                orders = await self.gateway.work_orders_of_conversation(tracker.sender_id)
+                text = "；".join(status_line(o) for o in orders) + "。" if orders else NEED_NUMBER
             elif own is not None:
                 orders = await self.gateway.work_orders_of_phone(*own)
                 text = (f"您的号码{masked(own[0])}名下的工单：" + "；".join(status_line(o) for o in orders) + "。"

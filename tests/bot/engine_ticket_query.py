@@ -16,6 +16,8 @@ from bot.actions.gateway_client import Forbidden  # noqa: E402
 from bot.actions.ticket_query import ActionQueryTicket, ValidateTicketQueryForm  # noqa: E402
 
 ORDER = {"number": "26112100042", "status": "dispatched", "department": "朝阳区城管委"}
+DONE = {"number": "26120500007", "status": "resolved", "department": "望京街道办事处",
+        "unit": {"code": "110105-021", "name": "望京街道办事处", "level": "street"}, "result": "已清理路边垃圾。"}
 
 
 class FakeGateway:
@@ -34,16 +36,21 @@ class FakeGateway:
             raise Forbidden("HTTP 403")
         return [ORDER]
 
+    async def work_orders_of_conversation(self, conversation_id: str, limit: int = 3) -> list[dict]:
+        self.calls.append(("conversation", conversation_id))
+        return [DONE] if conversation_id == "web:t" else []
 
-def tracker(metadata: dict, slots: dict | None = None, intent: str = "query_ticket") -> Tracker:
+
+def tracker(metadata: dict, slots: dict | None = None, intent: str = "query_ticket", sender: str = "web:t",
+            requested: str | None = "ticket_ref") -> Tracker:  # fmt: skip
     message = {"text": "我的工单办得怎么样了", "intent": {"name": intent}, "metadata": metadata}
-    return Tracker.from_dict({"sender_id": "web:t", "slots": {"requested_slot": "ticket_ref", **(slots or {})},
+    return Tracker.from_dict({"sender_id": sender, "slots": {"requested_slot": requested, **(slots or {})},
                               "latest_message": message, "active_loop": {"name": "ticket_query_form"}})
 
 
-async def form_slot(metadata: dict) -> tuple[dict, list[str]]:
-    form, out = ValidateTicketQueryForm(), CollectingDispatcher()
-    t = tracker(metadata)
+async def form_slot(metadata: dict, **kw) -> tuple[dict, list[str]]:
+    form, out = ValidateTicketQueryForm(FakeGateway()), CollectingDispatcher()
+    t = tracker(metadata, **kw)
     found = await form.extract_ticket_ref(out, t, {})
     if "ticket_ref" in found:
         found = form.validate_ticket_ref(found["ticket_ref"], out, t, {})
@@ -69,6 +76,9 @@ async def main() -> None:
         "proven_answer": await answer(proven, "verified_phone"),
         "forged_answer": await answer({**proven, "verified_phone_proof": "forged"}, "verified_phone"),
         "number_answer": await answer(number, "26112100042"),
+        "own_conversation_form": await form_slot({"extracted": {}}, requested=None),
+        "other_conversation_form": await form_slot({"extracted": {}}, requested=None, sender="web:new"),
+        "own_conversation_answer": await answer({"extracted": {}}, "this_conversation"),
     }
     for name, result in cases.items():
         print(json.dumps({"case": name, "result": result}, ensure_ascii=False))

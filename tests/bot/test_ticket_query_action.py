@@ -48,3 +48,12 @@ def test_work_order_number_alone_is_answered(cases):
     assert cases["number_form"] == [{"ticket_ref": "26112100042"}, []]
     calls, said = cases["number_answer"]
     assert calls == [["number", "26112100042"]] and said == ["工单261121 00042：已派单，承办单位朝阳区城管委。"]
+
+
+def test_my_work_order_in_the_conversation_that_filed_it(cases):
+    """我的工单办得怎么样了 right where it was filed: no number needed, and the unit's result is read."""
+    assert cases["own_conversation_form"] == [{"ticket_ref": "this_conversation"}, []]
+    assert cases["other_conversation_form"] == [{}, []]  # elsewhere the form asks for the number
+    calls, said = cases["own_conversation_answer"]
+    assert calls == [["conversation", "web:t"]]
+    assert said == ["工单261205 00007：已办结，承办单位望京街道办事处，办理结果：已清理路边垃圾。"]

@@ -89,6 +89,8 @@ async def test_the_whole_loop_on_the_web_chat(stack):
     frames = await chat.click(button(got[-1], "已解决"), "已解决")
     [q2] = [f for f in frames if survey_question(f, "satisfaction")]
     assert "感谢" in texts(await chat.click(button(q2, "满意"), "满意"))
+    status = texts(await chat.say("我的工单办得怎么样了"))
+    assert "已回访" in status and "夜间不再施工" in status, status
     await chat.close()
 
     order = httpx.get(f"{stack.http}/api/tickets/{number}", headers=api_key(stack)).json()
