@@ -11,7 +11,9 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from conversation.bus import DESK_TOPIC, EventBus
 from conversation.messages import Reply
@@ -28,7 +30,7 @@ from tickets.handling_routes import ActorDependency, build_handling_router
 from tickets.models import OutboxMessage, WorkOrder
 from tickets.outbox import OutboxDeliverer, OutboxTarget
 from tickets.schemas import WorkOrderCreate
-from tickets.units import UnitRegistry
+from tickets.units import HandlingUnit, UnitRegistry
 
 log = logging.getLogger(__name__)
 # Events the supervisors' consoles hear of (the dispatcher view refreshes on them).
@@ -68,6 +70,18 @@ class UnitDirectory:
     def category_path(self, code: str) -> tuple[str, ...] | None:
         category = self.catalog.get(code)
         return tuple(category.path) if category is not None else None
+
+    def adopt_existing_orders(self) -> int:
+        """Orders filed before the registry (only a `department` text) get the unit of that name."""
+        unit = (select(HandlingUnit.code).where(HandlingUnit.name == WorkOrder.department, col(HandlingUnit.active))
+                .limit(1).scalar_subquery())  # fmt: skip
+        known = select(HandlingUnit.name).where(col(HandlingUnit.active))
+        stmt = (update(WorkOrder).where(col(WorkOrder.unit_code).is_(None), col(WorkOrder.department).in_(known))
+                .values(unit_code=unit))  # fmt: skip
+        with Session(self.registry.engine) as session:
+            changed = session.exec(stmt).rowcount  # type: ignore[call-overload]
+            session.commit()
+        return changed
 
     def exists(self, code: str) -> bool:
         unit = self.registry.get(code)
@@ -115,6 +129,9 @@ class ClosedLoopWiring:
         added = await asyncio.to_thread(UnitRegistry.ensure_builtin, self.directory.registry)
         if added:
             log.info("handling units: %d built-in units added", added)
+        adopted = await asyncio.to_thread(self.directory.adopt_existing_orders)
+        if adopted:
+            log.info("handling units: %d earlier work orders matched to their unit by name", adopted)
         self._spawn(self.watch.run(self.settings.deadline_check_s), "deadline-watch")
         s = self.settings
         if s.outbox_url:

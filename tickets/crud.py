@@ -75,10 +75,11 @@ class WorkOrderRepository:
                 session.add(WorkOrderEvent(work_order_id=order.id, kind="dispatch", from_status=Status.ACCEPTED.value,
                                            to_status=order.status, actor="system:dispatch", data={"unit": unit},
                                            created_at=now))  # fmt: skip
-            session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"work-order-{number}"))
+            snapshot = order.to_json()  # delivered as it was filed
+            session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"work-order-{number}", payload=snapshot))
             if order.emergency:  # 12345+110: the emergency services hear of it at once
                 session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"emergency-{number}",
-                                          target="emergency"))  # fmt: skip
+                                          target="emergency", payload=snapshot))  # fmt: skip
             if submission is not None:
                 session.add(Open311Submission(**submission.model_dump(exclude={"id", "work_order_id"}),
                                               work_order_id=order.id))  # fmt: skip
