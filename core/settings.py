@@ -104,6 +104,26 @@ class Settings(BaseSettings):
     # X-Twilio-Signature (channels/phone/signature.py).
     twilio_auth_token: str | None = None
     phone_agent_queue: str = "12345-agents"  # TwiML <Enqueue> queue after a media-stream transfer
+    # Survey calls (回访) to citizens who called in, when their work order is resolved: through
+    # Asterisk ARI (`ari`), a Twilio-style calls API (`twilio`), or none (the agents' callback
+    # list). Secrets are never logged; numbers are masked. See channels/phone/README.md.
+    pbx: str = Field(default="none", pattern="^(none|ari|twilio)$")
+    pbx_ari_url: str | None = None  # e.g. http://10.0.0.9:8088 (ARI under /ari)
+    pbx_ari_user: str | None = None
+    pbx_ari_password: str | None = None
+    # Dial string: {phone} = the number as dialled at home (13812345678, 01062345678), {e164} = +86…
+    pbx_endpoint: str = "PJSIP/{phone}@trunk"
+    pbx_context: str = "hotline-survey"  # the dialplan that runs AudioSocket() once the citizen answers
+    pbx_extension: str = "s"
+    pbx_priority: int = Field(default=1, ge=1)
+    pbx_caller_id: str = "12345"  # the number the citizen sees (Twilio: the `From` number, E.164)
+    pbx_ring_timeout_s: int = Field(default=30, ge=5, le=120)
+    # This gateway as the PBX reaches it: its AudioSocket host:port (ARI; default HOTLINE_HOST and
+    # HOTLINE_AUDIOSOCKET_PORT), and its public https base URL for /ws/media (Twilio-style).
+    pbx_audiosocket_address: str | None = None
+    pbx_public_url: str | None = None
+    pbx_twilio_api_url: str = "https://api.twilio.com"
+    pbx_twilio_account_sid: str | None = None  # with HOTLINE_TWILIO_AUTH_TOKEN as the password
     # Agent desk. Redis (e.g. redis://127.0.0.1:6379/0) joins several gateways into one desk:
     # pub/sub for live events and agent messages, conversation ownership, shared login limits.
     redis_url: str | None = None

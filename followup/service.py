@@ -91,23 +91,23 @@ class FollowUp:
         number, question, answer = parsed
         if not await self._asked_here(msg.conversation_id, number):  # only the conversation that was asked answers
             log.warning("survey answer for an order not asked in %s", short_id(msg.conversation_id))
-            return [Reply(STALE, sender="system")]
+            return [_closing(STALE, number)]
         try:
             outcome = await asyncio.to_thread(self.handling.answer_survey, number, question, answer)
         except (IllegalTransition, WorkOrderNotFound):
-            return [Reply(STALE, sender="system")]
+            return [_closing(STALE, number)]
         except ActionInvalid:
             return [question_reply(number, question)]
         if self.on_change is not None:
             await self.on_change(outcome)
         status = Status(outcome.order.status)
         if status is Status.RETURNED:
-            return [Reply(ESCALATED, sender="system")]
+            return [_closing(ESCALATED, number)]
         if status is Status.DISPATCHED:
-            return [Reply(REOPENED, sender="system")]
+            return [_closing(REOPENED, number)]
         if question == "resolved":
             return [question_reply(number, "satisfaction")]
-        return [Reply(THANKS, sender="system")]
+        return [_closing(THANKS, number)]
 
     async def _asked_here(self, conversation_id: str, number: str) -> bool:
         history = await asyncio.to_thread(self.store.history, conversation_id, ASKED_WITHIN)
@@ -127,6 +127,12 @@ class FollowUp:
             answer = answer_in_text(msg.text, survey["question"])
             return (survey["work_order"], survey["question"], answer) if answer else None
         return None
+
+
+def _closing(text: str, number: str) -> Reply:
+    """The survey's last word (thanks, reopened, escalated, no longer asked): `data.survey_end`
+    tells a survey phone call to say goodbye and hang up."""
+    return Reply(text, sender="system", data={"survey_end": number})
 
 
 def _survey_of(message: Message) -> dict | None:

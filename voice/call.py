@@ -22,6 +22,11 @@ REPROMPT_KEYPAD = "请问您还在吗？查询工单请输入工单号，以井�
 GOODBYE_SILENT = "很抱歉一直没有听到您的声音，感谢您的来电，再见。"
 INVALID_KEYS = "您输入的工单号不完整，请输入11位工单号，以井号键结束；转人工请按0。"
 SYSTEM_APOLOGY = "抱歉，系统暂时无法应答，请稍后再拨，或者按0转人工。"
+# Survey calls (回访) we place: they open with the result notice and the question, not the greeting.
+SURVEY_REPROMPT = "请问您还在吗？"  # followed by the question again
+SURVEY_GOODBYE = "感谢您接听12345回访电话，再见。"
+SURVEY_SILENT = "很抱歉没有听到您的回答，我们会再与您联系，再见。"
+SURVEY_DONE = "survey-done"  # how a survey call ends once the survey is answered
 
 
 class CallTransport(Protocol):
@@ -43,6 +48,9 @@ class CallTransport(Protocol):
 class CallInfo:
     call_id: str  # the transport's id: AudioSocket UUID, media-stream callSid
     caller: str | None = None  # caller number as the PBX gave it (masked before any use)
+    # Our id of a call we placed (channels/phone/outbound.py), when the transport's own id is
+    # another (a media stream's callSid; the AudioSocket UUID is ours already).
+    placed_id: str | None = None
 
     @property
     def conversation_id(self) -> str:

@@ -5,6 +5,12 @@ a keypad-only mode when no recogniser is available. Every stage emits paired eve
 
 A transport (AudioSocket, media-stream WebSocket, …) feeds `feed_audio` / `feed_dtmf` /
 `caller_hangup` and implements `CallTransport` (paced playback, flush, end of the call leg).
+
+A call we placed (the survey 回访, channels/phone/outbound.py) gets its `opening` replies at
+construction: they are stored in the conversation and spoken instead of the greeting. While a
+survey question (a reply with `data.survey`) is open, keys 1, 2, 3 … press its buttons (the
+payload goes to the router as a button press); spoken answers go to the router as usual. The
+survey's closing reply (`data.survey_end`) is followed by a goodbye and the hang-up.
 """
 
 import asyncio
@@ -19,7 +25,8 @@ from conversation.router import REQUEST_HUMAN, ConversationRouter
 from voice import events as ev
 from voice.call import (
     CHANNEL, FRAME_MS, GOODBYE_SILENT, GREETING, GREETING_KEYPAD, INVALID_KEYS, KEYPAD_HINT, NOT_HEARD, REPROMPT,
-    REPROMPT_KEYPAD, SYSTEM_APOLOGY, CallInfo, CallTransport, InputOverflow, PipelineConfig,
+    REPROMPT_KEYPAD, SURVEY_DONE, SURVEY_GOODBYE, SURVEY_REPROMPT, SURVEY_SILENT, SYSTEM_APOLOGY, CallInfo,
+    CallTransport, InputOverflow, PipelineConfig,
 )  # fmt: skip
 from voice.asr.base import SpeechToText, SpeechUnavailable
 from voice.audio import StreamConverter
@@ -60,6 +67,7 @@ class VoicePipeline:
         config: PipelineConfig | None = None,
         listeners: list[Callable[[ev.PipelineEvent], None]] | None = None,
         pool: StreamPool | None = None,
+        opening: list[Reply] | None = None,
     ) -> None:
         self.call, self.transport, self.router = call, transport, router
         self.pool = pool  # recognition streams lent per utterance (shared by the calls of a channel)
@@ -89,6 +97,10 @@ class VoicePipeline:
         self._synth_tasks: set[asyncio.Task] = set()  # sentences still draining after a barge-in
         self._ended = self._aborted = False
         self.end_reason: str | None = None
+        # A call we placed opens with these replies instead of the greeting (the survey 回访).
+        self._opening = list(opening or ())
+        self._question = _survey_question(self._opening)  # the open survey question: keys answer it
+        self.survey_call = self._question is not None
 
     # --- inputs from the transport (non-blocking) ---------------------------------------------
     def feed_audio(self, pcm16: bytes) -> None:
@@ -134,7 +146,7 @@ class VoicePipeline:
             await self._open_recognition()
             worker = asyncio.create_task(self._worker(), name=f"voice-worker-{self.call.call_id}")
             greeting = GREETING if self._rec is not None else GREETING_KEYPAD
-            self._jobs.put_nowait(_Say([Reply(greeting)]))
+            self._jobs.put_nowait(_Say(self._opening or [Reply(greeting)]))
             reason, disposition = await self._loop()
             if disposition is not None:
                 await self.transport.end(disposition)
@@ -236,8 +248,24 @@ class VoicePipeline:
         self.stages.emit(ev.DTMF, {"digit": key})
         self._turns.key_pressed(now)
         self._barge_in()
+        if self._survey_key(key):
+            return
         if (result := self._keys.press(key, now)) is not None:
             self._on_keys(result)
+
+    def _survey_key(self, key: str) -> bool:
+        """Keys 1…9 while a survey question is open: the matching button (1 = the first), or the
+        question again for a key it has no button for. 0 still asks for a person."""
+        question = self._question
+        if question is None or self._keys.pending or key not in "123456789":
+            return False
+        index = int(key) - 1
+        if index >= len(question.buttons):
+            self._jobs.put_nowait(_Say([question], record=False))
+            return True
+        self._question = None  # answered: the router's reply brings the next question, or the end
+        self._jobs.put_nowait(_Turn(question.buttons[index].payload, "button"))
+        return True
 
     def _on_keys(self, result: KeyResult) -> None:
         if result.action is KeyAction.HUMAN:
@@ -252,11 +280,14 @@ class VoicePipeline:
 
     # --- silence --------------------------------------------------------------------------------
     def _on_silence(self, action: SilenceAction | None) -> None:
-        if action is SilenceAction.REPROMPT:
+        if action is SilenceAction.REPROMPT and self._question is not None:
+            self._jobs.put_nowait(_Say([Reply(SURVEY_REPROMPT), self._question], record=False))
+        elif action is SilenceAction.REPROMPT:
             self._jobs.put_nowait(_Say([Reply(REPROMPT if self._rec is not None else REPROMPT_KEYPAD)]))
         elif action is SilenceAction.GIVE_UP:
             self.stages.error(None, ev.CALLER_SILENT, "no caller input after the re-prompt")
-            self._jobs.put_nowait(_Say([Reply(GOODBYE_SILENT)], interruptible=False, then=ev.CALLER_SILENT))
+            goodbye = SURVEY_SILENT if self.survey_call else GOODBYE_SILENT
+            self._jobs.put_nowait(_Say([Reply(goodbye)], interruptible=False, then=ev.CALLER_SILENT))
 
     # --- dialogue and speech (the worker task) ----------------------------------------------------
     async def _worker(self) -> None:
@@ -293,6 +324,7 @@ class VoicePipeline:
             return [Reply(SYSTEM_APOLOGY, sender="system")]
         self.stages.end("intent", {"replies": [r.to_dict() for r in replies]})
         self._expect = expected_slot(replies) if replies else self._expect
+        self._question = _survey_question(replies) or self._question
         return replies
 
     async def _say_first(self, replies: list[Reply]) -> None:
@@ -302,6 +334,9 @@ class VoicePipeline:
     def _after_turn(self, replies: list[Reply]) -> bool:
         """Act on mode changes in the replies; True when the call leaves the line (transfer)."""
         for reply in replies:
+            if reply.data.get("survey_end"):  # the survey is over: goodbye, then hang up
+                self._question = None
+                self._jobs.put_nowait(_Say([Reply(SURVEY_GOODBYE)], interruptible=False, then=SURVEY_DONE))
             mode = reply.data.get("mode")
             if mode == Mode.QUEUED.value:
                 action = "transfer" if self.config.handoff == "transfer" else "hold"
@@ -383,3 +418,8 @@ class VoicePipeline:
                 self._synthesis.stop()
             self.stages.emit(ev.BARGE_IN, {})
             self._end_tts(interrupted=True)
+
+
+def _survey_question(replies: list[Reply]) -> Reply | None:
+    """The last survey question (a reply with data.survey and buttons) among `replies`."""
+    return next((r for r in reversed(replies) if r.data.get("survey") and r.buttons), None)

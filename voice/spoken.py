@@ -1,6 +1,6 @@
 """Spoken Chinese on the phone, both ways: recogniser output made fit for NLU (word spacing and
 filler words removed, stutters collapsed), reply text made fit for speech (numbers read digit by
-digit with 幺, masked phone numbers as 尾号…, button hints), and what the last reply expects
+digit with 幺, masked phone numbers as 尾号…, button hints, the survey's keys), and what the last reply expects
 (district / yes-no / phone / work-order number) with the phrase list that biases recognition.
 
 Digits and numerals themselves are normalize/'s business (normalize.numerals, normalize.phone);
@@ -110,6 +110,9 @@ def sentences(text: str) -> list[str]:
 def spoken_reply(reply: Reply) -> str:
     """What the caller hears for one reply: its text plus the keys and options it offers."""
     text = speakable(reply.text)
+    if reply.data.get("survey") and reply.buttons:  # the survey 回访: keys answer it (VoicePipeline)
+        keys = "，".join(f"{b.title}请按{i}" for i, b in enumerate(reply.buttons[:9], 1))
+        return f"{text}{keys}。"
     payloads = {b.payload for b in reply.buttons}
     if REQUEST_HUMAN in payloads and "按0" not in text:
         text = f"{text}转人工请按0。" if text.endswith(("。", "！", "？")) else f"{text}。转人工请按0。"

@@ -1,6 +1,7 @@
 """PhoneChannel: the Channel for `phone:` conversations. It builds one VoicePipeline per call,
 knows the live calls (an agent's messages are spoken into them), and remembers how each call
-left the bot (`transfer` or `hangup`) for the PBX or provider that asks afterwards."""
+left the bot (`transfer` or `hangup`) for the PBX or provider that asks afterwards. A call we
+placed (the survey 回访, `outbound`) opens with the replies it was placed for."""
 
 import asyncio
 import contextlib
@@ -9,9 +10,12 @@ import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 
 from conversation.messages import Reply
+from channels.phone.outbound import OutboundCalls
 from conversation.router import ConversationRouter
+from core.pii import mask_phone
 from voice.asr.base import SpeechToText
 from voice.call import CHANNEL, CallInfo, CallTransport, PipelineConfig
 from voice.events import SHUTDOWN, PipelineEvent
@@ -40,8 +44,11 @@ class PhoneChannel:
         tts: TextToSpeech,
         phrases: SlotPhrases | None = None,
         config: PipelineConfig | None = None,
+        outbound: OutboundCalls | None = None,
     ) -> None:
         self.router, self.stt, self.tts, self.phrases = router, stt, tts, phrases
+        # Calls placed through the PBX (followup/pbx), waiting to be connected to this gateway.
+        self.outbound = outbound if outbound is not None else OutboundCalls()
         self.config = config or PipelineConfig()
         self.listeners: list[CallListener] = []
         self.calls: dict[str, VoicePipeline] = {}  # conversation id -> live pipeline
@@ -85,12 +92,18 @@ class PhoneChannel:
 
     def open_call(self, call: CallInfo, transport: CallTransport) -> VoicePipeline:
         """Create and register the call's pipeline (run it with `finish_call`)."""
+        if call.conversation_id in self.calls:
+            raise ValueError(f"call {call.call_id} is already connected")
+        placed = self.outbound.take(call.placed_id or call.call_id)
+        if placed is not None:  # we dialled the number: it is the citizen's, as a caller ID would be
+            call = replace(call, caller=call.caller or placed.phone)
+            log.info("call %s: survey call about %s to %s connected", short_id(call.call_id), placed.work_order,
+                     mask_phone(placed.phone))  # fmt: skip
         pipeline = VoicePipeline(
             call, transport, self.router, self.stt, self.tts, self.phrases, self.config,
             listeners=[lambda event: self._notify(call, event)], pool=self.pool,
+            opening=list(placed.replies) if placed is not None else None,
         )  # fmt: skip
-        if call.conversation_id in self.calls:
-            raise ValueError(f"call {call.call_id} is already connected")
         self.calls[call.conversation_id] = pipeline
         self.calls_total += 1
         if self.registry is not None:

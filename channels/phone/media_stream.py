@@ -2,7 +2,8 @@
 `<Connect><Stream>`), one connection per call.
 
 Inbound JSON text messages: `connected`, `start` (streamSid, callSid, mediaFormat audio/x-mulaw
-8000 Hz mono, customParameters — `caller` is used as the caller number), `media` (base64 μ-law,
+8000 Hz mono, customParameters — `caller` is used as the caller number, `hotline_call_id` names
+a survey call we placed), `media` (base64 μ-law,
 track/chunk/timestamp), `dtmf` ({digit}), `mark` (echo of ours), `stop`. Outbound: `media`
 (base64 μ-law 20 ms frames with streamSid), `mark` (after each reply; `transfer` before a
 handoff), `clear` (barge-in). The call leg ends with close code 1000 and reason `hangup` or
@@ -34,6 +35,7 @@ UNSUPPORTED, INVALID, POLICY = 1003, 1007, 1008
 _SID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 START_TIMEOUT_S = 10.0
 IDLE_TIMEOUT_S = 10.0
+PLACED_CALL_PARAMETER = "hotline_call_id"  # <Parameter> of the <Stream> of a call we placed
 
 
 class CloseCall(Exception):
@@ -203,7 +205,9 @@ def build_media_router(phone: PhoneChannel, auth_token: str | None = None) -> AP
             if start is None:
                 return
             params = start.get("customParameters") or {}
-            call = CallInfo(str(start.get("callSid") or start["streamSid"]), caller=params.get("caller") or None)
+            placed = params.get(PLACED_CALL_PARAMETER)  # a survey call we placed (followup/pbx/twilio.py)
+            call = CallInfo(str(start.get("callSid") or start["streamSid"]), caller=params.get("caller") or None,
+                            placed_id=placed if isinstance(placed, str) and placed else None)  # fmt: skip
             transport = MediaStreamTransport(ws, start["streamSid"])
             try:
                 pipeline = phone.open_call(call, transport)

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from channels.phone.audiosocket import AudioSocketServer
 from channels.phone.calls import PhoneChannel
 from channels.phone.media_stream import build_media_router
+from channels.phone.outbound import OutboundCalls
 from channels.phone.routes import build_phone_routes
 from conversation.messages import Reply
 from conversation.router import ConversationRouter
@@ -30,13 +31,15 @@ WARM_UP_SPEECH = "你好，我要投诉，朝阳区望京街道，电话幺三�
 
 class PhoneWiring:
     def __init__(self, settings: Settings, router: ConversationRouter, stt: SpeechToText, gazetteer: Gazetteer,
-                 registry: Any = None) -> None:  # fmt: skip
+                 registry: Any = None, outbound: OutboundCalls | None = None) -> None:  # fmt: skip
+        """`outbound`: the registry the survey calls (followup/pbx) are placed into, shared with
+        FollowUp's `survey_calls_from(settings, outbound)`."""
         self.settings, self.stt = settings, stt
         self.tts = tts = create_text_to_speech(settings)
         config = PipelineConfig(
             silence_timeout_s=settings.phone_silence_timeout_s, tts_rate=settings.tts_rate, handoff=settings.phone_handoff
         )
-        self.channel = PhoneChannel(router, stt, tts, SlotPhrases(gazetteer), config)
+        self.channel = PhoneChannel(router, stt, tts, SlotPhrases(gazetteer), config, outbound)
         if registry is not None:
             self.channel.attach_registry(registry)
         self.server = AudioSocketServer(self.channel, settings.host, settings.audiosocket_port)
@@ -61,7 +64,8 @@ class PhoneWiring:
     async def _warm_up(self) -> None:
         """Synthesise the fixed prompts once (cached before the first caller), then let the pooled
         recognisers decode some speech: a fresh Vosk recogniser is several times slower at first."""
-        texts = (prompts.GREETING, prompts.GREETING_KEYPAD, prompts.NOT_HEARD, prompts.REPROMPT, prompts.KEYPAD_HINT)
+        texts = (prompts.GREETING, prompts.GREETING_KEYPAD, prompts.NOT_HEARD, prompts.REPROMPT, prompts.KEYPAD_HINT,
+                 prompts.SURVEY_GOODBYE)  # fmt: skip
         try:
             for sentence in (s for text in texts for s in sentences(spoken_reply(Reply(text)))):
                 await self.tts.synthesize_all(sentence, rate=self.settings.tts_rate)
