@@ -40,6 +40,8 @@ from tickets.units import UnitRegistry
 from tickets.classifier import TextClassifier
 from tickets.classifier_cache import dense_embedder, load_or_train
 from tickets.classify_route import build_classify_router
+from channels.phone.outbound import OutboundCalls
+from followup.pbx import survey_calls_from
 from followup.wiring import ClosedLoopWiring, UnitDirectory, work_orders_with_units
 from tickets.intake import IntakeExtractor
 from core.clock import utcnow
@@ -81,7 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     desk_wiring = AgentDeskWiring(settings, db, store, work_orders, catalog, category_of, reset_dialogue=engine.reset)
     web = desk_wiring.web
     # The closed loop: actions of units and supervisors, the result and survey to the citizen, deadlines.
-    loop = ClosedLoopWiring(settings, db, http, desk_wiring.bus, store, desk_wiring.registry.deliver, units, work_orders)
+    outbound_calls = OutboundCalls()  # survey calls this gateway placed, until the PBX connects them
+    loop = ClosedLoopWiring(settings, db, http, desk_wiring.bus, store, desk_wiring.registry.deliver, units, work_orders,
+                            survey_calls_from(settings, outbound_calls))  # fmt: skip
     conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()),
                                        desk=desk_wiring.desk, mood=DistressDetector(), safety=build_detector(embedder),
                                        phone_proof=phone_proof, followup=loop.followup)  # fmt: skip
@@ -92,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     web_voice = VoiceMessages(speech, decode_upload, max_bytes=settings.max_frame_bytes * 3 // 4)
     if telegram is not None:
         telegram.use_voice(speech, decode_upload)  # voice notes through the same recognizer
-    phone = PhoneWiring(settings, conversations, speech, gazetteer, desk_wiring.registry)  # AudioSocket, /ws/media
+    phone = PhoneWiring(settings, conversations, speech, gazetteer, desk_wiring.registry, outbound=outbound_calls)  # AudioSocket, /ws/media
     kb = kb_wiring.knowledge_base_from_settings(settings, db)
 
     @asynccontextmanager
