@@ -11,6 +11,7 @@ from core.pii import configure_logging
 from core.settings import PROJECT_ROOT, Settings
 from desk.accounts.cli import add_parser as add_agents_parser, run as run_agents
 from tickets.units_cli import add_parser as add_units_parser, run as run_units
+from reports.cli import add_parser as add_report_parser, run as run_report
 
 log = logging.getLogger("hotline")
 
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--resume-token", help="the conversation's resume token (printed when it started)")
     add_agents_parser(sub)
     add_units_parser(sub)
+    add_report_parser(sub)
     models = sub.add_parser("models", help="speech recognition model: download (verified by sha256), verify")
     models_sub = models.add_subparsers(dest="models_command", required=True)
     models_sub.add_parser("fetch", help="download and install the Vosk model").add_argument(
@@ -73,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_agents(args, settings)
         if args.command == "units":
             return run_units(args, settings)
+        if args.command == "report":
+            return run_report(args, settings)
         if args.command == "serve":
             return serve(settings)
         if args.command == "models":

@@ -1,0 +1,83 @@
+"""`GET /api/reports/daily?date=YYYY-MM-DD&format=json|csv|xlsx` and
+`GET /api/reports/rates?from=D&to=D&by=unit|district|category&format=json|csv|xlsx` (Beijing
+dates, `to` exclusive, at most MAX_DAYS days): the same reports as `hotline report`.
+
+Allowed with the bearer API key. `supervisor_dependency` is the hook for supervisor (agent
+desk) tokens: a FastAPI dependency that returns a truthy value when the request carries a valid
+supervisor token and None otherwise. It is resolved on every request, also on those that carry
+the API key, so it must answer None (not raise 401) for a bearer token that is not its own; it
+may raise 403 for a valid token of a non-supervisor."""
+
+import asyncio
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.engine import Engine
+
+from core.api_keys import bearer_key_dependency, has_bearer_key
+from core.bounded_route import detail_response
+from reports.render import render
+from reports.service import Reports, UnitName
+from tickets.category_catalog import CategoryCatalog
+
+MAX_DAYS = 366
+Format = Literal["json", "csv", "xlsx"]
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
+
+
+def access_dependency(api_keys: frozenset[str], supervisor_dependency: Callable[..., Any] | None = None) -> Callable:
+    """The API key, or (with the hook) a supervisor's token; 401 otherwise."""
+    if supervisor_dependency is None:
+        return bearer_key_dependency(api_keys)
+
+    async def require(authorization: Annotated[str | None, Header()] = None,
+                      supervisor: Annotated[Any, Depends(supervisor_dependency)] = None) -> Any:  # fmt: skip
+        if has_bearer_key(authorization, api_keys):
+            return "api"
+        if supervisor:
+            return supervisor
+        raise HTTPException(401, "a valid bearer API key or supervisor token is required",
+                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+
+    return require
+
+
+def _respond(report: dict, fmt: str, filename: str) -> Response:
+    if fmt == "json":
+        return JSONResponse(report)
+    return Response(render(report, fmt), media_type=MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})  # fmt: skip
+
+
+def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: frozenset[str],
+                         supervisor_dependency: Callable[..., Any] | None = None,
+                         unit_name: UnitName | None = None) -> APIRouter:  # fmt: skip
+    """unit_name: code -> name (default: read from the handling_unit table)."""
+    reports = Reports(engine, catalog, unit_name)
+    api = APIRouter(prefix="/api/reports", tags=["reports"],
+                    dependencies=[Depends(access_dependency(api_keys, supervisor_dependency))],
+                    responses={401: detail_response("a valid bearer API key (or supervisor token) is required"),
+                               422: detail_response("invalid input")})  # fmt: skip
+
+    @api.get("/daily", responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}})
+    async def daily(day: Annotated[date | None, Query(alias="date", description="Beijing date; default today")] = None,
+                    format: Format = "json") -> Response:  # noqa: A002  # fmt: skip
+        """{"date", "received", "dispatched", "resolved", "overdue", "rates", "by_unit",
+        "by_category", "by_district"} (see reports/service.py for the definitions)."""
+        report = await asyncio.to_thread(reports.daily, day)
+        return _respond(report, format, f"daily-{report['date']}")
+
+    @api.get("/rates", responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}})
+    async def rates(start: Annotated[date, Query(alias="from")], end: Annotated[date, Query(alias="to")],
+                    by: Literal["unit", "district", "category"], format: Format = "json") -> Response:  # noqa: A002  # fmt: skip
+        """{"from", "to", "by", "rates", "counts", "groups": [{<by>, "name", "rates", "counts"}]}."""
+        if not start < end or (end - start).days > MAX_DAYS:
+            raise HTTPException(422, f"from must be before to (exclusive), at most {MAX_DAYS} days apart")
+        report = await asyncio.to_thread(reports.rates_report, start, end, by)
+        return _respond(report, format, f"rates-{by}-{start}-{end}")
+
+    return api
