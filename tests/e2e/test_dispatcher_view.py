@@ -68,7 +68,7 @@ def test_supervisor_redispatches_approves_and_closes(stack, browser, people):
     page.wait_for_selector("#notice >> text=改派成功")
     assert "东四街道办事处" in page.inner_text("#notice")
     page.wait_for_selector(f'#dispatch-order[data-number="{returned}"][data-status="dispatched"]')
-    page.wait_for_function(f"!document.querySelector('#dispatch-list .dispatch-item[data-number=\"{returned}\"]')")
+    page.locator(f'#dispatch-list .dispatch-item[data-number="{returned}"]').wait_for(state="detached")
     saved = order(stack, returned)
     assert saved["status"] == "dispatched" and saved["unit"]["code"] == UNIT_B and saved["category_code"] == "030101"
     assert saved["events"][-1]["kind"] == "dispatch" and saved["events"][-1]["actor"] == f"supervisor:{people['lead']}"

@@ -37,7 +37,7 @@ def log_in(page, base: str, username: str) -> None:
     page.fill("#password", PASSWORD)
     page.press("#password", "Enter")
     page.wait_for_selector("#desk-view:not([hidden])")
-    page.wait_for_function("document.getElementById('updated').textContent !== ''")
+    page.wait_for_selector("#updated:not(:empty)")  # the inbox has loaded
 
 
 def item(page, number: str):
@@ -110,11 +110,11 @@ def test_unit_accepts_and_resolves_an_order(stack, browser, loop):
     page.click('#filters button[data-filter="resolved"]')
     page.wait_for_selector('#filters button[data-filter="resolved"][aria-pressed="true"]')
     item(page, near).wait_for()
-    page.wait_for_function(f"!document.querySelector('.order-item[data-number=\"{normal}\"]')")
+    item(page, normal).wait_for(state="detached")
     page.screenshot(path=str(ARTIFACTS / "unit-console-resolved.png"), full_page=True)
     page.click('#filters button[data-filter="dispatched"]')
     item(page, normal).wait_for()
-    page.wait_for_function(f"!document.querySelector('.order-item[data-number=\"{near}\"]')")
+    item(page, near).wait_for(state="detached")
     page.click('#filters button[data-filter=""]')
 
     # The order moved meanwhile (the ticket system accepted it): the refusal, in Chinese.

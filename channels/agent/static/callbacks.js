@@ -11,11 +11,13 @@ const QUESTIONS = {
   resolved: { text: '问题解决了吗？', answers: ['已解决', '未解决'] },
   satisfaction: { text: '您对办理结果满意吗？', answers: ['满意', '基本满意', '不满意'] },
 };
-const c = { api: null, notice: null, timer: null, items: [] };
+const c = { api: null, notice: null, timer: null, items: [], seq: 0 };
 
 export async function refreshCallbacks() {
   if (!c.api) return;
+  const seq = ++c.seq;
   const r = await c.api('GET', '/api/followup/callbacks');
+  if (seq !== c.seq) return;  // a newer refresh is under way
   if (!r.ok) { if (r.status !== 401) c.notice(explainError(r, '刷新回访列表'), 'error'); return; }
   c.items = r.data.items;
   $('callbacks-total').textContent = String(r.data.total);

@@ -14,14 +14,16 @@ const LISTS = {
 };
 const REFRESH_MS = 30000;
 const d = { api: null, notice: null, list: 'accepted', items: {}, selected: null, order: null, timer: null,
-  pending: null, services: null, unitTimer: null };
+  pending: null, services: null, unitTimer: null, seq: 0 };
 
 // ---------- lists ----------
 
 export async function refreshDispatch() {
   if (!d.api) return;
+  const seq = ++d.seq;  // an earlier, slower refresh must not overwrite a newer one
   const results = await Promise.all(Object.entries(LISTS).map(async ([name, query]) =>
     [name, await d.api('GET', '/api/units/orders' + query + '&page_size=100')]));
+  if (seq !== d.seq) return;
   let total = 0;
   for (const [name, r] of results) {
     if (!r.ok) { if (r.status !== 401) d.notice(explainError(r, '刷新调度列表'), 'error'); continue; }

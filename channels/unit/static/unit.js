@@ -15,7 +15,7 @@ const OPEN_WORK = new Set(['dispatched', 'in_progress']);
 const ACTION_NAMES = { accept: '接单', reply: '提交进展', resolve: '办结', extend: '延期申请', return: '退单' };
 const URGENCY_TEXT = { overdue: '超期', near: '临期', normal: '', done: '' };
 
-const state = { token: null, me: null, filter: '', items: [], selected: null, order: null, revealed: null, timer: null, busy: false };
+const state = { token: null, me: null, filter: '', items: [], selected: null, order: null, revealed: null, timer: null, busy: false, seq: 0 };
 const api = makeApi(() => state.token, () => logout('登录已过期，请重新登录。'));
 
 function notice(text) { $('notice').textContent = text || ''; }
@@ -75,8 +75,10 @@ async function enter() {
 
 async function refreshInbox() {
   if (!state.token) return;
+  const seq = ++state.seq;  // a slower earlier answer (another filter) must not overwrite a newer one
   const query = state.filter ? '?status=' + encodeURIComponent(state.filter) + '&page_size=200' : '?page_size=200';
   const r = await api('GET', '/api/units/orders' + query);
+  if (seq !== state.seq) return;
   if (!r.ok) { if (r.status !== 401) showError(explainError(r, '刷新列表')); return; }
   if (r.data.unit) $('unit-name').textContent = r.data.unit.name || r.data.unit.code;
   const items = r.data.items.slice().sort((a, b) => new Date(a.deadline) - new Date(b.deadline));
