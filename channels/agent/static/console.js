@@ -3,8 +3,11 @@
 // Plain ES modules. Every text from the server is rendered with textContent (never innerHTML).
 
 import { $, el } from './dom.js';
+import { onCallbackEvent, refreshCallbacks, startCallbacks, stopCallbacks } from './callbacks.js';
+import { onWorkOrderEvent, refreshDispatch, startDispatch, stopDispatch } from './dispatch.js';
 import { setupKnowledgeSearch } from './kb.js';
 import { REASONS, detectionText, draftPatch, fillDraft, renderSummary, showErrors } from './panel.js';
+import { onTab, setupTabs, showTabs } from './tabs.js';
 
 const TOKEN_KEY = 'hotline.agent.token';
 const DISTRICTS = ['东城区', '西城区', '朝阳区', '丰台区', '石景山区', '海淀区', '门头沟区', '房山区',
@@ -68,6 +71,7 @@ function logout(message) {
   const ws = state.ws;
   state.ws = null;
   if (ws) ws.close();
+  stopDispatch(); stopCallbacks();
   $('desk-view').hidden = true;
   $('login-view').hidden = false;
   $('login-error').textContent = message || '';
@@ -82,6 +86,9 @@ async function enter() {
   $('login-view').hidden = true;
   $('desk-view').hidden = false;
   $('supervisor').hidden = state.me.role !== 'supervisor';
+  showTabs(state.me.role);
+  startDispatch(api, notice, state.me.role);
+  startCallbacks(api, notice);
   const canned = await api('GET', '/api/agent/canned');
   const select = $('canned');
   select.replaceChildren(el('option', null, '常用语…'));
@@ -144,6 +151,7 @@ function onEvent(e) {
       if (state.open && state.open.conversation_id === e.conversation_id && e.agent !== state.me.username) fillDraft(e.draft);
       break;
     case 'agents': refreshOverview(); break;
+    case 'work_order': onWorkOrderEvent(e); onCallbackEvent(e); break;
     case 'error': if (e.message) notice(e.message, 'error'); break;
     default: break;
   }
@@ -342,6 +350,8 @@ async function closeConversation(workOrder) {
 
 // ---------- wiring ----------
 setupKnowledgeSearch($('reply'));
+setupTabs();
+onTab((id) => { if (id === 'tab-dispatch') refreshDispatch(); if (id === 'tab-callbacks') refreshCallbacks(); });
 
 $('login-form').addEventListener('submit', login);
 $('logout').addEventListener('click', () => logout(''));
