@@ -9,8 +9,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from typing import Annotated
+
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Header, HTTPException
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -25,7 +27,8 @@ from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderRepository
 from tickets.deadline_watch import DeadlineWatch
 from tickets.deadlines import add_working_days, deadline_for, warning_at
-from tickets.handling import Outcome, WorkOrderHandling
+from reports.routes import build_reports_router
+from tickets.handling import Actor, Outcome, WorkOrderHandling
 from tickets.handling_routes import ActorDependency, build_handling_router
 from tickets.models import OutboxMessage, WorkOrder
 from tickets.outbox import OutboxDeliverer, OutboxTarget
@@ -123,6 +126,18 @@ class ClosedLoopWiring:
         app.include_router(build_handling_router(self.work_orders, self.handling, actor_of, self.directory.public,
                                                  self.changed, self.directory.search))  # fmt: skip
         app.include_router(build_followup_router(self.db, self.handling, actor_of, self.directory.public, self.tell))
+
+        async def supervisor(authorization: Annotated[str | None, Header()] = None) -> Actor | None:
+            try:
+                caller = await actor_of(authorization)
+            except HTTPException:
+                return None  # not a token of ours: the API key may still open the reports
+            if caller.kind not in ("supervisor", "api"):
+                raise HTTPException(403, "reports need a supervisor account or the API key")
+            return caller
+
+        app.include_router(build_reports_router(self.db, self.directory.catalog, self.settings.api_key_set, supervisor,
+                                                lambda code: (self.directory.public(code) or {}).get("name")))  # fmt: skip
 
     async def start(self) -> None:
         """After the tables exist: the built-in units, the deadline watch, the deliveries."""
