@@ -6,7 +6,6 @@ from fastapi.testclient import TestClient
 from app import create_app
 from core.settings import Settings
 from tickets.category_catalog import CategoryCatalog
-from tickets.models import Status
 
 KEY = "test-key-0123456789abcdef"
 CATALOG = CategoryCatalog.load()
@@ -104,8 +103,8 @@ def test_tickets_api_create_list_filter_and_read(client):
 
     detail = client.get(f"/api/tickets/{order['number']}", headers=auth).json()
     assert detail["contact_phone"] == "13900001111"
-    assert [e["kind"] for e in detail["events"]] == ["created"]
-    assert detail["status"] == Status.ACCEPTED.value
+    assert [e["kind"] for e in detail["events"]] == ["created", "dispatch"]  # dispatched at once to its unit
+    assert detail["status"] == "dispatched" and detail["unit"]["name"] == "望京街道办事处"
     bad = client.post("/api/tickets", json={**body, "contact_phone": "999"}, headers=auth)
     assert bad.status_code == 422
 
