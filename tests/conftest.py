@@ -1,8 +1,10 @@
 """Session-wide fixtures. The real stack (trained Rasa model served by `rasa run`, the action
 server and the gateway, under `hotline up`) is started once per test session."""
 
+import asyncio
 import os
 import signal
+import threading
 import subprocess
 import sys
 import time
@@ -11,9 +13,36 @@ from pathlib import Path
 
 import pytest
 
+from tests.followup.pbx_servers import FakeAsterisk
 from tests.helpers import free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+class SessionPbx:
+    """A local Asterisk speaking ARI (and dialling back into the stack's AudioSocket server) on its
+    own event loop in a thread, for the whole session: the stack places survey calls through it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="session-pbx", daemon=True)
+        self.thread.start()
+        self.asterisk = FakeAsterisk()
+        # Prompts come from espeak-ng on a busy machine: slower, with pauses between sentences.
+        self.asterisk.quiet_s, self.asterisk.prompt_timeout_s, self.asterisk.call_timeout_s = 2.0, 60.0, 120.0
+        self.run(self.asterisk.start())
+
+    def run(self, coro, timeout: float = 60):  # noqa: ANN001, ANN201  (any coroutine)
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def env(self) -> dict:
+        return {"HOTLINE_PBX": "ari", "HOTLINE_PBX_ARI_URL": self.asterisk.url,
+                "HOTLINE_PBX_ARI_USER": self.asterisk.user, "HOTLINE_PBX_ARI_PASSWORD": self.asterisk.password}
+
+    def stop(self) -> None:
+        self.run(self.asterisk.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
 
 
 @dataclass
@@ -25,6 +54,7 @@ class Stack:
     var_dir: Path
     env: dict
     proc: subprocess.Popen
+    pbx: SessionPbx | None = None
 
     def pid(self, name: str) -> int:
         return int((self.var_dir / "run" / f"{name}.pid").read_text())
@@ -57,7 +87,8 @@ def stack_env(var_dir: Path, **ports: int) -> dict:
 def stack(tmp_path_factory) -> Stack:
     var_dir = tmp_path_factory.mktemp("stack-var")
     ports = {"gateway": free_port(), "rasa": free_port(), "actions": free_port()}
-    env = stack_env(var_dir, **ports)
+    pbx = SessionPbx()
+    env = {**stack_env(var_dir, **ports), **pbx.env()}
     out = open(var_dir / "hotline-up.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "up"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -71,6 +102,7 @@ def stack(tmp_path_factory) -> Stack:
         var_dir=var_dir,
         env=env,
         proc=proc,
+        pbx=pbx,
     )
     try:
         wait_http(f"{http}/healthz", 300, ok=lambda r: r.json().get("status") == "ok", proc=proc)
@@ -90,6 +122,7 @@ def stack(tmp_path_factory) -> Stack:
         proc.wait(timeout=30)
     finally:
         out.close()
+        pbx.stop()
 
 
 FIGURES = pytest.StashKey[list[str]]()

@@ -41,6 +41,7 @@ class Callee:
 
     keys: str | list[str | bytes]
     quiet_s: float = 0.6
+    prompt_timeout_s: float = 15.0  # longest wait for a prompt to finish before a key
     audio: list[float] = field(default_factory=list)  # arrival times of our audio frames
     heard_at_keys: list[int] = field(default_factory=list)  # frames heard before each key
     hung_up_by_gateway: bool = False
@@ -51,8 +52,8 @@ class Callee:
     def next_frame(self) -> bytes:
         return self.speech.popleft() if self.speech else LINE_NOISE
 
-    async def prompt_finished(self, since: int, timeout: float = 15) -> None:
-        async with asyncio.timeout(timeout):
+    async def prompt_finished(self, since: int) -> None:
+        async with asyncio.timeout(self.prompt_timeout_s):
             while len(self.audio) <= since or time.monotonic() - self.audio[-1] < self.quiet_s:
                 await asyncio.sleep(0.02)
 
@@ -86,6 +87,9 @@ class _Server:
         self.requests: list[dict] = []
         self.callees: list[Callee] = []
         self.keys: list[str] = []  # keys the next callees press, one string per call
+        # How long a callee waits in silence before taking a prompt as finished, and how long a
+        # call may last (a loaded machine synthesises more slowly).
+        self.quiet_s, self.prompt_timeout_s, self.call_timeout_s = 0.6, 15.0, 40.0
         self._runner: web.AppRunner | None = None
         self._calls: set[asyncio.Task] = set()
 
@@ -104,7 +108,8 @@ class _Server:
             await self._runner.cleanup()
 
     def _answer(self, run) -> Callee:  # noqa: ANN001
-        callee = Callee(self.keys.pop(0) if self.keys else "")
+        callee = Callee(self.keys.pop(0) if self.keys else "", quiet_s=self.quiet_s,
+                        prompt_timeout_s=self.prompt_timeout_s)  # fmt: skip
         self.callees.append(callee)
         task = asyncio.create_task(self._guarded(callee, run(callee)))
         self._calls.add(task)
@@ -186,7 +191,9 @@ class FakeAsterisk(_Server):
         reading = asyncio.create_task(read())
         keys = asyncio.create_task(callee.press_keys(lambda key: send(0x03, key.encode())))
         try:
-            await asyncio.wait_for(reading, 40)
+            await asyncio.wait_for(reading, self.call_timeout_s)
+            if keys.done() and keys.exception() is not None:
+                raise AssertionError(f"the callee could not press its keys: {keys.exception()!r}")
         finally:
             stop.set()
             keys.cancel()
