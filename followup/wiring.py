@@ -150,11 +150,11 @@ class ClosedLoopWiring:
         self._spawn(self.watch.run(self.settings.deadline_check_s), "deadline-watch")
         s = self.settings
         if s.outbox_url:
-            target = OutboxTarget(s.outbox_url, s.outbox_format, s.outbox_api_key)
+            target = OutboxTarget(s.outbox_url, s.outbox_format, api_key=s.outbox_api_key)
             self._spawn(OutboxDeliverer(self.db, target, self.http).run(), "outbox")
             log.info("delivering work-order events to %s (%s)", s.outbox_url, s.outbox_format)
         if s.emergency_webhook:
-            target = OutboxTarget(s.emergency_webhook, "json", s.emergency_webhook_key, name="emergency",
+            target = OutboxTarget(s.emergency_webhook, "json", name="emergency", api_key=s.emergency_webhook_key,
                                   base_backoff_s=0.5, max_backoff_s=30.0)  # fmt: skip
             self._spawn(OutboxDeliverer(self.db, target, self.http, on_attempt=self._emergency_attempt).run(0.2),
                         "emergency-webhook")  # fmt: skip

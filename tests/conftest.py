@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.followup.pbx_servers import FakeAsterisk
-from tests.helpers import free_port, wait_http
+from tests.helpers import ExternalTicketSystem, free_port, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,6 +55,7 @@ class Stack:
     env: dict
     proc: subprocess.Popen
     pbx: SessionPbx | None = None
+    emergency_services: ExternalTicketSystem | None = None  # receives the emergency webhook
 
     def pid(self, name: str) -> int:
         return int((self.var_dir / "run" / f"{name}.pid").read_text())
@@ -88,7 +89,9 @@ def stack(tmp_path_factory) -> Stack:
     var_dir = tmp_path_factory.mktemp("stack-var")
     ports = {"gateway": free_port(), "rasa": free_port(), "actions": free_port()}
     pbx = SessionPbx()
-    env = {**stack_env(var_dir, **ports), **pbx.env()}
+    emergency_services = ExternalTicketSystem(emergency_port := free_port())
+    env = {**stack_env(var_dir, **ports), **pbx.env(),
+           "HOTLINE_EMERGENCY_WEBHOOK": f"http://127.0.0.1:{emergency_port}/110"}
     out = open(var_dir / "hotline-up.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "up"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -103,6 +106,7 @@ def stack(tmp_path_factory) -> Stack:
         env=env,
         proc=proc,
         pbx=pbx,
+        emergency_services=emergency_services,
     )
     try:
         wait_http(f"{http}/healthz", 300, ok=lambda r: r.json().get("status") == "ok", proc=proc)
@@ -123,6 +127,7 @@ def stack(tmp_path_factory) -> Stack:
     finally:
         out.close()
         pbx.stop()
+        emergency_services.stop()
 
 
 FIGURES = pytest.StashKey[list[str]]()

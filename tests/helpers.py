@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -162,3 +163,36 @@ def launch_chromium(pw, fake_audio: Path | None = None):  # noqa: ANN001, ANN201
         args.append(f"--use-file-for-fake-audio-capture={fake_audio}")
     return pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
 
+
+class ExternalTicketSystem:
+    """A webhook receiver on a real socket (an external ticket system, the emergency services'
+    platform): accepts JSON posts, de-duplicating by Idempotency-Key; can be told to fail."""
+
+    def __init__(self, port: int) -> None:
+        self.fail_with: int | None = None
+        self.accepted: dict[str, dict] = {}
+        self.requests = 0
+        system = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                system.requests += 1
+                if system.fail_with:
+                    self.send_response(system.fail_with)
+                    self.end_headers()
+                    return
+                key = self.headers["Idempotency-Key"]
+                system.accepted.setdefault(key, body)
+                self.send_response(201)
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -112,3 +112,22 @@ def test_agent_takes_a_queued_conversation_and_the_citizen_sees_the_reply(stack,
     assert errors == []
     for page in (citizen, agent, lead):
         page.close()
+
+
+def test_agents_see_whether_an_emergency_order_reached_the_emergency_services(stack, browser, accounts):
+    """12345+110: an emergency work order is pushed at once to the emergency webhook (a real local
+    receiver) exactly once, and the agent console says it arrived."""
+    import httpx
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    log_in(page, stack.http, "console.agent")
+    body = {"request_type": "seek_help", "description": "小区地下车库着火了，浓烟很大，有人被困", "district": "朝阳区",
+            "emergency": True, "channel": "web"}  # fmt: skip
+    order = httpx.post(f"{stack.http}/api/tickets", json=body,
+                       headers={"Authorization": f"Bearer {stack.secret('api_key')}"}).json()  # fmt: skip
+    item = page.wait_for_selector(f'#alerts [data-work-order="{order["number"]}"][data-delivered="yes"]', timeout=20_000)
+    assert "已送达应急联动平台" in item.inner_text()
+    received = stack.emergency_services.accepted[f"emergency-{order['number']}"]
+    assert received["event"] == "work_order.created" and received["work_order"]["urgency"] == "2h"
+    page.screenshot(path=str(ARTIFACTS / "agent-console-emergency-delivery.png"))
+    page.close()

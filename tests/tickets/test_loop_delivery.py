@@ -9,7 +9,7 @@ import httpx
 
 from tests.helpers import free_port
 from tests.tickets.conftest import work_order_data
-from tests.tickets.test_outbox import ExternalTicketSystem
+from tests.helpers import ExternalTicketSystem
 from tickets.deadline_watch import DeadlineWatch
 from tickets.deadlines import warning_at
 from tickets.handling import Actor

@@ -2,50 +2,14 @@
 then answers 500, then recovers: every work order arrives exactly once."""
 
 import asyncio
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 from sqlmodel import Session, select
 
-from tests.helpers import free_port
+from tests.helpers import ExternalTicketSystem, free_port
 from tests.tickets.conftest import work_order_data
 from tickets.models import OutboxMessage
 from tickets.outbox import OutboxDeliverer, OutboxTarget
-
-
-class ExternalTicketSystem:
-    """Accepts work orders, de-duplicating by Idempotency-Key; can be told to fail."""
-
-    def __init__(self, port: int) -> None:
-        self.fail_with: int | None = None
-        self.accepted: dict[str, dict] = {}
-        self.requests = 0
-        system = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                system.requests += 1
-                if system.fail_with:
-                    self.send_response(system.fail_with)
-                    self.end_headers()
-                    return
-                key = self.headers["Idempotency-Key"]
-                system.accepted.setdefault(key, body)
-                self.send_response(201)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 async def test_down_then_500_then_recovered_delivers_each_work_order_once(repo, db):

@@ -136,6 +136,7 @@ function onEvent(e) {
       break;
     case 'queue': renderQueue(e.items); refreshOverview(); break;
     case 'alert': addAlert(e); break;
+    case 'emergency_delivery': emergencyDelivery(e); break;
     case 'handoff': if (e.reason === 'emergency') notice('紧急会话进入排队，请优先接入。', 'alert'); break;
     case 'taken': case 'released': case 'closed':
       refreshMine(); refreshOverview();
@@ -228,6 +229,17 @@ async function refreshOverview() {
       el('td', 'presence', a.online ? '在线' : '离线'), convs);
     body.appendChild(tr);
   }
+}
+
+// 12345+110: whether the emergency work order reached the emergency services' platform.
+function emergencyDelivery(e) {
+  const item = el('div', 'alert-item');
+  item.dataset.workOrder = e.work_order;
+  item.dataset.delivered = e.delivered ? 'yes' : 'no';
+  item.append(el('strong', null, e.delivered ? '已推送联动' : '联动推送未成功'), el('span', null, ' 紧急工单 ' + e.work_order
+    + (e.delivered ? ' 已送达应急联动平台' : '（第' + e.attempts + '次，自动重试中）')));
+  const old = document.querySelector('#alerts [data-work-order="' + e.work_order + '"]');
+  if (old) old.replaceWith(item); else $('alerts').appendChild(item);
 }
 
 function addAlert(e) {
