@@ -28,6 +28,7 @@ bench: setup
 # Needs PostgreSQL (DATABASE_URL or the local test database); drops and recreates the tables.
 bench-tickets: setup
 	$(GW_PY) bench/tickets_load.py $(if $(DATABASE_URL),--url $(DATABASE_URL))
+	$(GW_PY) bench/loop_load.py $(if $(DATABASE_URL),--url $(DATABASE_URL))
 
 setup: $(VENV)/.stamp $(ENGINE_VENV)/.stamp .system-runtime.stamp
 

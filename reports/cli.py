@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     _output_options(daily)
     rates = report_sub.add_parser("rates", help="response, resolution and satisfaction rates per group")
     rates.add_argument("--from", dest="start", type=_date, required=True, help="first Beijing date (YYYY-MM-DD)")
-    rates.add_argument("--to", dest="end", type=_date, required=True, help="the day after the last (exclusive)")
+    rates.add_argument("--to", dest="end", type=_date, required=True, help="last Beijing date, included (YYYY-MM-DD)")
     rates.add_argument("--by", choices=["unit", "district", "category"], required=True)
     _output_options(rates)
     return report_sub

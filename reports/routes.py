@@ -75,8 +75,8 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
     async def rates(start: Annotated[date, Query(alias="from")], end: Annotated[date, Query(alias="to")],
                     by: Literal["unit", "district", "category"], format: Format = "json") -> Response:  # noqa: A002  # fmt: skip
         """{"from", "to", "by", "rates", "counts", "groups": [{<by>, "name", "rates", "counts"}]}."""
-        if not start < end or (end - start).days > MAX_DAYS:
-            raise HTTPException(422, f"from must be before to (exclusive), at most {MAX_DAYS} days apart")
+        if end < start or (end - start).days >= MAX_DAYS:
+            raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
         report = await asyncio.to_thread(reports.rates_report, start, end, by)
         return _respond(report, format, f"rates-{by}-{start}-{end}")
 

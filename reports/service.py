@@ -198,9 +198,12 @@ class Reports:
         total = cells.get((), Tally())
         return {"rates": total.rates(), "counts": total.counts()}
 
-    def rates_report(self, start: date, end: date, by: Grouping) -> dict[str, Any]:
-        """What `hotline report rates` and `GET /api/reports/rates` answer:
-        `{"from", "to", "by", "rates", "counts", "groups": rates(start, end, by)}` (to exclusive)."""
+    def rates_report(self, first: date, last: date, by: Grouping) -> dict[str, Any]:
+        """What `hotline report rates --from D --to D` and `GET /api/reports/rates` answer, both
+        dates included: `{"from", "to", "by", "rates", "counts", "groups": rates(first, last + 1 day, by)}`."""
+        if last < first:
+            raise ValueError("empty period: --to is before --from")
+        start, end = first, last + timedelta(days=1)
         groups = self.rates(start, end, by)
         total = Tally()
         for group in groups:
@@ -209,7 +212,7 @@ class Reports:
                             responded=counts["response"]["numerator"], surveyed=counts["resolution"]["denominator"],
                             answered_resolved=counts["resolution"]["numerator"],
                             satisfied=counts["satisfaction"]["numerator"]))  # fmt: skip
-        return {"from": start.isoformat(), "to": end.isoformat(), "by": by, "rates": total.rates(),
+        return {"from": first.isoformat(), "to": last.isoformat(), "by": by, "rates": total.rates(),
                 "counts": total.counts(), "groups": groups}  # fmt: skip
 
     # --- the SQL ---

@@ -147,7 +147,7 @@ def test_rates_by_unit_district_and_category(db, clock, crafted_day):
     assert [(g["district"], g["counts"]["response"]["denominator"]) for g in by_district] == [("朝阳区", 4), ("海淀区", 1)]
     by_category = r.rates(DAY, DAY + timedelta(days=1), "category")
     assert [(g["category"], g["name"]) for g in by_category] == [("01", "城乡建设"), ("02", "市政公用")]
-    report = r.rates_report(DAY, DAY + timedelta(days=1), "unit")
+    report = r.rates_report(DAY, DAY, "unit")  # both dates included
     assert report["counts"]["response"] == {"numerator": 3, "denominator": 5} and report["by"] == "unit"
     with pytest.raises(ValueError, match="empty"):
         r.rates(DAY, DAY, "unit")
@@ -266,27 +266,27 @@ def test_cli_json_csv_text_and_xlsx(db, clock, crafted_day, hotline_env, capsys,
     assert summary[0][:4] == ("分组", "代码", "名称", "受理") and summary[1][3] == 7
     assert [row[1] for row in list(book["按承办单位"].values)[1:]] == [WJ, CG, None]
 
-    assert cli.main(["report", "rates", "--from", "2026-03-02", "--to", "2026-03-03", "--by", "unit",
+    assert cli.main(["report", "rates", "--from", "2026-03-02", "--to", "2026-03-02", "--by", "unit",
                      "--format", "json"]) == 0  # fmt: skip
     rates = json.loads(capsys.readouterr().out)
     assert rates["rates"]["response"] == 0.6 and [g["unit"] for g in rates["groups"]] == [WJ, CG]
 
-    assert cli.main(["report", "rates", "--from", "2026-03-02", "--to", "2026-03-03", "--by", "district",
+    assert cli.main(["report", "rates", "--from", "2026-03-02", "--to", "2026-03-02", "--by", "district",
                      "--format", "csv"]) == 0  # fmt: skip
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["group"], r["key"], r["response_due"]) for r in rows] == [
-        ("total", "2026-03-02/2026-03-03", "5"), ("district", "朝阳区", "4"), ("district", "海淀区", "1")]
+        ("total", "2026-03-02/2026-03-02", "5"), ("district", "朝阳区", "4"), ("district", "海淀区", "1")]
 
     assert cli.main(["report", "rates", "--from", "2026-03-03", "--to", "2026-03-02", "--by", "unit"]) == 1
     assert "empty" in capsys.readouterr().err
 
 
 def test_cli_xlsx_to_stdout_is_the_workbook(db, clock, crafted_day, hotline_env, capsysbinary):
-    assert cli.main(["report", "rates", "--from", "2026-03-02", "--to", "2026-03-03", "--by", "category",
+    assert cli.main(["report", "rates", "--from", "2026-03-02", "--to", "2026-03-02", "--by", "category",
                      "--format", "xlsx"]) == 0  # fmt: skip
     book = load_workbook(io.BytesIO(capsysbinary.readouterr().out))
     assert [row[:3] for row in book["三率按类别"].values] == [
-        ("分组", "代码", "名称"), ("total", "2026-03-02/2026-03-03", "合计"), ("category", "01", "城乡建设"),
+        ("分组", "代码", "名称"), ("total", "2026-03-02/2026-03-02", "合计"), ("category", "01", "城乡建设"),
         ("category", "02", "市政公用")]
 
 
@@ -311,7 +311,7 @@ def test_api_needs_the_key_and_answers_every_format(db, crafted_day, monkeypatch
     assert got.headers["content-type"].startswith("text/csv") and got.text.startswith("group,key,name,received")
     got = client.get("/api/reports/daily?date=2026-03-02&format=xlsx", headers=auth)
     assert load_workbook(io.BytesIO(got.content))["汇总"]["D2"].value == 7
-    got = client.get("/api/reports/rates", params={"from": "2026-03-02", "to": "2026-03-03", "by": "district"},
+    got = client.get("/api/reports/rates", params={"from": "2026-03-02", "to": "2026-03-02", "by": "district"},
                      headers=auth)  # fmt: skip
     assert got.status_code == 200 and [g["district"] for g in got.json()["groups"]] == ["朝阳区", "海淀区"]
     bad = client.get("/api/reports/rates", params={"from": "2026-03-03", "to": "2026-03-02", "by": "unit"}, headers=auth)
