@@ -14,8 +14,9 @@ from core.bounded_route import bounded_route, detail_response
 from core.clock import utcnow
 from core.pii import mask_pii
 from followup.service import callback_list
-from tickets.handling import ActionInvalid, Actor, Outcome, WorkOrderHandling
-from tickets.lifecycle import IllegalTransition, WorkOrderNotFound
+from tickets.handling import Actor, Outcome, WorkOrderHandling
+from tickets.handling_routes import as_http_errors
+from tickets.lifecycle import IllegalTransition
 
 ActorDependency = Callable[..., Awaitable[Actor]]
 
@@ -51,13 +52,10 @@ def build_followup_router(engine: Engine, handling: WorkOrderHandling, actor_of:
     async def answer(number: str, body: SurveyAnswer, agent: Agent) -> dict[str, Any]:
         """The citizen's answer, taken by an agent on the phone; recorded with the agent as actor."""
         try:
-            outcome = await asyncio.to_thread(handling.answer_survey, number, body.question, body.answer, agent)
-        except WorkOrderNotFound:
-            raise HTTPException(404, f"no work order {number}") from None
+            with as_http_errors(number):
+                outcome = await asyncio.to_thread(handling.answer_survey, number, body.question, body.answer, agent)
         except IllegalTransition as exc:
             raise HTTPException(409, str(exc)) from None
-        except ActionInvalid as exc:
-            raise HTTPException(422, str(exc)) from None
         await on_change(outcome)
         return outcome.order.to_json(unit_of(outcome.order.unit_code or ""))
 

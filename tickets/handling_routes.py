@@ -6,7 +6,8 @@ external ticket system (the API key); `actor_of` (the composition root's) resolv
 see citizens' phone numbers masked; revealing one to call back is an event of its own."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
@@ -23,6 +24,20 @@ ActorDependency = Callable[..., Awaitable[Actor]]
 UnitLookup = Callable[[str], dict | None]  # code -> {"code", "name", "level"}
 ChangeListener = Callable[[Outcome], Awaitable[None]]
 INBOX_DEFAULT = [Status.DISPATCHED, Status.IN_PROGRESS, Status.RETURNED, Status.RESOLVED]
+
+
+@contextmanager
+def as_http_errors(number: str) -> Iterator[None]:
+    """The closed loop's refusals as HTTP errors: 404 unknown order, 403 not this caller's,
+    422 a bad body; an illegal transition is 409 (answered by the caller, with the status)."""
+    try:
+        yield
+    except WorkOrderNotFound:
+        raise HTTPException(404, f"no work order {number}") from None
+    except ActionForbidden as exc:
+        raise HTTPException(403, str(exc)) from None
+    except ActionInvalid as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 def order_for(actor: Actor, order: WorkOrder, unit: dict | None, reveal: bool = False) -> dict[str, Any]:
@@ -56,13 +71,8 @@ def build_handling_router(repo: WorkOrderRepository, handling: WorkOrderHandling
         if action not in ACTIONS:
             raise HTTPException(404, f"no action {action!r}; one of {', '.join(ACTIONS)}")
         try:
-            outcome = await asyncio.to_thread(handling.perform, number, action, body, caller)
-        except WorkOrderNotFound:
-            raise HTTPException(404, f"no work order {number}") from None
-        except ActionForbidden as exc:
-            raise HTTPException(403, str(exc)) from None
-        except ActionInvalid as exc:
-            raise HTTPException(422, str(exc)) from None
+            with as_http_errors(number):
+                outcome = await asyncio.to_thread(handling.perform, number, action, body, caller)
         except IllegalTransition as exc:
             return JSONResponse({"detail": str(exc), "error": "illegal_transition", "status": exc.current.value},
                                 status_code=409)  # fmt: skip

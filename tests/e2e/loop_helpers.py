@@ -41,8 +41,14 @@ def file_order(stack, **fields) -> str:
     return resp.json()["number"]
 
 
+def attempt(stack, number: str, action: str, headers: dict, body: dict | None = None) -> httpx.Response:
+    """One closed-loop action, whatever the answer."""
+    return httpx.post(f"{stack.http}/api/tickets/{number}/{action}", json=body or {}, headers=headers, timeout=30)
+
+
 def act(stack, number: str, action: str, headers: dict, body: dict | None = None) -> dict:
-    resp = httpx.post(f"{stack.http}/api/tickets/{number}/{action}", json=body or {}, headers=headers, timeout=30)
+    """One closed-loop action that must succeed: the updated order."""
+    resp = attempt(stack, number, action, headers, body)
     assert resp.status_code == 200, (action, resp.status_code, resp.text)
     return resp.json()
 

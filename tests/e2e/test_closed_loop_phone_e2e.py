@@ -5,33 +5,22 @@ the dialplan `AudioSocket(${HOTLINE_CALL_ID},…)`; the callee answers with keyp
 2 (未解决) reopens, then after a second result 1, 1 (已解决, 满意) → `visited`."""
 
 import asyncio
-import json
 import time
 
-import httpx
 import pytest
 
-from tests.e2e.test_closed_loop_e2e import act, api_key, login
+from tests.e2e.loop_helpers import act, add_account, file_order, order, token, unique
 
 pytestmark = pytest.mark.e2e
 CITIZEN = "13911113333"
 
 
-def file_from_a_call(stack) -> str:
-    body = {"request_type": "complain", "description": "小区门口的路灯坏了一个多月了，晚上一片漆黑",
-            "district": "朝阳区", "street": "望京街道", "address": "望京西园三区", "contact_phone": CITIZEN,
-            "channel": "phone", "conversation_id": "phone:4b1d9a52-0c3e-4f6a-9a57-3f1e2d6c7b80"}  # fmt: skip
-    resp = httpx.post(f"{stack.http}/api/tickets", json=body, headers=api_key(stack))
-    assert resp.status_code == 201, resp.text
-    return resp.json()["number"]
-
-
 def wait_status(stack, number: str, status: str, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        order = httpx.get(f"{stack.http}/api/tickets/{number}", headers=api_key(stack)).json()
-        if order["status"] == status or time.monotonic() > deadline:
-            return order
+        current = order(stack, number)
+        if current["status"] == status or time.monotonic() > deadline:
+            return current
         time.sleep(0.3)
 
 
@@ -54,16 +43,18 @@ def answered_call(stack, before: int):  # noqa: ANN201  (the callee)
 
 
 def test_a_phone_citizen_is_called_back_and_answers_with_the_keypad(stack):
-    number = file_from_a_call(stack)
-    unit = httpx.get(f"{stack.http}/api/tickets/{number}", headers=api_key(stack)).json()["unit"]["code"]
-    headers = login(stack, "wangjing_phone_ops", "unit", unit)
+    number = file_order(stack, description="小区门口的路灯坏了一个多月了，晚上一片漆黑", district="朝阳区",
+                        street="望京街道", address="望京西园三区", contact_phone=CITIZEN,
+                        conversation_id="phone:4b1d9a52-0c3e-4f6a-9a57-3f1e2d6c7b80")  # a call's order
+    unit = order(stack, number)["unit"]["code"]
+    headers = token(stack, add_account(stack, unique("wangjing_phone_ops"), "unit", unit))
 
     act(stack, number, "accept", headers)
     calls = next_callee_presses(stack, "2")
-    assert act(stack, number, "resolve", headers, {"text": "已更换路灯灯泡"}).status_code == 200
+    assert act(stack, number, "resolve", headers, {"text": "已更换路灯灯泡"})["status"] == "resolved"
     answered_call(stack, calls)
-    order = wait_status(stack, number, "dispatched")
-    assert order["reopen_count"] == 1 and order["survey"]["resolved"] is False, stack.log_tail("gateway", 60)
+    reopened = wait_status(stack, number, "dispatched")
+    assert reopened["reopen_count"] == 1 and reopened["survey"]["resolved"] is False, stack.log_tail("gateway", 60)
     request = stack.pbx.asterisk.requests[-1]
     assert request["endpoint"].endswith(f"{CITIZEN}@trunk") and request["context"] == "hotline-survey"
 
@@ -71,10 +62,9 @@ def test_a_phone_citizen_is_called_back_and_answers_with_the_keypad(stack):
     calls = next_callee_presses(stack, "11")
     act(stack, number, "resolve", headers, {"text": "已更换整条线路，路灯恢复照明"})
     answered_call(stack, calls)
-    order = wait_status(stack, number, "visited")
-    assert order["survey"] == {**order["survey"], "resolved": True, "satisfaction": "满意"}
-    kinds = [e["kind"] for e in order["events"]]
+    final = wait_status(stack, number, "visited")
+    assert final["survey"]["resolved"] is True and final["survey"]["satisfaction"] == "满意"
+    kinds = [e["kind"] for e in final["events"]]
     assert kinds.count("notified") == 2 and kinds[-1] == "visited"
-    assert [e["note"] for e in order["events"] if e["kind"] == "notified"] == ["phone", "phone"]
+    assert [e["note"] for e in final["events"] if e["kind"] == "notified"] == ["phone", "phone"]
     assert CITIZEN not in stack.log_tail("gateway", 400), "the citizen's number is masked in the logs"
-    assert json.dumps(order)  # the order stays valid JSON end to end
