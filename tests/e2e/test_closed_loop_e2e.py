@@ -32,9 +32,9 @@ async def file_complaint(stack) -> tuple[ChatClient, str]:
         frames = await chat.say("每天半夜两点")
     done = texts(await chat.say("对的确认提交"))
     assert "已为您登记工单" in done, done
-    [order] = httpx.get(f"{stack.http}/api/tickets", params={"conversation_id": chat.conversation_id},
+    [filed] = httpx.get(f"{stack.http}/api/tickets", params={"conversation_id": chat.conversation_id},
                         headers=api_key(stack)).json()["items"]  # fmt: skip
-    return chat, order["number"]
+    return chat, filed["number"]
 
 
 async def test_the_whole_loop_on_the_web_chat(stack):
