@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.web.browser import ARTIFACTS
+from tickets.models import STATUS_LABELS, Status
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -79,7 +80,7 @@ def test_complaint_through_the_widget_ends_with_a_work_order_card(stack, open_pa
     conversation_id = page.evaluate("window.hotlineChat.conversationId()")
     [order] = tickets_of(stack, conversation_id)
     assert card.locator(".wo-number").inner_text() == order["number"]
-    assert card.locator(".wo-status").inner_text() == "已受理"
+    assert card.locator(".wo-status").inner_text() == STATUS_LABELS[Status(order["status"])]  # 已派单 to its unit
     assert card.locator(".wo-deadline").inner_text() == beijing_deadline(order["deadline"])
     assert "海淀区" in card.inner_text() and "投诉工单" in card.inner_text()
     assert page.locator(".time-sep").count() >= 1 and page.locator(".msg-bot .avatar-bot").count() >= 6
