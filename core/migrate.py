@@ -29,6 +29,16 @@ def import_table_models() -> None:
     import tickets.units  # noqa: F401
 
 
+def ours(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic `include_object`: only the project's own tables (and their indexes) are compared.
+    Another program's tables in the same database, such as the Rasa tracker store's `events`,
+    are never proposed for removal."""
+    from sqlmodel import SQLModel
+
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return table is None or table in SQLModel.metadata.tables
+
+
 def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

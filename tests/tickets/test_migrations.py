@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from core.db import init_db, make_engine
-from core.migrate import current_revision, head_revision, import_table_models, upgrade
+from core.migrate import current_revision, head_revision, import_table_models, ours, upgrade
 from followup.wiring import UnitDirectory
 from tickets.category_catalog import CategoryCatalog
 from tickets.units import UnitRegistry
@@ -26,7 +26,7 @@ OLD_ORDER = """INSERT INTO work_order (number, request_type, description, distri
 def schema_differences(db) -> list:
     import_table_models()
     with db.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"include_object": ours}), SQLModel.metadata)
     # SQLite does not keep VARCHAR lengths, so a widened column is no difference there.
     return [d for d in diffs if not (db.dialect.name == "sqlite" and isinstance(d, list) and d[0][0] == "modify_type")]
 
@@ -56,3 +56,15 @@ def test_the_previous_release_database_is_adopted_and_its_orders_find_their_unit
         unit_code, status, reopened = conn.execute(
             text("SELECT unit_code, status, reopen_count FROM work_order WHERE number = '26112100042'")).one()
     assert registry.get(unit_code).name == "望京街道办事处" and (status, reopened) == ("accepted", 0)
+
+
+def test_another_programs_tables_are_left_alone(tmp_path):
+    db = make_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+    init_db(db)
+    with db.begin() as conn:  # what Rasa's SQL tracker store creates in a shared database
+        conn.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL)"))
+        conn.execute(text("CREATE INDEX ix_events_sender_id ON events (sender_id)"))
+    assert schema_differences(db) == []
+    with db.connect() as conn:  # without the filter, autogenerate would drop it
+        assert any(d[0] == "remove_table" for d in compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+                   if isinstance(d, tuple))
