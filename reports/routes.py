@@ -1,6 +1,8 @@
 """`GET /api/reports/daily?date=YYYY-MM-DD&format=json|csv|xlsx` and
 `GET /api/reports/rates?from=D&to=D&by=unit|district|category&format=json|csv|xlsx` (Beijing
-dates, `to` exclusive, at most MAX_DAYS days): the same reports as `hotline report`.
+dates, `to` included, at most MAX_DAYS days): the same reports as `hotline report`.
+`GET /api/reports/overview?period=today|week` (or `from=D&to=D`, both included): the
+dashboard's figures (reports/overview.py), JSON.
 
 Allowed with the bearer API key. `supervisor_dependency` is the hook for supervisor (agent
 desk) tokens: a FastAPI dependency that returns a truthy value when the request carries a valid
@@ -19,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from core.api_keys import bearer_key_dependency, has_bearer_key
 from core.bounded_route import detail_response
+from reports.overview import Overview
 from reports.render import render
 from reports.service import Reports, UnitName
 from tickets.category_catalog import CategoryCatalog
@@ -58,6 +61,7 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
                          unit_name: UnitName | None = None) -> APIRouter:  # fmt: skip
     """unit_name: code -> name (default: read from the handling_unit table)."""
     reports = Reports(engine, catalog, unit_name)
+    figures = Overview(reports)
     api = APIRouter(prefix="/api/reports", tags=["reports"],
                     dependencies=[Depends(access_dependency(api_keys, supervisor_dependency))],
                     responses={401: detail_response("a valid bearer API key (or supervisor token) is required"),
@@ -79,5 +83,23 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
             raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
         report = await asyncio.to_thread(reports.rates_report, start, end, by)
         return _respond(report, format, f"rates-{by}-{start}-{end}")
+
+    @api.get("/overview")
+    async def overview(period: Literal["today", "week"] | None = None,
+                       start: Annotated[date | None, Query(alias="from")] = None,
+                       end: Annotated[date | None, Query(alias="to")] = None) -> dict[str, Any]:  # fmt: skip
+        """{"period", "from", "to", "generated_at", "totals", "volume": {channel, request_type,
+        category, district: [{"key", "name", "count"}]}, "rates": {unit, district, category:
+        [rates rows]}, "overdue": {"count", "orders": [...]}}: today, this week (Monday to today)
+        or from..to (both included). Numbers, units and places only: no personal data."""
+        if period is not None and (start or end):
+            raise HTTPException(422, "give either period or from and to, not both")
+        if period is None:
+            if start is None or end is None:
+                raise HTTPException(422, "give period=today|week, or from and to")
+            if end < start or (end - start).days >= MAX_DAYS:
+                raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
+            return await asyncio.to_thread(figures.overview, start, end)
+        return await asyncio.to_thread(figures.for_period, period)
 
     return api
