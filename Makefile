@@ -4,6 +4,7 @@ VENV := .venv
 ENGINE_VENV := .venv-engine
 GW_PY := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
+DASHBOARD_JS := channels/dashboard/static/vendor/echarts/echarts.min.js
 
 .PHONY: run test setup train bench bench-tickets test-unit clean
 
@@ -14,7 +15,7 @@ test: setup .system-test.stamp
 	$(HOTLINE) train
 	$(GW_PY) -m pytest
 
-test-unit: $(VENV)/.stamp
+test-unit: $(VENV)/.stamp $(DASHBOARD_JS)
 	$(GW_PY) -m pytest -m "not e2e"
 
 bench: setup
@@ -30,7 +31,7 @@ bench-tickets: setup
 	$(GW_PY) bench/tickets_load.py $(if $(DATABASE_URL),--url $(DATABASE_URL))
 	$(GW_PY) bench/loop_load.py $(if $(DATABASE_URL),--url $(DATABASE_URL))
 
-setup: $(VENV)/.stamp $(ENGINE_VENV)/.stamp .system-runtime.stamp
+setup: $(VENV)/.stamp $(ENGINE_VENV)/.stamp .system-runtime.stamp $(DASHBOARD_JS)
 
 train: setup
 	$(HOTLINE) train
@@ -48,6 +49,10 @@ $(ENGINE_VENV)/.stamp: requirements/engine.txt
 	$(ENGINE_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements/engine.txt
 	touch $@
 
+# The dashboard's charting library (Apache ECharts from npm), served by the gateway itself.
+$(DASHBOARD_JS): channels/dashboard/assets/package-lock.json scripts/build-dashboard-assets.sh
+	scripts/build-dashboard-assets.sh
+
 # Debian packages: espeak-ng and sox at run time; Chromium and a CJK font for the browser tests.
 .system-runtime.stamp: scripts/install-system-packages.sh
 	scripts/install-system-packages.sh runtime
@@ -58,4 +63,5 @@ $(ENGINE_VENV)/.stamp: requirements/engine.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(ENGINE_VENV) models var .system-runtime.stamp .system-test.stamp
+	rm -rf $(VENV) $(ENGINE_VENV) models var .system-runtime.stamp .system-test.stamp \
+		channels/dashboard/static/vendor channels/dashboard/assets/node_modules

@@ -42,6 +42,7 @@ from tickets.classifier_cache import dense_embedder, load_or_train
 from tickets.classify_route import build_classify_router
 from channels.phone.outbound import OutboundCalls
 from channels.unit.routes import include_unit_console
+from channels.dashboard.routes import include_dashboard
 from followup.pbx import survey_calls_from
 from followup.wiring import ClosedLoopWiring, UnitDirectory, work_orders_with_units
 from tickets.intake import IntakeExtractor
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_tts_router(phone.tts, rate=settings.tts_rate, slow_rate=settings.tts_elder_rate))
     desk_wiring.include(app)
     include_unit_console(app)  # /unit
+    include_dashboard(app)  # /dashboard
     loop.include(app, desk_wiring.auth.actor_dependency(settings.api_key_set))
     phone.include(app)
     app.state.phone = phone.channel  # its send() speaks agent replies into live phone: calls

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs. Idempotent: does nothing when all are present.
-#   runtime: offline speech synthesis (espeak-ng, cmn voice) and sox, used by the phone channel
+#   runtime: offline speech synthesis (espeak-ng, cmn voice) and sox, used by the phone channel;
+#            npm, which brings the dashboard's charting library (scripts/build-dashboard-assets.sh)
 #   test:    runtime + Chromium and a CJK font for the browser tests
 set -euo pipefail
 what="${1:-runtime}"
 need=()
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v sox >/dev/null || need+=(sox)
+command -v npm >/dev/null || need+=(npm)
 if [ "$what" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   fc-list 2>/dev/null | grep -qiE 'wenquanyi|noto sans cjk' || need+=(fonts-wqy-zenhei fontconfig)
