@@ -1,0 +1,186 @@
+"""The supervisors' dashboard at /dashboard in a real headless Chromium (1366×768), on the real
+stack: work orders are filed through the web chat (and a cluster of like complaints through the
+API), a supervisor logs in, and the numbers read on the page — KPIs, volumes by channel, request
+type, category and district, the three rates, the overdue orders — equal /api/reports/overview
+and /api/reports/daily; the week view likewise; the hot issues open to their order numbers; the
+district map is drawn. An agent or a unit account cannot see it (403). Screenshots are saved in
+the pytest tmp dir and in test-artifacts/."""
+
+import asyncio
+import shutil
+
+import httpx
+import pytest
+
+from tests.e2e.loop_helpers import PASSWORD, add_account, api_key, file_order, token, unique
+from tests.e2e.test_closed_loop_e2e import file_complaint
+from tests.helpers import ARTIFACTS
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+VIEWPORT = {"width": 1366, "height": 768}
+# Five citizens about one mixing plant at one estate: the hot-issue miner's clear case.
+PLANT = [
+    "丽发新城小区附近的搅拌站每天夜里施工，噪音扰民，睡不着觉",
+    "丽发新城旁边搅拌站半夜还在作业，噪音太大了",
+    "丽发新城小区边上的搅拌站噪音扰民，晚上十一点以后还在响",
+    "丽发新城附近搅拌站夜间噪音严重扰民，请管一管",
+    "丽发新城小区附近搅拌站噪音扰民，粉尘也很大",
+]
+
+
+def overview(stack, period: str) -> dict:
+    resp = httpx.get(f"{stack.http}/api/reports/overview", params={"period": period}, headers=api_key(stack), timeout=30)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def daily(stack) -> dict:
+    resp = httpx.get(f"{stack.http}/api/reports/daily", headers=api_key(stack), timeout=30)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+@pytest.fixture(scope="module")
+def filed(stack):
+    before = overview(stack, "today")
+
+    async def through_chat() -> str:
+        chat, number = await file_complaint(stack)
+        await chat.close()
+        return number
+
+    chat_number = asyncio.run(through_chat())
+    plant = [file_order(stack, description=text, district="朝阳区", address="丽发新城小区",
+                        category_code="030301", contact_phone=f"1391000{i:04d}") for i, text in enumerate(PLANT)]  # fmt: skip
+    supervisor = add_account(stack, unique("dash_sup"), "supervisor")
+    return {"before": before, "chat": chat_number, "plant": plant, "supervisor": supervisor}
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(base + "/dashboard")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def page_volume(page, by: str) -> dict[str, int]:
+    rows = page.eval_on_selector_all(f"#volume-{by} tr[data-key]", "rs => rs.map(r => [r.dataset.key, r.innerText])")
+    return {key: int(text.split("\t")[-1]) for key, text in rows}
+
+
+def check_against_api(page, api: dict, today: dict | None) -> None:
+    totals = api["totals"]
+    for key in ("received", "resolved", "overdue"):
+        assert int(page.inner_text(f"#kpi-{key}")) == totals[key], key
+    for key in ("response", "resolution", "satisfaction"):
+        assert page.inner_text(f"#kpi-{key}") == percent(totals["rates"][key]), key
+        counts = totals["counts"][key]
+        assert page.inner_text(f"#kpi-{key}-counts") == f"{counts['numerator']}/{counts['denominator']}"
+    for by in ("channel", "request_type", "category", "district"):
+        assert page_volume(page, by) == {r["key"] or "": r["count"] for r in api["volume"][by]}, by
+    assert int(page.inner_text("#overdue-count")) == api["overdue"]["count"]
+    shown = page.eval_on_selector_all("#overdue-table tr[data-number]", "rs => rs.map(r => r.dataset.number)")
+    assert shown == [o["number"] for o in api["overdue"]["orders"]]
+    if today is not None:  # the daily report of the same day agrees
+        assert (totals["received"], totals["resolved"], totals["overdue"]) == (
+            today["received"], today["resolved"], today["overdue"])
+        assert totals["rates"] == today["rates"]
+
+
+def loaded(page, period: str) -> None:
+    page.wait_for_function("p => (document.body.dataset.loaded || '').startsWith(p + ':')", arg=period)
+
+
+def test_dashboard_shows_the_reports_numbers(stack, browser, filed, tmp_path):
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    log_in(page, stack.http, filed["supervisor"])
+    page.wait_for_selector("#board:not([hidden])")
+    loaded(page, "today")
+
+    api, today = overview(stack, "today"), daily(stack)
+    before = filed["before"]
+    # The chat's complaint and the five API complaints are in today's figures.
+    assert api["totals"]["received"] >= before["totals"]["received"] + 6
+    web = lambda report: sum(r["count"] for r in report["volume"]["channel"] if r["key"] == "web")  # noqa: E731
+    assert web(api) >= web(before) + 1
+    chaoyang = lambda report: sum(r["count"] for r in report["volume"]["district"] if r["key"] == "朝阳区")  # noqa: E731
+    assert chaoyang(api) >= chaoyang(before) + 6
+    check_against_api(page, api, today)
+    assert page.locator("#volume-channel tr[data-key='web']").inner_text().startswith("网页")
+    assert page.locator("#volume-district tr[data-key='朝阳区']").inner_text().startswith("朝阳区")
+
+    # The three rates by unit, district and category: the table is the API's.
+    for by in ("unit", "district", "category"):
+        page.click(f'#rate-tabs button[data-by="{by}"]')
+        rows = page.eval_on_selector_all("#rates-table tr[data-key]", "rs => rs.map(r => [r.dataset.key, r.innerText])")
+        assert [key for key, _ in rows] == [g[by] or "" for g in api["rates"][by]], by
+        for (_, text), group in zip(rows, api["rates"][by], strict=True):
+            cells = text.split("\t")
+            assert cells[1:] == [f"{percent(group['rates'][k])} ({group['counts'][k]['numerator']}/"
+                                 f"{group['counts'][k]['denominator']})" for k in ("response", "resolution", "satisfaction")]  # fmt: skip
+
+    # The charts are drawn (canvas), the district map among them, within a 1366×768 screen's width.
+    page.wait_for_selector('#chart-map[data-ready="true"] canvas')
+    for chart in ("chart-channel", "chart-request_type", "chart-category", "chart-map", "chart-rates"):
+        box = page.locator(f"#{chart} canvas").first.bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 100 and box["x"] + box["width"] <= 1366, chart
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    shot = tmp_path / "dashboard-today.png"
+    page.screenshot(path=str(shot))
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(shot, ARTIFACTS / "dashboard-today.png")
+
+    # This week: the page follows the API's week.
+    page.click('#periods button[data-period="week"]')
+    loaded(page, "week")
+    week = overview(stack, "week")
+    assert week["totals"]["received"] >= api["totals"]["received"]
+    check_against_api(page, week, None)
+    assert page.inner_text("#range") == (week["from"] if week["from"] == week["to"] else f"{week['from']} 至 {week['to']}")
+    page.screenshot(path=str(tmp_path / "dashboard-week.png"), full_page=True)
+
+    # Hot issues: the page lists the API's, and one opens to its order numbers.
+    hot = httpx.get(f"{stack.http}/api/reports/hot-issues", params={"from": week["from"], "to": week["to"], "top": 10},
+                    headers=api_key(stack), timeout=120)  # fmt: skip
+    assert hot.status_code == 200, hot.text
+    issues = hot.json()["issues"]
+    assert issues, "the five complaints about one mixing plant make a hot issue"
+    [plant] = [i for i in issues if set(filed["plant"]) & {str(n) for n in i["message_ids"]}]
+    assert len(set(filed["plant"]) & {str(n) for n in plant["message_ids"]}) >= 4
+    titles = page.eval_on_selector_all(".hot-issue .title", "els => els.map(e => e.textContent)")
+    assert titles == [i["title"] for i in issues]
+    page.click(f'.hot-issue[data-rank="{plant["rank"]}"]')
+    page.wait_for_selector("#hot-detail:not([hidden])")
+    listed = page.eval_on_selector_all("#hot-orders li", "els => els.map(e => e.dataset.number)")
+    assert listed == [str(n) for n in plant["message_ids"]]
+    assert page.get_attribute(f'.hot-issue[data-rank="{plant["rank"]}"]', "aria-expanded") == "true"
+    page.screenshot(path=str(tmp_path / "dashboard-hot.png"))
+    shutil.copy(tmp_path / "dashboard-hot.png", ARTIFACTS / "dashboard-hot.png")
+    assert "13911112222" not in page.content()
+    assert not errors, errors
+    context.close()
+
+
+def test_agents_and_units_cannot_see_the_dashboard(stack, browser, filed):
+    agent = add_account(stack, unique("dash_agent"), "agent")
+    unit = add_account(stack, unique("dash_unit"), "unit", "110101-003")
+    for name in (agent, unit):
+        resp = httpx.get(f"{stack.http}/api/reports/overview", params={"period": "today"}, headers=token(stack, name))
+        assert resp.status_code == 403, (name, resp.text)
+    assert httpx.get(f"{stack.http}/api/reports/overview", params={"period": "today"}).status_code == 401
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, stack.http, agent)
+    page.wait_for_selector("#login-error:not(:empty)")
+    assert "仅限班长" in page.inner_text("#login-error")
+    assert page.locator("#board").is_hidden()
+    context.close()
