@@ -8,6 +8,7 @@ the pytest tmp dir and in test-artifacts/."""
 
 import asyncio
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -50,7 +51,8 @@ def filed(stack):
         await chat.close()
         return number
 
-    chat_number = asyncio.run(through_chat())
+    with ThreadPoolExecutor(1) as pool:  # the session's event loop runs in this thread
+        chat_number = pool.submit(asyncio.run, through_chat()).result(timeout=180)
     plant = [file_order(stack, description=text, district="朝阳区", address="丽发新城小区",
                         category_code="030301", contact_phone=f"1391000{i:04d}") for i, text in enumerate(PLANT)]  # fmt: skip
     supervisor = add_account(stack, unique("dash_sup"), "supervisor")
