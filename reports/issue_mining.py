@@ -30,7 +30,7 @@ import numpy as np
 PLACE_SUFFIXES: tuple[tuple[str, int], ...] = (
     ("小区", 3), ("花园", 3), ("家园", 3), ("公寓", 3), ("新城", 3), ("华苑", 3), ("花苑", 3), ("雅苑", 3),
     ("苑", 3), ("府", 3), ("公馆", 3), ("大厦", 3), ("广场", 3), ("商场", 3), ("市场", 3), ("宿舍", 3),
-    ("有限公司", 3), ("公司", 3), ("集团", 3), ("工厂", 3), ("厂", 3), ("搅拌站", 3), ("加油站", 3),
+    ("有限公司", 3), ("公司", 3), ("集团", 3), ("工厂", 3), ("厂", 3),
     ("小学", 3), ("中学", 3), ("大学", 3), ("学院", 3), ("学校", 3), ("幼儿园", 3), ("医院", 3),
     ("卫生院", 3), ("酒店", 3), ("超市", 3), ("工业园", 3), ("产业园", 3), ("公园", 3), ("菜市场", 3),
     ("里", 3), ("园", 3), ("城", 3), ("湾", 3),
@@ -53,7 +53,8 @@ ADMIN = re.compile(r"[A-Z][0-9]*[省市区县]|西地省|北京市"
 STOPWORDS = frozenset("""的 了 是 在 和 与 及 我 我们 你 您 他 她 它 他们 这 那 有 也 都 就 还 又 很 对 把 被 让 给 从 向 到
 为 为了 因为 所以 但是 但 而 且 或 等 着 过 吗 呢 吧 啊 一 一个 不 没有 没 能 会 要 可以 已经 请 请求 希望 问题 反映 情况
 关于 现在 目前 进行 相关 有关 领导 您好 你好 谢谢 感谢 市民 居民 网友 业主 部门 政府 这个 那个 什么 怎么 如何 哪里 及时
-解决 处理 尽快 多次 一直 严重 非常 长期 每天 出现 发现 存在 造成 导致 影响 要求 情况 其他""".split())  # fmt: skip
+解决 处理 尽快 多次 一直 严重 非常 长期 每天 出现 发现 存在 造成 导致 影响 要求 情况 其他 管一管 结果 谢谢 您们 你们
+投诉 举报 关于 住在 我家 尊敬 书记 市长 回复 答复 帮助 帮忙 落实 重视 关注 给予 麻烦 无人 不管 希望""".split())  # fmt: skip
 GENERIC_TAGS = frozenset({"vn", "b", "a", "v", "f", "s", "d"})
 PROPER_TAGS = frozenset({None, "ns", "nz", "nt", "nr", "nrt", "j", "eng"})
 SUFFIXES = frozenset(suffix for suffix, _ in PLACE_SUFFIXES)
@@ -65,8 +66,8 @@ WORD = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]")
 MAX_PLACE_CHARS = 16
 MAX_LEFT_TOKENS = 5
 TEXT_CHARS = 160  # characters of a message's text used for its place and its words
-DISTANCE = 0.93
-MAX_DF = 0.1  # cosine distance under which two messages at one place share a problem
+DISTANCE = 0.97
+CHAR_WEIGHT = 1.0  # cosine distance under which two messages at one place share a problem
 MAX_BLOCK = 2000  # larger place blocks: cluster a sample, assign the rest to the nearest centroid
 
 
@@ -241,7 +242,9 @@ def _title(message: Message, place: str, keywords: list[str]) -> str:
 def mine(messages: Sequence[Message], top: int = 10, end: datetime | None = None,
          min_count: int = 2) -> list[dict]:  # fmt: skip
     """The `top` hottest issues among messages (each with at least min_count messages)."""
+    from scipy.sparse import hstack  # noqa: PLC0415
     from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
+    from sklearn.preprocessing import normalize  # noqa: PLC0415
 
     if not messages:
         return []
@@ -255,17 +258,21 @@ def mine(messages: Sequence[Message], top: int = 10, end: datetime | None = None
         return []
     placed = sorted(i for rows in blocks.values() for i in rows)
     position = {i: p for p, i in enumerate(placed)}
-    # Words in more than MAX_DF of the messages (greetings, closings, 小区) say nothing of the problem.
-    vectorizer = TfidfVectorizer(analyzer=lambda words: words, sublinear_tf=True, max_df=MAX_DF if len(placed) >= 100 else 1.0)
-    matrix = vectorizer.fit_transform([parsed[i].words or ["∅"] for i in placed])
-    vocabulary = vectorizer.get_feature_names_out()
+    # Boilerplate (greetings, closings) is in STOPWORDS; a frequent word is kept (the hot issue's
+    # own word is frequent). Character pairs join paraphrases (噪音/噪声, 收费/收取).
+    words = TfidfVectorizer(analyzer=lambda ws: ws, sublinear_tf=True)
+    chars = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True)
+    matrix = words.fit_transform([parsed[i].words or ["∅"] for i in placed])
+    pairs = chars.fit_transform(["|".join(parsed[i].words) or "∅" for i in placed])
+    features = normalize(hstack([matrix, pairs * CHAR_WEIGHT]).tocsr())
+    vocabulary = words.get_feature_names_out()
     end = end or max(m.time for m in messages)
     start = min(m.time for m in messages)
     half_life = max(7.0, (end - start).total_seconds() / 86400 / 4)
     issues = []
     for rows in blocks.values():
         local = [position[i] for i in rows]
-        labels = _cluster(matrix[local], len(local)) if len(local) > 1 else np.zeros(1, int)
+        labels = _cluster(features[local], len(local)) if len(local) > 1 else np.zeros(1, int)
         groups: dict[int, list[int]] = defaultdict(list)
         for i, label in zip(rows, labels, strict=True):
             groups[int(label)].append(i)
