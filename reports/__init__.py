@@ -5,7 +5,11 @@ over `work_order`, `work_order_event` and `handling_unit` (nothing here writes).
 - reports/service.py: `Reports.daily(day)`, `Reports.rates(start, end, by)`, `Reports.totals(...)`
   and the definitions (periods are Beijing local dates, [start, end)).
 - reports/render.py: the same reports as an aligned Chinese text table, CSV and XLSX.
-- reports/cli.py: `hotline report daily|rates` (`hot-issues` belongs to another module).
-- reports/routes.py: `GET /api/reports/daily` and `GET /api/reports/rates`
+- reports/overview.py: the supervisors' dashboard figures (volumes, the rates by unit, district
+  and category, the overdue backlog) for today, this week or any dates.
+- reports/monthly.py, reports/monthly_render.py: the monthly report (月度分析) as XLSX or HTML.
+- reports/hot_issues.py: hot issues (每月一题) over the work orders or a history CSV.
+- reports/cli.py: `hotline report daily|rates|hot-issues|monthly`.
+- reports/routes.py: `GET /api/reports/daily`, `/rates`, `/overview` and `/hot-issues`
   (`build_reports_router`).
 """

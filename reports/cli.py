@@ -4,7 +4,11 @@ to stdout; xlsx to stdout is written as bytes), and `hotline report monthly --mo
 [--format html|xlsx|json] [--out FILE]` (reports/monthly.py). Dates are Beijing dates; `--to` is
 included.
 
-Further `hotline report` subcommands (hot-issues) join here: a parser in `add_parser` (the
+`hotline report hot-issues [--from D --to D] [--top N] [--format text|json]` (dates included;
+default: the last 30 days) over the work orders, or over a history CSV with `--csv FILE
+--text-columns a,b --time-column c --id-column d [--likes-column e]` (no database needed).
+
+Further `hotline report` subcommands join here: a parser in `add_parser` (the
 `report` subparsers group is returned) and a handler in `HANDLERS` (and a renderer in
 `RENDERERS` when `reports.render` does not fit)."""
 
@@ -58,7 +62,31 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     month.add_argument("--month", type=_month, required=True, help="Beijing calendar month YYYY-MM")
     month.add_argument("--format", choices=MONTHLY_FORMATS, default="html", help="output format (default: html)")
     month.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    hot = report_sub.add_parser("hot-issues", help="hot issues (每月一题): one concrete problem at one place, by heat")
+    hot.add_argument("--from", dest="start", type=_date, help="first Beijing date (default: 29 days before --to)")
+    hot.add_argument("--to", dest="end", type=_date, help="last Beijing date, included (default: today)")
+    hot.add_argument("--top", type=_positive, default=10, help="how many issues (default: 10)")
+    hot.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    hot.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    hot.add_argument("--csv", type=Path, help="mine this history CSV (UTF-8, header row) instead of the work orders")
+    hot.add_argument("--text-columns", type=_columns, help="with --csv: the text columns, comma-separated")
+    hot.add_argument("--time-column", help="with --csv: the column with each message's time")
+    hot.add_argument("--id-column", help="with --csv: the column with each message's id")
+    hot.add_argument("--likes-column", help="with --csv: a column with likes/support counts (optional)")
     return report_sub
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive number: {value!r}")
+    return int(value)
+
+
+def _columns(value: str) -> list[str]:
+    columns = [c.strip() for c in value.split(",") if c.strip()]
+    if not columns:
+        raise argparse.ArgumentTypeError("at least one column name is needed")
+    return columns
 
 
 def _daily(reports, args: argparse.Namespace) -> dict:  # noqa: ANN001
@@ -67,6 +95,12 @@ def _daily(reports, args: argparse.Namespace) -> dict:  # noqa: ANN001
 
 def _rates(reports, args: argparse.Namespace) -> dict:  # noqa: ANN001
     return reports.rates_report(args.start, args.end, args.by)
+
+
+def _hot_issues(reports, args: argparse.Namespace) -> dict:  # noqa: ANN001
+    from reports.hot_issues import hot_issues_from_orders, period  # noqa: PLC0415
+
+    return hot_issues_from_orders(reports.engine, *period(args.start, args.end), top=args.top)
 
 
 def _monthly(reports, args: argparse.Namespace) -> dict:  # noqa: ANN001
@@ -84,28 +118,63 @@ def _render_monthly(report: dict, fmt: str) -> bytes:
     return render_monthly(report, fmt)
 
 
-HANDLERS: dict[str, Callable] = {"daily": _daily, "rates": _rates, "monthly": _monthly}
-# A command's own renderer (report, format) -> bytes; the others use reports.render.render.
+def _hot_issues_csv(args: argparse.Namespace) -> dict:
+    """CSV mode: no database."""
+    from reports.hot_issues import hot_issues_from_csv  # noqa: PLC0415
+
+    missing = [flag for flag, value in (("--text-columns", args.text_columns), ("--time-column", args.time_column),
+                                        ("--id-column", args.id_column)) if not value]  # fmt: skip
+    if missing:
+        raise ValueError(f"--csv needs {', '.join(missing)}")
+    return hot_issues_from_csv(args.csv, args.text_columns, args.time_column, args.id_column, args.likes_column,
+                               args.start, args.end, args.top)  # fmt: skip
+
+
+HANDLERS: dict[str, Callable] = {"daily": _daily, "rates": _rates, "hot-issues": _hot_issues, "monthly": _monthly}
+# A command's own renderer (report, format) -> bytes; daily and rates use reports.render.render.
 RENDERERS: dict[str, Callable[[dict, str], bytes]] = {"monthly": _render_monthly}
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    # Imported here: `hotline` starts fast for the other commands.
-    from core.db import init_db, make_engine
-    from reports.render import render
-    from reports.service import Reports
-    from tickets.category_catalog import CategoryCatalog
+def _render(args: argparse.Namespace, report: dict) -> bytes:
+    if args.report_command in RENDERERS:
+        return RENDERERS[args.report_command](report, args.format)
+    if args.report_command == "hot-issues":
+        import json  # noqa: PLC0415
+
+        from reports.hot_issues import render_text  # noqa: PLC0415
+
+        if args.format == "json":
+            return (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
+        return render_text(report).encode()
+    from reports.render import render  # noqa: PLC0415
+
+    return render(report, args.format)
+
+
+def _from_database(args: argparse.Namespace, settings: Settings) -> dict:
+    from core.db import init_db, make_engine  # noqa: PLC0415
+    from reports.service import Reports  # noqa: PLC0415
+    from tickets.category_catalog import CategoryCatalog  # noqa: PLC0415
 
     engine = make_engine(settings.database)
     try:
         init_db(engine)
-        report = HANDLERS[args.report_command](Reports(engine, CategoryCatalog.load()), args)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return HANDLERS[args.report_command](Reports(engine, CategoryCatalog.load()), args)
     finally:
         engine.dispose()
-    data = RENDERERS.get(args.report_command, render)(report, args.format)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported in the helpers: `hotline` starts fast for the other commands.
+    try:
+        if getattr(args, "csv", None) is not None:
+            report = _hot_issues_csv(args)
+        else:
+            report = _from_database(args, settings)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    data = _render(args, report)
     if args.out is not None:
         args.out.write_bytes(data)
         print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)

@@ -3,6 +3,8 @@
 dates, `to` included, at most MAX_DAYS days): the same reports as `hotline report`.
 `GET /api/reports/overview?period=today|week` (or `from=D&to=D`, both included): the
 dashboard's figures (reports/overview.py), JSON.
+`GET /api/reports/hot-issues?from=D&to=D&top=N` (dates included; default: the last 30 days):
+the hot issues of reports/hot_issues.py, mined in a worker thread.
 
 Allowed with the bearer API key. `supervisor_dependency` is the hook for supervisor (agent
 desk) tokens: a FastAPI dependency that returns a truthy value when the request carries a valid
@@ -21,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from core.api_keys import bearer_key_dependency, has_bearer_key
 from core.bounded_route import detail_response
+from reports.hot_issues import hot_issues_from_orders, period
 from reports.overview import Overview
 from reports.render import render
 from reports.service import Reports, UnitName
@@ -101,5 +104,16 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
                 raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
             return await asyncio.to_thread(figures.overview, start, end)
         return await asyncio.to_thread(figures.for_period, period)
+
+    @api.get("/hot-issues")
+    async def hot_issues(start: Annotated[date | None, Query(alias="from", description="first Beijing date")] = None,
+                         end: Annotated[date | None, Query(alias="to", description="last Beijing date, included")] = None,
+                         top: Annotated[int, Query(ge=1, le=100)] = 10) -> JSONResponse:  # fmt: skip
+        """{"from", "to", "messages", "issues": [{"rank", "title", "heat", "count", "first", "last",
+        "place", "message_ids" (work-order numbers), "category", "district", ...}]}."""
+        start, end = period(start, end)
+        if end < start or (end - start).days >= MAX_DAYS:
+            raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
+        return JSONResponse(await asyncio.to_thread(hot_issues_from_orders, engine, start, end, top))
 
     return api

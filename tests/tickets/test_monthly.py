@@ -85,7 +85,6 @@ def test_xlsx_and_html(db, clock, crafted_day):  # noqa: F811
 
 
 def test_cli_writes_xlsx_and_html(db, clock, crafted_day, hotline_env, tmp_path, capsys):  # noqa: F811
-    pytest.importorskip("reports.hot_issues", reason="the hot-issue miner (branch hot) is not merged")
     out = tmp_path / "march.xlsx"
     assert cli.main(["report", "monthly", "--month", "2026-03", "--format", "xlsx", "--out", str(out)]) == 0
     book = load_workbook(out)
