@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 import cli
+from reports.hot_issues import hot_issues_from_orders
 from reports.monthly import month_dates, monthly, worst_units
 from reports.monthly_render import render_monthly
 from reports.overview import Overview
@@ -89,7 +90,12 @@ def test_cli_writes_xlsx_and_html(db, clock, crafted_day, hotline_env, tmp_path,
     assert cli.main(["report", "monthly", "--month", "2026-03", "--format", "xlsx", "--out", str(out)]) == 0
     book = load_workbook(out)
     assert dict(book["概况"].iter_rows(min_row=2, values_only=True))["受理量"] == 8
-    assert "每月一题候选" in book.sheetnames
+    # The candidates are the miner's issues of the month, with their order numbers.
+    mined = hot_issues_from_orders(db, date(2026, 3, 1), date(2026, 3, 31), top=10)["issues"]
+    assert mined, "eight like complaints at one estate are a hot issue"
+    rows = list(book["每月一题候选"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[1], r[3]) for r in rows] == [(i["rank"], i["title"], i["count"]) for i in mined]
+    assert set(rows[0][9].split("、")) == set(mined[0]["message_ids"]) and crafted_day["A"] in rows[0][9]
     html_out = tmp_path / "march.html"
     assert cli.main(["report", "monthly", "--month", "2026-03", "--format", "html", "--out", str(html_out)]) == 0
     assert "每月一题候选" in html_out.read_text(encoding="utf-8")
