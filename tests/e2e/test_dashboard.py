@@ -9,16 +9,20 @@ the pytest tmp dir and in test-artifacts/."""
 import asyncio
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, update
 
 from tests.e2e.loop_helpers import PASSWORD, add_account, api_key, file_order, token, unique
 from tests.e2e.test_closed_loop_e2e import file_complaint
 from tests.helpers import ARTIFACTS
+from tickets.models import WorkOrder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
+WO = WorkOrder.__table__
 VIEWPORT = {"width": 1366, "height": 768}
 # Five citizens about one mixing plant at one estate: the hot-issue miner's clear case.
 PLANT = [
@@ -55,6 +59,11 @@ def filed(stack):
         chat_number = pool.submit(asyncio.run, through_chat()).result(timeout=180)
     plant = [file_order(stack, description=text, district="朝阳区", address="丽发新城小区",
                         category_code="030301", contact_phone=f"1391000{i:04d}") for i, text in enumerate(PLANT)]  # fmt: skip
+    # Time passes for one of them: its deadline is three hours behind (written in the stack's database).
+    db = create_engine(f"sqlite:///{stack.var_dir / 'hotline.db'}")
+    with db.begin() as conn:
+        conn.execute(update(WO).where(WO.c.number == plant[0]).values(deadline=datetime.now(UTC) - timedelta(hours=3)))
+    db.dispose()
     supervisor = add_account(stack, unique("dash_sup"), "supervisor")
     return {"before": before, "chat": chat_number, "plant": plant, "supervisor": supervisor}
 
@@ -104,6 +113,7 @@ def test_dashboard_shows_the_reports_numbers(stack, browser, filed, tmp_path):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     log_in(page, stack.http, filed["supervisor"])
     page.wait_for_selector("#board:not([hidden])")
     loaded(page, "today")
@@ -117,6 +127,9 @@ def test_dashboard_shows_the_reports_numbers(stack, browser, filed, tmp_path):
     chaoyang = lambda report: sum(r["count"] for r in report["volume"]["district"] if r["key"] == "朝阳区")  # noqa: E731
     assert chaoyang(api) >= chaoyang(before) + 6
     check_against_api(page, api, today)
+    late = next(o for o in api["overdue"]["orders"] if o["number"] == filed["plant"][0])
+    assert late["overdue_hours"] >= 2.9 and late["unit_name"]
+    assert page.locator(f'#overdue-table tr[data-number="{late["number"]}"]').inner_text().startswith(late["number"])
     assert page.locator("#volume-channel tr[data-key='web']").inner_text().startswith("网页")
     assert page.locator("#volume-district tr[data-key='朝阳区']").inner_text().startswith("朝阳区")
 

@@ -167,8 +167,10 @@ async function districtMap(rows) {
   c.setOption({
     tooltip: { trigger: 'item', formatter: (p) => p.name + '：' + (Number.isFinite(p.value) ? p.value : 0) + ' 件' },
     visualMap: { min: 0, max, left: 0, bottom: 0, itemHeight: 70, text: ['多', '少'], calculable: false, inRange: { color: ['#fdeaea', '#c8102e'] } },
-    series: [{ type: 'map', map: 'beijing', roam: false, label: { show: true, fontSize: 9, color: '#333' },
-      data: rows.filter((r) => r.key).map((r) => ({ name: r.key, value: r.count })) }],
+    // Names only where there are orders: the six central districts are too small for all labels.
+    series: [{ type: 'map', map: 'beijing', roam: false, label: { show: false, fontSize: 10, color: '#222' },
+      emphasis: { label: { show: true } },
+      data: rows.filter((r) => r.key).map((r) => ({ name: r.key, value: r.count, label: { show: true, formatter: '{b}\n{c}' } })) }],
   }, true);
   $('chart-map').dataset.ready = 'true';
 }
