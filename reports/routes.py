@@ -30,6 +30,15 @@ from reports.service import Reports, UnitName
 from tickets.category_catalog import CategoryCatalog
 
 MAX_DAYS = 366
+EARLIEST, LATEST = date(2000, 1, 1), date(9998, 12, 31)  # Beijing midnight must convert to UTC and back
+
+
+def check_period(start: date, end: date) -> None:
+    """422 unless start..end (both included) is a period the reports can count."""
+    if end < start or (end - start).days >= MAX_DAYS:
+        raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
+    if start < EARLIEST or end > LATEST:
+        raise HTTPException(422, f"dates must lie between {EARLIEST} and {LATEST}")
 Format = Literal["json", "csv", "xlsx"]
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
@@ -75,6 +84,8 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
                     format: Format = "json") -> Response:  # noqa: A002  # fmt: skip
         """{"date", "received", "dispatched", "resolved", "overdue", "rates", "by_unit",
         "by_category", "by_district"} (see reports/service.py for the definitions)."""
+        if day is not None:
+            check_period(day, day)
         report = await asyncio.to_thread(reports.daily, day)
         return _respond(report, format, f"daily-{report['date']}")
 
@@ -82,8 +93,7 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
     async def rates(start: Annotated[date, Query(alias="from")], end: Annotated[date, Query(alias="to")],
                     by: Literal["unit", "district", "category"], format: Format = "json") -> Response:  # noqa: A002  # fmt: skip
         """{"from", "to", "by", "rates", "counts", "groups": [{<by>, "name", "rates", "counts"}]}."""
-        if end < start or (end - start).days >= MAX_DAYS:
-            raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
+        check_period(start, end)
         report = await asyncio.to_thread(reports.rates_report, start, end, by)
         return _respond(report, format, f"rates-{by}-{start}-{end}")
 
@@ -100,8 +110,7 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
         if period is None:
             if start is None or end is None:
                 raise HTTPException(422, "give period=today|week, or from and to")
-            if end < start or (end - start).days >= MAX_DAYS:
-                raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
+            check_period(start, end)
             return await asyncio.to_thread(figures.overview, start, end)
         return await asyncio.to_thread(figures.for_period, period)
 
@@ -112,8 +121,7 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
         """{"from", "to", "messages", "issues": [{"rank", "title", "heat", "count", "first", "last",
         "place", "message_ids" (work-order numbers), "category", "district", ...}]}."""
         start, end = period(start, end)
-        if end < start or (end - start).days >= MAX_DAYS:
-            raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
+        check_period(start, end)
         return JSONResponse(await asyncio.to_thread(hot_issues_from_orders, engine, start, end, top))
 
     return api

@@ -104,5 +104,10 @@ def test_overview_route(db, crafted_day, monkeypatch, clock):  # noqa: F811
     got = client.get(url, params={"from": "2026-03-01", "to": "2026-03-02"}, headers=auth)
     assert got.status_code == 200 and got.json()["totals"]["received"] == 8
     for bad in ({}, {"period": "month"}, {"from": "2026-03-02"}, {"period": "today", "from": "2026-03-01"},
-                {"from": "2026-03-03", "to": "2026-03-02"}):  # fmt: skip
+                {"from": "2026-03-03", "to": "2026-03-02"}, {"from": "0001-01-01", "to": "0001-01-02"},
+                {"from": "9999-12-30", "to": "9999-12-31"}):  # fmt: skip
         assert client.get(url, params=bad, headers=auth).status_code == 422, bad
+    # The same bounds on the other reports (midnight in Beijing of year 1 is not a UTC time).
+    assert client.get("/api/reports/rates?from=0001-01-01&to=0001-01-02&by=unit", headers=auth).status_code == 422
+    assert client.get("/api/reports/daily?date=0001-01-01", headers=auth).status_code == 422
+    assert client.get("/api/reports/hot-issues?from=0001-01-01&to=0001-01-02", headers=auth).status_code == 422

@@ -136,7 +136,7 @@ function pie(by, rows) {
   if (!c) return;
   c.setOption({
     tooltip: { trigger: 'item', formatter: '{b}：{c}（{d}%）' },
-    series: [{ type: 'pie', radius: ['35%', '70%'], label: { fontSize: 11, formatter: '{b}\n{c}' },
+    series: [{ type: 'pie', radius: ['32%', '58%'], center: ['50%', '52%'], label: { fontSize: 11, formatter: '{b} {c}' },
       data: rows.map((r) => ({ name: r.name, value: r.count })) }],
   }, true);
 }
