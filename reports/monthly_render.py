@@ -4,19 +4,32 @@ nothing loaded from elsewhere; bars drawn with CSS widths). Every text is escape
 
 import html
 import io
+from datetime import datetime
 from typing import Any
 
 from reports.render import GROUP_LABELS, RATE_LABELS, percent
+from reports.service import BEIJING
 
 VOLUME_LABELS = {"channel": "渠道", "request_type": "诉求类型", "category": "类别", "district": "区"}
 RATE_KEYS = ("response", "resolution", "satisfaction")
 ISSUE_COLUMNS = [("rank", "排名"), ("title", "问题"), ("heat", "热度"), ("count", "诉求量"), ("place", "地点"),
-                 ("district", "区"), ("category", "类别"), ("first", "首次"), ("last", "最近"),
+                 ("district", "区"), ("category", "类别"), ("first", "首次（北京时间）"), ("last", "最近"),
                  ("message_ids", "工单编号")]  # fmt: skip
+
+
+def beijing_minutes(value: Any) -> Any:
+    """An ISO-8601 timestamp as Beijing time to the minute; anything else as it is."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if moment.tzinfo else value
 
 
 def _issue_cell(issue: dict[str, Any], key: str) -> Any:
     value = issue.get(key)
+    if key in ("first", "last"):
+        return beijing_minutes(value)
     if key == "message_ids":
         return "、".join(str(v) for v in value or [])
     if key == "heat" and isinstance(value, float):
@@ -109,6 +122,7 @@ table{border-collapse:collapse;width:100%;font-size:14px;margin-bottom:8px}th,td
 padding:4px 8px;text-align:left;vertical-align:top}th{background:#f3f5f8}td.n{text-align:right;white-space:nowrap}
 .bar{background:#3b7dd8;height:10px;display:inline-block;vertical-align:middle;margin-right:6px}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:16px}@media print{.grid{display:block}}
+td{word-break:break-word}td.n{word-break:normal}table.issues td:nth-child(2){min-width:12em}
 """
 
 
@@ -116,13 +130,18 @@ def _e(value: Any) -> str:
     return html.escape("—" if value is None else str(value))
 
 
-def _table(headings: list[str], rows: list[list[str]], numeric_from: int) -> str:
+def _table(headings: list[str], rows: list[list[str]], numeric: int | set[int], cls: str = "") -> str:
+    """numeric: the right-aligned columns (an int: that column and all after it)."""
     if not rows:
         return '<p class="muted">（无）</p>'
     head = "".join(f"<th>{_e(h)}</th>" for h in headings)
-    body = "".join("<tr>" + "".join(f'<td{" class=n" if i >= numeric_from else ""}>{c}</td>' for i, c in enumerate(r))
+    body = "".join("<tr>" + "".join(f'<td{" class=n" if _numeric(i, numeric) else ""}>{c}</td>' for i, c in enumerate(r))
                    + "</tr>" for r in rows)  # fmt: skip
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _numeric(index: int, numeric: int | set[int]) -> bool:
+    return index >= numeric if isinstance(numeric, int) else index in numeric
 
 
 def _volume_html(rows: list[dict[str, Any]]) -> str:
@@ -142,7 +161,7 @@ def to_html(report: dict[str, Any]) -> bytes:
              f'{_e(report["month"])}</title><style>{STYLE}</style></head><body>',
              f'<h1>12345热线月度分析 {_e(report["month"])}</h1>',
              f'<p class="muted">统计期 {_e(report["from"])} 至 {_e(report["to"])}（北京时间），'
-             f'生成于 {_e(report["generated_at"])}</p>', '<div class="cards">',
+             f'生成于 {_e(beijing_minutes(report["generated_at"]))}</p>', '<div class="cards">',
              f'<div class="card">受理量<b id="received">{totals["received"]}</b></div>',
              f'<div class="card">办结量<b id="resolved">{totals["resolved"]}</b></div>']  # fmt: skip
     for name in RATE_KEYS:
@@ -167,7 +186,7 @@ def to_html(report: dict[str, Any]) -> bytes:
     else:
         parts.append(_table([label for _, label in ISSUE_COLUMNS],
                             [[_e(_issue_cell(issue, key)) for key, _ in ISSUE_COLUMNS]
-                             for issue in report["hot_issues"]], 2))  # fmt: skip
+                             for issue in report["hot_issues"]], {0, 2, 3}, "issues"))  # fmt: skip
     parts.append('<p class="muted">响应率 = 按时响应/应响应；解决率 = 已解决/回访；满意率 = (满意+基本满意)/回访；'
                  "— 表示分母为 0。</p></body></html>")  # fmt: skip
     return "\n".join(parts).encode("utf-8")

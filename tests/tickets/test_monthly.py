@@ -82,6 +82,7 @@ def test_xlsx_and_html(db, clock, crafted_day):  # noqa: F811
     assert "<script" not in page and "&lt;script&gt;" in page  # escaped, and no script of its own
     assert "http://" not in page and "https://" not in page  # self-contained
     assert '<b id="received">8</b>' in page and crafted_day["A"] in page and "后进单位" in page
+    assert "<td>2026-03-02 10:00</td>" in page  # the first message, in Beijing time
     assert json.loads(render_monthly(got, "json"))["totals"]["received"] == 8
 
 
