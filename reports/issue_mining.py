@@ -18,6 +18,7 @@
 
 import functools
 import math
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -58,6 +59,8 @@ STOPWORDS = frozenset("""的 了 是 在 和 与 及 我 我们 你 您 他 她 
 GENERIC_TAGS = frozenset({"vn", "b", "a", "v", "f", "s", "d"})
 PROPER_TAGS = frozenset({None, "ns", "nz", "nt", "nr", "nrt", "j", "eng"})
 SUFFIXES = frozenset(suffix for suffix, _ in PLACE_SUFFIXES)
+SUFFIX_RANK = dict(reversed(PLACE_SUFFIXES))  # the first listed rank wins
+LONGEST_SUFFIX = max(len(suffix) for suffix in SUFFIXES)
 FUNCTION_CHARS = frozenset("的在于是了到向对把被给我你他她它这那有为从与及或等个也都就还又很不没让将以及其该本")
 NOT_PLACE_ENDS = ("政府", "部门", "机关", "党委", "委员会")
 SENTENCE_ENDS = frozenset("。！？!?\n；;")
@@ -68,7 +71,9 @@ MAX_LEFT_TOKENS = 5
 TEXT_CHARS = 160  # characters of a message's text used for its place and its words
 DISTANCE = 0.97
 CHAR_WEIGHT = 1.0  # cosine distance under which two messages at one place share a problem
-MAX_BLOCK = 2000  # larger place blocks: cluster a sample, assign the rest to the nearest centroid
+MAX_BLOCK = 2000
+PARALLEL_MIN = 20_000  # messages; fewer are tokenized in-process
+MAX_WORKERS = 2  # larger place blocks: cluster a sample, assign the rest to the nearest centroid
 
 
 @dataclass(frozen=True)
@@ -106,9 +111,10 @@ def _jieba():  # noqa: ANN202
 
 
 def _suffix(token: str) -> tuple[str, int] | None:
-    for suffix, rank in PLACE_SUFFIXES:
-        if token.endswith(suffix):
-            return suffix, rank
+    for size in range(min(len(token), LONGEST_SUFFIX), 0, -1):
+        rank = SUFFIX_RANK.get(token[-size:])
+        if rank is not None:
+            return token[-size:], rank
     return None
 
 
@@ -129,8 +135,10 @@ def _name_part(token: str, tags: dict) -> bool:
 
 
 def _generic(parts: list[str], tags: dict) -> bool:
-    """A place whose name is only generic words (花园小区, 民营幼儿园) names no particular place."""
-    return all(tags.get(part) in GENERIC_TAGS or _suffix(part) for part in parts)
+    """A place whose name is only common words (花园小区, 物流公司, 职业技术学院) names no particular
+    place: a name needs a proper or unknown word, a number or a single character."""
+    return not any(not _suffix(part) and (len(part) == 1 or tags.get(part) in PROPER_TAGS or tags.get(part) == "m")
+                   for part in parts)  # fmt: skip
 
 
 def _place_in(tokens: list[str], tags: dict) -> tuple[str, list[int]] | None:
@@ -201,15 +209,16 @@ def heat(count: int, people: int, support: int, days: int, age_days: float, half
     return round(10 * score * recency, 2)
 
 
-def _cluster(vectors, n: int) -> np.ndarray:  # noqa: ANN001  (a sparse TF-IDF matrix)
-    from sklearn.cluster import AgglomerativeClustering  # noqa: PLC0415
-
-    from sklearn.metrics.pairwise import cosine_distances  # noqa: PLC0415
+def _cluster(vectors, n: int) -> np.ndarray:  # noqa: ANN001  (L2-normalised sparse rows)
+    """Average-linkage clusters cut at DISTANCE (SciPy's hierarchy: little overhead per block)."""
+    from scipy.cluster.hierarchy import fcluster, linkage  # noqa: PLC0415
+    from scipy.spatial.distance import squareform  # noqa: PLC0415
 
     def fit(matrix) -> np.ndarray:  # noqa: ANN001  (a message without words is at distance 1 of all)
-        model = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
-                                        distance_threshold=DISTANCE)  # fmt: skip
-        return model.fit_predict(cosine_distances(matrix))
+        distances = np.clip(1.0 - (matrix @ matrix.T).toarray(), 0.0, 1.0)
+        np.fill_diagonal(distances, 0.0)
+        tree = linkage(squareform(distances, checks=False), method="average")
+        return fcluster(tree, t=DISTANCE, criterion="distance")
 
     if n <= MAX_BLOCK:
         return fit(vectors)
@@ -239,8 +248,29 @@ def _title(message: Message, place: str, keywords: list[str]) -> str:
     return mask_pii(first)
 
 
-def mine(messages: Sequence[Message], top: int = 10, end: datetime | None = None,
-         min_count: int = 2) -> list[dict]:  # fmt: skip
+def tokenize_all(messages: Sequence[Message], workers: int | None = None) -> list[Tokens]:
+    """Tokens of every message; large inputs are split over worker processes (jieba is pure
+    Python: one core each). workers: default 1 below PARALLEL_MIN messages, else the usable cores."""
+    cores = len(os.sched_getaffinity(0))
+    workers = workers or (1 if len(messages) < PARALLEL_MIN else min(cores, MAX_WORKERS))
+    pairs = [(m.text, m.place) for m in messages]
+    if workers <= 1:
+        return [tokenize(text, place) for text, place in pairs]
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+    from multiprocessing import get_context  # noqa: PLC0415
+
+    chunk = -(-len(pairs) // (workers * 4))
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:  # no fork of a threaded server
+        parts = pool.map(_tokenize_chunk, [pairs[k : k + chunk] for k in range(0, len(pairs), chunk)])
+        return [tokens for part in parts for tokens in part]
+
+
+def _tokenize_chunk(pairs: list[tuple[str, str | None]]) -> list[Tokens]:
+    return [tokenize(text, place) for text, place in pairs]
+
+
+def mine(messages: Sequence[Message], top: int = 10, end: datetime | None = None, min_count: int = 2,
+         workers: int | None = None) -> list[dict]:  # fmt: skip
     """The `top` hottest issues among messages (each with at least min_count messages)."""
     from scipy.sparse import hstack  # noqa: PLC0415
     from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
@@ -248,7 +278,7 @@ def mine(messages: Sequence[Message], top: int = 10, end: datetime | None = None
 
     if not messages:
         return []
-    parsed = [tokenize(m.text, m.place) for m in messages]
+    parsed = tokenize_all(messages, workers)
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, tokens in enumerate(parsed):
         if tokens.place_key:
@@ -265,47 +295,55 @@ def mine(messages: Sequence[Message], top: int = 10, end: datetime | None = None
     matrix = words.fit_transform([parsed[i].words or ["∅"] for i in placed])
     pairs = chars.fit_transform(["|".join(parsed[i].words) or "∅" for i in placed])
     features = normalize(hstack([matrix, pairs * CHAR_WEIGHT]).tocsr())
-    vocabulary = words.get_feature_names_out()
     end = end or max(m.time for m in messages)
     start = min(m.time for m in messages)
     half_life = max(7.0, (end - start).total_seconds() / 86400 / 4)
-    issues = []
+    scored: list[tuple[float, int, datetime, list[int]]] = []
     for rows in blocks.values():
         local = [position[i] for i in rows]
-        labels = _cluster(features[local], len(local)) if len(local) > 1 else np.zeros(1, int)
+        labels = _cluster(features[local], len(local))
         groups: dict[int, list[int]] = defaultdict(list)
         for i, label in zip(rows, labels, strict=True):
             groups[int(label)].append(i)
         for members in groups.values():
             if len(members) >= min_count:
-                issues.append(_issue([messages[i] for i in members], [parsed[i] for i in members],
-                                     matrix, [position[i] for i in members], vocabulary, end, half_life))  # fmt: skip
-    issues.sort(key=lambda issue: (-issue["heat"], -issue["count"], issue["first"]))
-    for rank, issue in enumerate(issues[:top], start=1):
-        issue["rank"] = rank
-    return issues[:top]
+                chosen = [messages[i] for i in members]
+                scored.append((_heat_of(chosen, end, half_life), len(members), min(m.time for m in chosen), members))
+    scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
+    vocabulary = words.get_feature_names_out()
+    return [{**_issue([messages[i] for i in members], [parsed[i] for i in members], matrix,
+                      [position[i] for i in members], vocabulary), "rank": rank, "heat": value}
+            for rank, (value, _, _, members) in enumerate(scored[:top], start=1)]  # fmt: skip
 
 
-def _issue(members: list[Message], parsed: list[Tokens], matrix, rows: list[int], vocabulary: np.ndarray,  # noqa: ANN001
-           end: datetime, half_life: float) -> dict:  # fmt: skip
-    members_sorted = sorted(zip(members, rows, strict=True), key=lambda pair: (pair[0].time, pair[0].id))
-    ordered = [m for m, _ in members_sorted]
-    people = {m.person or f"id:{m.id}" for m in ordered}
-    likes = sum(m.likes for m in ordered)
-    support = likes if likes else len(ordered) - len(people)
-    days = len({m.time.date() for m in ordered})
-    age = (end - ordered[-1].time).total_seconds() / 86400
+def _people(members: Sequence[Message]) -> int:
+    return len({m.person or f"id:{m.id}" for m in members})
+
+
+def _support(members: Sequence[Message]) -> int:
+    """Likes, or else repeat messages of one sender."""
+    likes = sum(m.likes for m in members)
+    return likes if likes else len(members) - _people(members)
+
+
+def _heat_of(members: Sequence[Message], end: datetime, half_life: float) -> float:
+    last = max(m.time for m in members)
+    return heat(len(members), _people(members), _support(members), len({m.time.date() for m in members}),
+                (end - last).total_seconds() / 86400, half_life)  # fmt: skip
+
+
+def _issue(members: list[Message], parsed: list[Tokens], matrix, rows: list[int],  # noqa: ANN001
+           vocabulary: np.ndarray) -> dict:  # fmt: skip
+    ordered = sorted(members, key=lambda m: (m.time, m.id))
     place = Counter(t.place for t in parsed).most_common(1)[0][0]
     keywords = _keywords(matrix, rows, vocabulary)
     centroid = np.asarray(matrix[rows].mean(axis=0)).ravel()
-    scores = matrix[rows] @ centroid
-    medoid = members[int(np.argmax(scores))]
+    medoid = members[int(np.argmax(matrix[rows] @ centroid))]
     category = Counter(m.category for m in ordered if m.category).most_common(1)
     district = Counter(m.district for m in ordered if m.district).most_common(1)
     return {
-        "rank": None, "title": _title(medoid, place, keywords),
-        "heat": heat(len(ordered), len(people), support, days, age, half_life),
-        "count": len(ordered), "people": len(people), "support": support, "days": days,
+        "rank": None, "title": _title(medoid, place, keywords), "heat": None, "count": len(ordered),
+        "people": _people(ordered), "support": _support(ordered), "days": len({m.time.date() for m in ordered}),
         "first": ordered[0].time, "last": ordered[-1].time, "place": place, "keywords": keywords,
         "category": category[0][0] if category else None, "district": district[0][0] if district else None,
         "message_ids": [m.id for m in ordered],

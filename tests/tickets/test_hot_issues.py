@@ -25,7 +25,7 @@ END = date(2026, 3, 31)
 END_TIME = datetime(2026, 3, 31, 3, 0, tzinfo=UTC)
 API_KEY = "hot-issues-test-key-0123456789"
 PLANTED = [Planted("丽发新城小区", "mixing_noise", 14, days=6), Planted("丽发新城小区", "water_cut", 9, days=2),
-           Planted("翠湖花园", "mixing_noise", 7, days=4), Planted("育才小学", "tuition", 5, days=10)]  # fmt: skip
+           Planted("翠湖花园", "mixing_noise", 7, days=4), Planted("金帆小学", "tuition", 5, days=10)]  # fmt: skip
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "gov_messages" / "teddy2020_replies.csv"
 
 
