@@ -55,7 +55,7 @@ STOPWORDS = frozenset("""的 了 是 在 和 与 及 我 我们 你 您 他 她 
 为 为了 因为 所以 但是 但 而 且 或 等 着 过 吗 呢 吧 啊 一 一个 不 没有 没 能 会 要 可以 已经 请 请求 希望 问题 反映 情况
 关于 现在 目前 进行 相关 有关 领导 您好 你好 谢谢 感谢 市民 居民 网友 业主 部门 政府 这个 那个 什么 怎么 如何 哪里 及时
 解决 处理 尽快 多次 一直 严重 非常 长期 每天 出现 发现 存在 造成 导致 影响 要求 情况 其他 管一管 结果 谢谢 您们 你们
-投诉 举报 关于 住在 我家 尊敬 书记 市长 回复 答复 帮助 帮忙 落实 重视 关注 给予 麻烦 无人 不管 希望""".split())  # fmt: skip
+投诉 举报 咨询 建议 反对 强烈 问题 关于 住在 我家 尊敬 书记 市长 回复 答复 帮助 帮忙 落实 重视 关注 给予 麻烦 无人 不管 希望""".split())  # fmt: skip
 GENERIC_TAGS = frozenset({"vn", "b", "a", "v", "f", "s", "d"})
 PROPER_TAGS = frozenset({None, "ns", "nz", "nt", "nr", "nrt", "j", "eng"})
 SUFFIXES = frozenset(suffix for suffix, _ in PLACE_SUFFIXES)
@@ -68,8 +68,10 @@ ADMIN_MARK = "\x00"
 WORD = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]")
 MAX_PLACE_CHARS = 16
 MAX_LEFT_TOKENS = 5
+MIN_LEAD_WORDS = 2
 TEXT_CHARS = 160  # characters of a message's text used for its place and its words
 DISTANCE = 0.97
+DISTANCE_BROAD = 0.8  # a town or a street holds many places: only close wording is one problem
 CHAR_WEIGHT = 1.0  # cosine distance under which two messages at one place share a problem
 MAX_BLOCK = 2000
 PARALLEL_MIN = 20_000  # messages; fewer are tokenized in-process
@@ -93,6 +95,7 @@ class Tokens:
     words: list[str]
     place: str | None
     place_key: str | None
+    broad: bool = False  # the place is a town, street office, village or community (or the order's street)
 
 
 @functools.cache
@@ -141,7 +144,7 @@ def _generic(parts: list[str], tags: dict) -> bool:
                    for part in parts)  # fmt: skip
 
 
-def _place_in(tokens: list[str], tags: dict) -> tuple[str, list[int]] | None:
+def _place_in(tokens: list[str], tags: dict) -> tuple[str, list[int], int] | None:
     """The most specific place, preferring the first sentence (a message's subject)."""
     best: tuple[int, int, int, str, list[int]] | None = None  # (later sentence, -rank, position, place, tokens)
     sentence = 0
@@ -177,7 +180,7 @@ def _place_in(tokens: list[str], tags: dict) -> tuple[str, list[int]] | None:
         key = (sentence, -rank, i)
         if best is None or key < best[:3]:
             best = (*key, place, parts)
-    return (best[3], best[4]) if best else None
+    return (best[3], best[4], -best[1]) if best else None
 
 
 def tokenize(text: str, fallback_place: str | None = None) -> Tokens:
@@ -195,8 +198,13 @@ def tokenize(text: str, fallback_place: str | None = None) -> Tokens:
     used = set(found[1]) if found else set()
     words = [t for k, t in enumerate(tokens)
              if k not in used and len(t) > 1 and t not in STOPWORDS and t not in SUFFIXES and WORD.match(t)]  # fmt: skip
+    first = next((k for k, t in enumerate(tokens) if t in SENTENCE_ENDS), len(tokens))
+    lead = [t for k, t in enumerate(tokens[:first]) if k not in used and len(t) > 1 and t not in STOPWORDS
+            and t not in SUFFIXES and WORD.match(t)]  # fmt: skip
+    if len(lead) >= MIN_LEAD_WORDS:
+        words = lead  # the first sentence states the problem (a subject line; the rest is detail)
     place = found[0] if found else fallback_place
-    return Tokens(words, place, place_key(place) if place else None)
+    return Tokens(words, place, place_key(place) if place else None, broad=not found or found[2] == 1)
 
 
 def extract_place(text: str) -> str | None:
@@ -209,7 +217,7 @@ def heat(count: int, people: int, support: int, days: int, age_days: float, half
     return round(10 * score * recency, 2)
 
 
-def _cluster(vectors, n: int) -> np.ndarray:  # noqa: ANN001  (L2-normalised sparse rows)
+def _cluster(vectors, n: int, distance: float = DISTANCE) -> np.ndarray:  # noqa: ANN001  (L2-normalised sparse rows)
     """Average-linkage clusters cut at DISTANCE (SciPy's hierarchy: little overhead per block)."""
     from scipy.cluster.hierarchy import fcluster, linkage  # noqa: PLC0415
     from scipy.spatial.distance import squareform  # noqa: PLC0415
@@ -218,7 +226,7 @@ def _cluster(vectors, n: int) -> np.ndarray:  # noqa: ANN001  (L2-normalised spa
         distances = np.clip(1.0 - (matrix @ matrix.T).toarray(), 0.0, 1.0)
         np.fill_diagonal(distances, 0.0)
         tree = linkage(squareform(distances, checks=False), method="average")
-        return fcluster(tree, t=DISTANCE, criterion="distance")
+        return fcluster(tree, t=distance, criterion="distance")
 
     if n <= MAX_BLOCK:
         return fit(vectors)
@@ -301,7 +309,8 @@ def mine(messages: Sequence[Message], top: int = 10, end: datetime | None = None
     scored: list[tuple[float, int, datetime, list[int]]] = []
     for rows in blocks.values():
         local = [position[i] for i in rows]
-        labels = _cluster(features[local], len(local))
+        broad = sum(parsed[i].broad for i in rows) * 2 > len(rows)
+        labels = _cluster(features[local], len(local), DISTANCE_BROAD if broad else DISTANCE)
         groups: dict[int, list[int]] = defaultdict(list)
         for i, label in zip(rows, labels, strict=True):
             groups[int(label)].append(i)
