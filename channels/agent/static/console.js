@@ -6,6 +6,7 @@ import { $, el } from './dom.js';
 import { onCallbackEvent, refreshCallbacks, startCallbacks, stopCallbacks } from './callbacks.js';
 import { onWorkOrderEvent, refreshDispatch, startDispatch, stopDispatch } from './dispatch.js';
 import { setupKnowledgeSearch } from './kb.js';
+import { surgeAlert } from './surges.js';
 import { REASONS, detectionText, draftPatch, fillDraft, renderSummary, showErrors } from './panel.js';
 import { onTab, setupTabs, showTabs } from './tabs.js';
 
@@ -241,22 +242,6 @@ function emergencyDelivery(e) {
     + (e.delivered ? ' 已送达应急联动平台' : '（第' + e.attempts + '次，自动重试中）')));
   const old = document.querySelector('#alerts [data-work-order="' + e.work_order + '"]');
   if (old) old.replaceWith(item); else $('alerts').appendChild(item);
-}
-
-// 未诉先办: one problem rising at one place (supervisors only; the hub sends it to no one else).
-function surgeAlert(e) {
-  const item = el('div', 'alert-item surge-alert');
-  item.dataset.surge = String(e.id);
-  const where = [e.district, e.place].filter(Boolean).join(' ');
-  const what = (e.category || '').split(' / ').pop() || e.category_code;
-  const since = new Date(e.window_start).toLocaleTimeString('zh-CN', { hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' });
-  item.append(el('strong', null, '诉求突增'), el('span', null, ' ' + where + '：' + what + '，' + since + ' 以来 '
-    + e.count + ' 件（平时约 ' + Number(e.baseline).toFixed(1) + ' 件），工单 ' + e.work_orders.join('、')));
-  const done = el('button', null, '知道了');
-  done.type = 'button';
-  done.addEventListener('click', () => item.remove());
-  item.appendChild(done);
-  $('alerts').appendChild(item);
 }
 
 function addAlert(e) {
