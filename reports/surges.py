@@ -64,7 +64,7 @@ class SurgeWatch:
         self.catalog = catalog or CategoryCatalog.load()
         self.window, self.baseline_days, self.min_count = window, baseline_days, min_count
         self.alpha, self.floor_per_day = alpha, floor_per_day
-        self._keys: dict[int, tuple[Key, str] | None] = {}  # order id -> (key, place); text never changes
+        self._keys: dict[int, tuple[Key, str] | None] = {}  # order id -> (key, place) of the window's orders
 
     async def run(self, interval_s: float) -> None:
         """Scan every interval_s seconds until cancelled; tell the callback of each new alert."""
@@ -85,7 +85,8 @@ class SurgeWatch:
         """The new alerts (already stored) of the window ending at now."""
         now = now or utcnow()
         start = now - self.window
-        recent = self._orders(start, now)
+        recent, seen = self._orders(start, now)
+        self._keys = {i: self._keys[i] for i in seen}  # older orders are keyed again only when needed
         groups: dict[Key, list[_Order]] = defaultdict(list)
         for order in recent:
             groups[order.key].append(order)
@@ -93,8 +94,8 @@ class SurgeWatch:
         for key, orders in groups.items():
             if len(orders) < self.min_count:
                 continue
-            past = [o for o in self._orders(start - timedelta(days=self.baseline_days), start, key[2], key[0])
-                    if o.key == key]  # fmt: skip
+            before, _ = self._orders(start - timedelta(days=self.baseline_days), start, key[2], key[0])
+            past = [o for o in before if o.key == key]
             windows = self.baseline_days * timedelta(days=1) / self.window
             expected = max(len(past) / windows, self.floor_per_day * self.window / timedelta(days=1))
             if poisson.sf(len(orders) - 1, expected) >= self.alpha:
@@ -105,7 +106,9 @@ class SurgeWatch:
         return alerts
 
     def _orders(self, start: datetime, end: datetime, category: str | None = None,
-                district: str | None = None) -> list[_Order]:  # fmt: skip
+                district: str | None = None) -> tuple[list[_Order], list[int]]:  # fmt: skip
+        """The keyed orders created in [start, end) (of one category and district when given),
+        and the ids of all the orders read."""
         query = (select(WO.c.id, WO.c.number, WO.c.description, WO.c.address, WO.c.street, WO.c.district,
                         WO.c.category_code, WO.c.created_at)
                  .where(WO.c.created_at >= start, WO.c.created_at < end, WO.c.category_code.is_not(None)))  # fmt: skip
@@ -124,7 +127,7 @@ class SurgeWatch:
             known = self._keys[row.id]
             if known is not None:
                 out.append(_Order(row.id, row.number, known[0], known[1], _aware(row.created_at)))
-        return out
+        return out, [row.id for row in rows]
 
     def _store(self, key: Key, orders: list[_Order], baseline: float, start: datetime,
                end: datetime) -> dict[str, Any] | None:  # fmt: skip
