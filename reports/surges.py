@@ -66,8 +66,10 @@ class SurgeWatch:
         self._keys: dict[int, tuple[Key, str] | None] = {}  # order id -> (key, place) of the window's orders
 
     async def run(self, interval_s: float) -> None:
-        """Scan every interval_s seconds until cancelled; tell the callback of each new alert."""
+        """Scan every interval_s seconds until cancelled (the first after one interval: a
+        starting gateway has other work); tell the callback of each new alert."""
         while True:
+            await asyncio.sleep(interval_s)
             try:
                 alerts = await asyncio.to_thread(self.scan)
             except Exception:  # noqa: BLE001  (a failed scan must not end the watch)
@@ -78,7 +80,6 @@ class SurgeWatch:
                          alert["category_code"], alert["count"], alert["baseline"])  # fmt: skip
                 if self.alert_callback is not None:
                     await self.alert_callback(alert)
-            await asyncio.sleep(interval_s)
 
     def scan(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """The new alerts (already stored) of the window ending at now."""
