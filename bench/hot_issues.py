@@ -41,8 +41,8 @@ PLANTED = [Planted("丽发新城小区", "mixing_noise", 120, days=10), Planted(
 
 def replies() -> list[Message]:
     with REPLIES.open(encoding="utf-8") as handle:
-        return [Message(id=r["id"], text=f"{r['subject']}。{r['detail']}", time=datetime.fromisoformat(r["time"].strip()),
-                        person=f"id:{r['id']}") for r in csv.DictReader(handle)]  # fmt: skip
+        return [Message(id=r["id"], text=f"{r['subject']}。{r['detail']}", person=f"id:{r['id']}",
+                        time=datetime.fromisoformat(r["time"].strip())) for r in csv.DictReader(handle)]  # fmt: skip
 
 
 def real_messages() -> list[Message]:

@@ -30,7 +30,8 @@ import numpy as np
 # (suffix, specificity): longer suffixes first so 小区 beats 区 and 有限公司 beats 公司.
 PLACE_SUFFIXES: tuple[tuple[str, int], ...] = (
     ("小区", 3), ("花园", 3), ("家园", 3), ("公寓", 3), ("新城", 3), ("华苑", 3), ("花苑", 3), ("雅苑", 3),
-    ("苑", 3), ("府", 3), ("公馆", 3), ("大厦", 3), ("广场", 3), ("商场", 3), ("市场", 3), ("宿舍", 3),
+    ("苑", 3), ("府", 3), ("楼盘", 3), ("山庄", 3), ("名邸", 3), ("别墅", 3), ("公馆", 3), ("大厦", 3),
+    ("广场", 3), ("商场", 3), ("市场", 3), ("宿舍", 3),
     ("有限公司", 3), ("公司", 3), ("集团", 3), ("工厂", 3), ("厂", 3),
     ("小学", 3), ("中学", 3), ("大学", 3), ("学院", 3), ("学校", 3), ("幼儿园", 3), ("医院", 3),
     ("卫生院", 3), ("酒店", 3), ("超市", 3), ("工业园", 3), ("产业园", 3), ("公园", 3), ("菜市场", 3),
@@ -44,7 +45,7 @@ NOT_PLACES = frozenset("""小区 社区 学校 公司 医院 市场 城市 城 �
 公里 千里 万里 政府 出路 道路 马路 公路 线路 思路 网站 车站 地铁站 进站 出站 园区 校园 花园 公园 城区 城管 小城
 全城 进城 县城 市区 城乡 农村 乡村 乡镇 城镇 街道 街 大街 桥 路段 服务站 物业公司 开发商 该公司 该小区 本小区 我小区
 我们小区 他们公司 我们村 该村 本村 全村 全市 全省 超市 学院 大学 中学 小学 幼儿园 宿舍 工厂 集团 有限公司 广场 高速""".split())  # fmt: skip
-NAME_TAGS = frozenset({None, "n", "ns", "nz", "nr", "nrt", "nt", "m", "eng", "j", "x", "l", "an", "b", "f?"})
+NAME_TAGS = frozenset({None, "n", "ns", "nz", "nr", "nrt", "nt", "m", "eng", "j", "x", "l", "an", "b", "s"})
 # Never part of a place name (jieba tags some of these as nouns).
 NAME_STOP = frozenset("""问题 附近 业主 居民 市民 我们 物业 物业管理 反映 投诉 关于 情况 周边 旁边 门口 对面 内部 小区 业委会
 请求 希望 建议 咨询 举报 领导 部门 相关 有关 政府 网友 群众 学生 家长 老师 员工 工人 村民 村里 现在 目前 今年 去年
@@ -134,7 +135,9 @@ def _name_part(token: str, tags: dict) -> bool:
     characters of any part of speech (望/珠/花园), so any single character but a function word is."""
     if token in NAME_STOP or token.startswith(ADMIN_MARK) or not WORD.match(token):
         return False
-    return token not in FUNCTION_CHARS if len(token) == 1 else tags.get(token) in NAME_TAGS
+    if token[0] in FUNCTION_CHARS and (len(token) == 1 or tags.get(token) is None):
+        return False  # 我 / 我读 (jieba glues an unknown verb to a pronoun)
+    return len(token) == 1 or tags.get(token) in NAME_TAGS
 
 
 def _generic(parts: list[str], tags: dict) -> bool:
@@ -196,11 +199,12 @@ def tokenize(text: str, fallback_place: str | None = None) -> Tokens:
     tokens.extend(t for t in jieba.cut(snippet[at:]) if t.strip())
     found = _place_in(tokens, tags)
     used = set(found[1]) if found else set()
-    words = [t for k, t in enumerate(tokens)
-             if k not in used and len(t) > 1 and t not in STOPWORDS and t not in SUFFIXES and WORD.match(t)]  # fmt: skip
+    def word(k: int, t: str) -> bool:
+        return k not in used and len(t) > 1 and t not in STOPWORDS and t not in SUFFIXES and bool(WORD.match(t))
+
+    words = [t for k, t in enumerate(tokens) if word(k, t)]
     first = next((k for k, t in enumerate(tokens) if t in SENTENCE_ENDS), len(tokens))
-    lead = [t for k, t in enumerate(tokens[:first]) if k not in used and len(t) > 1 and t not in STOPWORDS
-            and t not in SUFFIXES and WORD.match(t)]  # fmt: skip
+    lead = [t for k, t in enumerate(tokens[:first]) if word(k, t)]
     if len(lead) >= MIN_LEAD_WORDS:
         words = lead  # the first sentence states the problem (a subject line; the rest is detail)
     place = found[0] if found else fallback_place

@@ -48,7 +48,8 @@ def _frames(ws, seconds: float) -> list[dict]:
 
 
 def test_a_surge_shows_in_the_supervisor_console_only(gateway) -> None:
-    lead, agent = (f"{gateway.ws}/ws/agent?token={_token(gateway.http, name)}" for name in ("surge.lead", "surge.agent"))
+    lead, agent = (f"{gateway.ws}/ws/agent?token={_token(gateway.http, name)}"
+                   for name in ("surge.lead", "surge.agent"))  # fmt: skip
     with connect(lead) as lead_ws, connect(agent) as agent_ws:
         text, numbers = _console_sees_a_surge(gateway)
         lead_frames, agent_frames = _frames(lead_ws, 5), _frames(agent_ws, 2)
