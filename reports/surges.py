@@ -57,8 +57,9 @@ def _aware(value: datetime) -> datetime:
 
 class SurgeWatch:
     def __init__(self, engine: Engine, alert_callback: AlertCallback | None = None,
-                 catalog: CategoryCatalog | None = None, window: timedelta = timedelta(hours=3), baseline_days: int = 7, min_count: int = 3,
-                 alpha: float = 1e-3, floor_per_day: float = 0.5) -> None:  # fmt: skip
+                 catalog: CategoryCatalog | None = None, window: timedelta = timedelta(hours=3),
+                 baseline_days: int = 7, min_count: int = 3, alpha: float = 1e-3,
+                 floor_per_day: float = 0.5) -> None:  # fmt: skip
         self.engine, self.alert_callback = engine, alert_callback
         self.catalog = catalog or CategoryCatalog.load()
         self.window, self.baseline_days, self.min_count = window, baseline_days, min_count
