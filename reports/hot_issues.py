@@ -53,8 +53,9 @@ def order_messages(engine: Engine, start: date, end: date) -> list[Message]:
         text = "。".join(part for part in (row.address, row.description) if part)
         category = " / ".join(row.category_path) if row.category_path else None
         created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)  # SQLite
-        messages.append(Message(id=row.number, text=text, time=created, person=_person(row.contact_phone, row.conversation_id),
-                                category=category, district=row.district, place=row.street))  # fmt: skip
+        person = _person(row.contact_phone, row.conversation_id)
+        messages.append(Message(id=row.number, text=text, time=created, person=person, category=category,
+                                district=row.district, place=row.street))  # fmt: skip
     return messages
 
 
@@ -99,7 +100,8 @@ def csv_messages(path: Path, text_columns: Sequence[str], time_column: str, id_c
                 raise ValueError(f"{path}:{line}: not a time: {row[time_column]!r}") from None
             likes = int(float(row[likes_column] or 0)) if likes_column else 0
             text = "。".join(row[c].strip() for c in text_columns if row[c] and row[c].strip())
-            messages.append(Message(id=row[id_column], text=text, time=when, person=f"id:{row[id_column]}", likes=likes))
+            sender = f"id:{row[id_column]}"  # a CSV names no sender: each message is its own
+            messages.append(Message(id=row[id_column], text=text, time=when, person=sender, likes=likes))
     return messages
 
 

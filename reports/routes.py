@@ -115,9 +115,11 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
         return await asyncio.to_thread(figures.for_period, period)
 
     @api.get("/hot-issues")
-    async def hot_issues(start: Annotated[date | None, Query(alias="from", description="first Beijing date")] = None,
-                         end: Annotated[date | None, Query(alias="to", description="last Beijing date, included")] = None,
-                         top: Annotated[int, Query(ge=1, le=100)] = 10) -> JSONResponse:  # fmt: skip
+    async def hot_issues(
+        start: Annotated[date | None, Query(alias="from", description="first Beijing date")] = None,
+        end: Annotated[date | None, Query(alias="to", description="last Beijing date, included")] = None,
+        top: Annotated[int, Query(ge=1, le=100)] = 10,
+    ) -> JSONResponse:
         """{"from", "to", "messages", "issues": [{"rank", "title", "heat", "count", "first", "last",
         "place", "message_ids" (work-order numbers), "category", "district", ...}]}."""
         start, end = period(start, end)

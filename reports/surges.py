@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from scipy.stats import poisson
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -57,18 +56,21 @@ def _aware(value: datetime) -> datetime:
 
 
 class SurgeWatch:
-    def __init__(self, engine: Engine, alert_callback: AlertCallback | None = None, catalog: CategoryCatalog | None = None,
-                 window: timedelta = timedelta(hours=3), baseline_days: int = 7, min_count: int = 3,
-                 alpha: float = 1e-3, floor_per_day: float = 0.5) -> None:  # fmt: skip
+    def __init__(self, engine: Engine, alert_callback: AlertCallback | None = None,
+                 catalog: CategoryCatalog | None = None, window: timedelta = timedelta(hours=3),
+                 baseline_days: int = 7, min_count: int = 3, alpha: float = 1e-3,
+                 floor_per_day: float = 0.5) -> None:  # fmt: skip
         self.engine, self.alert_callback = engine, alert_callback
         self.catalog = catalog or CategoryCatalog.load()
         self.window, self.baseline_days, self.min_count = window, baseline_days, min_count
         self.alpha, self.floor_per_day = alpha, floor_per_day
-        self._keys: dict[int, tuple[Key, str] | None] = {}  # order id -> (key, place); text never changes
+        self._keys: dict[int, tuple[Key, str] | None] = {}  # order id -> (key, place) of the window's orders
 
     async def run(self, interval_s: float) -> None:
-        """Scan every interval_s seconds until cancelled; tell the callback of each new alert."""
+        """Scan every interval_s seconds until cancelled (the first after one interval: a
+        starting gateway has other work); tell the callback of each new alert."""
         while True:
+            await asyncio.sleep(interval_s)
             try:
                 alerts = await asyncio.to_thread(self.scan)
             except Exception:  # noqa: BLE001  (a failed scan must not end the watch)
@@ -79,13 +81,15 @@ class SurgeWatch:
                          alert["category_code"], alert["count"], alert["baseline"])  # fmt: skip
                 if self.alert_callback is not None:
                     await self.alert_callback(alert)
-            await asyncio.sleep(interval_s)
 
     def scan(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """The new alerts (already stored) of the window ending at now."""
+        from scipy.stats import poisson  # noqa: PLC0415  (0.5 s to import: not at gateway start)
+
         now = now or utcnow()
         start = now - self.window
-        recent = self._orders(start, now)
+        recent, seen = self._orders(start, now)
+        self._keys = {i: self._keys[i] for i in seen}  # older orders are keyed again only when needed
         groups: dict[Key, list[_Order]] = defaultdict(list)
         for order in recent:
             groups[order.key].append(order)
@@ -93,8 +97,8 @@ class SurgeWatch:
         for key, orders in groups.items():
             if len(orders) < self.min_count:
                 continue
-            past = [o for o in self._orders(start - timedelta(days=self.baseline_days), start, key[2], key[0])
-                    if o.key == key]  # fmt: skip
+            before, _ = self._orders(start - timedelta(days=self.baseline_days), start, key[2], key[0])
+            past = [o for o in before if o.key == key]
             windows = self.baseline_days * timedelta(days=1) / self.window
             expected = max(len(past) / windows, self.floor_per_day * self.window / timedelta(days=1))
             if poisson.sf(len(orders) - 1, expected) >= self.alpha:
@@ -105,7 +109,9 @@ class SurgeWatch:
         return alerts
 
     def _orders(self, start: datetime, end: datetime, category: str | None = None,
-                district: str | None = None) -> list[_Order]:  # fmt: skip
+                district: str | None = None) -> tuple[list[_Order], list[int]]:  # fmt: skip
+        """The keyed orders created in [start, end) (of one category and district when given),
+        and the ids of all the orders read."""
         query = (select(WO.c.id, WO.c.number, WO.c.description, WO.c.address, WO.c.street, WO.c.district,
                         WO.c.category_code, WO.c.created_at)
                  .where(WO.c.created_at >= start, WO.c.created_at < end, WO.c.category_code.is_not(None)))  # fmt: skip
@@ -124,7 +130,7 @@ class SurgeWatch:
             known = self._keys[row.id]
             if known is not None:
                 out.append(_Order(row.id, row.number, known[0], known[1], _aware(row.created_at)))
-        return out
+        return out, [row.id for row in rows]
 
     def _store(self, key: Key, orders: list[_Order], baseline: float, start: datetime,
                end: datetime) -> dict[str, Any] | None:  # fmt: skip

@@ -25,7 +25,7 @@ END = date(2026, 3, 31)
 END_TIME = datetime(2026, 3, 31, 3, 0, tzinfo=UTC)
 API_KEY = "hot-issues-test-key-0123456789"
 PLANTED = [Planted("丽发新城小区", "mixing_noise", 14, days=6), Planted("丽发新城小区", "water_cut", 9, days=2),
-           Planted("翠湖花园", "mixing_noise", 7, days=4), Planted("育才小学", "tuition", 5, days=10)]  # fmt: skip
+           Planted("翠湖花园", "mixing_noise", 7, days=4), Planted("金帆小学", "tuition", 5, days=10)]  # fmt: skip
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "gov_messages" / "teddy2020_replies.csv"
 
 
@@ -92,6 +92,23 @@ def test_route(db, repo, monkeypatch) -> None:
                       headers={"Authorization": f"Bearer {API_KEY}"}).status_code == 422  # fmt: skip
 
 
+def test_cli_over_the_orders(db, repo, monkeypatch, capsys) -> None:
+    generated = stream(80, PLANTED[:2], END_TIME, days=10)
+    numbers = _as_orders(repo, monkeypatch, generated.messages)
+    url = db.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    period = ["--from", str(END - timedelta(days=9)), "--to", str(END)]
+    assert cli.main(["report", "hot-issues", *period, "--top", "2", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report == hot_issues_from_orders(db, END - timedelta(days=9), END, top=2)
+    assert [set(i["message_ids"]) for i in report["issues"]] == [
+        {numbers[i] for i in generated.planted[key]} for key in (("丽发新城小区", "mixing_noise"), ("丽发新城小区", "water_cut"))]
+    assert cli.main(["report", "hot-issues", *period]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"热点问题（每月一题）{END - timedelta(days=9)} – {END}") and "丽发新城小区" in text
+
+
 def _write_csv(path: Path, messages, likes: dict[str, int]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -102,7 +119,8 @@ def _write_csv(path: Path, messages, likes: dict[str, int]) -> None:
 
 
 def test_cli_csv_mode_needs_no_database(tmp_path, capsys, monkeypatch) -> None:
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")  # unreachable: must not matter
+    for name in ("DATABASE_URL", "HOTLINE_DATABASE_URL"):  # unreachable: must not matter
+        monkeypatch.setenv(name, "postgresql+psycopg://nobody@127.0.0.1:1/none")
     generated = stream(300, PLANTED, END_TIME.replace(tzinfo=None), days=20)
     water = generated.planted[("丽发新城小区", "water_cut")]
     path = tmp_path / "history.csv"

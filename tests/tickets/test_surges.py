@@ -79,7 +79,8 @@ def test_a_key_with_a_history_needs_more(db, repo, monkeypatch) -> None:
     assert SurgeWatch(db, alpha=1e-3).scan(NOW) == []
     _burst(repo, monkeypatch, [NOW - timedelta(minutes=m) for m in (15, 45)], 200)
     [alert] = SurgeWatch(db, alpha=1e-3).scan(NOW)
-    assert alert["count"] == 5 and alert["baseline"] == pytest.approx(13 / 56, abs=1e-3)  # 7 days before the window: 13 of the 14
+    # the 7 days before the window hold 13 of the 14 earlier orders; 56 windows of 3 h
+    assert alert["count"] == 5 and alert["baseline"] == pytest.approx(13 / 56, abs=1e-3)
 
 
 @pytest.mark.asyncio
