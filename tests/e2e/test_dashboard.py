@@ -3,18 +3,22 @@ stack: work orders are filed through the web chat (and a cluster of like complai
 API), a supervisor logs in, and the numbers read on the page — KPIs, volumes by channel, request
 type, category and district, the three rates, the overdue orders — equal /api/reports/overview
 and /api/reports/daily; the week view likewise; the hot issues open to their order numbers; the
-district map is drawn. An agent or a unit account cannot see it (403). Screenshots are saved in
-the pytest tmp dir and in test-artifacts/."""
+district map is drawn. An agent or a unit account cannot see it (403). `hotline report monthly`
+counts the same orders. Screenshots are saved in the pytest tmp dir and in test-artifacts/."""
 
 import asyncio
 import shutil
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import create_engine, update
 
+from tests.conftest import ROOT
 from tests.e2e.loop_helpers import PASSWORD, add_account, api_key, file_order, token, unique
 from tests.e2e.test_closed_loop_e2e import file_complaint
 from tests.helpers import ARTIFACTS
@@ -199,3 +203,22 @@ def test_agents_and_units_cannot_see_the_dashboard(stack, browser, filed):
     assert "仅限班长" in page.inner_text("#login-error")
     assert page.locator("#board").is_hidden()
     context.close()
+
+
+def test_monthly_report_counts_the_chats_orders(stack, filed, tmp_path):
+    """`hotline report monthly` on the stack's database: the month's 受理量 is /api/reports/overview's
+    for the month, and the mixing plant is a 每月一题 candidate with its orders."""
+    today = date.fromisoformat(overview(stack, "today")["from"])
+    first = today.replace(day=1)
+    out = tmp_path / "monthly.xlsx"
+    done = subprocess.run([sys.executable, "-m", "cli", "report", "monthly", "--month", first.strftime("%Y-%m"),
+                           "--format", "xlsx", "--out", str(out)], cwd=ROOT, env=stack.env, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    month = httpx.get(f"{stack.http}/api/reports/overview", params={"from": first.isoformat(), "to": today.isoformat()},
+                      headers=api_key(stack), timeout=30).json()  # fmt: skip
+    book = load_workbook(out)
+    summary = dict(book["概况"].iter_rows(min_row=2, values_only=True))
+    assert summary["受理量"] == month["totals"]["received"] >= 6
+    candidates = list(book["每月一题候选"].iter_rows(min_row=2, values_only=True))
+    assert any(set(filed["plant"]) <= set(row[9].split("、")) for row in candidates), candidates
