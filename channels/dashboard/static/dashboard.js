@@ -176,7 +176,7 @@ async function districtMap(rows) {
     // Names only where there are orders: the six central districts are too small for all labels.
     series: [{ type: 'map', map: 'beijing', roam: false, label: { show: false, fontSize: 10, color: '#222' },
       emphasis: { label: { show: true } },
-      data: rows.filter((r) => r.key).map((r) => ({ name: r.key, value: r.count, label: { show: true, formatter: '{b}\n{c}' } })) }],
+      data: rows.filter((r) => r.key).map((r) => ({ name: r.key, value: r.count, label: { show: true, formatter: '{b} {c}', backgroundColor: 'rgba(255,255,255,.85)', padding: [1, 3], borderRadius: 2 } })) }],
   }, true);
   $('chart-map').dataset.ready = 'true';
 }
