@@ -5,7 +5,7 @@ ENGINE_VENV := .venv-engine
 GW_PY := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 
-.PHONY: run test setup train bench bench-tickets test-unit clean
+.PHONY: run test setup train bench bench-tickets bench-hot-issues test-unit clean
 
 run: setup
 	$(HOTLINE) up
@@ -29,6 +29,11 @@ bench: setup
 bench-tickets: setup
 	$(GW_PY) bench/tickets_load.py $(if $(DATABASE_URL),--url $(DATABASE_URL))
 	$(GW_PY) bench/loop_load.py $(if $(DATABASE_URL),--url $(DATABASE_URL))
+
+# Hot-issue mining (每月一题): time and memory on 4,326 real and 100,000 generated messages, and the
+# top 10 issues of the shared contest file (needs ../shared/data; skips without it).
+bench-hot-issues: setup
+	$(GW_PY) bench/hot_issues.py
 
 setup: $(VENV)/.stamp $(ENGINE_VENV)/.stamp .system-runtime.stamp
 

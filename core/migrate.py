@@ -27,6 +27,7 @@ def import_table_models() -> None:
     import knowledge_base.models  # noqa: F401
     import tickets.models  # noqa: F401
     import tickets.units  # noqa: F401
+    import reports.models  # noqa: F401
 
 
 def ours(obj, name, type_, reflected, compare_to) -> bool:

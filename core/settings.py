@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     emergency_webhook_key: str | None = None  # sent as a bearer token
     # The closed loop: how often deadlines are checked (warnings, overdue alerts).
     deadline_check_s: float = 60.0
+    # Surges (未诉先办): how often recent work orders are scanned for one problem rising at one place.
+    surge_check_s: float = 300.0
     # Voice: speech recognition (Vosk model, or scripted transcripts for demos), synthesis.
     speech_provider: str = Field(default="vosk", pattern="^(vosk|scripted)$")
     vosk_model_path: Path | None = None  # default: <var_dir>/models/<name of the zip>

@@ -1,7 +1,8 @@
 """Builds the closed loop for the gateway: the handling-unit directory (dispatch at filing, names
 for every screen), the actions and their HTTP routes, the follow-up on the citizen's channel,
-the deadline watch, and the outbox deliveries (ticket system, emergency webhook); every change
-is told to the supervisors' consoles (the desk bus)."""
+the deadline watch, the surge watch (未诉先办), and the outbox deliveries (ticket system,
+emergency webhook); every change and every surge is told to the supervisors' consoles (the desk
+bus)."""
 
 import asyncio
 import logging
@@ -28,6 +29,7 @@ from tickets.crud import WorkOrderRepository
 from tickets.deadline_watch import DeadlineWatch
 from tickets.deadlines import add_working_days, deadline_for, warning_at
 from reports.routes import build_reports_router
+from reports.surges import SurgeWatch
 from tickets.handling import Actor, Outcome, WorkOrderHandling
 from tickets.handling_routes import ActorDependency, build_handling_router
 from tickets.models import OutboxMessage, WorkOrder
@@ -107,6 +109,7 @@ class ClosedLoopWiring:
         self.handling = WorkOrderHandling(db, directory.exists, deadline_for, add_working_days, directory.category_path)
         self.followup = FollowUp(self.handling, store, deliver, directory.public, phone_calls, on_change=self.tell)
         self.watch = DeadlineWatch(db, self.handling, warning_at, self.changed)
+        self.surges = SurgeWatch(db, self.surge, directory.catalog)
         self._tasks: list[asyncio.Task] = []
 
     async def changed(self, outcome: Outcome) -> None:
@@ -121,6 +124,10 @@ class ClosedLoopWiring:
         await self.bus.publish(DESK_TOPIC, {"type": "work_order", "event": outcome.event.kind, "work_order": order.number,
                                             "status": order.status, "unit": self.directory.public(order.unit_code or ""),
                                             "conversation_id": order.conversation_id})  # fmt: skip
+
+    async def surge(self, alert: dict) -> None:
+        """A new surge alert: to the supervisors' consoles (the hub forwards it to them only)."""
+        await self.bus.publish(DESK_TOPIC, {"type": "surge", **alert})
 
     def include(self, app: FastAPI, actor_of: ActorDependency) -> None:
         app.include_router(build_handling_router(self.work_orders, self.handling, actor_of, self.directory.public,
@@ -148,6 +155,7 @@ class ClosedLoopWiring:
         if adopted:
             log.info("handling units: %d earlier work orders matched to their unit by name", adopted)
         self._spawn(self.watch.run(self.settings.deadline_check_s), "deadline-watch")
+        self._spawn(self.surges.run(self.settings.surge_check_s), "surge-watch")
         s = self.settings
         if s.outbox_url:
             target = OutboxTarget(s.outbox_url, s.outbox_format, api_key=s.outbox_api_key)

@@ -1,11 +1,17 @@
-"""Reports of the closed loop (考核): the three rates (三率: 响应率, 解决率, 满意率) and the daily
-report, as DESIGN's "The closed loop" defines them, computed in the database with SQL aggregates
-over `work_order`, `work_order_event` and `handling_unit` (nothing here writes).
+"""Reports of the closed loop (考核) and of what citizens raise: the three rates (三率: 响应率,
+解决率, 满意率) and the daily report, as DESIGN's "The closed loop" defines them, computed in the
+database with SQL aggregates over `work_order`, `work_order_event` and `handling_unit`; hot issues
+(每月一题) and surges (未诉先办) mined from the orders' texts (only the surge watch writes: its
+alerts and their outbox events).
 
 - reports/service.py: `Reports.daily(day)`, `Reports.rates(start, end, by)`, `Reports.totals(...)`
   and the definitions (periods are Beijing local dates, [start, end)).
 - reports/render.py: the same reports as an aligned Chinese text table, CSV and XLSX.
-- reports/cli.py: `hotline report daily|rates` (`hot-issues` belongs to another module).
-- reports/routes.py: `GET /api/reports/daily` and `GET /api/reports/rates`
-  (`build_reports_router`).
+- reports/issue_mining.py, reports/hot_issues.py: hot issues (每月一题), one concrete problem at
+  one place, over the work orders or a history CSV; reports/synthetic.py: generated message
+  streams with known answers (tests, bench).
+- reports/surges.py, reports/models.py: the surge watch (未诉先办) and its `surge_alert` table.
+- reports/cli.py: `hotline report daily|rates|hot-issues`.
+- reports/routes.py: `GET /api/reports/daily`, `GET /api/reports/rates` and
+  `GET /api/reports/hot-issues` (`build_reports_router`).
 """

@@ -2,6 +2,10 @@
 unit|district|category`, each with `[--format text|json|csv|xlsx] [--out FILE]` (default: text
 to stdout; xlsx to stdout is written as bytes). Dates are Beijing dates; `--to` is exclusive.
 
+`hotline report hot-issues [--from D --to D] [--top N] [--format text|json]` (dates included;
+default: the last 30 days) over the work orders, or over a history CSV with `--csv FILE
+--text-columns a,b --time-column c --id-column d [--likes-column e]` (no database needed).
+
 Further `hotline report` subcommands (hot-issues) join here: a parser in `add_parser` (the
 `report` subparsers group is returned) and a handler in `HANDLERS`."""
 
@@ -39,7 +43,31 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     rates.add_argument("--to", dest="end", type=_date, required=True, help="last Beijing date, included (YYYY-MM-DD)")
     rates.add_argument("--by", choices=["unit", "district", "category"], required=True)
     _output_options(rates)
+    hot = report_sub.add_parser("hot-issues", help="hot issues (每月一题): one concrete problem at one place, by heat")
+    hot.add_argument("--from", dest="start", type=_date, help="first Beijing date (default: 29 days before --to)")
+    hot.add_argument("--to", dest="end", type=_date, help="last Beijing date, included (default: today)")
+    hot.add_argument("--top", type=_positive, default=10, help="how many issues (default: 10)")
+    hot.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    hot.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    hot.add_argument("--csv", type=Path, help="mine this history CSV (UTF-8, header row) instead of the work orders")
+    hot.add_argument("--text-columns", type=_columns, help="with --csv: the text columns, comma-separated")
+    hot.add_argument("--time-column", help="with --csv: the column with each message's time")
+    hot.add_argument("--id-column", help="with --csv: the column with each message's id")
+    hot.add_argument("--likes-column", help="with --csv: a column with likes/support counts (optional)")
     return report_sub
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive number: {value!r}")
+    return int(value)
+
+
+def _columns(value: str) -> list[str]:
+    columns = [c.strip() for c in value.split(",") if c.strip()]
+    if not columns:
+        raise argparse.ArgumentTypeError("at least one column name is needed")
+    return columns
 
 
 def _daily(reports, args: argparse.Namespace) -> dict:  # noqa: ANN001
@@ -50,26 +78,66 @@ def _rates(reports, args: argparse.Namespace) -> dict:  # noqa: ANN001
     return reports.rates_report(args.start, args.end, args.by)
 
 
-HANDLERS: dict[str, Callable] = {"daily": _daily, "rates": _rates}
+def _hot_issues(reports, args: argparse.Namespace) -> dict:  # noqa: ANN001
+    from reports.hot_issues import hot_issues_from_orders, period  # noqa: PLC0415
+
+    return hot_issues_from_orders(reports.engine, *period(args.start, args.end), top=args.top)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    # Imported here: `hotline` starts fast for the other commands.
-    from core.db import init_db, make_engine
-    from reports.render import render
-    from reports.service import Reports
-    from tickets.category_catalog import CategoryCatalog
+def _hot_issues_csv(args: argparse.Namespace) -> dict:
+    """CSV mode: no database."""
+    from reports.hot_issues import hot_issues_from_csv  # noqa: PLC0415
+
+    missing = [flag for flag, value in (("--text-columns", args.text_columns), ("--time-column", args.time_column),
+                                        ("--id-column", args.id_column)) if not value]  # fmt: skip
+    if missing:
+        raise ValueError(f"--csv needs {', '.join(missing)}")
+    return hot_issues_from_csv(args.csv, args.text_columns, args.time_column, args.id_column, args.likes_column,
+                               args.start, args.end, args.top)  # fmt: skip
+
+
+HANDLERS: dict[str, Callable] = {"daily": _daily, "rates": _rates, "hot-issues": _hot_issues}
+
+
+
+def _render(args: argparse.Namespace, report: dict) -> bytes:
+    if args.report_command == "hot-issues":
+        import json  # noqa: PLC0415
+
+        from reports.hot_issues import render_text  # noqa: PLC0415
+
+        if args.format == "json":
+            return (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
+        return render_text(report).encode()
+    from reports.render import render  # noqa: PLC0415
+
+    return render(report, args.format)
+
+
+def _from_database(args: argparse.Namespace, settings: Settings) -> dict:
+    from core.db import init_db, make_engine  # noqa: PLC0415
+    from reports.service import Reports  # noqa: PLC0415
+    from tickets.category_catalog import CategoryCatalog  # noqa: PLC0415
 
     engine = make_engine(settings.database)
     try:
         init_db(engine)
-        report = HANDLERS[args.report_command](Reports(engine, CategoryCatalog.load()), args)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return HANDLERS[args.report_command](Reports(engine, CategoryCatalog.load()), args)
     finally:
         engine.dispose()
-    data = render(report, args.format)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported in the helpers: `hotline` starts fast for the other commands.
+    try:
+        if getattr(args, "csv", None) is not None:
+            report = _hot_issues_csv(args)
+        else:
+            report = _from_database(args, settings)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    data = _render(args, report)
     if args.out is not None:
         args.out.write_bytes(data)
         print(f"wrote {args.out} ({len(data)} bytes)", file=sys.stderr)

@@ -1,6 +1,8 @@
 """`GET /api/reports/daily?date=YYYY-MM-DD&format=json|csv|xlsx` and
 `GET /api/reports/rates?from=D&to=D&by=unit|district|category&format=json|csv|xlsx` (Beijing
 dates, `to` exclusive, at most MAX_DAYS days): the same reports as `hotline report`.
+`GET /api/reports/hot-issues?from=D&to=D&top=N` (dates included; default: the last 30 days):
+the hot issues of reports/hot_issues.py, mined in a worker thread.
 
 Allowed with the bearer API key. `supervisor_dependency` is the hook for supervisor (agent
 desk) tokens: a FastAPI dependency that returns a truthy value when the request carries a valid
@@ -19,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from core.api_keys import bearer_key_dependency, has_bearer_key
 from core.bounded_route import detail_response
+from reports.hot_issues import hot_issues_from_orders, period
 from reports.render import render
 from reports.service import Reports, UnitName
 from tickets.category_catalog import CategoryCatalog
@@ -79,5 +82,18 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
             raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
         report = await asyncio.to_thread(reports.rates_report, start, end, by)
         return _respond(report, format, f"rates-{by}-{start}-{end}")
+
+    @api.get("/hot-issues")
+    async def hot_issues(
+        start: Annotated[date | None, Query(alias="from", description="first Beijing date")] = None,
+        end: Annotated[date | None, Query(alias="to", description="last Beijing date, included")] = None,
+        top: Annotated[int, Query(ge=1, le=100)] = 10,
+    ) -> JSONResponse:
+        """{"from", "to", "messages", "issues": [{"rank", "title", "heat", "count", "first", "last",
+        "place", "message_ids" (work-order numbers), "category", "district", ...}]}."""
+        start, end = period(start, end)
+        if end < start or (end - start).days >= MAX_DAYS:
+            raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
+        return JSONResponse(await asyncio.to_thread(hot_issues_from_orders, engine, start, end, top))
 
     return api

@@ -4,13 +4,13 @@ Every gateway subscribes once to the desk's bus topic and fans events out to its
 queue changes (with a fresh queue snapshot), handoffs, alerts, takes, releases, closes to
 everyone; messages and draft edits of a conversation to the consoles watching it (an agent
 watches what they hold and may watch queued or alerted conversations; a supervisor may watch
-any, read-only); agent presence to supervisors. Each console has its own send queue, so a slow
-one never holds up the others. Invalid or expired tokens are refused with close code 4401 (also
+any, read-only); agent presence, work-order changes and surge alerts (未诉先办) to supervisors.
+Each console has its own send queue, so a slow one never holds up the others. Invalid or expired tokens are refused with close code 4401 (also
 when a token expires while connected).
 
 Server frames: hello, queue, handoff, alert, taken, released, closed, left, callback, message,
-draft, agents, pong, error. Client frames: {"type": "watch"|"unwatch", "conversation_id"},
-{"type": "ping"}."""
+draft, agents, work_order, surge, pong, error. Client frames: {"type": "watch"|"unwatch",
+"conversation_id"}, {"type": "ping"}."""
 
 import asyncio
 import itertools
@@ -36,6 +36,7 @@ SEND_QUEUE = 500
 QUEUE_EVENTS = {"handoff", "taken", "released", "left", "callback"}
 TO_EVERYONE = QUEUE_EVENTS | {"alert", "closed", "emergency_delivery"}
 TO_WATCHERS = {"message", "draft"}
+TO_SUPERVISORS = {"agents", "work_order", "surge"}
 _ids = itertools.count(1)
 
 
@@ -71,7 +72,7 @@ class Console:
             return True
         if kind in TO_WATCHERS:
             return event.get("conversation_id") in self.watching
-        return kind in ("agents", "work_order") and self.supervisor
+        return kind in TO_SUPERVISORS and self.supervisor
 
 
 class AgentHub:

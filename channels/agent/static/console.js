@@ -6,6 +6,7 @@ import { $, el } from './dom.js';
 import { onCallbackEvent, refreshCallbacks, startCallbacks, stopCallbacks } from './callbacks.js';
 import { onWorkOrderEvent, refreshDispatch, startDispatch, stopDispatch } from './dispatch.js';
 import { setupKnowledgeSearch } from './kb.js';
+import { surgeAlert } from './surges.js';
 import { REASONS, detectionText, draftPatch, fillDraft, renderSummary, showErrors } from './panel.js';
 import { onTab, setupTabs, showTabs } from './tabs.js';
 
@@ -137,6 +138,7 @@ function onEvent(e) {
     case 'queue': renderQueue(e.items); refreshOverview(); break;
     case 'alert': addAlert(e); break;
     case 'emergency_delivery': emergencyDelivery(e); break;
+    case 'surge': surgeAlert(e); break;
     case 'handoff': if (e.reason === 'emergency') notice('紧急会话进入排队，请优先接入。', 'alert'); break;
     case 'taken': case 'released': case 'closed':
       refreshMine(); refreshOverview();
