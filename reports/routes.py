@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from core.api_keys import bearer_key_dependency, has_bearer_key
 from core.bounded_route import detail_response
 from core.clock import utcnow
-from reports.hot_issues import hot_issues_from_orders, period
+from reports.hot_issues import RememberedHotIssues, period
 from reports.render import render
 from reports.service import Reports, UnitName
 from reports.surges import recent_surges
@@ -64,6 +64,7 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
                          unit_name: UnitName | None = None) -> APIRouter:  # fmt: skip
     """unit_name: code -> name (default: read from the handling_unit table)."""
     reports = Reports(engine, catalog, unit_name)
+    hot_issues_of = RememberedHotIssues(engine)
     api = APIRouter(prefix="/api/reports", tags=["reports"],
                     dependencies=[Depends(access_dependency(api_keys, supervisor_dependency))],
                     responses={401: detail_response("a valid bearer API key (or supervisor token) is required"),
@@ -97,7 +98,7 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
         start, end = period(start, end)
         if end < start or (end - start).days >= MAX_DAYS:
             raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
-        return JSONResponse(await asyncio.to_thread(hot_issues_from_orders, engine, start, end, top))
+        return JSONResponse(await asyncio.to_thread(hot_issues_of, start, end, top))
 
     @api.get("/surges")
     async def surges(days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="alerts of the last N days")] = 7,
