@@ -11,12 +11,14 @@ ISO-8601 with Z. For a CSV `first`/`last` are the CSV's own times, ISO-8601 as g
 
 import csv
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from core.clock import iso_utc
@@ -72,6 +74,36 @@ def hot_issues_from_orders(engine: Engine, start: date, end: date, top: int = 10
     messages = order_messages(engine, start, end)
     report = _report(mine(messages, top=top, end=day_start(end + timedelta(days=1))), iso_utc)
     return {"from": start.isoformat(), "to": end.isoformat(), "messages": len(messages), **report}
+
+
+class RememberedHotIssues:
+    """`hot_issues_from_orders` for the API and the dashboard: a period is mined again only when
+    its orders changed (their count, newest id or latest update), so a page refreshing every
+    minute costs one small query instead of a mining run. Thread-safe; keeps `size` reports."""
+
+    def __init__(self, engine: Engine, size: int = 16) -> None:
+        self.engine, self.size = engine, size
+        self._reports: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, start: date, end: date, top: int = 10) -> dict[str, Any]:
+        key = (start, end, top, self._fingerprint(start, end))
+        with self._lock:
+            if key in self._reports:
+                self._reports.move_to_end(key)
+                return self._reports[key]
+        report = hot_issues_from_orders(self.engine, start, end, top)
+        with self._lock:
+            self._reports[key] = report
+            while len(self._reports) > self.size:
+                self._reports.popitem(last=False)
+        return report
+
+    def _fingerprint(self, start: date, end: date) -> tuple:
+        query = (select(func.count(), func.max(WO.c.id), func.max(WO.c.updated_at))
+                 .where(WO.c.created_at >= day_start(start), WO.c.created_at < day_start(end + timedelta(days=1))))  # fmt: skip
+        with self.engine.connect() as conn:
+            return tuple(conn.execute(query).one())
 
 
 def _parse_time(value: str) -> datetime:

@@ -5,6 +5,7 @@ dates, `to` included, at most MAX_DAYS days): the same reports as `hotline repor
 dashboard's figures (reports/overview.py), JSON.
 `GET /api/reports/hot-issues?from=D&to=D&top=N` (dates included; default: the last 30 days):
 the hot issues of reports/hot_issues.py, mined in a worker thread.
+`GET /api/reports/surges?days=N`: the surge watch's stored alerts (reports/surges.py), newest first.
 
 Allowed with the bearer API key. `supervisor_dependency` is the hook for supervisor (agent
 desk) tokens: a FastAPI dependency that returns a truthy value when the request carries a valid
@@ -14,7 +15,7 @@ may raise 403 for a valid token of a non-supervisor."""
 
 import asyncio
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
@@ -23,10 +24,12 @@ from sqlalchemy.engine import Engine
 
 from core.api_keys import bearer_key_dependency, has_bearer_key
 from core.bounded_route import detail_response
-from reports.hot_issues import hot_issues_from_orders, period
+from core.clock import utcnow
+from reports.hot_issues import RememberedHotIssues, period
 from reports.overview import Overview
 from reports.render import render
 from reports.service import Reports, UnitName
+from reports.surges import recent_surges
 from tickets.category_catalog import CategoryCatalog
 
 MAX_DAYS = 366
@@ -74,6 +77,7 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
     """unit_name: code -> name (default: read from the handling_unit table)."""
     reports = Reports(engine, catalog, unit_name)
     figures = Overview(reports)
+    hot_issues_of = RememberedHotIssues(engine)
     api = APIRouter(prefix="/api/reports", tags=["reports"],
                     dependencies=[Depends(access_dependency(api_keys, supervisor_dependency))],
                     responses={401: detail_response("a valid bearer API key (or supervisor token) is required"),
@@ -124,6 +128,15 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
         "place", "message_ids" (work-order numbers), "category", "district", ...}]}."""
         start, end = period(start, end)
         check_period(start, end)
-        return JSONResponse(await asyncio.to_thread(hot_issues_from_orders, engine, start, end, top))
+        return JSONResponse(await asyncio.to_thread(hot_issues_of, start, end, top))
+
+    @api.get("/surges")
+    async def surges(days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="alerts of the last N days")] = 7,
+                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> JSONResponse:  # fmt: skip
+        """{"surges": [{"id", "district", "place", "category_code", "category", "count",
+        "baseline", "window_start", "window_end", "work_orders", "created_at"}]}, newest first:
+        the surge watch's alerts (未诉先办), for supervisors who were not online when they rose."""
+        found = await asyncio.to_thread(recent_surges, engine, utcnow() - timedelta(days=days), limit)
+        return JSONResponse({"surges": found})
 
     return api

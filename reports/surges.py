@@ -156,3 +156,11 @@ class SurgeWatch:
         except IntegrityError:
             return None  # another gateway stored it first
         return body
+
+
+def recent_surges(engine: Engine, since: datetime, limit: int = 100) -> list[dict[str, Any]]:
+    """The stored alerts raised since `since`, newest first."""
+    query = (select(SurgeAlert).where(SurgeAlert.created_at >= since)
+             .order_by(SurgeAlert.created_at.desc(), SurgeAlert.id.desc()).limit(limit))  # fmt: skip
+    with Session(engine) as session:
+        return [alert.to_json() for alert in session.exec(query)]

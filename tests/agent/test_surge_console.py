@@ -62,8 +62,17 @@ def test_a_surge_shows_in_the_supervisor_console_only(gateway) -> None:
     assert [f for f in agent_frames if f["type"] == "surge"] == []
 
 
+def _log_in(page, base: str) -> None:
+    page.goto(base + "/agent")
+    page.fill("#username", "surge.lead")
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_selector('#conn[data-state="open"]')
+
+
 def _console_sees_a_surge(gateway) -> tuple[str, list[str]]:
-    """A supervisor logged in at /agent; three orders filed; the alert's text and the numbers."""
+    """A supervisor logged in at /agent; three orders filed; the alert's text and the numbers.
+    A supervisor who logs in afterwards finds the same alert, once."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -71,11 +80,7 @@ def _console_sees_a_surge(gateway) -> tuple[str, list[str]]:
         browser = launch_chromium(pw)
         try:
             page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-            page.goto(gateway.http + "/agent")
-            page.fill("#username", "surge.lead")
-            page.fill("#password", PASSWORD)
-            page.click("#login-button")
-            page.wait_for_selector('#conn[data-state="open"]')
+            _log_in(page, gateway.http)
             numbers = []
             for k in range(3):
                 resp = httpx.post(f"{gateway.http}/api/tickets", json={**ORDER, "contact_phone": f"1390000000{k}"},
@@ -86,6 +91,11 @@ def _console_sees_a_surge(gateway) -> tuple[str, list[str]]:
             alert.wait_for(timeout=30_000)
             text = alert.inner_text()
             page.screenshot(path=str(ARTIFACTS / "surge-console.png"))
+            later = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+            _log_in(later, gateway.http)
+            later.locator(".surge-alert").wait_for(timeout=10_000)
+            assert later.locator(".surge-alert").count() == 1
+            assert all(number in later.locator(".surge-alert").inner_text() for number in numbers)
         finally:
             browser.close()
     return text, numbers

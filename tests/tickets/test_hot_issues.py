@@ -147,3 +147,23 @@ def test_real_messages_give_placed_issues(capsys) -> None:
     issues = json.loads(capsys.readouterr().out)["issues"]
     assert len(issues) == 10
     assert all(i["place"] and i["count"] >= 2 and len(i["message_ids"]) == i["count"] for i in issues)
+
+
+def test_the_api_mines_a_period_again_only_when_its_orders_changed(db, repo, monkeypatch) -> None:
+    import reports.hot_issues
+    from reports.hot_issues import RememberedHotIssues
+
+    generated = stream(40, PLANTED[:1], END_TIME, days=10)
+    _as_orders(repo, monkeypatch, generated.messages)
+    runs = []
+    real_mine = reports.hot_issues.mine
+    monkeypatch.setattr(reports.hot_issues, "mine", lambda *a, **k: runs.append(1) or real_mine(*a, **k))
+    remembered = RememberedHotIssues(db)
+    first = remembered(END - timedelta(days=29), END, 5)
+    assert remembered(END - timedelta(days=29), END, 5) == first and len(runs) == 1
+    remembered(END - timedelta(days=29), END, 3)  # another question is mined
+    assert len(runs) == 2
+    more = stream(5, [Planted("翠湖花园", "water_cut", 5, days=1)], END_TIME, days=1, seed=8)
+    _as_orders(repo, monkeypatch, more.messages)
+    again = remembered(END - timedelta(days=29), END, 5)
+    assert len(runs) == 3 and again["messages"] == first["messages"] + len(more.messages)

@@ -94,3 +94,22 @@ async def test_the_loop_tells_its_callback(db, repo, monkeypatch) -> None:
     finally:
         task.cancel()
     assert alert["count"] == 3 and alert["place"] == "丽发新城小区"
+
+
+def test_stored_alerts_are_listed_for_supervisors_who_were_away(db, repo, monkeypatch) -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from reports.routes import build_reports_router
+    from tickets.category_catalog import CategoryCatalog
+
+    burst = _burst(repo, monkeypatch, [NOW - timedelta(minutes=m) for m in (5, 30, 50, 75)], 0)
+    [alert] = SurgeWatch(db).scan(NOW)
+    app = FastAPI()
+    app.include_router(build_reports_router(db, CategoryCatalog.load(), frozenset({"surge-list-key-0123456789"})))
+    client = TestClient(app)
+    assert client.get("/api/reports/surges").status_code == 401
+    listed = client.get("/api/reports/surges?days=1", headers={"Authorization": "Bearer surge-list-key-0123456789"})
+    assert listed.status_code == 200
+    [shown] = listed.json()["surges"]
+    assert shown == alert and sorted(shown["work_orders"]) == sorted(burst) and "dedup_key" not in shown

@@ -6,7 +6,7 @@ import { $, el } from './dom.js';
 import { onCallbackEvent, refreshCallbacks, startCallbacks, stopCallbacks } from './callbacks.js';
 import { onWorkOrderEvent, refreshDispatch, startDispatch, stopDispatch } from './dispatch.js';
 import { setupKnowledgeSearch } from './kb.js';
-import { surgeAlert } from './surges.js';
+import { loadSurges, surgeAlert } from './surges.js';
 import { REASONS, detectionText, draftPatch, fillDraft, renderSummary, showErrors } from './panel.js';
 import { onTab, setupTabs, showTabs } from './tabs.js';
 
@@ -90,6 +90,7 @@ async function enter() {
   showTabs(state.me.role);
   startDispatch(api, notice, state.me.role);
   startCallbacks(api, notice);
+  loadSurges(api, state.me.role);
   const canned = await api('GET', '/api/agent/canned');
   const select = $('canned');
   select.replaceChildren(el('option', null, '常用语…'));

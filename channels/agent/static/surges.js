@@ -4,6 +4,7 @@ import { $, el } from './dom.js';
 
 // One problem rising at one place: where, what, since when, how many (and how many usually), which orders.
 export function surgeAlert(e) {
+  if (document.querySelector('[data-surge="' + e.id + '"]')) return; // listed at login and pushed live
   const item = el('div', 'alert-item surge-alert');
   item.dataset.surge = String(e.id);
   const where = [e.district, e.place].filter(Boolean).join(' ');
@@ -16,4 +17,11 @@ export function surgeAlert(e) {
   done.addEventListener('click', () => item.remove());
   item.appendChild(done);
   $('alerts').appendChild(item);
+}
+
+// At login a supervisor also sees the alerts of the last day that rose while nobody was watching.
+export async function loadSurges(api, role) {
+  if (role !== 'supervisor') return;
+  const r = await api('GET', '/api/reports/surges?days=1');
+  for (const e of ((r.ok && r.data.surges) || []).slice().reverse()) surgeAlert(e);
 }
