@@ -3,8 +3,8 @@ stack: work orders are filed through the web chat (and a cluster of like complai
 API), a supervisor logs in, and the numbers read on the page — KPIs, volumes by channel, request
 type, category and district, the three rates, the overdue orders — equal /api/reports/overview
 and /api/reports/daily; the week view likewise; the hot issues open to their order numbers; the
-district map is drawn. An agent or a unit account cannot see it (403). `hotline report monthly`
-counts the same orders. Screenshots are saved in the pytest tmp dir and in test-artifacts/."""
+surge that the five like complaints make is listed with its orders; the district map is drawn.
+An agent or a unit account cannot see it (403). `hotline report monthly` counts the same orders. Screenshots are saved in the pytest tmp dir and in test-artifacts/."""
 
 import asyncio
 import shutil
@@ -18,6 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, update
 
+from reports.surges import SurgeWatch, recent_surges
 from tests.conftest import ROOT
 from tests.e2e.loop_helpers import PASSWORD, add_account, api_key, file_order, token, unique
 from tests.e2e.test_closed_loop_e2e import file_complaint
@@ -67,9 +68,13 @@ def filed(stack):
     db = create_engine(f"sqlite:///{stack.var_dir / 'hotline.db'}")
     with db.begin() as conn:
         conn.execute(update(WO).where(WO.c.number == plant[0]).values(deadline=datetime.now(UTC) - timedelta(hours=3)))
+    # Five complaints about one plant within minutes are a surge (未诉先办): the watch finds it
+    # (this scan, or the stack's own watch if it ran first; an alert is stored once a day).
+    SurgeWatch(db).scan()
+    [surge] = [s for s in recent_surges(db, datetime.now(UTC) - timedelta(days=1)) if set(plant) & set(s["work_orders"])]
     db.dispose()
     supervisor = add_account(stack, unique("dash_sup"), "supervisor")
-    return {"before": before, "chat": chat_number, "plant": plant, "supervisor": supervisor}
+    return {"before": before, "chat": chat_number, "plant": plant, "supervisor": supervisor, "surge": surge}
 
 
 def log_in(page, base: str, username: str) -> None:
@@ -136,6 +141,15 @@ def test_dashboard_shows_the_reports_numbers(stack, browser, filed, tmp_path):
     assert page.locator(f'#overdue-table tr[data-number="{late["number"]}"]').inner_text().startswith(late["number"])
     assert page.locator("#volume-channel tr[data-key='web']").inner_text().startswith("网页")
     assert page.locator("#volume-district tr[data-key='朝阳区']").inner_text().startswith("朝阳区")
+
+    # The surge alerts are the API's, the plant's among them with its orders.
+    surges = httpx.get(f"{stack.http}/api/reports/surges", params={"days": 1}, headers=api_key(stack), timeout=30).json()
+    shown = page.eval_on_selector_all("#surge-list li", "els => els.map(e => e.dataset.surge)")
+    assert shown == [str(s["id"]) for s in surges["surges"]] and int(page.inner_text("#surge-count")) == len(shown)
+    surge = filed["surge"]
+    assert len(set(filed["plant"]) & set(surge["work_orders"])) >= 4
+    text = page.inner_text(f'#surge-list li[data-surge="{surge["id"]}"]')
+    assert "丽发新城小区" in text and all(number in text for number in surge["work_orders"])
 
     # The three rates by unit, district and category: the table is the API's.
     for by in ("unit", "district", "category"):

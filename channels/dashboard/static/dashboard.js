@@ -1,7 +1,7 @@
 // Supervisors' dashboard of the 12345 hotline (监管大屏): today's or this week's volumes (channel,
 // request type, category, district map), the three rates by unit/district/category, the overdue
-// orders and the hot issues with their orders. Data from /api/reports/overview and
-// /api/reports/hot-issues; charts with Apache ECharts (window.echarts, served by the gateway).
+// orders, the hot issues with their orders and the surge alerts (未诉先办). Data from
+// /api/reports/overview, /api/reports/hot-issues and /api/reports/surges; charts with Apache ECharts (window.echarts, served by the gateway).
 // Every text from the server is rendered with textContent (never innerHTML).
 
 import { $, el } from '/agent/static/dom.js';
@@ -77,6 +77,9 @@ async function refresh(force = false) {
   showError(echarts ? '' : $('error').textContent);
   state.report = r.data;
   render(r.data);
+  const surges = await api('GET', '/api/reports/surges?days=' + (state.period === 'week' ? 7 : 1));
+  if (seq !== state.seq) return;
+  renderSurges(surges);
   // Mining is the costly part: again only for another period, on 刷新, or after HOT_REFRESH_MS.
   const hotKey = r.data.from + '/' + r.data.to;
   if (force || hotKey !== state.hotKey || Date.now() - state.hotAt > HOT_REFRESH_MS) {
@@ -229,13 +232,33 @@ function renderOverdue(overdue) {
   }
 }
 
+// One problem rising at one place: where, what, since when, how many (usually), which orders.
+function renderSurges(r) {
+  const list = $('surge-list');
+  list.replaceChildren();
+  const surges = (r.ok && r.data.surges) || [];
+  $('surge-count').textContent = String(surges.length);
+  $('surge-empty').hidden = surges.length > 0;
+  $('surge-empty').textContent = r.ok ? '本期没有诉求突增。' : explainError(r, '读取诉求突增');
+  if (!r.ok) $('surge-empty').hidden = false;
+  for (const e of surges) {
+    const li = el('li');
+    li.dataset.surge = String(e.id);
+    const what = (e.category || '').split(' / ').pop() || e.category_code;
+    li.append(el('strong', null, [e.district, e.place].filter(Boolean).join(' ') + '：' + what),
+      el('span', 'muted', ' ' + beijingTime(e.window_start) + ' 起 ' + e.count + ' 件（平时约 ' + Number(e.baseline).toFixed(1) + ' 件）'),
+      el('div', 'surge-orders', '工单 ' + e.work_orders.join('、')));
+    list.append(li);
+  }
+}
+
 function renderHot(r) {
   const list = $('hot-list');
   list.replaceChildren();
   if (!r.ok) {
     state.issues = [];
     $('hot-empty').hidden = false;
-    $('hot-empty').textContent = r.status === 404 ? '热点问题分析暂未启用。' : explainError(r, '读取热点问题');
+    $('hot-empty').textContent = explainError(r, '读取热点问题');
     $('hot-detail').hidden = true;
     return;
   }
