@@ -55,7 +55,7 @@ $(ENGINE_VENV)/.stamp: requirements/engine.txt
 	touch $@
 
 # The dashboard's charting library (Apache ECharts from npm), served by the gateway itself.
-$(DASHBOARD_JS): channels/dashboard/assets/package-lock.json scripts/build-dashboard-assets.sh
+$(DASHBOARD_JS): channels/dashboard/assets/package-lock.json scripts/build-dashboard-assets.sh | .system-runtime.stamp
 	scripts/build-dashboard-assets.sh
 
 # Debian packages: espeak-ng and sox at run time; Chromium and a CJK font for the browser tests.
