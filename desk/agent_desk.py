@@ -23,6 +23,7 @@ from conversation.store import ConversationStore
 from core.clock import iso_utc, utcnow
 from core.log_ids import short_id
 from desk.orders import DEADLINE_WORDS, DeskOrders, DraftPatch, apply_patch, draft_from_summary
+from desk.views import Extract, conversation_title, first_words, prefill, problem_lines, wait_figures
 from desk.waiting import RECENT, WorkingHours, estimate_minutes, position_text
 from normalize.text import has_control_characters
 
@@ -85,9 +86,10 @@ def spoken_number(number: str) -> str:
 class AgentDesk:
     def __init__(self, store: ConversationStore, bus: EventBus, deliver: Callable[[str, list[Reply]], Awaitable[None]],
                  orders: DeskOrders, config: DeskConfig, reset_dialogue: Callable[[str], Awaitable[None]] | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
+                 clock: Callable[[], datetime] = utcnow, extract: Extract | None = None) -> None:  # fmt: skip
+        """`extract` is the router's intake extractor (tickets.intake): it pre-fills the draft."""
         self.store, self.bus, self.deliver, self.orders = store, bus, deliver, orders
-        self.config, self.clock = config, clock
+        self.config, self.clock, self.extract = config, clock, extract
         # Forgets the bot's dialogue state (e.g. a half-filled form) once an agent owns the case:
         # what it collected lives on in the draft; back with the bot, the citizen starts afresh.
         self.reset_dialogue = reset_dialogue
@@ -115,12 +117,15 @@ class AgentDesk:
         for position, conv in enumerate(rows, 1):
             summary = conv.handoff or {}
             queued_at = _aware(conv.queued_at) or now
+            preview = previews.get(conv.id) or ""
+            said = problem_lines(t.get("text") or "" for t in summary.get("last_turns") or [] if t.get("sender") == "citizen")
             items.append({
+                "title": conversation_title(conv.channel, draft_from_summary(summary), (said or [preview])[0]),
                 "conversation_id": conv.id, "channel": conv.channel, "position": position,
                 "queued_at": iso_utc(queued_at), "waiting_s": max(0, int((now - queued_at).total_seconds())),
                 "reason": summary.get("reason"), "request_type": summary.get("request_type"),
                 "priority": conv.priority, "alert": conv.alert, "callback": conv.callback,
-                "preview": (previews.get(conv.id) or "")[:80],
+                "preview": first_words(preview, 80),
             })  # fmt: skip
         return items
 
@@ -259,8 +264,13 @@ class AgentDesk:
         await self.publish({"type": "released", "conversation_id": conversation_id, "agent": actor.username})
         return {"conversation_id": conversation_id, "mode": "bot"}
 
-    async def draft_of(self, conv: Conversation) -> dict[str, Any]:
-        return dict(conv.draft) if conv.draft else draft_from_summary(conv.handoff)
+    async def draft_of(self, conv: Conversation, rows: list | None = None) -> dict[str, Any]:
+        """The agent's saved draft, or the bot's summary completed from the citizen's own words."""
+        if conv.draft:
+            return dict(conv.draft)
+        rows = rows if rows is not None else await asyncio.to_thread(self.store.history, conv.id, 200)
+        said = [r.text for r in rows if r.sender == "citizen" and r.direction == "in" and r.text]
+        return prefill(draft_from_summary(conv.handoff), said, self.extract, self.clock())
 
     async def edit_draft(self, conversation_id: str, actor: Actor, patch: DraftPatch) -> dict[str, Any]:
         conv = await self._get(conversation_id)
@@ -345,14 +355,30 @@ class AgentDesk:
             "queued_at": iso_utc(conv.queued_at) if conv.queued_at else None,
             "taken_at": iso_utc(conv.taken_at) if conv.taken_at else None,
             "alert": conv.alert, "callback": conv.callback, "work_order": conv.work_order,
-            "summary": conv.handoff or {}, "draft": await self.draft_of(conv), "transcript": transcript,
+            "summary": conv.handoff or {}, "draft": (draft := await self.draft_of(conv, rows)), "transcript": transcript,
+            "title": conversation_title(conv.channel, draft, _first_problem(rows)),
         }  # fmt: skip
 
     async def conversations(self, actor: Actor) -> list[dict[str, Any]]:
         rows = await asyncio.to_thread(self.store.held, None if actor.role == "supervisor" else actor.username)
-        return [{"conversation_id": c.id, "channel": c.channel, "agent": c.agent, "alert": c.alert,
-                 "taken_at": iso_utc(c.taken_at) if c.taken_at else None,
-                 "reason": (c.handoff or {}).get("reason")} for c in rows]  # fmt: skip
+        return [await self._held_item(c) for c in rows]
+
+    async def _held_item(self, c: Conversation) -> dict[str, Any]:
+        """One held conversation for the list: title, last citizen words, since when the citizen waits."""
+        rows = await asyncio.to_thread(self.store.history, c.id, 40)
+        said = [r for r in rows if r.sender == "citizen" and r.direction == "in"]
+        pending = []  # the citizen's messages since the last agent reply
+        for r in reversed(rows):
+            if r.sender == "agent":
+                break
+            if r.sender == "citizen" and r.direction == "in":
+                pending.append(r)
+        return {"conversation_id": c.id, "channel": c.channel, "agent": c.agent, "alert": c.alert,
+                "taken_at": iso_utc(c.taken_at) if c.taken_at else None, "reason": (c.handoff or {}).get("reason"),
+                "title": conversation_title(c.channel, c.draft or draft_from_summary(c.handoff), _first_problem(rows)),
+                "preview": first_words(said[-1].text if said else "", 80),
+                "waiting_since": iso_utc(pending[-1].created_at) if pending else None,
+                "unanswered": len(pending)}  # fmt: skip
 
     async def overview(self, accounts: list[Actor]) -> dict[str, Any]:
         """The supervisor's view: every agent (online or not, what they hold) and the queue."""
@@ -362,12 +388,17 @@ class AgentDesk:
         agents = [{"username": a.username, "display_name": a.display_name, "role": a.role,
                    "online": a.username in online, "conversations": [c.id for c in held if c.agent == a.username]}
                   for a in accounts]  # fmt: skip
-        now = self.clock()
-        takes = await asyncio.to_thread(self.store.takes_since, now - timedelta(hours=1))
+        takes = await asyncio.to_thread(self.store.takes_since, self.clock() - timedelta(hours=1))
         waits = [t.wait_s for t in takes if t.wait_s is not None]
         return {"queue_length": len(queue), "queue": queue, "agents": agents, "active": len(held),
                 "online": sum(1 for a in agents if a["online"]), "takes_last_hour": len(takes),
-                "mean_wait_s": round(sum(waits) / len(waits), 1) if waits else None}  # fmt: skip
+                "offline_holding": sum(1 for a in agents if not a["online"] and a["conversations"]),
+                **wait_figures(queue, waits)}  # fmt: skip
+
+
+def _first_problem(rows: list) -> str | None:
+    said = problem_lines(r.text for r in rows if r.sender == "citizen" and r.direction == "in")
+    return said[0] if said else None
 
 
 def _entry(reply: Reply) -> dict[str, Any]:

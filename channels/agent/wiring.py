@@ -25,7 +25,9 @@ from desk.agent_desk import AgentDesk, DeskConfig
 from desk.orders import DeskOrders
 from desk.waiting import WorkingHours
 from tickets.category_catalog import CategoryCatalog
+from places.gazetteer import Gazetteer
 from tickets.crud import WorkOrderRepository
+from tickets.intake import IntakeExtractor
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +35,11 @@ log = logging.getLogger(__name__)
 class AgentDeskWiring:
     def __init__(self, settings: Settings, db: Engine, store: ConversationStore, work_orders: WorkOrderRepository,
                  catalog: CategoryCatalog, category_of: Callable[[str], str | None],
-                 reset_dialogue: Callable[[str], Awaitable[None]] | None = None) -> None:  # fmt: skip
+                 reset_dialogue: Callable[[str], Awaitable[None]] | None = None,
+                 extractor: IntakeExtractor | None = None) -> None:  # fmt: skip
         """`reset_dialogue` is the dialogue engine's reset: a conversation an agent takes starts
-        afresh with the bot afterwards."""
+        afresh with the bot afterwards. `extractor` is the router's intake extractor (the gateway
+        passes its own; built from the built-in gazetteer if not): it pre-fills agents' drafts."""
         self.settings, self.db, self.store = settings, db, store
         self.bus = make_bus(settings.redis_url, settings.redis_prefix)
         self.registry = ChannelRegistry(self.bus)
@@ -48,7 +52,9 @@ class AgentDeskWiring:
         self._redact = TokenRedactingFilter()
         orders = DeskOrders(work_orders, catalog, category_of)
         # For the ConversationRouter (which then queues, alerts and reports through it).
-        self.desk = AgentDesk(store, self.bus, self.registry.deliver, orders, self.config, reset_dialogue=reset_dialogue)
+        extractor = extractor or IntakeExtractor(Gazetteer.builtin())
+        self.desk = AgentDesk(store, self.bus, self.registry.deliver, orders, self.config, reset_dialogue=reset_dialogue,
+                              extract=extractor.extract)  # fmt: skip
         self.hub = AgentHub(self.desk, self.auth, self.bus)
 
     def include(self, app: FastAPI) -> None:
