@@ -118,9 +118,10 @@ class AgentDesk:
             summary = conv.handoff or {}
             queued_at = _aware(conv.queued_at) or now
             preview = previews.get(conv.id) or ""
-            said = problem_lines(t.get("text") or "" for t in summary.get("last_turns") or [] if t.get("sender") == "citizen")
+            said = [t.get("text") or "" for t in summary.get("last_turns") or [] if t.get("sender") == "citizen"]
+            draft = prefill(draft_from_summary(summary), said, self.extract, now)
             items.append({
-                "title": conversation_title(conv.channel, draft_from_summary(summary), (said or [preview])[0]),
+                "title": conversation_title(conv.channel, draft, (problem_lines(said) or [preview])[0]),
                 "conversation_id": conv.id, "channel": conv.channel, "position": position,
                 "queued_at": iso_utc(queued_at), "waiting_s": max(0, int((now - queued_at).total_seconds())),
                 "reason": summary.get("reason"), "request_type": summary.get("request_type"),
@@ -227,7 +228,8 @@ class AgentDesk:
         if self.reset_dialogue is not None:
             await self.reset_dialogue(conversation_id)
         await self.deliver(conversation_id, [reply])
-        await self.publish({"type": "taken", "conversation_id": conversation_id, "agent": actor.username})
+        await self.publish({"type": "taken", "conversation_id": conversation_id, "agent": actor.username,
+                            "agent_name": actor.display_name})  # fmt: skip
         await self.observe(conversation_id, [_entry(reply)])
         await self._tell_queue_moved(before, conversation_id)
         return {"conversation_id": conversation_id, "mode": "agent", "agent": actor.username}

@@ -89,7 +89,12 @@ def build_agent_router(desk: AgentDesk, auth: DeskAuth, accounts: AgentAccounts)
 
     @api.get("/api/agent/conversations/{conversation_id}", tags=["agent desk"])
     async def detail(conversation_id: str, session: Session = agent) -> Any:
-        return await _answer(desk.detail(conversation_id, session.agent))
+        async def with_name() -> dict:
+            found = await desk.detail(conversation_id, session.agent)
+            holder = await asyncio.to_thread(accounts.get, found["agent"]) if found["agent"] else None
+            return {**found, "agent_name": holder.display_name if holder else found["agent"]}
+
+        return await _answer(with_name())
 
     @api.post("/api/agent/conversations/{conversation_id}/take", tags=["agent desk"])
     async def take(conversation_id: str, session: Session = agent) -> Any:

@@ -2,12 +2,15 @@
 // work order; supervisors see all agents and can watch any conversation.
 // Plain ES modules. Every text from the server is rendered with textContent (never innerHTML).
 
-import { $, el } from './dom.js';
+import { $, confirmed, el } from './dom.js';
+import { dropBanner, onAlert, onQueue, resetAlerts, setupAlerts, unlockSignals, signalsSoFar } from './alerts.js';
+import { markRead, noteMessage, renderMine as drawMine, renderQueue as drawQueue, setupLists, titleOf, waited } from './lists.js';
+import { renderOverview } from './supervisor.js';
 import { onCallbackEvent, refreshCallbacks, startCallbacks, stopCallbacks } from './callbacks.js';
 import { onWorkOrderEvent, refreshDispatch, startDispatch, stopDispatch } from './dispatch.js';
 import { setupKnowledgeSearch } from './kb.js';
 import { loadSurges, surgeAlert } from './surges.js';
-import { REASONS, detectionText, draftPatch, fillDraft, renderSummary, showErrors } from './panel.js';
+import { draftPatch, fillDraft, renderSummary, setupPhoneMask, showErrors } from './panel.js';
 import { onTab, setupTabs, showTabs } from './tabs.js';
 
 const TOKEN_KEY = 'hotline.agent.token';
@@ -15,10 +18,10 @@ const DISTRICTS = ['东城区', '西城区', '朝阳区', '丰台区', '石景�
   '通州区', '顺义区', '昌平区', '大兴区', '怀柔区', '平谷区', '密云区', '延庆区'];
 const MODES = { bot: '智能客服', queued: '排队中', agent: '人工服务中' };
 const SENDERS = { citizen: '市民', bot: '智能客服', agent: '坐席', system: '系统' };
-const CHANNELS = { web: '网页', tg: 'Telegram', phone: '电话' };
 
 
-const state = { token: null, me: null, ws: null, backoff: 500, queue: [], mine: [], open: null, seen: new Set() };
+const state = { token: null, me: null, ws: null, backoff: 500, queue: [], mine: [], open: null, seen: new Set(), names: {} };
+const nameOf = (username) => state.names[username] || username;
 
 // ---------- HTTP ----------
 
@@ -42,7 +45,7 @@ function notice(text, kind) {
 
 function conflictText(r) {
   const d = r.data || {};
-  if (d.code === 'taken_by_other') return '该会话已由坐席 ' + (d.agent || '') + ' 接入。';
+  if (d.code === 'taken_by_other') return '该会话已由坐席 ' + nameOf(d.agent || '') + ' 接入。';
   if (d.code === 'not_held') return '该会话当前不在您的服务中。';
   if (d.code === 'invalid_work_order') return '工单草稿不完整，请补全后再结束。';
   return '操作失败（' + r.status + '）：' + (d.detail || '');
@@ -52,6 +55,7 @@ function conflictText(r) {
 
 async function login(ev) {
   ev.preventDefault();
+  unlockSignals();
   $('login-error').textContent = '';
   const resp = await fetch('/api/agent/login', {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
@@ -72,7 +76,7 @@ function logout(message) {
   const ws = state.ws;
   state.ws = null;
   if (ws) ws.close();
-  stopDispatch(); stopCallbacks();
+  stopDispatch(); stopCallbacks(); resetAlerts();
   $('desk-view').hidden = true;
   $('login-view').hidden = false;
   $('login-error').textContent = message || '';
@@ -82,11 +86,11 @@ async function enter() {
   const me = await api('GET', '/api/agent/me');
   if (!me.ok) return;
   state.me = me.data.agent;
+  state.names[state.me.username] = state.me.display_name;
   $('me').textContent = state.me.display_name + '（' + (state.me.role === 'supervisor' ? '班长' : '坐席') + '）';
   $('hours').textContent = '人工服务时间 ' + me.data.working_hours;
   $('login-view').hidden = true;
   $('desk-view').hidden = false;
-  $('supervisor').hidden = state.me.role !== 'supervisor';
   showTabs(state.me.role);
   startDispatch(api, notice, state.me.role);
   startCallbacks(api, notice);
@@ -137,12 +141,15 @@ function onEvent(e) {
       refreshOverview();
       break;
     case 'queue': renderQueue(e.items); refreshOverview(); break;
-    case 'alert': addAlert(e); break;
+    case 'alert': onAlert(e, alertTitle); break;
     case 'emergency_delivery': emergencyDelivery(e); break;
     case 'surge': surgeAlert(e); break;
     case 'handoff': if (e.reason === 'emergency') notice('紧急会话进入排队，请优先接入。', 'alert'); break;
-    case 'taken': case 'released': case 'closed':
+    case 'taken': case 'released': case 'closed': case 'left':
+      if (e.agent_name) state.names[e.agent] = e.agent_name;
+      if (e.type !== 'released') dropBanner(e.conversation_id);
       refreshMine(); refreshOverview();
+      if (e.type === 'left') break;
       if (state.open && state.open.conversation_id === e.conversation_id) {
         if (state.me.role === 'supervisor' || (e.type === 'taken' && e.agent === state.me.username)) openConversation(e.conversation_id);
         else endView(e);
@@ -150,6 +157,7 @@ function onEvent(e) {
       break;
     case 'message':
       if (state.open && state.open.conversation_id === e.conversation_id) appendMessage(e.message);
+      noteMessage(e.conversation_id, e.message, state.open && state.open.conversation_id);
       break;
     case 'draft':
       if (state.open && state.open.conversation_id === e.conversation_id && e.agent !== state.me.username) fillDraft(e.draft);
@@ -163,44 +171,23 @@ function onEvent(e) {
 
 // ---------- lists ----------
 
-function waited(iso) {
-  const s = Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 1000));
-  return String(Math.floor(s / 60)).padStart(2, '0') + ':' + String(s % 60).padStart(2, '0');
-}
-
 function renderQueue(items) {
   state.queue = Array.isArray(items) ? items : [];
-  $('queue-length').textContent = String(state.queue.length);
-  const list = $('queue');
-  list.replaceChildren();
-  for (const item of state.queue) {
-    const li = el('li', 'queue-item' + (item.priority > 0 || item.alert ? ' urgent' : ''));
-    li.dataset.cid = item.conversation_id;
-    const head = el('div', 'item-head');
-    head.append(el('span', 'pos', '#' + item.position), el('span', 'chan', CHANNELS[item.channel] || item.channel),
-      el('span', 'reason', REASONS[item.reason] || item.reason || '转人工'), el('span', 'wait', waited(item.queued_at)));
-    head.lastChild.dataset.since = item.queued_at;
-    const take = el('button', 'take', '接入');
-    take.type = 'button';
-    take.addEventListener('click', (ev) => { ev.stopPropagation(); takeConversation(item.conversation_id); });
-    li.append(head, el('div', 'preview', item.preview || ''), take);
-    li.addEventListener('click', () => openConversation(item.conversation_id));
-    list.appendChild(li);
-  }
+  drawQueue(state.queue, openConversation, takeConversation);
+  onQueue(state.queue);
 }
 
 function renderMine(items) {
-  state.mine = Array.isArray(items) ? items : [];
-  const list = $('mine');
-  list.replaceChildren();
-  for (const item of state.mine) {
-    const li = el('li', 'mine-item' + (item.alert ? ' urgent' : ''));
-    li.dataset.cid = item.conversation_id;
-    const who = state.me && state.me.role === 'supervisor' && item.agent ? ' · ' + item.agent : '';
-    li.append(el('span', null, (CHANNELS[item.channel] || item.channel) + ' ' + item.conversation_id.slice(-6) + who));
-    li.addEventListener('click', () => openConversation(item.conversation_id));
-    list.appendChild(li);
-  }
+  state.mine = (Array.isArray(items) ? items : []).map((i) => ({ ...i, agent_name: nameOf(i.agent) }));
+  drawMine(state.mine, state.me, state.open && state.open.conversation_id, openConversation);
+}
+
+// The human name of a conversation the safety net alerted on (it may not be in the queue).
+async function alertTitle(cid) {
+  const known = state.queue.find((q) => q.conversation_id === cid) || state.mine.find((q) => q.conversation_id === cid);
+  if (known && known.title) return known.title;
+  const r = await api('GET', '/api/agent/conversations/' + encodeURIComponent(cid));
+  return r.ok ? r.data.title : null;
 }
 
 async function refreshMine() {
@@ -212,26 +199,16 @@ async function refreshOverview() {
   if (!state.me || state.me.role !== 'supervisor') return;
   const r = await api('GET', '/api/agent/overview');
   if (!r.ok) return;
-  const v = r.data;
-  $('overview-line').textContent = '在线 ' + v.online + ' · 排队 ' + v.queue_length + ' · 服务中 ' + v.active +
-    (v.mean_wait_s !== null ? ' · 平均等待 ' + Math.round(v.mean_wait_s) + '秒' : '');
-  const body = $('agents').tBodies[0];
-  body.replaceChildren();
-  for (const a of v.agents) {
-    const tr = el('tr', a.online ? 'online' : 'offline');
-    tr.dataset.agent = a.username;
-    const convs = el('td');
-    for (const cid of a.conversations) {
-      const link = el('button', 'link', cid.slice(-6));
-      link.type = 'button';
-      link.title = '旁听该会话';
-      link.addEventListener('click', () => openConversation(cid));
-      convs.appendChild(link);
-    }
-    tr.append(el('td', null, a.display_name), el('td', null, a.role === 'supervisor' ? '班长' : '坐席'),
-      el('td', 'presence', a.online ? '在线' : '离线'), convs);
-    body.appendChild(tr);
-  }
+  for (const a of r.data.agents) state.names[a.username] = a.display_name;
+  renderOverview(r.data, {
+    open: openConversation,
+    release: async (cid) => {
+      if (!(await confirmed('将该会话转回智能客服？坐席离线，市民将继续由智能客服接待。', '转回智能客服'))) return;
+      const x = await api('POST', '/api/agent/conversations/' + encodeURIComponent(cid) + '/release');
+      notice(x.ok ? '已转回智能客服。' : conflictText(x), x.ok ? 'info' : 'error');
+    },
+    titleOf: (cid) => { const m = state.mine.find((i) => i.conversation_id === cid); return m ? titleOf(m) : '会话'; },
+  });
 }
 
 // 12345+110: whether the emergency work order reached the emergency services' platform.
@@ -243,20 +220,6 @@ function emergencyDelivery(e) {
     + (e.delivered ? ' 已送达应急联动平台' : '（第' + e.attempts + '次，自动重试中）')));
   const old = document.querySelector('#alerts [data-work-order="' + e.work_order + '"]');
   if (old) old.replaceWith(item); else $('alerts').appendChild(item);
-}
-
-function addAlert(e) {
-  const item = el('div', 'alert-item');
-  item.dataset.cid = e.conversation_id;
-  const label = e.reason === 'emergency' ? '紧急情况' : (e.reason || '提醒');
-  const services = detectionText((e.detail || {}).detection);
-  item.append(el('strong', null, label), el('span', null, ' 会话 ' + e.conversation_id.slice(-6) + ' 需要关注'
-    + (services ? '：' + services : '')));
-  const open = el('button', null, '查看');
-  open.type = 'button';
-  open.addEventListener('click', () => { item.remove(); openConversation(e.conversation_id); });
-  item.appendChild(open);
-  $('alerts').appendChild(item);
 }
 
 // ---------- one conversation ----------
@@ -274,10 +237,12 @@ async function openConversation(cid) {
   $('conv-empty').hidden = true;
   $('conv').hidden = false;
   $('conv').dataset.cid = cid;
-  $('conv-title').textContent = (CHANNELS[d.channel] || d.channel) + ' ' + cid;
+  $('conv-title').textContent = d.title || titleOf(d);
+  if (d.agent && d.agent_name) state.names[d.agent] = d.agent_name;
+  markRead(cid);
   $('conv-mode').textContent = MODES[d.mode] || d.mode;
   $('conv-mode').dataset.mode = d.mode;
-  $('conv-agent').textContent = d.agent ? '坐席：' + d.agent : '';
+  $('conv-agent').textContent = d.agent ? '坐席：' + nameOf(d.agent) : '';
   const mine = d.mode === 'agent' && d.agent === state.me.username;
   $('take').hidden = d.mode === 'agent';
   for (const id of ['release', 'close-order', 'close-plain']) $(id).hidden = !mine;
@@ -300,10 +265,10 @@ function endView(e) {
   state.open.mode = mode;
   $('conv-mode').textContent = MODES[mode];
   $('conv-mode').dataset.mode = mode;
-  $('conv-agent').textContent = e.type === 'taken' ? '坐席：' + e.agent : '';
+  $('conv-agent').textContent = e.type === 'taken' ? '坐席：' + nameOf(e.agent) : '';
   for (const id of ['take', 'release', 'close-order', 'close-plain', 'composer']) $(id).hidden = true;
   for (const input of $('draft-form').elements) input.disabled = true;
-  if (e.type === 'taken') notice('该会话已由坐席 ' + e.agent + ' 接入。');
+  if (e.type === 'taken') notice('该会话已由坐席 ' + nameOf(e.agent) + ' 接入。');
   if (e.work_order) $('work-order').textContent = '工单 ' + e.work_order;
 }
 
@@ -357,6 +322,7 @@ async function saveDraft(ev) {
 }
 
 async function closeConversation(workOrder) {
+  if (!workOrder && !(await confirmed('结束本次人工服务且不登记工单？市民的诉求将不会进入工单系统。', '结束（不登记）'))) return;
   const data = await act('close', workOrder ? { work_order: true, draft: draftPatch() } : { work_order: false });
   if (!data) return;
   notice(data.work_order ? '会话已结束，工单 ' + data.work_order + (data.work_order_action === 'updated' ? ' 已更新。' : ' 已登记。') : '会话已结束。');
@@ -365,13 +331,23 @@ async function closeConversation(workOrder) {
 
 // ---------- wiring ----------
 setupKnowledgeSearch($('reply'));
+setupLists();
+setupPhoneMask();
+setupAlerts((cid) => openConversation(cid), (cid) => takeConversation(cid));
 setupTabs();
-onTab((id) => { if (id === 'tab-dispatch') refreshDispatch(); if (id === 'tab-callbacks') refreshCallbacks(); });
+onTab((id) => {
+  if (id === 'tab-dispatch') refreshDispatch();
+  if (id === 'tab-callbacks') refreshCallbacks();
+  if (id === 'tab-team') refreshOverview();
+});
 
 $('login-form').addEventListener('submit', login);
 $('logout').addEventListener('click', () => logout(''));
 $('take').addEventListener('click', () => state.open && takeConversation(state.open.conversation_id));
-$('release').addEventListener('click', async () => { if (await act('release')) notice('已转回智能客服。'); });
+$('release').addEventListener('click', async () => {
+  if (!(await confirmed('将该会话转回智能客服？转回后您将不再接待该市民。', '转回智能客服'))) return;
+  if (await act('release')) notice('已转回智能客服。');
+});
 $('close-order').addEventListener('click', () => closeConversation(true));
 $('close-plain').addEventListener('click', () => closeConversation(false));
 $('composer').addEventListener('submit', sendReply);
@@ -388,7 +364,7 @@ const districtSelect = $('draft-form').elements.namedItem('district');
 for (const d of DISTRICTS) { const o = el('option', null, d); o.value = d; districtSelect.appendChild(o); }
 setInterval(() => { for (const w of document.querySelectorAll('.wait[data-since]')) w.textContent = waited(w.dataset.since); }, 1000);
 
-window.agentConsole = { state: () => state, open: openConversation };
+window.agentConsole = { state: () => state, open: openConversation, signals: signalsSoFar };
 
 state.token = (() => { try { return sessionStorage.getItem(TOKEN_KEY); } catch (e) { return null; } })();
 if (state.token) enter().catch(() => logout('')); else logout('');

@@ -8,3 +8,16 @@ export function el(tag, cls, text) {
   if (text !== undefined && text !== null) node.textContent = String(text);
   return node;
 }
+
+// A confirmation in the page's own dialog: resolves true when the agent confirms.
+export function confirmed(text, okLabel) {
+  const dialog = $('confirm');
+  $('confirm-text').textContent = text;
+  $('confirm-ok').textContent = okLabel || '确定';
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+    dialog.returnValue = '';
+    dialog.showModal();
+    $('confirm-cancel').focus();
+  });
+}

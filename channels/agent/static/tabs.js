@@ -22,6 +22,7 @@ export function selectTab(tab, focus) {
 // Call with the role on login: the dispatcher tab is the supervisors' only.
 export function showTabs(role) {
   $('tab-dispatch').hidden = role !== 'supervisor';
+  $('tab-team').hidden = role !== 'supervisor';
   selectTab($('tab-desk'), false);
 }
 
