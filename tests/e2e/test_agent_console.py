@@ -91,6 +91,7 @@ def test_agent_takes_a_queued_conversation_and_the_citizen_sees_the_reply(stack,
 
     lead = browser.new_page(viewport={"width": 1400, "height": 860}, locale="zh-CN")
     log_in(lead, stack.http, "console.lead")
+    lead.click("#tab-team")  # the agents' table has a tab of its own
     row = lead.locator('#agents tr[data-agent="console.agent"]')
     row.wait_for()
     assert "在线" in row.inner_text()

@@ -11,7 +11,7 @@ import { onWorkOrderEvent, refreshDispatch, startDispatch, stopDispatch } from '
 import { setupKnowledgeSearch } from './kb.js';
 import { loadSurges, surgeAlert } from './surges.js';
 import { draftPatch, fillDraft, renderSummary, setupPhoneMask, showErrors } from './panel.js';
-import { onTab, setupTabs, showTabs } from './tabs.js';
+import { onTab, selectTab, setupTabs, showTabs } from './tabs.js';
 
 const TOKEN_KEY = 'hotline.agent.token';
 const DISTRICTS = ['东城区', '西城区', '朝阳区', '丰台区', '石景山区', '海淀区', '门头沟区', '房山区',
@@ -201,7 +201,7 @@ async function refreshOverview() {
   if (!r.ok) return;
   for (const a of r.data.agents) state.names[a.username] = a.display_name;
   renderOverview(r.data, {
-    open: openConversation,
+    open: (cid) => { selectTab($('tab-desk'), false); openConversation(cid); },
     release: async (cid) => {
       if (!(await confirmed('将该会话转回智能客服？坐席离线，市民将继续由智能客服接待。', '转回智能客服'))) return;
       const x = await api('POST', '/api/agent/conversations/' + encodeURIComponent(cid) + '/release');
