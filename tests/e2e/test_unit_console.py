@@ -170,3 +170,20 @@ def test_narrow_screen_and_keyboard(stack, browser, loop):
     page.wait_for_selector(".inbox:visible")
     assert page.evaluate("document.activeElement.dataset.number") == loop["normal"]
     context.close()
+
+
+def test_text_contrast_is_at_least_4_5_to_1(stack, browser, loop):
+    """WCAG 2.1 AA in the unit console at a laptop's 1366×768: every text against what it is
+    painted on, computed from the rendered styles, with the list and an order open."""
+    from tests.e2e.contrast import contrast_failures
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = context.new_page()
+    log_in(page, stack.http, loop["a"])
+    failures = contrast_failures(page)  # the empty detail pane's hint too
+    item(page, loop["normal"]).click()
+    page.wait_for_selector(f'#order[data-number="{loop["normal"]}"]')
+    failures += contrast_failures(page)
+    page.screenshot(path=str(ARTIFACTS / "unit-console-contrast.png"))
+    context.close()
+    assert not failures, failures
