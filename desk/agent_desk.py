@@ -121,7 +121,7 @@ class AgentDesk:
             said = [t.get("text") or "" for t in summary.get("last_turns") or [] if t.get("sender") == "citizen"]
             draft = prefill(draft_from_summary(summary), said, self.extract, now)
             items.append({
-                "title": conversation_title(conv.channel, draft, (problem_lines(said) or [preview])[0]),
+                "title": conversation_title(conv.channel, draft, (problem_lines(said) or problem_lines([preview]) or [None])[0]),
                 "conversation_id": conv.id, "channel": conv.channel, "position": position,
                 "queued_at": iso_utc(queued_at), "waiting_s": max(0, int((now - queued_at).total_seconds())),
                 "reason": summary.get("reason"), "request_type": summary.get("request_type"),
@@ -369,9 +369,9 @@ class AgentDesk:
         """One held conversation for the list: title, last citizen words, since when the citizen waits."""
         rows = await asyncio.to_thread(self.store.history, c.id, 40)
         said = [r for r in rows if r.sender == "citizen" and r.direction == "in"]
-        pending = []  # the citizen's messages since the last agent reply
+        pending = []  # the citizen's messages since the take or the last agent reply
         for r in reversed(rows):
-            if r.sender == "agent":
+            if r.sender == "agent" or (c.taken_at and _aware(r.created_at) < _aware(c.taken_at)):
                 break
             if r.sender == "citizen" and r.direction == "in":
                 pending.append(r)
