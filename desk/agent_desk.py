@@ -23,7 +23,7 @@ from conversation.store import ConversationStore
 from core.clock import iso_utc, utcnow
 from core.log_ids import short_id
 from desk.orders import DEADLINE_WORDS, DeskOrders, DraftPatch, apply_patch, draft_from_summary
-from desk.views import Extract, conversation_title, first_words, prefill, problem_lines, wait_figures
+from desk.views import Extract, conversation_title, first_problem, first_words, prefill, problem_lines, unanswered, wait_figures
 from desk.waiting import RECENT, WorkingHours, estimate_minutes, position_text
 from normalize.text import has_control_characters
 
@@ -358,7 +358,8 @@ class AgentDesk:
             "taken_at": iso_utc(conv.taken_at) if conv.taken_at else None,
             "alert": conv.alert, "callback": conv.callback, "work_order": conv.work_order,
             "summary": conv.handoff or {}, "draft": (draft := await self.draft_of(conv, rows)), "transcript": transcript,
-            "title": conversation_title(conv.channel, draft, _first_problem(rows)),
+            "title": conversation_title(conv.channel, draft, first_problem(rows)),
+            "category": await asyncio.to_thread(self.orders.category_words, draft.get("description")),
         }  # fmt: skip
 
     async def conversations(self, actor: Actor) -> list[dict[str, Any]]:
@@ -369,15 +370,10 @@ class AgentDesk:
         """One held conversation for the list: title, last citizen words, since when the citizen waits."""
         rows = await asyncio.to_thread(self.store.history, c.id, 40)
         said = [r for r in rows if r.sender == "citizen" and r.direction == "in"]
-        pending = []  # the citizen's messages since the take or the last agent reply
-        for r in reversed(rows):
-            if r.sender == "agent" or (c.taken_at and _aware(r.created_at) < _aware(c.taken_at)):
-                break
-            if r.sender == "citizen" and r.direction == "in":
-                pending.append(r)
+        pending = unanswered(rows, _aware(c.taken_at))
         return {"conversation_id": c.id, "channel": c.channel, "agent": c.agent, "alert": c.alert,
                 "taken_at": iso_utc(c.taken_at) if c.taken_at else None, "reason": (c.handoff or {}).get("reason"),
-                "title": conversation_title(c.channel, c.draft or draft_from_summary(c.handoff), _first_problem(rows)),
+                "title": conversation_title(c.channel, c.draft or draft_from_summary(c.handoff), first_problem(rows)),
                 "preview": first_words(said[-1].text if said else "", 80),
                 "waiting_since": iso_utc(pending[-1].created_at) if pending else None,
                 "unanswered": len(pending)}  # fmt: skip
@@ -396,11 +392,6 @@ class AgentDesk:
                 "online": sum(1 for a in agents if a["online"]), "takes_last_hour": len(takes),
                 "offline_holding": sum(1 for a in agents if not a["online"] and a["conversations"]),
                 **wait_figures(queue, waits)}  # fmt: skip
-
-
-def _first_problem(rows: list) -> str | None:
-    said = problem_lines(r.text for r in rows if r.sender == "citizen" and r.direction == "in")
-    return said[0] if said else None
 
 
 def _entry(reply: Reply) -> dict[str, Any]:

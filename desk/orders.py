@@ -106,6 +106,11 @@ class DeskOrders:
                  category_of: Callable[[str], str | None]) -> None:  # fmt: skip
         self.repo, self.catalog, self.category_of = repo, catalog, category_of
 
+    def category_words(self, description: str | None) -> str | None:
+        """The category the work order will be filed under (the same classifier), as 一级/二级/三级."""
+        code = self.category_of(description) if description else None
+        return "/".join(self.catalog.path_of(code)) if code else None
+
     def of_conversation(self, conversation_id: str) -> WorkOrder | None:
         _, rows = self.repo.search(WorkOrderFilter(conversation_id=conversation_id), 0, 1)
         return rows[0] if rows else None

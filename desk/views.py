@@ -5,7 +5,7 @@ and the supervisor's wait figures (oldest current wait, service level, emergenci
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from core.pii import mask_phone, mask_pii
@@ -43,6 +43,24 @@ def conversation_title(channel: str, draft: dict[str, Any] | None, first_text: s
 
 def problem_lines(texts: Iterable[str]) -> list[str]:
     return [t.strip() for t in texts if t and t.strip() and not _ONLY_ASKING.match(t)]
+
+
+def first_problem(rows: list) -> str | None:
+    """The citizen's first words about the problem in stored messages (conversation.models.Message)."""
+    said = problem_lines(r.text for r in rows if r.sender == "citizen" and r.direction == "in")
+    return said[0] if said else None
+
+
+def unanswered(rows: list, taken_at: datetime | None) -> list:
+    """The citizen's messages since the take or the agent's last reply, newest first."""
+    pending = []
+    for r in reversed(rows):
+        at = r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=UTC)
+        if r.sender == "agent" or (taken_at is not None and at < taken_at):
+            break
+        if r.sender == "citizen" and r.direction == "in":
+            pending.append(r)
+    return pending
 
 
 def prefill(draft: dict[str, Any], citizen_texts: list[str], extract: Extract | None, now: datetime) -> dict[str, Any]:

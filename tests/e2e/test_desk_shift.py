@@ -105,6 +105,7 @@ def test_an_emergency_waiting_before_login_is_announced_and_the_draft_is_prefill
     assert "煤气泄漏" in form.locator('[name="description"]').input_value()
     assert form.locator('[name="request_type"]').input_value() == "seek_help"
     assert form.locator('[name="contact_phone"]').input_value() == "138****5678"
+    assert re.search(r"诉求分类.*：\S+", agent.inner_text("#draft-category"))
     form.locator('[name="contact_phone"]').focus()
     assert form.locator('[name="contact_phone"]').input_value() == "13812345678"
     agent.screenshot(path=str(ARTIFACTS / "desk-draft-prefilled.png"))

@@ -256,6 +256,7 @@ async function openConversation(cid) {
   fillDraft(d.draft);
   for (const input of $('draft-form').elements) input.disabled = !mine;
   $('work-order').textContent = d.work_order ? '工单 ' + d.work_order : '';
+  $('draft-category').textContent = d.category ? '诉求分类（按诉求内容自动判定）：' + d.category : '';
 }
 
 // The open conversation left this agent's hands (or went to another agent): keep the transcript
