@@ -99,6 +99,7 @@ def test_an_emergency_waiting_before_login_is_announced_and_the_draft_is_prefill
     assert "王晓梅" in agent.inner_text("#conv-agent") and "shift.agent" not in agent.inner_text("#conv-agent")
 
     # Item 6: the draft holds what the citizen said; the phone is shown masked.
+    agent.wait_for_selector('#draft-form [name="contact_phone"]:not([disabled])')
     form = agent.locator("#draft-form")
     assert form.locator('[name="district"]').input_value() == "朝阳区"
     assert "望京西园三区" in form.locator('[name="address"]').input_value()
@@ -133,10 +134,15 @@ def test_an_emergency_waiting_before_login_is_announced_and_the_draft_is_prefill
 
 
 def test_the_held_list_shows_previews_unread_and_waits(stack, browser, accounts):
-    citizen, cid = citizen_says(browser, stack.http, "我要找人工客服", until='#mode[data-mode="queued"]')
     agent = desk_page(browser, stack.http, "shift.other")
+    citizen, cid = citizen_says(browser, stack.http, "我要找人工客服", until='#mode[data-mode="queued"]')
     item = agent.locator(f'#queue > li[data-cid="{cid}"]')
     item.wait_for()
+    # Item 4: a new queue item is signalled (tone, tab title, desktop notification) without a banner.
+    agent.wait_for_function(f"window.agentConsole.signals().some((s) => s.cid === {cid!r} && !s.urgent && s.sound)")
+    assert agent.title().startswith("【新排队】")
+    assert any(n["title"] == "新会话排队" for n in agent.evaluate("window.shownNotifications"))
+    assert agent.locator(f'#alerts .alert-item[data-cid="{cid}"]').count() == 0
     assert "网页" in item.locator(".item-title").inner_text()
     item.locator("button.take").click()
     agent.wait_for_selector("#composer:not([hidden])")

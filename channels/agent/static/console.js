@@ -224,8 +224,12 @@ function emergencyDelivery(e) {
 
 // ---------- one conversation ----------
 
+let opening = 0; // only the latest request is shown (a take re-opens while an older answer is on its way)
+
 async function openConversation(cid) {
+  const ticket = ++opening;
   const r = await api('GET', '/api/agent/conversations/' + encodeURIComponent(cid));
+  if (ticket !== opening) return;
   if (!r.ok) { notice(r.status === 403 ? '无权查看该会话。' : conflictText(r), 'error'); return; }
   const d = r.data;
   if (!state.open || state.open.conversation_id !== cid) {
