@@ -373,7 +373,7 @@ class AgentDesk:
         pending = unanswered(rows, _aware(c.taken_at))
         return {"conversation_id": c.id, "channel": c.channel, "agent": c.agent, "alert": c.alert,
                 "taken_at": iso_utc(c.taken_at) if c.taken_at else None, "reason": (c.handoff or {}).get("reason"),
-                "title": conversation_title(c.channel, c.draft or draft_from_summary(c.handoff), first_problem(rows)),
+                "title": conversation_title(c.channel, await self.draft_of(c, rows), first_problem(rows)),
                 "preview": first_words(said[-1].text if said else "", 80),
                 "waiting_since": iso_utc(pending[-1].created_at) if pending else None,
                 "unanswered": len(pending)}  # fmt: skip

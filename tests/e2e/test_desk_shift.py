@@ -96,6 +96,7 @@ def test_an_emergency_waiting_before_login_is_announced_and_the_draft_is_prefill
     banner.locator("button", has_text="接入").click()
     agent.wait_for_selector("#composer:not([hidden])")
     agent.wait_for_selector(f'#alerts .alert-item[data-cid="{cid}"]', state="detached")
+    assert agent.inner_text(f'#mine > li[data-cid="{cid}"] .item-title') == agent.inner_text("#conv-title")
     assert "王晓梅" in agent.inner_text("#conv-agent") and "shift.agent" not in agent.inner_text("#conv-agent")
 
     # Item 6: the draft holds what the citizen said; the phone is shown masked.
