@@ -52,7 +52,8 @@ def order_messages(engine: Engine, start: date, end: date) -> list[Message]:
         rows = conn.execute(query).all()
     messages = []
     for row in rows:
-        text = "。".join(part for part in (row.address, row.description) if part)
+        # The description first: the title is its medoid's first sentence.
+        text = "。".join(part for part in (row.description, row.address) if part)
         category = " / ".join(row.category_path) if row.category_path else None
         created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)  # SQLite
         person = _person(row.contact_phone, row.conversation_id)

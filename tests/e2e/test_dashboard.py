@@ -189,6 +189,7 @@ def test_dashboard_shows_the_reports_numbers(stack, browser, filed, tmp_path):
     assert issues, "the five complaints about one mixing plant make a hot issue"
     [plant] = [i for i in issues if set(filed["plant"]) & {str(n) for n in i["message_ids"]}]
     assert len(set(filed["plant"]) & {str(n) for n in plant["message_ids"]}) >= 4
+    assert "搅拌站" in plant["title"] and "丽发新城" in plant["title"], plant["title"]  # the problem at its place
     titles = page.eval_on_selector_all(".hot-issue .title", "els => els.map(e => e.textContent)")
     assert titles == [i["title"] for i in issues]
     page.click(f'.hot-issue[data-rank="{plant["rank"]}"]')

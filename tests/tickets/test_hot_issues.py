@@ -167,3 +167,12 @@ def test_the_api_mines_a_period_again_only_when_its_orders_changed(db, repo, mon
     _as_orders(repo, monkeypatch, more.messages)
     again = remembered(END - timedelta(days=29), END, 5)
     assert len(runs) == 3 and again["messages"] == first["messages"] + len(more.messages)
+
+
+def test_an_orders_issue_is_titled_by_its_problem_not_its_address(db, repo, monkeypatch) -> None:
+    for k in range(4):
+        monkeypatch.setattr(tickets.crud, "utcnow", lambda k=k: END_TIME - timedelta(hours=k))
+        repo.create(work_order_data(description=f"小区旁边的搅拌站夜里施工噪音扰民{'，' * k}睡不着", address="丽发新城小区",
+                                    street=None, contact_phone=f"137{k:08d}"), actor="bot")  # fmt: skip
+    [issue] = hot_issues_from_orders(db, END, END, 5)["issues"]
+    assert issue["place"].startswith("丽发新城") and "搅拌站" in issue["title"], issue
