@@ -82,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return classifier.predict(text).code
 
     # Bus, channel registry, accounts, the AgentDesk (work orders from the desk), /api/agent, /ws/agent.
-    desk_wiring = AgentDeskWiring(settings, db, store, work_orders, catalog, category_of, reset_dialogue=engine.reset)
+    desk_wiring = AgentDeskWiring(settings, db, store, work_orders, catalog, category_of, reset_dialogue=engine.reset,
+                                  extractor=extractor)
     web = desk_wiring.web
     # The closed loop: actions of units and supervisors, the result and survey to the citizen, deadlines.
     outbound_calls = OutboundCalls()  # survey calls this gateway placed, until the PBX connects them
