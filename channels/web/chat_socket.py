@@ -75,7 +75,9 @@ class WebChatChannel:
 
 
 def build_router(conversations: ConversationRouter, channel: WebChatChannel, max_text_chars: int,
-                 voice: VoiceMessages | None = None, limits: ChatLimits = ChatLimits()) -> APIRouter:  # fmt: skip
+                 voice: VoiceMessages | None = None, limits: ChatLimits = ChatLimits(),
+                 greeting: dict[str, Any] | None = None) -> APIRouter:  # fmt: skip
+    """`greeting`: a message frame shown on every new conversation at once (not stored)."""
     api = APIRouter()
     sessions = ChatSessions(conversations, limits)
 
@@ -91,6 +93,8 @@ def build_router(conversations: ConversationRouter, channel: WebChatChannel, max
         if session.resumed:
             await ws.send_json(history_frame(await asyncio.to_thread(history_entries, conversations.store, conv_id)))
         await ws.send_json(status_frame(session.mode.value))
+        if greeting is not None and not session.resumed:
+            await ws.send_json(greeting)
         channel.attach(conv_id, ws)
         log.info("web chat session %s %s", short_id(conv_id), "resumed" if session.resumed else "started")
         try:
