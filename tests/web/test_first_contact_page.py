@@ -159,3 +159,16 @@ def test_agent_filed_work_order_shows_a_full_card_with_one_number_format(open_ch
     text = card.inner_text()
     assert "26120500030" in text and "投诉工单" in text and "已受理" in text and "办理时限" in text
     assert "查询工单 26120500030" in text
+
+
+def test_a_card_without_a_deadline_shows_the_time_limit_of_its_urgency(open_chat):
+    page, gw = open_chat(PHONE)
+    gw.open()
+    card_data = {"number": "26120500031", "status": "accepted", "urgency": "24h"}  # an agent's filing today
+    gw.push({"type": "message", "sender": "system", "text": "本次人工服务已结束。已为您登记工单，编号26120500031。",
+             "buttons": [], "data": {"work_order": card_data, "mode": "bot"}})  # fmt: skip
+    card = page.locator(".msg-system .wo-card")
+    card.wait_for()
+    assert card.locator(".wo-deadline").inner_text() == "24小时内" and card.locator(".wo-status").inner_text() == "已受理"
+    assert card.locator(".wo-number").inner_text() == "26120500031"
+    page.screenshot(path=str(ARTIFACTS / "chat-agent-filed-card.png"))
