@@ -75,3 +75,56 @@ def test_the_greetings_consult_chip_offers_topics_that_answer(open_page):
     page.press("#input", "Enter")
     page.wait_for_function("() => document.querySelectorAll('.msg-bot .kb-source').length >= 2", timeout=30_000)
     assert "居住证" in page.locator(".msg-bot").last.inner_text()
+
+
+def replies_to(page, text: str, settle_ms: int = 2_500, timeout: float = 30_000) -> list[str]:
+    """Send `text` like a citizen and return every bot/system bubble of that turn (after it settled)."""
+    before = page.locator(".msg-bot, .msg-system").count()
+    page.fill("#input", text)
+    page.press("#input", "Enter")
+    page.wait_for_function(f"() => document.querySelectorAll('.msg-bot, .msg-system').length > {before}",
+                           timeout=timeout)  # fmt: skip
+    page.wait_for_timeout(settle_ms)
+    return page.locator(".msg-bot, .msg-system").all_inner_texts()[before:]
+
+
+def test_emergency_advice_is_urgent_and_its_call_links_stay_in_view_on_a_phone(open_page):
+    page = open_page(PHONE)
+    replies_to(page, "楼道里着火了", settle_ms=4_000)  # the advice, then the work order and queue notices
+    row = page.locator(".msg-emergency").first
+    row.wait_for()
+    assert row.locator(".msg-text").evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(198, 40, 40)"
+    calls = row.locator('a[href^="tel:"]')
+    assert "tel:119" in [calls.nth(i).get_attribute("href") for i in range(calls.count())]
+    assert page.locator(".msg-bot, .msg-system").count() >= 3, "follow-ups arrived below the advice"
+    for i in range(calls.count()):
+        assert in_view(page, calls.nth(i)), f"{calls.nth(i).inner_text()} pushed off screen"
+    page.screenshot(path=str(ARTIFACTS / "widget-emergency-phone.png"))
+
+
+def test_an_unrecognised_address_is_asked_once_per_turn_then_can_be_skipped(open_page):
+    page = open_page(PHONE)
+    page.locator(".msg-bot button.chip", has_text="反映问题").click()
+    page.wait_for_selector(".msg-bot >> text=具体说一下")
+    asked = replies_to(page, "小区门口的路灯坏了好几天了 晚上特别黑")
+    assert any("哪个区" in t for t in asked), asked
+    first = replies_to(page, "就在我家楼下那边")
+    assert len(first) == 1, first
+    assert "没听清" not in first[0] and "没能识别" in first[0]
+    second = replies_to(page, "就是那个路口旁边")
+    assert len(second) == 1, second
+    chips = page.locator(".msg-bot").last.locator("button.chip")
+    assert chips.all_inner_texts() == ["跳过地址", "转人工"]
+    page.screenshot(path=str(ARTIFACTS / "widget-address-way-out.png"))
+    before = page.locator(".msg-bot, .msg-system").count()
+    chips.first.click()
+    page.wait_for_function(f"() => document.querySelectorAll('.msg-bot, .msg-system').length > {before}")
+    page.wait_for_selector(".msg-bot >> text=什么时候")
+    replies_to(page, "一直都这样")
+    checked = replies_to(page, "13900002222")
+    assert any("未提供具体地址" in t for t in checked), checked
+    done = replies_to(page, "对的", settle_ms=1_000)
+    card = page.locator(".msg-bot .wo-card").last
+    card.wait_for()
+    number = card.locator(".wo-number").inner_text()
+    assert any(f"编号{number}" in t for t in done), (number, done)  # written the same way as on the card
