@@ -119,8 +119,11 @@ def test_an_unrecognised_address_is_asked_once_per_turn_then_can_be_skipped(open
     before = page.locator(".msg-bot, .msg-system").count()
     chips.first.click()
     page.wait_for_function(f"() => document.querySelectorAll('.msg-bot, .msg-system').length > {before}")
-    page.wait_for_selector(".msg-bot >> text=什么时候")
-    replies_to(page, "一直都这样")
+    page.wait_for_timeout(2_500)
+    after_skip = page.locator(".msg-bot, .msg-system").all_inner_texts()[before:]
+    assert len(after_skip) == 1 and "地址" not in after_skip[0], after_skip  # the form goes on
+    if "什么时候" in after_skip[0]:
+        replies_to(page, "一直都这样")
     checked = replies_to(page, "13900002222")
     assert any("未提供具体地址" in t for t in checked), checked
     done = replies_to(page, "对的", settle_ms=1_000)
