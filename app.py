@@ -18,6 +18,7 @@ from channels.telegram.webhook import build_webhook_router
 from channels.agent.wiring import AgentDeskWiring
 from channels.phone.wiring import PhoneWiring
 from channels.web.chat_socket import build_router
+from channels.web.greeting import load_greeting
 from channels.web.session import ChatLimits
 from channels.web.speech_route import build_tts_router
 from channels.web.voice_messages import VoiceMessages
@@ -53,7 +54,8 @@ from voice.asr import create_speech_to_text
 from voice.decode import decode_upload
 
 log = logging.getLogger(__name__)
-STATIC_DIR = Path(__file__).resolve().parent / "channels" / "web" / "static"
+ROOT_DIR = Path(__file__).resolve().parent
+STATIC_DIR = ROOT_DIR / "channels" / "web" / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -134,7 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.telegram = telegram  # None when off; its send() delivers agent replies to tg: conversations
     limits = ChatLimits(settings.chat_burst, settings.chat_per_s, settings.chat_address_burst,
                         settings.chat_address_per_s, settings.max_frame_bytes)  # fmt: skip
-    app.include_router(build_router(conversations, web, settings.max_text_chars, web_voice, limits))
+    greeting = load_greeting(ROOT_DIR / "bot" / "domain")
+    app.include_router(build_router(conversations, web, settings.max_text_chars, web_voice, limits, greeting))
     # Read-aloud for the web page, through the phone's TTS chain (one prompt cache).
     app.include_router(build_tts_router(phone.tts, rate=settings.tts_rate, slow_rate=settings.tts_elder_rate))
     desk_wiring.include(app)
@@ -157,6 +160,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
 
     @app.get("/healthz")
     async def healthz(authorization: Annotated[str | None, Header()] = None) -> dict:

@@ -5,10 +5,17 @@ payloads; data lives in the gateway.
 """
 
 from bot.actions.handoff import ActionHandoff
-from bot.actions.intake import ActionAskIntakeConfirmed, ActionCreateWorkOrder, ActionResetIntake, ValidateIntakeForm
+from bot.actions.intake import (
+    ActionAskAddress,
+    ActionAskIntakeConfirmed,
+    ActionCreateWorkOrder,
+    ActionResetIntake,
+    ValidateIntakeForm,
+)
 from bot.actions.ticket_query import ActionQueryTicket, ValidateTicketQueryForm
 
 __all__ = [
+    "ActionAskAddress",
     "ActionAskIntakeConfirmed",
     "ActionCreateWorkOrder",
     "ActionHandoff",

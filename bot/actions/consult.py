@@ -20,6 +20,17 @@ NOT_FOUND = "抱歉，这个问题我暂时没有找到准确的政策答复。�
 KB_DOWN = "抱歉，政策查询暂时不可用。可以为您转人工客服，或者稍后再问。"
 CHOOSE = "您想了解的是哪一项？"
 NONE_OF_THESE = "none"  # the "都不是" button: none of the offered articles fits
+ASK_TOPIC_SPOKEN = "请问您想咨询哪方面的政策？请直接说出您的问题。"
+ASK_TOPIC = "请问您想咨询哪方面的政策？可以直接输入您的问题，例如“退休手续怎么办”，也可以选择常见问题："
+# Common questions offered when the citizen chose 咨询政策 without a question yet (article ids).
+COMMON_TOPICS = (
+    ("社保缴费查询", "social-insurance-query"),
+    ("租房提取公积金", "provident-fund-withdraw-rent"),
+    ("医保报销", "medical-insurance-reimburse"),
+    ("办理居住证", "residence-permit-apply"),
+    ("供暖时间", "heating-season-dates"),
+    ("小学入学", "school-primary-enrollment"),
+)
 
 
 def is_phone(tracker: Tracker) -> bool:
@@ -32,6 +43,18 @@ def chosen_article(tracker: Tracker) -> str | None:
         if entity.get("entity") == "kb_article" and entity.get("value"):
             return str(entity["value"])
     return None
+
+
+def without_question(tracker: Tracker) -> bool:
+    """The citizen chose 咨询政策 (a bare `/consult` button) but asked nothing yet."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    return not text or (text.startswith("/") and "{" not in text)
+
+
+def topic_buttons() -> list[dict[str, str]]:
+    buttons = [{"title": title, "payload": "/consult" + json.dumps({"kb_article": article})}
+               for title, article in COMMON_TOPICS]  # fmt: skip
+    return buttons + [HUMAN_BUTTON]
 
 
 def answer_text(article: dict[str, Any], facet: str | None, spoken: bool) -> str:
@@ -64,6 +87,12 @@ class ActionAnswerConsult(Action):
         spoken = is_phone(tracker)
         chosen = chosen_article(tracker)
         question = tracker.latest_message.get("text") or ""
+        if not chosen and without_question(tracker):
+            if spoken:
+                dispatcher.utter_message(text=ASK_TOPIC_SPOKEN)
+            else:
+                dispatcher.utter_message(text=ASK_TOPIC, buttons=topic_buttons())
+            return [SlotSet("kb_article", None)]
         try:
             if chosen:  # a choice button; "都不是" (none of these) or a retired article: the fallback
                 article = await self.gateway.kb_article(chosen) if chosen != NONE_OF_THESE else None

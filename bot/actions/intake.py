@@ -11,18 +11,31 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.consult import is_phone
 from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
 
 log = logging.getLogger(__name__)
 
 INTAKE_SLOTS = ("request_type", "description", "address", "district", "street", "occurred", "contact_phone",
-                "contact_name", "anonymous", "intake_confirmed", "intake_failures")  # fmt: skip
+                "contact_name", "anonymous", "intake_confirmed", "intake_failures", "address_problem")  # fmt: skip
 TYPE_NAMES = {"complain": "投诉", "report": "举报", "seek_help": "求助", "suggest": "建议", "praise": "表扬",
               "consult": "咨询"}  # fmt: skip
 DEADLINE_WORDS = {"2h": "2小时内", "24h": "24小时内", "7d": "7天内", "15d": "15天内"}
 _FILLER = re.compile(r"喂|你好|您好|那个|就是|嗯|啊|呃|我要|我想|想要|要|投诉|举报|反映|求助|建议|表扬|一下|个|问题|事儿|事情|的|了")
 HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
 MAX_FAILURES = 2
+# An address that cannot be placed: what to say (typed on the web, spoken on the phone), one bubble a turn.
+ADDRESS_PROBLEMS = {
+    "outside": ("12345北京热线受理北京市范围内的诉求。请输入北京的具体地址，比如“朝阳区望京街道望京西园三区”。",
+                "12345北京热线受理北京市范围内的诉求。请说一下北京的具体地址。"),
+    "ambiguous": ("这个地名好几个区都有，请补充是哪个区，比如“西城区和平里”。",
+                  "这个地名好几个区都有，请说一下是哪个区，比如“西城区和平里”。"),
+    "unknown": ("抱歉，没能识别这个地址。请输入所在的区和街道或小区，比如“朝阳区望京街道望京西园三区”。",
+                "没听清具体位置。请说一下区和街道或小区，比如“朝阳区望京街道望京西园三区”。"),
+}  # fmt: skip
+ADDRESS_WAY_OUT = "说不清具体地址也没关系，可以跳过，由工作人员回电核实；也可以转人工客服。"
+ADDRESS_SKIPPED = "未提供具体地址（待回电核实）"
+SKIP_ADDRESS_BUTTON = {"title": "跳过地址", "payload": '/inform{"address_skip": "yes"}'}
 SIDE_SLOTS = ("district", "street", "contact_name", "anonymous")
 # Intents that leave the form (rules handle them); anything else is taken as an answer and checked.
 INTERRUPTIONS = frozenset({"cancel", "emergency", "request_human"})
@@ -51,6 +64,10 @@ def answering(tracker: Tracker, slot: str) -> bool:
     then nothing is filled, the form rejects, and the rules for cancel/emergency/… apply)."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     return tracker.get_slot("requested_slot") == slot and intent not in INTERRUPTIONS
+
+
+def skipping_address(tracker: Tracker) -> bool:
+    return any(e.get("entity") == "address_skip" for e in tracker.latest_message.get("entities") or [])
 
 
 def mask_phone(phone: str) -> str:
@@ -96,6 +113,8 @@ class ValidateIntakeForm(FormValidationAction):
 
     async def extract_address(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         found = extracted(tracker)
+        if skipping_address(tracker) and answering(tracker, "address"):
+            return {"address": ADDRESS_SKIPPED, "district": None, "street": None}
         if "address" in found:
             return {"address": found["address"], "district": found.get("district"), "street": found.get("street")}
         if answering(tracker, "address"):
@@ -148,15 +167,18 @@ class ValidateIntakeForm(FormValidationAction):
 
     def validate_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> dict:  # fmt: skip
+        """A placed address is kept; otherwise nothing is said here: action_ask_address re-asks once."""
         found = extracted(tracker)
+        if value == ADDRESS_SKIPPED:
+            return {"address": value, "address_problem": None}
         if found.get("outside_beijing"):
-            return self._refuse("address", "12345北京热线受理北京市范围内的诉求。请说一下北京的具体地址。", dispatcher, tracker)
-        if tracker.get_slot("district"):
-            return {"address": value}
-        if found.get("ambiguous_streets"):
-            return self._refuse("address", "这个地名好几个区都有，请说一下是哪个区，比如“西城区和平里”。", dispatcher, tracker)
-        return self._refuse("address", "没听清具体位置。请说一下区和街道或小区，比如“朝阳区望京街道望京西园三区”。",
-                            dispatcher, tracker)  # fmt: skip
+            problem = "outside"
+        elif tracker.get_slot("district"):
+            return {"address": value, "address_problem": None}
+        else:
+            problem = "ambiguous" if found.get("ambiguous_streets") else "unknown"
+        failures = int(tracker.get_slot("intake_failures") or 0) + 1
+        return {"address": None, "address_problem": problem, "intake_failures": float(failures)}
 
     def validate_occurred(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> dict:  # fmt: skip
@@ -176,6 +198,28 @@ class ValidateIntakeForm(FormValidationAction):
         if not extracted(tracker):
             dispatcher.utter_message(text="请问哪一项需要修改？您可以直接说正确的地址、时间或电话。")
         return {"intake_confirmed": None}
+
+
+class ActionAskAddress(Action):
+    """Asks for the place: the question, or after an address that could not be placed what was
+    wrong, and from the second miss a way out (skip it, or a person) on the web."""
+
+    def name(self) -> str:
+        return "action_ask_address"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        problem = tracker.get_slot("address_problem")
+        if problem not in ADDRESS_PROBLEMS:
+            dispatcher.utter_message(response="utter_ask_address")
+            return []
+        typed, spoken = ADDRESS_PROBLEMS[problem]
+        stuck = int(tracker.get_slot("intake_failures") or 0) >= MAX_FAILURES
+        if is_phone(tracker):
+            text, buttons = spoken + (" 如果不方便，我可以为您转人工客服。" if stuck else ""), []
+        else:
+            text, buttons = (typed + "\n" + ADDRESS_WAY_OUT, [SKIP_ADDRESS_BUTTON, HUMAN_BUTTON]) if stuck else (typed, [])
+        dispatcher.utter_message(text=text, buttons=buttons, json_message={"expect": "district"})
+        return []
 
 
 class ActionAskIntakeConfirmed(Action):
@@ -243,7 +287,8 @@ class ActionCreateWorkOrder(Action):
             dispatcher.utter_message(json_message={"handoff": {"reason": "ticket_system_down"}})
             return []
         number = order["number"]
-        spoken = f"{number[:6]} {number[6:]}"
+        # Read apart on the phone (date part, sequence); written as on the card everywhere else.
+        spoken = f"{number[:6]} {number[6:]}" if is_phone(tracker) else number
         card = {"work_order": work_order_card(order)}
         if emergency:
             card["alert"] = {"reason": "emergency", "work_order": number}

@@ -75,12 +75,16 @@ class WebChatChannel:
 
 
 def build_router(conversations: ConversationRouter, channel: WebChatChannel, max_text_chars: int,
-                 voice: VoiceMessages | None = None, limits: ChatLimits = ChatLimits()) -> APIRouter:  # fmt: skip
+                 voice: VoiceMessages | None = None, limits: ChatLimits = ChatLimits(),
+                 greeting: dict[str, Any] | None = None) -> APIRouter:  # fmt: skip
+    """`greeting`: a message frame sent at once on a new conversation whose client asked for it
+    with `?greet=1` (the chat page does; API clients are not sent it); it is not stored."""
     api = APIRouter()
     sessions = ChatSessions(conversations, limits)
 
     @api.websocket("/ws/chat")
-    async def chat(ws: WebSocket, conversation_id: str | None = None, resume_token: str | None = None) -> None:
+    async def chat(ws: WebSocket, conversation_id: str | None = None, resume_token: str | None = None,
+                   greet: bool = False) -> None:  # fmt: skip
         await ws.accept()
         address = ws.client.host if ws.client else "-"
         session = await sessions.open(address, conversation_id, resume_token)
@@ -91,6 +95,8 @@ def build_router(conversations: ConversationRouter, channel: WebChatChannel, max
         if session.resumed:
             await ws.send_json(history_frame(await asyncio.to_thread(history_entries, conversations.store, conv_id)))
         await ws.send_json(status_frame(session.mode.value))
+        if greet and greeting is not None and not session.resumed:  # asked for by the page (?greet=1)
+            await ws.send_json(greeting)
         channel.attach(conv_id, ws)
         log.info("web chat session %s %s", short_id(conv_id), "resumed" if session.resumed else "started")
         try:

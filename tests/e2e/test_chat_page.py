@@ -22,12 +22,12 @@ def test_chat_page_conversation(stack, browser):
     page.wait_for_selector(".msg-bot >> text=12345市民服务热线")
     assert page.locator(".msg-citizen .msg-text").last.inner_text() == "你好"
 
-    page.locator("button.chip", has_text="反映问题").click()
+    page.locator("button.chip", has_text="反映问题").last.click()  # the greeting has one too
     page.wait_for_selector(".msg-bot >> text=具体说一下")
 
     page.fill("#input", "<img src=x onerror=\"document.body.dataset.xss='1'\">楼下太吵")
     page.click("#send")
-    page.wait_for_function("() => document.querySelectorAll('.msg-bot').length >= 3")
+    page.wait_for_function("() => document.querySelectorAll('.msg-bot').length >= 4")
     assert page.evaluate("document.body.dataset.xss") is None
     assert page.locator(".msg-citizen .msg-text").last.inner_text().startswith("<img")
     page.screenshot(path=str(ARTIFACTS / "chat-page.png"), full_page=True)

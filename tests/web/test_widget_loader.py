@@ -68,3 +68,23 @@ def test_only_the_hotline_frame_can_close_the_panel(host):
     frame.locator("#close-widget").click()
     page.locator("#hotline-widget .panel").wait_for(state="hidden")
     assert page.evaluate("document.activeElement.id") == "hotline-widget", "focus goes back to the button"
+
+
+def test_nothing_is_posted_into_the_iframe_before_it_has_loaded(browser):
+    ctx = browser.new_context(viewport={"width": 1200, "height": 800}, locale="zh-CN")
+    page = ctx.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    FakeGateway(page, base=GATEWAY)
+    page.route(HOST + "/", lambda route: route.fulfill(status=200, body=PAGE, headers={"Content-Type": "text/html"}))
+    page.goto(HOST + "/")
+    page.evaluate("window.hotlineWidget.open()")
+    frame = page.frame_locator("#hotline-widget iframe")
+    frame.locator('#conn[data-state="open"]').wait_for()
+    page.wait_for_timeout(300)
+    assert not [m for m in console if "postMessage" in m], console
+    # Once loaded, opening again still focuses the chat's input from the host page.
+    page.evaluate("window.hotlineWidget.close()")
+    page.evaluate("window.hotlineWidget.open()")
+    frame.locator("#input:focus").wait_for(timeout=3_000)
+    ctx.close()

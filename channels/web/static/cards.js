@@ -4,6 +4,8 @@
 const REQUEST_TYPES = {
   consult: '咨询', complain: '投诉', report: '举报', seek_help: '求助', suggest: '建议', praise: '表扬',
 };
+// Time limits by urgency (as the bot words them), shown when a card carries no deadline.
+const URGENCY = { '2h': '2小时内', '24h': '24小时内', '7d': '7天内', '15d': '15天内' };
 // Work-order statuses as the ticket system names them; Chinese labels pass through unchanged.
 const STATUSES = {
   accepted: '已受理', dispatched: '已派单', in_progress: '办理中', returned: '已退单',
@@ -50,7 +52,7 @@ export function workOrderCard(order) {
   if (!order || typeof order !== 'object') return null;
   const number = str(order.number);
   const status = STATUSES[str(order.status)] || str(order.status);
-  const deadline = order.deadline ? formatDeadline(order.deadline) : '';
+  const deadline = order.deadline ? formatDeadline(order.deadline) : (URGENCY[str(order.urgency)] || '');
   const type = REQUEST_TYPES[str(order.request_type)] || '';
   const category = str(order.category);
   const place = [str(order.district), str(order.street)].filter(Boolean).join(' ');

@@ -12,6 +12,7 @@ const MAX_AUDIO_BASE64 = 4 * 1024 * 1024 - 1024; // stays under the gateway's We
 const TYPING_TIMEOUT_MS = 20000;
 const ACK_PATIENCE_MS = 1500; // an unacknowledged message is shown as pending after this
 const MODE_LABELS = { bot: '智能客服', queued: '排队中', agent: '人工客服' };
+const QUEUE_PAYLOADS = ['/back_to_bot', '/callback', '/cancel_callback']; // only mean something while queued
 const AUDIO_ERRORS = new Set([
   'invalid_audio', 'audio_unavailable', 'audio_too_large', 'audio_too_long', 'audio_undecodable', 'audio_no_speech',
 ]);
@@ -48,7 +49,11 @@ const conn = new ChatConnection({
 // ---------- state shown in the title bar ----------
 
 function setMode(value) {
+  const before = mode;
   mode = MODE_LABELS[value] ? value : 'bot';
+  // An agent joined: every earlier chip (menus, 返回智能客服) is stale. Out of the queue: its chips are.
+  if (mode === 'agent' && before !== 'agent') transcript.disableChips(null);
+  else if (mode === 'bot' && before !== 'bot') transcript.disableChips(QUEUE_PAYLOADS);
   $mode.textContent = MODE_LABELS[mode];
   $mode.dataset.mode = mode;
 }
@@ -203,7 +208,11 @@ $input.addEventListener('keydown', (e) => {
     sendInput();
   }
 });
-$('new-chat').addEventListener('click', newConversation);
+$('new-chat').addEventListener('click', () => {
+  // Ask first when there is something to lose (the current conversation ends for this page).
+  if ($messages.querySelector('.msg-citizen') && !window.confirm('开始新对话吗？当前对话记录将从本页清除。')) return;
+  newConversation();
+});
 function applyElderMode(on) {
   setElderMode(on, $elder);
   $input.placeholder = on ? '请输入您的问题' : '请输入您要咨询或反映的问题';

@@ -53,9 +53,10 @@ export class ChatConnection {
 
   url() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    let url = proto + '//' + location.host + '/ws/chat';
+    // greet=1: a new conversation starts with the greeting and its topic chips (a resumed one does not).
+    let url = proto + '//' + location.host + '/ws/chat?greet=1';
     if (this.conversationId && this.resumeToken) {
-      url += '?conversation_id=' + encodeURIComponent(this.conversationId) +
+      url += '&conversation_id=' + encodeURIComponent(this.conversationId) +
         '&resume_token=' + encodeURIComponent(this.resumeToken);
     }
     return url;

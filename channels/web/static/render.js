@@ -139,6 +139,7 @@ export class Transcript {
       const payload = b.payload == null ? title : String(b.payload);
       const chip = el('button', 'chip', title);
       chip.type = 'button';
+      chip.dataset.payload = payload;
       chip.disabled = !!disabled;
       chip.addEventListener('click', () => {
         if (chip.disabled) return;
@@ -149,6 +150,13 @@ export class Transcript {
       group.appendChild(chip);
     }
     return group;
+  }
+
+  // Chips that no longer apply: all of them once an agent has joined, only `payloads` otherwise.
+  disableChips(payloads) {
+    for (const chip of this.box.querySelectorAll('button.chip:not(:disabled)')) {
+      if (!payloads || payloads.includes(chip.dataset.payload)) chip.disabled = true;
+    }
   }
 
   // A citizen's voice message: a green bubble with its length; the recognised text comes later.

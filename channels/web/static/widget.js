@@ -70,9 +70,10 @@
   panel.hidden = true;
 
   var frame = null;
+  var frameLoaded = false; // before its load the iframe still holds about:blank: nothing is posted
 
   function tellFrame(type) {
-    if (frame && frame.contentWindow) frame.contentWindow.postMessage({ type: type }, origin);
+    if (frame && frameLoaded && frame.contentWindow) frame.contentWindow.postMessage({ type: type }, origin);
   }
 
   function open() {
@@ -81,7 +82,10 @@
       frame.title = '12345 市民服务热线 在线咨询';
       frame.allow = 'microphone; autoplay';
       frame.src = base + '/?embed=1';
-      frame.addEventListener('load', function () { if (!panel.hidden) tellFrame('hotline:open'); });
+      frame.addEventListener('load', function () {
+        frameLoaded = true;
+        if (!panel.hidden) tellFrame('hotline:open');
+      });
       panel.appendChild(frame);
     }
     panel.hidden = false;
