@@ -79,8 +79,10 @@ def _aware(value: datetime | None) -> datetime | None:
     return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def spoken_number(number: str) -> str:
-    return f"{number[:6]} {number[6:]}"
+def number_text(number: str, channel: str) -> str:
+    """A work-order number in a citizen's reply: grouped for reading aloud on the phone, else
+    written as on the card."""
+    return f"{number[:6]} {number[6:]}" if channel == "phone" else number
 
 
 class AgentDesk:
@@ -294,7 +296,7 @@ class AgentDesk:
         order, text, action = None, CLOSED, None
         if work_order:
             order, action = await self._file(conv, draft, actor)
-            spoken = spoken_number(order.number)
+            spoken = number_text(order.number, conv.channel)
             if action == "created":
                 deadline = DEADLINE_WORDS.get(order.urgency, "规定时限内")
                 text = f"本次人工服务已结束。已为您登记工单，编号{spoken}，承办单位会在{deadline}处理并答复您。"
@@ -302,7 +304,7 @@ class AgentDesk:
                 text = f"本次人工服务已结束，您的工单{spoken}已按沟通内容更新。感谢您的耐心。"
         data: dict[str, Any] = {"mode": Mode.BOT.value}
         if order is not None:
-            data["work_order"] = {"number": order.number, "status": order.status, "urgency": order.urgency}
+            data["work_order"] = order.card()
         reply = Reply(text, sender="system", data=data)
         values = {"agent": None, "draft": draft, **({"work_order": order.number} if order else {})}
         done = await asyncio.to_thread(

@@ -10,7 +10,7 @@ from conversation.commands import BACK_BUTTON, BACK_TO_BOT, CALLBACK, CALLBACK_B
 from conversation.messages import InboundMessage, Mode, Reply
 from conversation.store import TurnState
 from core.log_ids import short_id
-from desk.agent_desk import AgentDesk
+from desk.agent_desk import AgentDesk, number_text
 from desk.orders import draft_from_summary
 from normalize.phone import normalize_phone
 
@@ -73,6 +73,5 @@ async def _file(desk: AgentDesk, cid: str, state: TurnState, phone: str) -> Repl
     )  # fmt: skip
     log.info("callback request %s filed for %s", order.number, short_id(cid))
     await desk.left_queue(cid, before, kind="callback")
-    number = f"{order.number[:6]} {order.number[6:]}"
-    card = {"number": order.number, "status": order.status, "urgency": order.urgency}
-    return Reply(DONE.format(number=number), sender="system", data={"mode": Mode.BOT.value, "work_order": card})
+    number = number_text(order.number, conv.channel)
+    return Reply(DONE.format(number=number), sender="system", data={"mode": Mode.BOT.value, "work_order": order.card()})

@@ -104,7 +104,17 @@ class WorkOrder(SQLModel, table=True):
         body["status_label"] = STATUS_LABELS[Status(self.status)]
         return body
 
+    def card(self) -> dict:
+        """What a citizen's channel shows of the order (no personal data): the same fields as the
+        bot's card (bot/actions/intake.py `work_order_card`, the engine's own runtime)."""
+        body = self.to_json()
+        card = {k: body[k] for k in CARD_FIELDS if body.get(k) is not None}
+        if self.category_path:
+            card["category"] = "/".join(self.category_path)
+        return card
 
+
+CARD_FIELDS = ("number", "status", "deadline", "urgency", "request_type", "district", "street", "department")
 SURVEY_COLUMNS = ("survey_asked_at", "survey_resolved", "survey_satisfaction", "survey_answered_at")
 TIMESTAMPS = ("created_at", "updated_at", "deadline", "occurred_at", "dispatched_at", "response_due_at",
               "responded_at", "resolved_at", "deadline_warned_at", "overdue_alerted_at")  # fmt: skip

@@ -190,7 +190,10 @@ async def test_close_files_the_edited_draft_as_a_work_order(desk_setup):
     assert (order.request_type, order.district, order.address, order.contact_name, order.conversation_id) == (
         "complain", "朝阳区", "望京西园三区12号楼", "王先生", "web:1")
     last = s.delivered["web:1"][-1]
-    assert "已为您登记工单" in last.text and last.data["mode"] == "bot"
+    assert f"已为您登记工单，编号{order.number}" in last.text and last.data["mode"] == "bot"  # as on the card
+    card = last.data["work_order"]  # the full card, as the bot sends it (no personal data)
+    assert card["number"] == order.number and (card["request_type"], card["district"]) == ("complain", "朝阳区")
+    assert card["deadline"].endswith("Z") and card["category"] and "contact_phone" not in card
     assert s.store.get("web:1").work_order == order.number
     assert [e.actor for e in s.repo.events(order.number)] == ["agent:alice"]
 
