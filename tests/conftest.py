@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.followup.pbx_servers import FakeAsterisk
-from tests.helpers import ExternalTicketSystem, free_port, wait_http
+from tests.helpers import ARTIFACTS, ExternalTicketSystem, free_port, launch_chromium, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,6 +131,19 @@ def stack(tmp_path_factory) -> Stack:
 
 
 FIGURES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium, one per test module (a module needing other launch options,
+    such as a fake microphone, defines its own)."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        b = launch_chromium(pw)
+        yield b
+        b.close()
 
 
 @pytest.fixture()

@@ -4,7 +4,7 @@
 import pytest
 
 from tests.helpers import ARTIFACTS
-from tests.web.browser import FakeGateway, launch
+from tests.web.browser import FakeGateway
 from tests.web.test_page import bot
 
 pytestmark = pytest.mark.browser
@@ -18,16 +18,6 @@ ADVICE = {
         {"service": "bad", "number": "javascript:alert(1)", "label": "x"},
     ]}},
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = launch(pw)
-        yield b
-        b.close()
 
 
 def test_advice_is_red_with_call_buttons_and_stays_on_screen(browser):

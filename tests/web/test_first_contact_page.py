@@ -6,7 +6,7 @@ the rendered styles, 新对话 asks first, an agent-filed work order shows a ful
 import pytest
 
 from tests.helpers import ARTIFACTS
-from tests.web.browser import FakeGateway, launch
+from tests.web.browser import FakeGateway
 from tests.web.test_page import WORK_ORDER, bot
 
 pytestmark = pytest.mark.browser
@@ -31,16 +31,6 @@ CONTRAST_JS = """(selectors) => {
 }"""
 META = [".time-sep span", "#conn", "#mode", ".counter", ".wo-fields dt", ".wo-hint", ".kb-line", ".kb-title",
         ".msg-name", ".send", ".chip:not(:disabled)", ".error-notice", ".msg-system .msg-text"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = launch(pw)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

@@ -3,7 +3,7 @@ iframe, open/close from both sides, and only the hotline's own iframe may close 
 
 import pytest
 
-from tests.web.browser import FakeGateway, launch
+from tests.web.browser import FakeGateway
 
 pytestmark = pytest.mark.browser
 
@@ -13,16 +13,6 @@ PAGE = f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>
 <body><h1>某街道办事处</h1>
 <script src="{GATEWAY}/static/widget.js" data-hotline="{GATEWAY}" data-label="在线咨询" data-position="left"></script>
 </body></html>"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = launch(pw)
-        yield b
-        b.close()
 
 
 @pytest.fixture()
