@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from core.clock import iso_utc, utcnow
 from normalize.phone import normalize_phone
+from normalize.when import occurred_fields
 from normalize.text import has_control_characters
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderRepository
@@ -84,8 +85,7 @@ def draft_from_summary(summary: dict[str, Any] | None) -> dict[str, Any]:
         "district": slots.get("district"),
         "street": slots.get("street"),
         "address": slots.get("address"),
-        "occurred_at": occurred if isinstance(occurred, str) and occurred[:1].isdigit() else None,
-        "ongoing": occurred == "ongoing",
+        **occurred_fields(occurred if isinstance(occurred, str) else None),
         "contact_name": slots.get("contact_name"),
         "contact_phone": phone if isinstance(phone, str) and not phone.startswith("invalid:") else None,
         "emergency": emergency,

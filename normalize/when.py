@@ -1,8 +1,11 @@
 """When something happened, from what a citizen says: "昨天晚上十点", "上周三下午", "三天前",
-"这个月初", "一直都这样" → a timestamp (Beijing time) with its precision, or "ongoing"."""
+"这个月初" → a timestamp (Beijing time) with its precision; "一直都这样" → ongoing; and a vague
+period that is still going on — "最近一个月", "这几天", "上周开始", "半年多了" — → ongoing since
+about when it began (precision "period")."""
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +13,20 @@ from normalize.numerals import small_number, to_halfwidth
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 _NUM = r"[0-9零〇一二两三四五六七八九十]{1,3}"
+
+# A period up to now: "最近一个月", "近两周", "这几天", "一个多月了", "好几天了".
+_RECENT_SPAN = re.compile(rf"(?:最近|近|这|过去)({_NUM}|几|两|半)个?多?(天|日|礼拜|星期|周|月|年)")
+_SPAN_SO_FAR = re.compile(rf"(?<![前后])({_NUM}|好几|几|半)个?多?(天|礼拜|星期|周|月|年)(?:多)?(?:了|以来|来|左右了)")
+# A start that lasts: "上周开始", "从上个月起", "去年以来", "前几天开始".
+_SINCE = re.compile(r"(上个?(?:周|礼拜|星期|月)|这个?(?:周|礼拜|星期|月)|本(?:周|月)|去年|今年|前几天|前两天|年初)"
+                    r"(?:初|底|末)?(?:就)?(?:开始|起|以来|到现在)")  # fmt: skip
+# A vague time of one event: "前几天", "前两天", "前阵子".
+_FEW_DAYS_AGO = {"前几天": 3, "前两天": 2, "前阵子": 14, "前段时间": 14}
+# Ongoing with no start said: "这段时间", "最近", "近来".
+_LATELY = re.compile(r"最近|近来|近期|这段时间|这阵子|这些天|这几天|这两天|连续几天")
+_TENURE = re.compile(r"住|搬来|工作|上班|干了|买房|开了")
+_SPAN_DAYS = {"天": 1, "日": 1, "礼拜": 7, "星期": 7, "周": 7, "月": 30, "年": 365}
+_START_OF = {"上周": -7, "上礼拜": -7, "上星期": -7, "这周": 0, "这礼拜": 0, "这星期": 0, "本周": 0}
 
 ONGOING = re.compile(r"一直|总是|老是|天天|每天|每晚|每天晚上|经常|长期|常年|好几个月了|好多年了|至今|到现在都|反复|三天两头")
 _DAYS = {"大前天": -3, "前天": -2, "前儿": -2, "昨天": -1, "昨儿": -1, "昨晚": -1, "今天": 0, "今儿": 0, "今早": 0,
@@ -33,12 +50,24 @@ class When:
     precision: str | None = None  # minute | hour | day | month
 
 
+def occurred_fields(value: str | None) -> dict[str, Any]:
+    """The `occurred` slot — "<ISO time>", "ongoing", "ongoing:<ISO time it began>" or "unknown" —
+    as the work order's occurred_at and ongoing."""
+    value = value or ""
+    at = value.removeprefix("ongoing:")
+    return {"occurred_at": at if at[:1].isdigit() else None, "ongoing": value.startswith("ongoing")}
+
+
 def parse_when(text: str, now: datetime) -> When | None:
     """None when the text says nothing about time."""
     text = to_halfwidth(text)
     now = now.astimezone(BEIJING)
-    if ONGOING.search(text):
+    if (since := _since(text, now)) is not None:
+        return When(since, ongoing=True, precision="period")
+    if ONGOING.search(text) or _LATELY.search(text):
         return When(at=None, ongoing=True)
+    if few := next((days for word, days in _FEW_DAYS_AGO.items() if word in text), None):
+        return When(_noon(now - timedelta(days=few)), precision="day")
     day = _day(text, now)
     clock = _clock(text)
     if day is None and clock is None:
@@ -113,3 +142,28 @@ def _relative(text: str, now: datetime) -> When | None:
         at = min(now, month.replace(day=day, hour=12, minute=0, second=0, microsecond=0))
         return When(at, precision="month")
     return None
+
+
+def _since(text: str, now: datetime) -> datetime | None:
+    """When a period still going on began: "最近一个月" → a month ago, "上周开始" → last Monday."""
+    m = _RECENT_SPAN.search(text) or _SPAN_SO_FAR.search(text)
+    if m and not _TENURE.search(text[max(0, m.start() - 4) : m.start()]):  # "住了三年了" is not the problem's age
+        count = {"几": 3, "好几": 3, "两": 2, "半": 0.5}.get(m.group(1)) or small_number(m.group(1))
+        if count:
+            return _noon(now - timedelta(days=count * _SPAN_DAYS[m.group(2)]))
+    if m := _SINCE.search(text):
+        start = m.group(1)
+        if start in _FEW_DAYS_AGO:
+            return _noon(now - timedelta(days=_FEW_DAYS_AGO[start]))
+        if (week := _START_OF.get(start.replace("个", ""))) is not None:
+            return _noon(now - timedelta(days=now.weekday() - week))
+        if "月" in start:
+            first = now.replace(day=1)
+            return _noon(first if start[0] in "这本" else (first - timedelta(days=1)).replace(day=1))
+        year = now.year - 1 if start == "去年" else now.year
+        return _noon(now.replace(year=year, month=1, day=1))
+    return None
+
+
+def _noon(at: datetime) -> datetime:
+    return at.replace(hour=12, minute=0, second=0, microsecond=0)

@@ -1,4 +1,5 @@
-"""Work-order details recognised in one citizen utterance: place, time, phone, name. The router
+"""Work-order details recognised in one citizen utterance: place, time, phone, name, and the
+request type when the citizen names it (举报 stays 举报 whatever the chat intent says). The router
 attaches them to every message it passes to the dialogue engine (metadata "extracted"), so the
 intake form can fill several fields from one breath without re-parsing anything."""
 
@@ -11,6 +12,15 @@ from normalize.when import parse_when
 from places.gazetteer import Gazetteer
 
 _NAME = re.compile(r"(?:我|免贵)(?:姓|叫)([\u4e00-\u9fff]{1,3}?)(?:[，,。\s]|先生|女士|$|电话|手机|的|就|啊|吧)")
+# The request type a citizen chooses by name: "我要举报", "匿名举报", "想投诉一下", "提个建议", "不是投诉是建议"
+# (the last one named wins). 建议/表扬/求助 count only when chosen ("建议有关部门处理" inside a complaint is
+# not a suggestion); 举报 almost always is a choice, except "举报过" and "举报电话".
+_NAMED_TYPE = re.compile(
+    r"(?<!不)(?<!不是)(?<!不算)(?:(举报)(?!过|电话|热线)"
+    r"|(?:我要|我想|想要|想|要|是|来|提个|有个|提一个|提点)(投诉|求助|建议|表扬)"
+    r"|(投诉|求助|表扬)一下)"
+)  # fmt: skip
+NAMED_TYPES = {"举报": "report", "投诉": "complain", "求助": "seek_help", "建议": "suggest", "表扬": "praise"}
 _ANONYMOUS = re.compile(r"匿名|不留名|不想留名|不方便留|不用留名|保密")
 _TICKET = re.compile(r"(?<!\d)2\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{5}(?!\d)")
 _CLAUSE = re.compile(r"[，,。.！!？?；;\n]+")
@@ -60,6 +70,8 @@ class IntakeExtractor:
             found["contact_name"] = m.group(1)
         if _ANONYMOUS.search(text):
             found["anonymous"] = True
+        if named := [next(filter(None, m.groups())) for m in _NAMED_TYPE.finditer(text)]:
+            found["request_type"] = NAMED_TYPES[named[-1]]
         return found
 
     def _address_span(self, text: str) -> str:

@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.consult import is_phone
 from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
+from normalize.when import occurred_fields
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +77,12 @@ def mask_phone(phone: str) -> str:
 
 
 def occurred_words(value: str | None) -> str:
-    if value == "ongoing":
-        return "一直存在"
-    if not value or value == "unknown":
-        return "未说明"
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        return value
+    fields = occurred_fields(value)
+    if not fields["occurred_at"]:
+        return "一直存在" if fields["ongoing"] else "未说明" if not value or value == "unknown" else value
+    at = datetime.fromisoformat(fields["occurred_at"])
+    if fields["ongoing"]:
+        return f"约{at.month}月{at.day}日起，至今仍存在"
     return f"{at.month}月{at.day}日{at.hour}点" + (f"{at.minute}分" if at.minute else "")
 
 
@@ -94,11 +93,16 @@ class ValidateIntakeForm(FormValidationAction):
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Also keep the side details extraction found (the SDK keeps only required slots)."""
+        """Also keep the side details extraction found (the SDK keeps only required slots), and the
+        request type the citizen named ("我要举报" stays 举报 whatever the chat intent was)."""
         events = await super().get_validation_events(dispatcher, tracker, domain)
         decided = {e["name"] for e in events}
         side = tracker.slots_to_validate()
-        return events + [SlotSet(k, v) for k, v in side.items() if k in SIDE_SLOTS and k not in decided]
+        events += [SlotSet(k, v) for k, v in side.items() if k in SIDE_SLOTS and k not in decided]
+        named = extracted(tracker).get("request_type")
+        if named and named != tracker.get_slot("request_type") and tracker.get_slot("request_type") != "consult":
+            events.append(SlotSet("request_type", named))
+        return events
 
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -124,7 +128,7 @@ class ValidateIntakeForm(FormValidationAction):
     async def extract_occurred(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         found = extracted(tracker)
         if found.get("ongoing"):
-            return {"occurred": "ongoing"}
+            return {"occurred": f"ongoing:{found['occurred_at']}" if "occurred_at" in found else "ongoing"}
         if "occurred_at" in found:
             return {"occurred": found["occurred_at"]}
         if answering(tracker, "occurred"):
@@ -271,8 +275,7 @@ class ActionCreateWorkOrder(Action):
             "district": s("district"),
             "street": s("street"),
             "address": s("address"),
-            "occurred_at": occurred if occurred and occurred[0].isdigit() else None,
-            "ongoing": occurred == "ongoing",
+            **occurred_fields(occurred),
             "contact_name": s("contact_name"),
             "contact_phone": phone if phone and not phone.startswith("invalid:") else None,
             "emergency": emergency,

@@ -2,7 +2,7 @@ from datetime import datetime
 
 import pytest
 
-from normalize.when import BEIJING, parse_when
+from normalize.when import BEIJING, occurred_fields, parse_when
 
 # Saturday 2026-11-21 15:30 in Beijing.
 NOW = datetime(2026, 11, 21, 15, 30, tzinfo=BEIJING)
@@ -49,3 +49,52 @@ def test_ongoing(said):
 @pytest.mark.parametrize("said", ["楼下太吵了", "在朝阳区望京", "我姓王", "海淀区中关村大街1号院", "3号楼2单元"])
 def test_no_time_mentioned(said):
     assert parse_when(said, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "began"),
+    [
+        ("最近一个月", datetime(2026, 10, 22, 12, 0)),
+        ("最近一个月一直有人去输液", datetime(2026, 10, 22, 12, 0)),
+        ("这几天", datetime(2026, 11, 18, 12, 0)),
+        ("近两周", datetime(2026, 11, 7, 12, 0)),
+        ("上周开始", datetime(2026, 11, 9, 12, 0)),
+        ("从上个月起就这样", datetime(2026, 10, 1, 12, 0)),
+        ("一个多月了", datetime(2026, 10, 22, 12, 0)),
+        ("好几天了", datetime(2026, 11, 18, 12, 0)),
+        ("今年以来", datetime(2026, 1, 1, 12, 0)),
+    ],
+)
+def test_vague_periods_are_ongoing_since_about_when_they_began(said, began):
+    when = parse_when(said, NOW)
+    assert when is not None and when.ongoing and when.precision == "period"
+    assert when.at.replace(tzinfo=None) == began
+
+
+@pytest.mark.parametrize("said", ["这段时间", "最近", "这阵子老是停电"])
+def test_lately_without_a_start_is_ongoing(said):
+    when = parse_when(said, NOW)
+    assert when.ongoing and when.at is None
+
+
+def test_a_few_days_ago_is_one_day_not_a_period():
+    when = parse_when("前几天晚上", NOW)
+    assert not when.ongoing and when.at.day == 18
+
+
+def test_how_long_one_has_lived_somewhere_is_not_the_problem_s_age():
+    assert parse_when("我在这住了三年了，楼下饭馆太吵", NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("slot", "fields"),
+    [
+        ("2026-11-20T22:00:00+08:00", {"occurred_at": "2026-11-20T22:00:00+08:00", "ongoing": False}),
+        ("ongoing", {"occurred_at": None, "ongoing": True}),
+        ("ongoing:2026-10-22T12:00:00+08:00", {"occurred_at": "2026-10-22T12:00:00+08:00", "ongoing": True}),
+        ("unknown", {"occurred_at": None, "ongoing": False}),
+        (None, {"occurred_at": None, "ongoing": False}),
+    ],
+)
+def test_occurred_slot_as_work_order_fields(slot, fields):
+    assert occurred_fields(slot) == fields
