@@ -42,3 +42,29 @@ def test_work_order_numbers(text):
 
 def test_a_mobile_number_is_not_a_work_order_number():
     assert "ticket_number" not in EXTRACT("13812345678", NOW)
+
+
+@pytest.mark.parametrize(
+    ("said", "named"),
+    [
+        ("我要举报有人在小区里开黑诊所给人输液", "report"),
+        ("我想匿名举报", "report"),
+        ("这是举报不是投诉", "report"),
+        ("不是投诉，是建议", "suggest"),
+        ("我要投诉楼下饭馆", "complain"),
+        ("我想表扬快递小哥", "praise"),
+        ("提个建议", "suggest"),
+    ],
+)
+def test_the_request_type_a_citizen_names(said, named):
+    assert EXTRACT(said, NOW)["request_type"] == named
+
+
+@pytest.mark.parametrize("said", ["楼下太吵了，建议相关部门处理一下", "我之前举报过", "打了举报电话没人接", "投诉无门"])
+def test_a_type_word_that_is_not_a_choice(said):
+    assert "request_type" not in EXTRACT(said, NOW)
+
+
+def test_a_vague_period_is_ongoing_with_its_start():
+    found = EXTRACT("最近一个月一直有人去输液", NOW)
+    assert found["ongoing"] is True and found["occurred_at"].startswith("2026-10-22")
