@@ -24,6 +24,13 @@ def add_account(stack, name: str, role: str, unit: str | None = None) -> str:
     return name
 
 
+def tickets_of(stack, conversation_id: str) -> list[dict]:
+    """The work orders of one chat conversation, read with the API key."""
+    resp = httpx.get(f"{stack.http}/api/tickets", params={"conversation_id": conversation_id},
+                     headers=api_key(stack), timeout=20)  # fmt: skip
+    return resp.json()["items"]
+
+
 def token(stack, name: str) -> dict:
     resp = httpx.post(f"{stack.http}/api/agent/login", json={"username": name, "password": PASSWORD}, timeout=20)
     assert resp.status_code == 200, resp.text

@@ -6,17 +6,11 @@ import re
 import httpx
 import pytest
 
+from tests.e2e.loop_helpers import tickets_of
 from tests.helpers import ChatClient, texts
 from tickets.models import STATUS_LABELS, Status
 
 pytestmark = pytest.mark.e2e
-
-
-def tickets_of(stack, conversation_id: str) -> list[dict]:
-    key = (stack.var_dir / "secrets" / "api_key").read_text().strip()
-    resp = httpx.get(f"{stack.http}/api/tickets", params={"conversation_id": conversation_id},
-                     headers={"Authorization": f"Bearer {key}"})  # fmt: skip
-    return resp.json()["items"]
 
 
 async def citizen(stack) -> ChatClient:

@@ -39,23 +39,39 @@ def test_training_data_covers_every_contract_intent():
     assert all(counts[i] >= (40 if i in request_types else 15) for i in CONTRACT_INTENTS), counts
 
 
-def test_intent_accuracy_on_held_in_split(stack, report_figure):
-    examples = load_examples(ROOT / "nlu/test/test_nlu.yml")
-    assert {intent for _, intent in examples} == CONTRACT_INTENTS
+def misses(stack, examples: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(text, expected, got) of each example the served model gets wrong."""
     wrong, auth = [], {"token": stack.secret("rasa_token")}
     with httpx.Client(timeout=10) as client:
         for text, expected in examples:
             got = client.post(f"{stack.rasa}/model/parse", params=auth, json={"text": text}).json()["intent"]["name"]
             if got != expected:
                 wrong.append((text, expected, got))
+    return wrong
+
+
+def accuracy_reported(name: str, examples: list, wrong: list, goal: float, report_figure) -> float:
     accuracy = 1 - len(wrong) / len(examples)
-    report_figure(
-        f"NLU intent accuracy on the held-in split: {accuracy:.1%} ({len(examples) - len(wrong)}/{len(examples)}),"
-        f" goal {ACCURACY_GOAL:.0%}"
-    )
+    report_figure(f"NLU intent accuracy on {name}: {accuracy:.1%} ({len(examples) - len(wrong)}/{len(examples)}),"
+                  f" goal {goal:.0%}")  # fmt: skip
     for text, expected, got in wrong:
         report_figure(f"  {expected:>14} -> {got:<14} {text}")
-    assert accuracy >= ACCURACY_GOAL
+    return accuracy
+
+
+def test_intent_accuracy_on_held_in_split(stack, report_figure):
+    examples = load_examples(ROOT / "nlu/test/test_nlu.yml")
+    assert {intent for _, intent in examples} == CONTRACT_INTENTS
+    wrong = misses(stack, examples)
+    assert accuracy_reported("the held-in split", examples, wrong, ACCURACY_GOAL, report_figure) >= ACCURACY_GOAL
+
+
+def test_intent_accuracy_on_spoken_held_out_turns(stack, report_figure):
+    """Spoken-style turns never tuned on (nlu/eval/spoken_heldout.yml): 95.7 % when written; the
+    floor leaves one example of margin for retraining noise."""
+    examples = load_examples(ROOT / "nlu/eval/spoken_heldout.yml")
+    wrong = misses(stack, examples)
+    assert accuracy_reported("spoken held-out turns", examples, wrong, ACCURACY_GOAL, report_figure) >= 0.94
 
 
 def test_rasa_data_validate_is_clean():

@@ -6,9 +6,9 @@ Screenshots go to test-artifacts/."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 
+from tests.e2e.loop_helpers import tickets_of
 from tests.web.browser import ARTIFACTS
 from tickets.models import STATUS_LABELS, Status
 
@@ -48,13 +48,6 @@ def say(page, text: str, expect: str, timeout: float = 30_000) -> None:
         arg=[before, expect],
         timeout=timeout,
     )
-
-
-def tickets_of(stack, conversation_id: str) -> list[dict]:
-    key = (stack.var_dir / "secrets" / "api_key").read_text().strip()
-    resp = httpx.get(f"{stack.http}/api/tickets", params={"conversation_id": conversation_id},
-                     headers={"Authorization": f"Bearer {key}"})  # fmt: skip
-    return resp.json()["items"]
 
 
 def beijing_deadline(iso_z: str) -> str:

@@ -12,10 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.loop_helpers import tickets_of
 from tests.helpers import free_port, wait_http
 from tests.web.browser import ARTIFACTS, launch, speech_like_wav
 
@@ -72,13 +72,6 @@ def voice_gateway(stack, tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
-
-
-def tickets_of(stack, conversation_id: str) -> list[dict]:
-    key = (stack.var_dir / "secrets" / "api_key").read_text().strip()
-    resp = httpx.get(f"{stack.http}/api/tickets", params={"conversation_id": conversation_id},
-                     headers={"Authorization": f"Bearer {key}"})  # fmt: skip
-    return resp.json()["items"]
 
 
 def open_chat(browser, url: str):
