@@ -137,11 +137,7 @@ class Gazetteer:
                     names = [*old["streets"][ours], ours]
                     info["streets"][street] = [n for n in names if n != street]
                     renamed[(name, ours)] = street
-        landmarks = tuple(
-            lm.with_street(renamed.get((lm.districts[0], lm.street or "")))
-            for lm in base.landmarks.landmarks
-            if all(d in districts for d in lm.districts)
-        )  # fmt: skip
+        landmarks = _imported_landmarks(base.landmarks.landmarks, districts, renamed)
         return cls(districts, LandmarkData(landmarks, base.landmarks.not_places))
 
     def streets(self) -> list[tuple[str, str]]:
@@ -187,6 +183,22 @@ class Gazetteer:
             else:
                 i += 1
         return found
+
+
+def _imported_landmarks(
+    landmarks: Iterable[Landmark], districts: dict[str, dict], renamed: dict[tuple[str, str], str]
+) -> tuple[Landmark, ...]:
+    """Landmarks re-based on an official list: streets renamed (or dropped when the list lacks
+    them), and names that became official unit names (北京经济技术开发区) left to the unit."""
+    taken = {name for d, info in districts.items() for name in (d, *info["aliases"])}
+    taken |= {name for info in districts.values() for s, aliases in info["streets"].items() for name in (s, *aliases)}
+    kept = []
+    for landmark in landmarks:
+        names = [n for n in landmark.names if n not in taken]
+        if names and all(d in districts for d in landmark.districts):
+            street = renamed.get((landmark.districts[0], landmark.street or ""))
+            kept.append(Landmark(names[0], landmark.districts, street, tuple(names[1:])))
+    return tuple(kept)
 
 
 def _drop_qualified(spans: list[_Span]) -> list[_Span]:

@@ -1,7 +1,7 @@
 """Landmarks citizens name instead of an address (places/data/landmarks.yml): the data model and
 its loader. Checking them against the districts and streets is the gazetteer's job."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -19,9 +19,6 @@ class Landmark:
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
-
-    def with_street(self, street: str | None) -> "Landmark":
-        return replace(self, street=street)
 
 
 @dataclass(frozen=True)
