@@ -35,7 +35,8 @@ def main() -> None:
         cases = load_cases(path)
         for name, gazetteer in gazetteers.items():
             result = score(gazetteer, cases)
-            print(f"{label:<9} {result.total:>5}  {name:<15} {result.district_accuracy:>9.1%} {result.street_accuracy:>9.1%}")
+            figures = f"{result.district_accuracy:>9.1%} {result.street_accuracy:>9.1%}"
+            print(f"{label:<9} {result.total:>5}  {name:<15} {figures}")
             if args.show_misses and name == list(gazetteers)[-1]:
                 for case, place in result.misses:
                     got = f"{place.district}/{place.street}" if place else "None"
