@@ -157,6 +157,7 @@ class SlotPhrases:
             for street, aliases in info["streets"].items():
                 names.add(street)
                 names.update(a for a in aliases if len(a) >= 2)
+        names.update(gazetteer.landmark_names())
         self._places = tuple(sorted(names))
 
     def for_slot(self, slot: str | None) -> list[str] | None:

@@ -94,7 +94,7 @@ def test_expected_slot_prefers_data_expect_then_wording():
 def test_slot_phrases():
     phrases = SlotPhrases(Gazetteer.builtin())
     districts = phrases.for_slot("district")
-    assert {"朝阳区", "海淀区", "望京街道", "朝阳"} <= set(districts)
+    assert {"朝阳区", "海淀区", "望京街道", "朝阳", "雍和宫"} <= set(districts)  # landmarks too
     assert {"是的", "不对"} <= set(phrases.for_slot("affirm_deny"))
     assert set(DIGIT_WORDS) <= set(phrases.for_slot("phone"))
     assert "匿名" in phrases.for_slot("phone") and "匿名" not in phrases.for_slot("ticket_number")

@@ -69,3 +69,5 @@ def test_import_official_list_and_compare_with_builtin(report_figure):
     covered = len(set(builtin.streets()) & set(official.streets()))
     report_figure(f"built-in gazetteer covers {covered}/{len(rows)} official street-level units")
     assert official.resolve("朝阳望京").street == "望京街道", "aliases survive the import"
+    assert official.resolve("雍和宫附近").district == "东城区", "landmarks survive the import"
+    assert official.resolve("北京站东街").street == "建国门街道"
