@@ -46,3 +46,14 @@ async def test_the_citizen_can_correct_the_request_type_at_the_read_back(stack):
     [order] = tickets_of(stack, chat.conversation_id)
     assert order["request_type"] == "suggest" and "共享单车" in order["description"]
     await chat.close()
+
+
+async def test_a_landmark_places_the_order_in_its_district(stack):
+    chat = await citizen(stack)
+    frames = await chat.say("我要投诉 五道口地铁站旁边的共享单车堆成山了 人都过不去 一直都这样 电话13900004444")
+    readback = texts(frames)
+    assert "核对" in readback and "海淀区" in readback, readback
+    assert "已为您登记工单" in texts(await chat.say("对"))
+    [order] = tickets_of(stack, chat.conversation_id)
+    assert order["district"] == "海淀区" and "共享单车" in order["description"]
+    await chat.close()
