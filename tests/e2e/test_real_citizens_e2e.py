@@ -20,10 +20,9 @@ async def test_a_report_stays_a_report_with_its_words_and_a_vague_time(stack):
     chat = await citizen(stack)
     assert "哪个区" in texts(await chat.say("我要举报有人在小区里开黑诊所给人输液"))
     # An answer that sounds like a complaint neither turns the 举报 into a 投诉 nor replaces the description.
-    asked = texts(await chat.say("朝阳区望京西园三区 天天有人排队去打针 太吓人了"))
-    assert "什么时候" in asked or "联系电话" in asked, asked
-    if "什么时候" in asked:
-        assert "联系电话" in texts(await chat.say("最近一个月"))
+    asked = texts(await chat.say("朝阳区望京西园三区 好多人排队去打针 太吓人了"))
+    assert "什么时候" in asked, asked
+    assert "联系电话" in texts(await chat.say("最近一个月"))
     readback = texts(await chat.say("13900002222"))
     assert "举报" in readback and "投诉" not in readback, readback
     assert "黑诊所" in readback and "至今仍存在" in readback and "未说明" not in readback, readback
