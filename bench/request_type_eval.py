@@ -1,13 +1,14 @@
 """Accuracy of the request type that POST /api/classify returns, on real messages and on
 operator-written work orders, old way against the request-type model (tickets/request_type.py).
 
-    cd /work/main && .venv/bin/python bench/request_type_eval.py [--C 10] [--cue-scale 0.5]
+    cd /work/main && .venv/bin/python bench/request_type_eval.py [--C 30] [--cue-scale 0.5]
         [--errors] [--tune-only] [--rasa http://127.0.0.1:5005]
 
 Real messages: bench/data/request_type_labels.csv holds ids and hand labels (how they were made is
-in its header) of messages in /work/shared/data/gov_messages/; the text is subject + a line break
-+ detail. Its split (tune / heldout) was fixed by a hash of the id before any tuning. Settings were
-chosen on the tune split only; `--errors` lists the tune split's errors, never the held-out ones.
+in its header) of messages in ../shared/data/gov_messages/ (or $HOTLINE_SHARED_DATA/gov_messages);
+the text is subject + a line break + detail. Its split (tune / heldout) was fixed by a hash of the
+id before any tuning. Settings were chosen on the tune split only; `--errors` lists the tune
+split's errors, never the held-out ones.
 Operator orders: bench/data/request_type_operator_orders.yml, written before tuning, never trained
 on: orders where the agent names the type (来电咨询, 来电举报 …) and harder ones framed 市民来电反映
 whatever the caller wanted. If the shared data are absent the real-message part says so and is skipped.
@@ -36,7 +37,8 @@ sys.path.insert(0, str(ROOT))
 from tickets.models import REQUEST_TYPES  # noqa: E402
 from tickets.request_type import RequestTypeModel, load_examples  # noqa: E402
 
-SHARED = Path("/work/shared/data/gov_messages")
+# The shared data beside the project (../shared/data); HOTLINE_SHARED_DATA points elsewhere.
+SHARED = Path(os.environ.get("HOTLINE_SHARED_DATA") or ROOT.parent / "shared" / "data") / "gov_messages"
 LABELS = ROOT / "bench" / "data" / "request_type_labels.csv"
 ORDERS = ROOT / "bench" / "data" / "request_type_operator_orders.yml"
 OLD_WORDS = (("report", "举报"), ("praise", "表扬"), ("suggest", "建议"), ("consult", "咨询"),

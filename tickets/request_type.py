@@ -86,6 +86,11 @@ def head_of(text: str) -> str:
     return text[: min(end.start() if end else len(text), HEAD_CHARS)]
 
 
+def is_short_turn(text: str) -> bool:
+    """Short enough for the dialogue engine's intent to decide (what its NLU was trained on)."""
+    return len(text.strip()) <= SHORT_TURN_CHARS
+
+
 def cue_vector(text: str) -> np.ndarray:
     """Binary cue features: each cue anywhere in the text, then each cue in its head."""
     text = unicodedata.normalize("NFKC", text or "")
@@ -120,7 +125,7 @@ class RequestTypeModel:
         self.cue_scale = cue_scale
 
     @classmethod
-    def train(cls, examples: list[tuple[str, str]], *, C: float = 10.0, cue_scale: float = 0.5,
+    def train(cls, examples: list[tuple[str, str]], *, C: float = 30.0, cue_scale: float = 0.5,
               max_iter: int = 1000) -> "RequestTypeModel":  # fmt: skip
         """Fit on (text, request type) pairs."""
         from scipy.sparse import csr_matrix, hstack  # noqa: PLC0415  (training only)
@@ -155,7 +160,7 @@ class RequestTypeModel:
     def decide(self, text: str, intent: str | None) -> str:
         """The request type of `text`, given the dialogue engine's intent for it (None: not asked or
         no answer): the intent for a short turn when it names a request type, else the model's."""
-        if intent in REQUEST_TYPES and len(text.strip()) <= SHORT_TURN_CHARS:
+        if intent in REQUEST_TYPES and is_short_turn(text):
             return intent
         return self.predict(text).request_type
 
