@@ -46,7 +46,8 @@ _HEAD_END = re.compile(r"[\n。！？!?：:；;]")
 
 # (name, pattern): matched on the NFKC form of the text, anywhere and in its head.
 CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern)) for name, pattern in (
-    ("frame_complain", r"来电人?(反映|投诉)"),
+    ("frame_complain", r"来电人?投诉"),
+    ("frame_neutral", r"来电人?反映|市民来电"),  # many centres frame every order so
     ("frame_consult", r"来电人?(咨询|询问|想了解)"),
     ("frame_report", r"来电人?举报"),
     ("frame_help", r"来电人?求助"),
