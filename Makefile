@@ -21,6 +21,7 @@ test-unit: $(VENV)/.stamp $(DASHBOARD_JS)
 bench: setup
 	$(GW_PY) bench/chat_latency.py
 	$(GW_PY) bench/classify_eval.py
+	$(GW_PY) bench/request_type_eval.py
 	$(GW_PY) bench/emergency_eval.py
 	$(GW_PY) bench/agent_desk.py
 	$(GW_PY) bench/kb_eval.py

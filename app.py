@@ -39,7 +39,7 @@ from safety.training import build_detector
 from tickets.category_catalog import CategoryCatalog
 from tickets.units import UnitRegistry
 from tickets.classifier import TextClassifier
-from tickets.classifier_cache import dense_embedder, load_or_train
+from tickets.classifier_cache import dense_embedder, load_or_train, load_or_train_request_types
 from tickets.classify_route import build_classify_router
 from channels.phone.outbound import OutboundCalls
 from channels.unit.routes import include_unit_console
@@ -79,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         classifier = TextClassifier.load(settings.classifier_model).use_embedder(embedder.passages if embedder else None)
     else:
         classifier = load_or_train(catalog, embedder)
+
+    request_types = load_or_train_request_types()  # models/request-type-<hash>.npz; trained by `hotline train`
 
     def category_of(text: str) -> str | None:
         return classifier.predict(text).code
@@ -153,7 +155,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_tickets_router(work_orders, catalog, category_of, settings.api_key_set, phone_proof,
                                            units.public))
     classify_limit = KeyedBuckets(settings.classify_burst, settings.classify_per_s)
-    app.include_router(build_classify_router(catalog, gazetteer, category_of, engine.parse, classify_limit))
+    app.include_router(build_classify_router(catalog, gazetteer, category_of, engine.parse, request_types.decide,
+                                             classify_limit))
     app.include_router(kb_wiring.router(kb, settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -15,7 +15,7 @@ from runtime.supervisor import ProcessSpec, Supervisor
 from runtime.training import ensure_model
 from safety.training import build_detector
 from tickets.category_catalog import CategoryCatalog
-from tickets.classifier_cache import dense_embedder, load_or_train
+from tickets.classifier_cache import dense_embedder, load_or_train, load_or_train_request_types
 from voice.models import ensure_model as ensure_speech_model
 
 log = logging.getLogger(__name__)
@@ -129,10 +129,12 @@ async def warm_up(settings: Settings) -> None:
 
 def prepare_models(settings: Settings) -> Path:
     """What `hotline train` and `hotline up` build before any process starts, each only when its
-    inputs changed: the Rasa model (returned), the category classifier, the e5 vectors of the
-    emergency phrasings and the knowledge base's passage vectors. The gateways then only load them."""
+    inputs changed: the Rasa model (returned), the category classifier, the request-type model, the
+    e5 vectors of the emergency phrasings and the knowledge base's passage vectors. The gateways
+    then only load them."""
     model = ensure_model(PROJECT_ROOT)
     load_or_train(CategoryCatalog.load(), dense_embedder(settings))
+    load_or_train_request_types()
     build_detector(dense_embedder(settings))  # embeds new emergency phrasings into var/cache/safety
     prepare_kb_cache(settings)
     return model

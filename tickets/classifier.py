@@ -1,8 +1,8 @@
 """Text classifier for citizen messages: the level-3 category (or a coarser category, when trained
 on coarser labels) of the catalog in tickets/catalog/categories.yml.
 
-Model: TF-IDF (sublinear tf, l2-normalised) of the character 1–3-grams of a normalised text plus
-its jieba words of two or more characters (words keep apart what n-grams across a word boundary
+Model: TF-IDF (sublinear tf, l2-normalised; tickets/text_features.py) of the character 1–3-grams
+of a normalised text plus its jieba words of two or more characters (words keep apart what n-grams across a word boundary
 blur; on the teddy2020 set they added about half a point), and two
 multinomial logistic regressions on it: one over the categories, one over their level-1 groups.
 A category's score is log P(category) + `level1_weight` · log P(its level 1): the level-1 model
@@ -27,13 +27,9 @@ arrays (vocabulary, idf, weights, labels, settings as JSON), loaded with allow_p
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import math
 import re
-import unicodedata
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,56 +38,24 @@ import numpy as np
 import yaml
 
 from tickets.category_catalog import CategoryCatalog
+from tickets.text_features import (
+    NGRAM_RANGE,
+    fit_tfidf,
+    full_rank,
+    log_softmax,
+    normalize,
+    tfidf_vector,
+    vocabulary_terms,
+)
 
 log = logging.getLogger(__name__)
 
 TRAINING_DIR = Path(__file__).resolve().parent / "catalog" / "training"
 FORMAT_VERSION = 2  # 2: jieba word features added
-NGRAM_RANGE = (1, 3)
-WORD_PREFIX = "w:"  # word features, kept apart from the character n-grams
 DENSE_CHARS = 400  # the e5 view reads the subject and opening of long letters (512-token limit)
 Embed = Callable[[Sequence[str]], np.ndarray]  # texts -> one L2-normalised vector per text
 
-_LATIN = re.compile(r"[a-z]+")
-_DIGITS = re.compile(r"[0-9]+")
-_SPACE = re.compile(r"[\s\u3000]+")
 CATEGORY_CODE = re.compile(r"^\d{2}(\d{2}){0,2}$")
-
-
-def normalize(text: str) -> str:
-    """NFKC (full-width to half-width), lower case, every run of digits as 0 and of latin letters
-    as a, collapsed white space. Anonymised or real place codes ("A3区", "12号楼") then look alike."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    text = _DIGITS.sub("0", text)
-    text = _LATIN.sub("a", text)
-    return _SPACE.sub(" ", text).strip()
-
-
-def char_ngrams(text: str, ngram_range: tuple[int, int] = NGRAM_RANGE) -> list[str]:
-    """Character n-grams of the normalised text (spaces break n-grams)."""
-    grams: list[str] = []
-    lo, hi = ngram_range
-    for chunk in normalize(text).split(" "):
-        n_chars = len(chunk)
-        for n in range(lo, hi + 1):
-            grams.extend(chunk[i : i + n] for i in range(n_chars - n + 1))
-    return grams
-
-
-@functools.cache
-def _segmenter():  # noqa: ANN202  (jieba.Tokenizer; its own instance, untouched by other users' words)
-    import jieba  # noqa: PLC0415  (a 0.5 s dictionary load, only when the classifier is used)
-
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    return tokenizer
-
-
-def text_features(text: str) -> list[str]:
-    """What the model sees of a text: its character n-grams and its words (WORD_PREFIX + word)."""
-    words = _segmenter().lcut(normalize(text))
-    return char_ngrams(text) + [WORD_PREFIX + w for w in words if len(w) > 1 and not w.isspace()]
 
 
 @dataclass(frozen=True)
@@ -205,7 +169,6 @@ class TextClassifier:
     ) -> "TextClassifier":
         """Fit on (text, code) pairs; codes are catalog codes of 2, 4 or 6 digits. `min_df`
         (default: 2 from 500 training texts on, else 1) drops n-grams seen in fewer texts."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         if not examples:
@@ -225,15 +188,14 @@ class TextClassifier:
 
         if min_df is None:
             min_df = 2 if len(texts) >= 500 else 1
-        vectorizer = TfidfVectorizer(analyzer=text_features, sublinear_tf=True, min_df=min_df, dtype=np.float32)
-        x = vectorizer.fit_transform(texts)
+        vocabulary, idf, x = fit_tfidf(texts, min_df)
         model = LogisticRegression(C=C, max_iter=max_iter)
         model.fit(x, y)
         level1_coef = level1_intercept = None
         level1_y = [c[:2] for c in y]
         if level1_weight and len(set(level1_y)) > 1 and any(len(c) > 2 for c in y):
             level1_model = LogisticRegression(C=C, max_iter=max_iter).fit(x, level1_y)
-            level1_coef, level1_intercept = _full_rank(level1_model)
+            level1_coef, level1_intercept = full_rank(level1_model)
 
         labels = [str(c) for c in model.classes_]
         index = {c: i for i, c in enumerate(labels)}
@@ -243,20 +205,20 @@ class TextClassifier:
             if target is not None:
                 for k in category.keywords:
                     keywords.setdefault(normalize(k), []).append(index[target])
-        coef, intercept = _full_rank(model)
+        coef, intercept = full_rank(model)
         dense_coef = dense_intercept = None
         if embed is not None and dense_weight:
             # the dense view learns from the real examples only (keywords are no sentences)
             vectors = np.asarray(embed([t[:DENSE_CHARS] for t, _ in examples]), dtype=np.float32)
             dense = LogisticRegression(C=dense_C, max_iter=2000).fit(vectors, [c for _, c in examples])
-            rows, bias = _full_rank(dense)
+            rows, bias = full_rank(dense)
             order = [list(dense.classes_).index(label) for label in labels]  # same labels as above
             dense_coef, dense_intercept = rows[order], bias[order]
         return cls(
             labels=labels,
             paths=[category_path(catalog, c) for c in labels],
-            vocabulary={str(k): int(v) for k, v in vectorizer.vocabulary_.items()},
-            idf=vectorizer.idf_,
+            vocabulary=vocabulary,
+            idf=idf,
             coef=coef,
             intercept=intercept,
             keywords=keywords,
@@ -272,14 +234,7 @@ class TextClassifier:
     # ---- prediction -----------------------------------------------------------------------
 
     def _features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        counts = Counter(g for g in text_features(text) if g in self.vocabulary)
-        if not counts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        idx = np.fromiter((self.vocabulary[g] for g in counts), dtype=np.int64, count=len(counts))
-        tf = np.fromiter((1.0 + math.log(n) for n in counts.values()), dtype=np.float32, count=len(counts))
-        values = tf * self.idf[idx]
-        values /= np.linalg.norm(values)
-        return idx, values
+        return tfidf_vector(text, self.vocabulary, self.idf)
 
     def scores(self, text: str) -> np.ndarray:
         """Probability of each label (order of `self.labels`)."""
@@ -291,12 +246,12 @@ class TextClassifier:
                 if keyword in norm:
                     logits[label_idx] += self.keyword_weight
         if self.level1_weight:
-            logits = _log_softmax(logits)
+            logits = log_softmax(logits)
             level1 = self.level1_intercept + (self.level1_coef[:, idx] @ values if idx.size else 0.0)
-            logits = logits + self.level1_weight * _log_softmax(level1)[self._label_level1]
+            logits = logits + self.level1_weight * log_softmax(level1)[self._label_level1]
         if self.uses_dense:
             vector = np.asarray(self.embed([text[:DENSE_CHARS]]), dtype=np.float32)[0]
-            logits = _log_softmax(logits) + self.dense_weight * _log_softmax(self.dense_intercept + self.dense_coef @ vector)
+            logits = log_softmax(logits) + self.dense_weight * log_softmax(self.dense_intercept + self.dense_coef @ vector)
         logits = logits - logits.max()
         p = np.exp(logits)
         return p / p.sum()
@@ -324,9 +279,7 @@ class TextClassifier:
     def save(self, path: str | Path) -> Path:
         """Write one compressed .npz of plain arrays (no pickled objects)."""
         path = Path(path)
-        terms = [""] * len(self.vocabulary)
-        for term, i in self.vocabulary.items():
-            terms[i] = term
+        terms = vocabulary_terms(self.vocabulary)
         meta = {
             "format": FORMAT_VERSION,
             "ngram_range": list(NGRAM_RANGE),
@@ -378,14 +331,3 @@ class TextClassifier:
                 dense_weight=float(meta.get("dense_weight", 0.0)),
             )
 
-
-def _full_rank(model) -> tuple[np.ndarray, np.ndarray]:
-    """(coef, intercept) with one row per class (sklearn keeps one row for two classes)."""
-    if model.coef_.shape[0] == len(model.classes_):
-        return model.coef_, model.intercept_
-    return np.vstack([-model.coef_[0], model.coef_[0]]) / 2, np.array([-model.intercept_[0], model.intercept_[0]]) / 2
-
-
-def _log_softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max()
-    return z - np.log(np.exp(z).sum())

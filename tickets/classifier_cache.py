@@ -1,22 +1,64 @@
-"""The trained category classifier, cached by the hash of what it is trained on
-(models/classifier-<hash>.npz, like the Rasa model): trained once, loaded on every start. The e5
-vectors of the training examples are kept in var/cache/classify (the knowledge base's
-VectorCache), so a retrain after a data edit only embeds the new or changed examples."""
+"""The gateway's trained text models, each cached by the hash of what it is trained on
+(models/<name>-<hash>.npz, like the Rasa model): trained once — by `hotline train` or the first
+start after an edit — and loaded on every start. The category classifier
+(models/classifier-<hash>.npz) keeps the e5 vectors of its training examples in var/cache/classify
+(the knowledge base's VectorCache), so a retrain after a data edit only embeds the new or changed
+examples; the request-type model (models/request-type-<hash>.npz) trains in seconds."""
 
 import hashlib
 import logging
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from core.settings import PROJECT_ROOT, Settings
 from knowledge_base.embeddings import Embedder, VectorCache
 from tickets.category_catalog import CATALOG_FILE, CategoryCatalog
 from tickets.classifier import TRAINING_DIR, TextClassifier, load_training_examples
+from tickets import request_type
+from tickets.request_type import RequestTypeModel
 
 log = logging.getLogger(__name__)
 MODELS_DIR = PROJECT_ROOT / "models"
 VECTORS_DIR = PROJECT_ROOT / "var" / "cache" / "classify"
-KEEP = 3  # trained classifiers kept in models/
+KEEP = 3  # trained models of each name kept in models/
+HASH_CHARS = 16
+
+
+class Saveable(Protocol):
+    def save(self, path: Path) -> Path: ...
+
+
+M = TypeVar("M", bound=Saveable)
+
+
+def content_hash(salt: bytes, files: Iterable[Path]) -> str:
+    """A hash of `salt` and the names and contents of `files`."""
+    digest = hashlib.sha256(salt)
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:HASH_CHARS]
+
+
+def load_or_build(name: str, digest: str, load: Callable[[Path], M], build: Callable[[], M],
+                  models_dir: Path = MODELS_DIR) -> M:  # fmt: skip
+    """models/<name>-<digest>.npz loaded if present, else built, saved there, and all but the KEEP
+    newest models of that name (other digests) removed."""
+    path = models_dir / f"{name}-{digest}.npz"
+    if path.exists():
+        return load(path)
+    started = time.monotonic()
+    model = build()
+    models_dir.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    log.info("%s trained in %.1f s: %s", name, time.monotonic() - started, path)
+    pattern = f"{name}-{'?' * HASH_CHARS}.npz"  # never a hand-named file such as classifier-site.npz
+    older = sorted(models_dir.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in older[KEEP:]:
+        if old != path:
+            old.unlink()
+    return model
 
 
 def dense_embedder(settings: Settings) -> Embedder | None:
@@ -41,27 +83,29 @@ def train(examples: list[tuple[str, str]], catalog: CategoryCatalog, embedder: E
     return classifier.use_embedder(embedder.passages)
 
 
+CODE = Path(__file__).parent
+FEATURES_CODE = CODE / "text_features.py"
+
+
 def training_hash(dense: bool = False) -> str:
-    digest = hashlib.sha256(b"dense" if dense else b"text")
-    digest.update(CATALOG_FILE.read_bytes())
-    for path in sorted(TRAINING_DIR.glob("*.yml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    digest.update((Path(__file__).parent / "classifier.py").read_bytes())
-    return digest.hexdigest()[:16]
+    inputs = [CATALOG_FILE, *sorted(TRAINING_DIR.glob("*.yml")), CODE / "classifier.py", FEATURES_CODE]
+    return content_hash(b"dense" if dense else b"text", inputs)
 
 
 def load_or_train(catalog: CategoryCatalog, embedder: Embedder | None = None,
                   models_dir: Path = MODELS_DIR) -> TextClassifier:  # fmt: skip
-    path = models_dir / f"classifier-{training_hash(embedder is not None)}.npz"
-    if path.exists():
-        return TextClassifier.load(path).use_embedder(embedder.passages if embedder else None)
-    started = time.monotonic()
-    classifier = train(load_training_examples(), catalog, embedder)
-    models_dir.mkdir(parents=True, exist_ok=True)
-    classifier.save(path)
-    log.info("category classifier trained in %.1f s: %s", time.monotonic() - started, path)
-    older = sorted(models_dir.glob("classifier-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in older[KEEP:]:
-        if old != path:
-            old.unlink()
-    return classifier
+    classifier = load_or_build(
+        "classifier", training_hash(embedder is not None), TextClassifier.load,
+        lambda: train(load_training_examples(), catalog, embedder), models_dir,
+    )  # fmt: skip
+    return classifier.use_embedder(embedder.passages if embedder else None)
+
+
+def request_type_hash() -> str:
+    inputs = [*sorted(request_type.TRAINING_DIR.glob("*.yml")), CODE / "request_type.py", FEATURES_CODE]
+    return content_hash(b"request-type", inputs)
+
+
+def load_or_train_request_types(models_dir: Path = MODELS_DIR) -> RequestTypeModel:
+    return load_or_build("request-type", request_type_hash(), RequestTypeModel.load,
+                         lambda: RequestTypeModel.train(request_type.load_examples()), models_dir)  # fmt: skip

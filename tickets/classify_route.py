@@ -1,7 +1,9 @@
 """`POST /api/classify`: what kind of request a text is, its category, the responsible unit, the
-urgency and the district — the same decisions the work-order intake makes. Bodies over 64 KiB
-are refused (413) before parsing; bad input is a 422 that does not echo the text back; too many
-requests from one address are a 429 with Retry-After."""
+urgency and the district — the same decisions the work-order intake makes. The request type of a
+short turn may come from the dialogue engine's intent; longer texts (letters, operator-written
+orders) get the request-type model's (tickets/request_type.py) without asking the engine. Bodies
+over 64 KiB are refused (413) before parsing; bad input is a 422 that does not echo the text back;
+too many requests from one address are a 429 with Retry-After."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -17,12 +19,8 @@ from core.rate_limit import KeyedBuckets
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.dispatch import dispatch
-from tickets.models import REQUEST_TYPES
+from tickets.request_type import is_short_turn
 from tickets.schemas import WorkOrderCreate
-
-# Used when the dialogue engine cannot say: the words that name a request type.
-REQUEST_TYPE_WORDS = (("report", "举报"), ("praise", "表扬"), ("suggest", "建议"), ("consult", "咨询"),
-                      ("consult", "怎么办"), ("seek_help", "求助"), ("seek_help", "帮忙"))  # fmt: skip
 
 
 class ClassifyRequest(BaseModel):
@@ -46,23 +44,22 @@ class ClassifyResponse(BaseModel):
     street: str | None
 
 
-def guess_request_type(text: str) -> str:
-    return next((kind for kind, word in REQUEST_TYPE_WORDS if word in text), "complain")
-
-
 def build_classify_router(
     catalog: CategoryCatalog,
     gazetteer: Gazetteer,
     category_of: Callable[[str], str | None],
     intent_of: Callable[[str], Awaitable[str | None]],
+    request_type_of: Callable[[str, str | None], str],
     per_address: KeyedBuckets | None = None,
 ) -> APIRouter:
+    """`intent_of`: the dialogue engine's intent of a text (None when it cannot say);
+    `request_type_of(text, intent)`: the request type (RequestTypeModel.decide)."""
     api = APIRouter(tags=["classify"], route_class=bounded_route(per_address=per_address))
 
     @api.post("/api/classify", responses=LIMIT_RESPONSES)
     async def classify(body: ClassifyRequest) -> ClassifyResponse:
-        intent = await intent_of(body.text)
-        request_type = intent if intent in REQUEST_TYPES else guess_request_type(body.text)
+        intent = await intent_of(body.text) if is_short_turn(body.text) else None
+        request_type = await asyncio.to_thread(request_type_of, body.text, intent)  # jieba on up to 2,000 chars
         place = gazetteer.resolve(body.text)
         district = place.district if place else None
         street = place.street if place else None

@@ -121,6 +121,50 @@ def test_classify_contract(client):
     assert client.post("/api/classify", json={"text": "字" * 5000}).status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("text", "request_type"),
+    [
+        ("关于望京某小区电梯频繁故障的问题\n我们楼的电梯一个月内坏了四次，上周还困住了一位老人，物业只是简单重启。"
+         "请问电梯安全到底谁来管？什么时候能彻底修好？", "complain"),
+        ("来电人咨询：本市老年人乘坐公交是否免费，需要办理什么卡。", "consult"),
+        ("市民来电举报：海淀区某小区地下室被改成小旅馆，没有任何消防设施。诉求：依法查处。", "report"),
+        ("表扬朝阳区某街道的工作人员\n上周我去街道办理居住证明，工作人员热情周到，帮我一次办好，特此表扬并致谢！",
+         "praise"),
+    ],
+)
+def test_classify_request_type_of_letters_and_orders(client, text, request_type):
+    resp = client.post("/api/classify", json={"text": text})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["request_type"] == request_type  # the request-type model (Rasa is not running here)
+    assert set(body) == {"request_type", "category", "category_code", "department", "urgency", "district", "street"}
+
+
+def test_classify_asks_the_dialogue_engine_about_short_turns_only():
+    from fastapi import FastAPI
+
+    from places.gazetteer import Gazetteer
+    from tickets.classify_route import build_classify_router
+
+    asked: list[str] = []
+
+    async def intent_of(text: str) -> str:
+        asked.append(text)
+        return "suggest"
+
+    def request_type_of(text: str, intent: str | None) -> str:
+        return intent or "report"  # "report": the model's answer when the engine was not asked
+
+    app = FastAPI()
+    app.include_router(build_classify_router(CATALOG, Gazetteer.builtin(), lambda _t: None, intent_of, request_type_of))
+    with TestClient(app) as c:
+        short = c.post("/api/classify", json={"text": "建议门口装个红绿灯"}).json()
+        letter = "关于小区门口交通的问题\n" + "小区门口车流量很大，老人孩子过马路很危险，多次反映无果。" * 4
+        long = c.post("/api/classify", json={"text": letter}).json()
+    assert asked == ["建议门口装个红绿灯"], "a long text does not wait for the engine"
+    assert short["request_type"] == "suggest" and long["request_type"] == "report"
+
+
 def test_open311_public_views_mask_personal_data_in_free_text(client):
     text = "我电话是１３９ １１１１ ２２２２，身份证110101199003071234，卡号6222021234567890123，车牌京A12345，座机幺三九一一一一三三三三"
     created = open311_post(client, description=text, address_string="中关村大街1号 电话13911114444")

@@ -22,7 +22,8 @@ async def no_intent(_text: str) -> None:
 def client():
     catalog = CategoryCatalog.load()
     app = FastAPI()
-    app.include_router(build_classify_router(catalog, Gazetteer.builtin(), lambda _t: None, no_intent))
+    app.include_router(build_classify_router(catalog, Gazetteer.builtin(), lambda _t: None, no_intent,
+                                             lambda _text, _intent: "complain"))
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
