@@ -2,6 +2,7 @@
 measured on real hotline text has its case here (intake that keeps the citizen's request type and
 words and understands vague times; spoken-style intents)."""
 
+import httpx
 import pytest
 
 from tests.e2e.loop_helpers import tickets_of
@@ -56,3 +57,20 @@ async def test_a_landmark_places_the_order_in_its_district(stack):
     [order] = tickets_of(stack, chat.conversation_id)
     assert order["district"] == "海淀区" and "共享单车" in order["description"]
     await chat.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "request_type"),
+    [
+        ("市民来电反映：朝阳区某小区地下室被改成群租房，住了二十多人，还在里面做饭，存在消防隐患。诉求：请相关部门查处。", "report"),
+        ("市民来电咨询：孩子明年上小学，非京籍家庭需要准备哪些材料，在哪里审核？", "consult"),
+        ("关于小区供暖不达标的问题。我家住在丰台区某小区，入冬以来室温一直只有十五六度，家里有老人孩子，"
+         "多次给物业和热力公司打电话都说在处理，可到现在也没有改善。请问什么时候能解决？", "complain"),
+        ("市民来电建议：学校门口早晚高峰拥堵，希望在路口增设护学岗和临时停车区。", "suggest"),
+    ],
+)
+def test_whole_written_orders_get_their_request_type(stack, text, request_type):
+    """Long letters and operator-written orders: the request type of the whole message through the
+    running gateway's /api/classify (a complaint that asks a question stays a complaint)."""
+    got = httpx.post(f"{stack.http}/api/classify", json={"text": text}, timeout=30)
+    assert got.status_code == 200 and got.json()["request_type"] == request_type, got.text
