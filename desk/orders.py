@@ -11,7 +11,6 @@ from sqlmodel import Session, select
 
 from core.clock import iso_utc, utcnow
 from normalize.phone import normalize_phone
-from normalize.when import occurred_fields
 from normalize.text import has_control_characters
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderRepository
@@ -85,11 +84,19 @@ def draft_from_summary(summary: dict[str, Any] | None) -> dict[str, Any]:
         "district": slots.get("district"),
         "street": slots.get("street"),
         "address": slots.get("address"),
-        **occurred_fields(occurred if isinstance(occurred, str) else None),
+        **occurred_slot_fields(occurred if isinstance(occurred, str) else None),
         "contact_name": slots.get("contact_name"),
         "contact_phone": phone if isinstance(phone, str) and not phone.startswith("invalid:") else None,
         "emergency": emergency,
     }
+
+
+def occurred_slot_fields(value: str | None) -> dict[str, Any]:
+    """The bot's `occurred` slot ("<ISO>", "ongoing", "ongoing:<ISO it began>", "unknown"; see
+    bot/actions/intake.py, which the gateway may not import) as occurred_at and ongoing."""
+    value = value or ""
+    at = value.removeprefix("ongoing:")
+    return {"occurred_at": at if at[:1].isdigit() else None, "ongoing": value.startswith("ongoing")}
 
 
 def apply_patch(draft: dict[str, Any], patch: DraftPatch) -> dict[str, Any]:

@@ -5,7 +5,6 @@ about when it began (precision "period")."""
 
 import re
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,14 +47,6 @@ class When:
     at: datetime | None  # Beijing time
     ongoing: bool = False
     precision: str | None = None  # minute | hour | day | month
-
-
-def occurred_fields(value: str | None) -> dict[str, Any]:
-    """The `occurred` slot — "<ISO time>", "ongoing", "ongoing:<ISO time it began>" or "unknown" —
-    as the work order's occurred_at and ongoing."""
-    value = value or ""
-    at = value.removeprefix("ongoing:")
-    return {"occurred_at": at if at[:1].isdigit() else None, "ongoing": value.startswith("ongoing")}
 
 
 def parse_when(text: str, now: datetime) -> When | None:

@@ -13,7 +13,6 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.consult import is_phone
 from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
-from normalize.when import occurred_fields
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +73,14 @@ def skipping_address(tracker: Tracker) -> bool:
 def mask_phone(phone: str) -> str:
     digits = phone.replace("-", "")
     return f"{digits[:3]}****{digits[-4:]}"
+
+
+def occurred_fields(value: str | None) -> dict[str, Any]:
+    """The `occurred` slot — "<ISO time>", "ongoing", "ongoing:<ISO time it began>" or "unknown" —
+    as the work order's occurred_at and ongoing."""
+    value = value or ""
+    at = value.removeprefix("ongoing:")
+    return {"occurred_at": at if at[:1].isdigit() else None, "ongoing": value.startswith("ongoing")}
 
 
 def occurred_words(value: str | None) -> str:

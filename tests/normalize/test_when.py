@@ -2,7 +2,7 @@ from datetime import datetime
 
 import pytest
 
-from normalize.when import BEIJING, occurred_fields, parse_when
+from normalize.when import BEIJING, parse_when
 
 # Saturday 2026-11-21 15:30 in Beijing.
 NOW = datetime(2026, 11, 21, 15, 30, tzinfo=BEIJING)
@@ -84,17 +84,3 @@ def test_a_few_days_ago_is_one_day_not_a_period():
 
 def test_how_long_one_has_lived_somewhere_is_not_the_problem_s_age():
     assert parse_when("我在这住了三年了，楼下饭馆太吵", NOW) is None
-
-
-@pytest.mark.parametrize(
-    ("slot", "fields"),
-    [
-        ("2026-11-20T22:00:00+08:00", {"occurred_at": "2026-11-20T22:00:00+08:00", "ongoing": False}),
-        ("ongoing", {"occurred_at": None, "ongoing": True}),
-        ("ongoing:2026-10-22T12:00:00+08:00", {"occurred_at": "2026-10-22T12:00:00+08:00", "ongoing": True}),
-        ("unknown", {"occurred_at": None, "ongoing": False}),
-        (None, {"occurred_at": None, "ongoing": False}),
-    ],
-)
-def test_occurred_slot_as_work_order_fields(slot, fields):
-    assert occurred_fields(slot) == fields
