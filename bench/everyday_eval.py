@@ -56,9 +56,9 @@ class Item:
 
     @classmethod
     def of(cls, d: dict) -> Item:
-        ids = d.get("id", ()) if "id" in d else ()
-        return cls(str(d["q"]), tuple(ids) if isinstance(ids, list) else (ids,) if "id" in d else (),
-                   d.get("unit"), tuple(d.get("choose") or ()), d.get("intent"))  # fmt: skip
+        ids = d.get("id")
+        ids = tuple(ids) if isinstance(ids, list) else (ids,) if "id" in d else ()
+        return cls(str(d["q"]), ids, d.get("unit"), tuple(d.get("choose") or ()), d.get("intent"))
 
     @property
     def unanswerable(self) -> bool:

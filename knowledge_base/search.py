@@ -41,7 +41,7 @@ FOLLOW_UP_MAX_CHARS = 20
 # Words asking which body handles a matter. A question about the hotline itself (12345, 工单, where
 # it sends what the citizen reported) is not one: the hotline articles answer it ("我反映的问题会转给
 # 哪个部门" is a question of hotline-process).
-WHO_WORDS = ("哪个部门", "哪个单位", "哪个机构", "哪个单位管", "找谁", "谁管", "谁负责", "谁来管", "谁来处理", "归谁",
+WHO_WORDS = ("哪个部门", "哪个单位", "哪个机构", "找谁", "谁管", "谁负责", "谁来管", "谁来处理", "归谁",
              "归哪", "向谁反映", "跟谁反映", "和谁反映", "找哪里", "找哪儿", "该找哪", "去哪反映", "去哪儿反映", "向哪反映",
              "哪里管", "哪儿管", "哪管")  # fmt: skip
 _WHO_RE = re.compile("|".join(map(re.escape, sorted(WHO_WORDS, key=len, reverse=True))))
