@@ -97,6 +97,31 @@ def kb_data(article: dict[str, Any], facet: str | None) -> dict[str, Any]:
     return {"kb": {"article_id": article["id"], "facet": facet, **{k: article.get(k) for k in keys}}}
 
 
+def reply_from_kb(dispatcher: CollectingDispatcher, result: dict[str, Any], question: str, spoken: bool,
+                  confident_only: bool = False) -> list[EventType] | None:
+    """The reply to a search result: the answer (a close runner-up beside), the responsible unit
+    with the 登记工单 offer, or a choice (not when `confident_only`); None when it has nothing."""
+    decision, results = result.get("decision"), result.get("results") or []
+    related = [] if spoken else article_buttons(result.get("related") or [])
+    if decision == "answer" and results:
+        article = results[0]
+        dispatcher.utter_message(text=answer_text(article, result.get("facet"), spoken), buttons=related,
+                                 json_message=kb_data(article, result.get("facet")))  # fmt: skip
+        return [SlotSet("kb_article", article["id"]), SlotSet("kb_question", question)]
+    if decision == "refer" and result.get("referral"):
+        referral = result["referral"]
+        dispatcher.utter_message(text=referral_text(referral, spoken), buttons=[ORDER_BUTTON, *related],
+                                 json_message={"referral": referral})  # fmt: skip
+        return [SlotSet("kb_article", None), SlotSet("kb_question", question),
+                SlotSet("kb_referral", {k: referral.get(k) for k in ("unit_name", "request_type", "category_code")})]
+    if decision == "choose" and len(results) > 1 and not confident_only:
+        buttons = article_buttons(results[:3])
+        buttons.append({"title": "都不是", "payload": "/consult" + json.dumps({"kb_article": NONE_OF_THESE})})
+        dispatcher.utter_message(text=CHOOSE, buttons=buttons)
+        return [SlotSet("kb_question", question)]
+    return None
+
+
 class ActionAnswerConsult(Action):
     def __init__(self, gateway: GatewayClient | None = None) -> None:
         self.gateway = gateway or GatewayClient()
@@ -126,24 +151,9 @@ class ActionAnswerConsult(Action):
             log.error("knowledge base search failed for %s: %s", tracker.sender_id, exc)
             dispatcher.utter_message(text=KB_DOWN, buttons=[HUMAN_BUTTON])
             return []
-        decision, results = result.get("decision"), result.get("results") or []
-        related = [] if spoken else article_buttons(result.get("related") or [])
-        if decision == "answer" and results:
-            article = results[0]
-            dispatcher.utter_message(text=answer_text(article, result.get("facet"), spoken), buttons=related,
-                                     json_message=kb_data(article, result.get("facet")))  # fmt: skip
-            return [SlotSet("kb_article", article["id"]), SlotSet("kb_question", question)]
-        if decision == "refer" and result.get("referral"):
-            referral = result["referral"]
-            dispatcher.utter_message(text=referral_text(referral, spoken), buttons=[ORDER_BUTTON, *related],
-                                     json_message={"referral": referral})  # fmt: skip
-            return [SlotSet("kb_article", None), SlotSet("kb_question", question),
-                    SlotSet("kb_referral", {k: referral.get(k) for k in ("unit_name", "request_type", "category_code")})]
-        if decision == "choose" and len(results) > 1:
-            buttons = article_buttons(results[:3])
-            buttons.append({"title": "都不是", "payload": "/consult" + json.dumps({"kb_article": NONE_OF_THESE})})
-            dispatcher.utter_message(text=CHOOSE, buttons=buttons)
-            return [SlotSet("kb_question", question)]
+        events = reply_from_kb(dispatcher, result, question, spoken)
+        if events is not None:
+            return events
         dispatcher.utter_message(text=NOT_FOUND, buttons=[HUMAN_BUTTON, RECORD_BUTTON])
         return [SlotSet("kb_article", None), SlotSet("kb_question", question)]
 

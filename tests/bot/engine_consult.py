@@ -13,6 +13,7 @@ from rasa_sdk import Tracker  # noqa: E402
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
 from bot.actions.consult import ActionAnswerConsult, ActionStartReferralOrder  # noqa: E402
+from bot.actions.handoff import ActionFallback  # noqa: E402
 
 ARTICLE = {"id": "utilities-water-outage-query", "title": "停水了怎么查询原因和恢复时间", "answer": "可以拨打96116查询。",
            "answer_short": "可以拨打96116查询。", "details": {}, "source": {"name": "《北京市城市供水条例》",
@@ -26,6 +27,8 @@ RESULTS = {
               "related": [{"id": ARTICLE["id"], "title": ARTICLE["title"]}]},
     "answer": {"decision": "answer", "facet": None, "results": [ARTICLE],
                "related": [{"id": "utilities-water-quality", "title": "自来水发黄、浑浊、有异味怎么办"}]},
+    "choose": {"decision": "choose", "facet": None, "results": [ARTICLE, {**ARTICLE, "id": "other", "title": "另一篇"}]},
+    "none": {"decision": "none", "facet": None, "results": []},
 }  # fmt: skip
 
 
@@ -55,6 +58,12 @@ async def consult(case: str, text: str, sender: str = "web:t") -> dict:
     return {"messages": out.messages, "slots": {e["name"]: e["value"] for e in events}, "calls": gateway.calls}
 
 
+async def fallback(case: str, text: str) -> dict:
+    gateway, out = FakeGateway(RESULTS[case]), CollectingDispatcher()
+    events = await ActionFallback(gateway).run(out, tracker(text), {})
+    return {"messages": out.messages, "slots": {e["name"]: e["value"] for e in events}, "calls": gateway.calls}
+
+
 async def start_order(slots: dict) -> dict:
     out = CollectingDispatcher()
     events = await ActionStartReferralOrder().run(out, tracker('/consult{"kb_order": "yes"}', slots=slots), {})
@@ -68,6 +77,10 @@ async def main() -> None:
         "refer_phone": await consult("refer", "停水了找哪个部门", sender="phone:c1"),
         "answer_with_related": await consult("answer", "停水了怎么查"),
         "start_order": await start_order(referred["slots"] | {"kb_question": "停水了找哪个部门"}),
+        "fallback_answer": await fallback("answer", "停水了咋查原因"),
+        "fallback_choose": await fallback("choose", "水的事"),
+        "fallback_none": await fallback("none", "qwpz xkcv"),
+        "fallback_button": await fallback("answer", "/nlu_fallback"),
     }
     for name, result in cases.items():
         print(json.dumps({"case": name, "result": result}, ensure_ascii=False))

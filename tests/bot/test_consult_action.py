@@ -1,7 +1,8 @@
 """The consultation action with a fake gateway, run in the engine environment: a who-handles answer
 names the unit and how to reach it, offers a work order (a button) and files nothing; accepting
 the offer turns the question into the work order's description; an answer offers a close
-runner-up beside it."""
+runner-up beside it; a message the NLU did not understand is answered when the knowledge base
+answers it confidently."""
 
 import json
 import subprocess
@@ -57,3 +58,14 @@ def test_an_answer_offers_the_close_runner_up(cases):
     assert message["custom"]["kb"]["article_id"] == "utilities-water-outage-query" and "依据" in message["text"]
     assert [b["title"] for b in message["buttons"]] == ["自来水发黄、浑浊、有异味怎么办"]
     assert json.loads(message["buttons"][0]["payload"].removeprefix("/consult")) == {"kb_article": "utilities-water-quality"}
+
+
+def test_a_message_not_understood_is_answered_when_the_knowledge_base_is_sure(cases):
+    answered = cases["fallback_answer"]
+    assert answered["calls"] == [["kb_search", "停水了咋查原因"]]
+    assert answered["messages"][0]["custom"]["kb"]["article_id"] == "utilities-water-outage-query"
+    assert answered["slots"]["kb_article"] == "utilities-water-outage-query"
+    for case in ("fallback_choose", "fallback_none"):
+        [message] = cases[case]["messages"]
+        assert "没有听明白" in message["text"] and cases[case]["slots"] == {}, "no choice offered on a guess"
+    assert cases["fallback_button"]["calls"] == [] and "没有听明白" in cases["fallback_button"]["messages"][0]["text"]
