@@ -24,6 +24,7 @@ bench: setup
 	$(GW_PY) bench/request_type_eval.py
 	$(GW_PY) bench/emergency_eval.py
 	$(GW_PY) bench/agent_desk.py
+	$(GW_PY) bench/everyday_eval.py
 	$(GW_PY) bench/kb_eval.py
 	$(GW_PY) bench/kb_latency.py
 

@@ -37,6 +37,7 @@ from knowledge_base import wiring as kb_wiring
 from places.gazetteer import Gazetteer
 from safety.training import build_detector
 from tickets.category_catalog import CategoryCatalog
+from tickets.referral import Referrals
 from tickets.units import UnitRegistry
 from tickets.classifier import TextClassifier
 from tickets.classifier_cache import dense_embedder, load_or_train, load_or_train_request_types
@@ -104,7 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if telegram is not None:
         telegram.use_voice(speech, decode_upload)  # voice notes through the same recognizer
     phone = PhoneWiring(settings, conversations, speech, gazetteer, desk_wiring.registry, outbound=outbound_calls)  # AudioSocket, /ws/media
-    kb = kb_wiring.knowledge_base_from_settings(settings, db)
+    # Who-questions (找哪个部门 / 归谁管) are answered with the unit the dispatch rule would pick.
+    referrals = Referrals(classifier.predict, catalog, gazetteer, units.unit_for)
+    kb = kb_wiring.knowledge_base_from_settings(settings, db, referrer=referrals.refer_json)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):

@@ -24,7 +24,7 @@ from conversation.store import ConversationStore
 from core.settings import Settings
 from followup.routes import build_followup_router
 from followup.service import FollowUp, PhoneSurveyCalls
-from tickets.category_catalog import CategoryCatalog
+from tickets.category_catalog import Category, CategoryCatalog
 from tickets.crud import WorkOrderRepository
 from tickets.deadline_watch import DeadlineWatch
 from tickets.deadlines import add_working_days, deadline_for, warning_at
@@ -56,6 +56,11 @@ class UnitDirectory:
         category = self.catalog.get(data.category_code) if data.category_code else None
         unit = self.registry.for_order(category, data.district, data.street) if category is not None else None
         return unit.code if unit is not None else None
+
+    def unit_for(self, category: Category, district: str | None, street: str | None) -> dict | None:
+        """The public form of the unit the dispatch rule gives a category at a place (referrals)."""
+        unit = self.registry.for_order(category, district, street)
+        return {"code": unit.code, "name": unit.name, "level": unit.level} if unit is not None else None
 
     def public(self, code: str) -> dict | None:
         if not code:

@@ -1,5 +1,7 @@
 """From a citizen's question to a decision: facet of the question (materials, where, process,
-time limit, fees), follow-ups that stay on the article answered last, and answer / choose / none."""
+time limit, fees), follow-ups that stay on the article answered last, and answer / choose / none;
+a question asking who handles a matter (找哪个部门 / 找谁 / 归谁管) is referred to the responsible
+unit when one is known (refer), with the article that answered it offered beside."""
 
 import re
 from dataclasses import dataclass, field
@@ -36,6 +38,14 @@ _ALL_FACET_WORDS = re.compile(
     "|".join(sorted((re.escape(w) for d in (STRONG_FACETS, WEAK_FACETS) for ws in d.values() for w in ws), key=len, reverse=True))
 )
 FOLLOW_UP_MAX_CHARS = 20
+# Words asking which body handles a matter. A question about the hotline itself (12345, 工单, where
+# it sends what the citizen reported) is not one: the hotline articles answer it ("我反映的问题会转给
+# 哪个部门" is a question of hotline-process).
+WHO_WORDS = ("哪个部门", "哪个单位", "哪个机构", "找谁", "谁管", "谁负责", "谁来管", "谁来处理", "归谁",
+             "归哪", "向谁反映", "跟谁反映", "和谁反映", "找哪里", "找哪儿", "该找哪", "去哪反映", "去哪儿反映", "向哪反映",
+             "哪里管", "哪儿管", "哪管")  # fmt: skip
+_WHO_RE = re.compile("|".join(map(re.escape, sorted(WHO_WORDS, key=len, reverse=True))))
+_ABOUT_HOTLINE_RE = re.compile(r"12345|热线|工单|接诉即办|我反映|派给|派到|转给|转到")
 
 
 def detect_facet(normalised: str, follow_up: bool = False) -> str | None:
@@ -46,12 +56,19 @@ def detect_facet(normalised: str, follow_up: bool = False) -> str | None:
     return min(found)[1] if found else None
 
 
+def asks_who(normalised: str) -> bool:
+    """The question asks which unit handles a matter (not how the hotline itself works)."""
+    return bool(_WHO_RE.search(normalised)) and not _ABOUT_HOTLINE_RE.search(normalised)
+
+
 @dataclass
 class Outcome:
-    decision: str  # answer | choose | none
+    decision: str  # answer | choose | refer | none
     facet: str | None
     results: list[Scored] = field(default_factory=list)
     follow_up: bool = False
+    related: list[Scored] = field(default_factory=list)  # answer: close runners-up worth offering
+    referral: dict | None = None  # refer: the responsible unit (tickets/referral.py)
 
 
 def names_other_topic(index: HybridIndex, normalised: str, context_pos: int) -> bool:
@@ -68,16 +85,35 @@ def names_other_topic(index: HybridIndex, normalised: str, context_pos: int) -> 
 
 
 def decide(scored: list[Scored], th: Thresholds, top_k: int) -> Outcome:
+    """answer when one article is clearly best (it leads the second by `answer_gap`; a runner-up
+    still within `choose_window` is offered beside the answer); choose between 2-3 close articles;
+    none when nothing fits."""
     if not scored or scored[0].score < th.choose_min:
         return Outcome("none", None)
     top = scored[0]
     second = scored[1].score if len(scored) > 1 else 0.0
-    if top.score >= th.answer_min and top.score - second >= th.answer_gap:
-        return Outcome("answer", None, scored[:top_k])
     close = [s for s in scored[: th.choose_max] if top.score - s.score <= th.choose_window and s.score >= th.choose_min]
+    if top.score >= th.answer_min and top.score - second >= th.answer_gap:
+        return Outcome("answer", None, scored[:top_k], related=close[1:2])
     if len(close) >= 2:
         return Outcome("choose", None, close)
     return Outcome("none", None)
+
+
+def wants_referral(outcome: Outcome, normalised: str) -> bool:
+    """Worth asking who handles it: a who-question, or a where-question no article answered."""
+    if outcome.follow_up:
+        return False
+    return asks_who(normalised) or (outcome.decision == "none" and detect_facet(normalised) == "where")
+
+
+def with_referral(outcome: Outcome, referral: dict | None) -> Outcome:
+    """The unit answers the question; an article that answered it is offered beside. Without a
+    referral (no unit known with enough confidence) the outcome stays as it was."""
+    if referral is None:
+        return outcome
+    related = outcome.results[:1] if outcome.decision == "answer" else []
+    return Outcome("refer", None, [], related=related, referral=referral)
 
 
 def search(

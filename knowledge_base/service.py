@@ -17,12 +17,15 @@ from knowledge_base.embeddings import E5Embedder, Embedder, VectorCache
 from knowledge_base.index import HybridIndex
 from knowledge_base.loader import load_articles
 from knowledge_base.schema import FACETS, Article, beijing_today, first_error
-from knowledge_base.search import Outcome, search
+from knowledge_base.chinese import normalise
+from knowledge_base.search import Outcome, search, wants_referral, with_referral
 from knowledge_base.store import Override, VersionStore
 from knowledge_base.thresholds import HYBRID, HYBRID_FUSION, LEXICAL, LEXICAL_FUSION, Thresholds
 from knowledge_base.tokens import Tokenizer
 
 log = logging.getLogger(__name__)
+# Who handles the matter of a question: the referral's JSON, or None when no unit is known.
+Referrer = Callable[[str], dict | None]
 
 
 class UnknownArticle(LookupError):
@@ -64,8 +67,10 @@ class KnowledgeBase:
         embed_threads: int = 1,
         embedder: Embedder | None = None,
         clock: Callable[[], datetime] = utcnow,
+        referrer: Referrer | None = None,
     ) -> None:
         self.articles_dir = articles_dir
+        self.referrer = referrer
         self.store = store
         self.cache_dir = cache_dir
         self.clock = clock
@@ -148,7 +153,17 @@ class KnowledgeBase:
     def search(self, text: str, context_article: str | None = None, top_k: int = 3) -> Outcome:
         snap = self.snapshot
         today = beijing_today(self.clock())
-        return search(snap.index, text, today, snap.thresholds, context_article, top_k)
+        outcome = search(snap.index, text, today, snap.thresholds, context_article, top_k)
+        if self.referrer is not None and wants_referral(outcome, normalise(text)):
+            outcome = with_referral(outcome, self._referral(text))
+        return outcome
+
+    def _referral(self, text: str) -> dict | None:
+        try:
+            return self.referrer(text) if self.referrer is not None else None
+        except Exception:  # noqa: BLE001  (the unit look-up failing must not take the answer down)
+            log.exception("knowledge base: who-handles look-up failed; answering from the articles")
+            return None
 
     # -- admin ------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from core.settings import PROJECT_ROOT, Settings
 from knowledge_base.routes import build_kb_router
-from knowledge_base.service import KnowledgeBase
+from knowledge_base.service import KnowledgeBase, Referrer
 from knowledge_base.store import VersionStore
 from knowledge_base.watch import watch_articles
 
@@ -23,13 +23,15 @@ WARM_UP_QUESTION = "居住证怎么办理"
 DEFAULT_CACHE_DIR = PROJECT_ROOT / "var" / "cache" / "kb"
 
 
-def knowledge_base_from_settings(settings: Settings, db: Engine) -> KnowledgeBase:
+def knowledge_base_from_settings(settings: Settings, db: Engine, referrer: Referrer | None = None) -> KnowledgeBase:
+    """`referrer` answers who-questions with the responsible unit (the gateway's tickets.referral)."""
     return KnowledgeBase(
         settings.kb_articles_dir,
         VersionStore(db),
         settings.kb_cache_dir or DEFAULT_CACHE_DIR,
         dense=settings.kb_dense,
         embed_threads=settings.kb_embed_threads,
+        referrer=referrer,
     )
 
 

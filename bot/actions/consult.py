@@ -1,5 +1,7 @@
-"""Consultations: answered from the gateway's knowledge-base search, with the source; a choice
-between close articles as buttons; an honest fallback that offers a person or a 咨询 work order."""
+"""Consultations: answered from the gateway's knowledge-base search, with the source (a close
+runner-up offered beside); a choice between close articles as buttons; a who-handles question
+answered with the responsible unit and how to reach it, with an offer to file a work order (filed
+only if the citizen accepts); an honest fallback that offers a person or a 咨询 work order."""
 
 import json
 import logging
@@ -16,6 +18,9 @@ log = logging.getLogger(__name__)
 
 HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
 RECORD_BUTTON = {"title": "登记咨询工单", "payload": '/consult{"kb_record": "yes"}'}
+ORDER_BUTTON = {"title": "登记工单", "payload": '/consult{"kb_order": "yes"}'}
+REFERRAL_SOURCE = "《北京市接诉即办工作条例》，12345按属地和职责派单"
+ORDER_OFFER = "需要的话，我可以帮您登记工单，由12345派给承办单位办理。"
 NOT_FOUND = "抱歉，这个问题我暂时没有找到准确的政策答复。可以为您转人工客服，或者登记咨询工单，由相关部门答复您。"
 KB_DOWN = "抱歉，政策查询暂时不可用。可以为您转人工客服，或者稍后再问。"
 CHOOSE = "您想了解的是哪一项？"
@@ -71,9 +76,50 @@ def answer_text(article: dict[str, Any], facet: str | None, spoken: bool) -> str
     return f"{str(body).strip()}\n（依据：{source.get('name', '相关政策')}。{where}）"
 
 
+def article_buttons(articles: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"title": a["title"], "payload": "/consult" + json.dumps({"kb_article": a["id"]}, ensure_ascii=False)}
+            for a in articles]  # fmt: skip
+
+
+def referral_text(referral: dict[str, Any], spoken: bool) -> str:
+    """Who handles it and how to reach them, the offer to file, and the basis of the answer."""
+    matter = referral["category"][-1] if referral.get("category") else ""
+    who = f"这类问题{f'（{matter}）' if matter and not spoken else ''}由{referral['unit_name']}负责"
+    contact = str(referral.get("contact") or "").rstrip("。")
+    head = f"{who}，{contact}。" if contact else f"{who}。"
+    if spoken:
+        return f"{head}需要的话，我可以帮您登记工单。"
+    return f"{head}\n{ORDER_OFFER}\n（依据：{REFERRAL_SOURCE}。可拨打12345确认。）"
+
+
 def kb_data(article: dict[str, Any], facet: str | None) -> dict[str, Any]:
     keys = ("title", "source", "effective_from", "effective_until", "last_reviewed", "topic")
     return {"kb": {"article_id": article["id"], "facet": facet, **{k: article.get(k) for k in keys}}}
+
+
+def reply_from_kb(dispatcher: CollectingDispatcher, result: dict[str, Any], question: str, spoken: bool,
+                  confident_only: bool = False) -> list[EventType] | None:
+    """The reply to a search result: the answer (a close runner-up beside), the responsible unit
+    with the 登记工单 offer, or a choice (not when `confident_only`); None when it has nothing."""
+    decision, results = result.get("decision"), result.get("results") or []
+    related = [] if spoken else article_buttons(result.get("related") or [])
+    if decision == "answer" and results:
+        article = results[0]
+        dispatcher.utter_message(text=answer_text(article, result.get("facet"), spoken), buttons=related,
+                                 json_message=kb_data(article, result.get("facet")))  # fmt: skip
+        return [SlotSet("kb_article", article["id"]), SlotSet("kb_question", question)]
+    if decision == "refer" and result.get("referral"):
+        referral = result["referral"]
+        dispatcher.utter_message(text=referral_text(referral, spoken), buttons=[ORDER_BUTTON, *related],
+                                 json_message={"referral": referral})  # fmt: skip
+        return [SlotSet("kb_article", None), SlotSet("kb_question", question),
+                SlotSet("kb_referral", {k: referral.get(k) for k in ("unit_name", "request_type", "category_code")})]
+    if decision == "choose" and len(results) > 1 and not confident_only:
+        buttons = article_buttons(results[:3])
+        buttons.append({"title": "都不是", "payload": "/consult" + json.dumps({"kb_article": NONE_OF_THESE})})
+        dispatcher.utter_message(text=CHOOSE, buttons=buttons)
+        return [SlotSet("kb_question", question)]
+    return None
 
 
 class ActionAnswerConsult(Action):
@@ -105,21 +151,9 @@ class ActionAnswerConsult(Action):
             log.error("knowledge base search failed for %s: %s", tracker.sender_id, exc)
             dispatcher.utter_message(text=KB_DOWN, buttons=[HUMAN_BUTTON])
             return []
-        decision, results = result.get("decision"), result.get("results") or []
-        if decision == "answer" and results:
-            article = results[0]
-            dispatcher.utter_message(
-                text=answer_text(article, result.get("facet"), spoken), json_message=kb_data(article, result.get("facet"))
-            )
-            return [SlotSet("kb_article", article["id"]), SlotSet("kb_question", question)]
-        if decision == "choose" and len(results) > 1:
-            buttons = [
-                {"title": r["title"], "payload": "/consult" + json.dumps({"kb_article": r["id"]}, ensure_ascii=False)}
-                for r in results[:3]
-            ]
-            buttons.append({"title": "都不是", "payload": "/consult" + json.dumps({"kb_article": NONE_OF_THESE})})
-            dispatcher.utter_message(text=CHOOSE, buttons=buttons)
-            return [SlotSet("kb_question", question)]
+        events = reply_from_kb(dispatcher, result, question, spoken)
+        if events is not None:
+            return events
         dispatcher.utter_message(text=NOT_FOUND, buttons=[HUMAN_BUTTON, RECORD_BUTTON])
         return [SlotSet("kb_article", None), SlotSet("kb_question", question)]
 
@@ -134,3 +168,20 @@ class ActionStartConsultRecord(Action):
         question = tracker.get_slot("kb_question")
         dispatcher.utter_message(text="好的，我为您登记咨询工单，相关部门会回电答复。")
         return [SlotSet("request_type", "consult"), SlotSet("description", question), SlotSet("kb_article", None)]
+
+
+class ActionStartReferralOrder(Action):
+    """The citizen accepted the offer after a who-handles answer: their question becomes the
+    description of a work order (a complaint, or a help request for urgent matters), and the intake
+    form asks for the place, the time and a phone number, then reads it all back to confirm."""
+
+    def name(self) -> str:
+        return "action_start_referral_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        referral = tracker.get_slot("kb_referral") or {}
+        unit = referral.get("unit_name")
+        dispatcher.utter_message(text=f"好的，我来帮您登记工单，会派给{unit}办理。" if unit else "好的，我来帮您登记工单。")
+        return [SlotSet("request_type", referral.get("request_type") or "complain"),
+                SlotSet("description", tracker.get_slot("kb_question")), SlotSet("kb_article", None),
+                SlotSet("kb_referral", None)]  # fmt: skip

@@ -1,9 +1,17 @@
-"""action_handoff: ask the channel side (the gateway's router) to queue the citizen for a human."""
+"""action_handoff: ask the channel side (the gateway's router) to queue the citizen for a human;
+action_fallback: a message the NLU did not understand is answered from the knowledge base when it
+answers confidently, else the citizen is asked to rephrase (twice in a row: a person takes over)."""
 
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.consult import is_phone, reply_from_kb
+from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
+
+log = logging.getLogger(__name__)
 
 # Consecutive messages not understood before a person takes over.
 MISUNDERSTANDINGS_BEFORE_HANDOFF = 2
@@ -65,7 +73,12 @@ def misunderstood_in_a_row(tracker: Tracker) -> int:
 
 
 class ActionFallback(Action):
-    """Not understood: ask to rephrase; the second time in a row, hand over to a person."""
+    """Not understood by the NLU: a question the knowledge base answers confidently (an article or
+    the responsible unit, not a choice) is answered; otherwise ask to rephrase, and the second time
+    in a row hand over to a person."""
+
+    def __init__(self, gateway: GatewayClient | None = None) -> None:
+        self.gateway = gateway or GatewayClient()
 
     def name(self) -> str:
         return "action_fallback"
@@ -73,6 +86,16 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        text = (tracker.latest_message.get("text") or "").strip()
+        if text and not text.startswith("/"):
+            try:
+                result = await self.gateway.kb_search(text, tracker.get_slot("kb_article"))
+            except GatewayUnavailable as exc:
+                log.warning("knowledge base not asked for a message not understood (%s): %s", tracker.sender_id, exc)
+            else:
+                events = reply_from_kb(dispatcher, result, text, is_phone(tracker), confident_only=True)
+                if events is not None:
+                    return events
         if misunderstood_in_a_row(tracker) >= MISUNDERSTANDINGS_BEFORE_HANDOFF:
             dispatcher.utter_message(text="抱歉，我还是没能理解，为您转接人工客服。")
             dispatcher.utter_message(json_message={"handoff": handoff_summary(tracker)})

@@ -81,3 +81,61 @@ async def test_none_of_the_offered_articles_gets_the_fallback(stack):
     assert kb_of(fallback) is None and "没有找到" in texts(fallback)
     assert {"转人工", "登记咨询工单"} <= {b["title"] for b in buttons(fallback)}
     await chat.close()
+
+
+def orders_of(stack, conversation_id: str) -> int:
+    db = sqlite3.connect(stack.var_dir / "hotline.db")
+    try:
+        return db.execute("select count(*) from work_order where conversation_id = ?", (conversation_id,)).fetchone()[0]
+    finally:
+        db.close()
+
+
+def referral_of(frames: list[dict]) -> dict | None:
+    return next((f["data"]["referral"] for f in frames if f["type"] == "message" and "referral" in f.get("data", {})), None)
+
+
+async def test_a_clear_everyday_question_is_answered_at_once_with_its_source(stack):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say("燃气费在哪交")
+    kb = kb_of(frames)
+    assert kb is not None and kb["article_id"] == "utilities-payment-methods", texts(frames)
+    assert "哪一项" not in texts(frames) and f"依据：{kb['source']['name']}" in texts(frames)
+    await chat.close()
+
+
+async def test_who_handles_it_names_the_unit_and_files_nothing_until_asked(stack):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say("停水了找哪个部门")
+    referral = referral_of(frames)
+    assert referral is not None and referral["unit_name"] == "北京市自来水集团", texts(frames)
+    assert "北京市自来水集团负责" in texts(frames) and "96116" in texts(frames) and "依据" in texts(frames)
+    offer = next(b for b in buttons(frames) if b["title"] == "登记工单")
+    assert orders_of(stack, chat.conversation_id) == 0, "the problem is not filed before the citizen accepts"
+
+    accepted = await chat.click(offer["payload"], offer["title"])
+    assert "北京市自来水集团" in texts(accepted) and "哪个区" in texts(accepted), texts(accepted)
+    assert orders_of(stack, chat.conversation_id) == 0, "the intake still asks before filing"
+    await chat.close()
+
+
+async def test_how_long_the_hotline_takes_is_answered_not_taken_as_a_status_query(stack):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say("打12345反映的问题多久能有答复")
+    kb = kb_of(frames)
+    assert kb is not None and kb["article_id"] == "hotline-time-limit", texts(frames)
+    assert "请告诉我11位工单编号" not in texts(frames) and "工作日" in texts(frames)
+    await chat.close()
+
+
+async def test_a_tail_number_restriction_question_is_answered(stack):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say("明天尾号限行是几号 我车牌尾号是3")
+    kb = kb_of(frames)
+    assert kb is not None and kb["article_id"] == "car-tail-number-restriction", texts(frames)
+    assert "五环" in texts(frames) and "依据" in texts(frames)
+    await chat.close()

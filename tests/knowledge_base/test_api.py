@@ -96,7 +96,7 @@ def test_update_add_retire_with_versions(client):
 
     resp = client.delete("/api/kb/articles/heating-not-warm", headers=AUTH)
     assert resp.status_code == 200 and resp.json()["version"] == 2
-    assert all(r["id"] != "heating-not-warm" for r in search(client, "暖气不热找谁")["results"])
+    assert all(r["id"] != "heating-not-warm" for r in search(client, "暖气不热怎么办")["results"])
     assert client.delete("/api/kb/articles/heating-not-warm", headers=AUTH).status_code == 409
     got = client.get("/api/kb/articles/heating-not-warm", headers=AUTH).json()
     assert (got["status"], got["served"], got["origin"]) == ("retired", False, "admin")
@@ -108,7 +108,16 @@ def test_update_add_retire_with_versions(client):
 
     resp = client.put("/api/kb/articles/heating-not-warm", headers=AUTH, json=ARTICLES[2])  # back in service
     assert resp.json()["status"] == "served" and resp.json()["version"] == 3
-    assert search(client, "暖气不热找谁")["results"][0]["id"] == "heating-not-warm"
+    assert search(client, "暖气不热怎么办")["results"][0]["id"] == "heating-not-warm"
+
+
+def test_who_handles_it_is_referred_to_the_unit_with_the_article_beside(client):
+    body = search(client, "暖气不热找谁")
+    assert body["decision"] == "refer" and body["results"] == [], body
+    assert body["referral"]["unit_name"] == "北京市热力集团" and "96069" in body["referral"]["contact"]
+    assert body["related"] == [{"id": "heating-not-warm", "title": "暖气不热怎么办"}]
+    plain = search(client, "暖气不热怎么办")
+    assert plain["decision"] == "answer" and plain["referral"] is None, "only a who-question is referred"
 
 
 def test_admin_errors(client):

@@ -1,0 +1,71 @@
+"""The consultation action with a fake gateway, run in the engine environment: a who-handles answer
+names the unit and how to reach it, offers a work order (a button) and files nothing; accepting
+the offer turns the question into the work order's description; an answer offers a close
+runner-up beside it; a message the NLU did not understand is answered when the knowledge base
+answers it confidently."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINE_PYTHON = ROOT / ".venv-engine" / "bin" / "python"
+
+
+@pytest.fixture(scope="module")
+def cases() -> dict:
+    if not ENGINE_PYTHON.exists():
+        pytest.skip("engine environment missing (make run / make test create it)")
+    done = subprocess.run([str(ENGINE_PYTHON), str(Path(__file__).with_name("engine_consult.py"))],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return {line["case"]: line["result"] for line in lines}
+
+
+def test_who_handles_names_the_unit_and_offers_a_work_order(cases):
+    refer = cases["refer"]
+    [message] = refer["messages"]
+    assert "北京市自来水集团负责" in message["text"] and "96116" in message["text"]
+    assert "登记工单" in message["text"] and "依据：" in message["text"]
+    titles = [b["title"] for b in message["buttons"]]
+    assert titles == ["登记工单", "停水了怎么查询原因和恢复时间"]
+    assert message["buttons"][0]["payload"] == '/consult{"kb_order": "yes"}'
+    assert message["custom"]["referral"]["unit"]["code"] == "UTIL-WATER"
+    assert refer["calls"] == [["kb_search", "停水了找哪个部门"]], "nothing is filed before the citizen accepts"
+    assert refer["slots"]["kb_referral"] == {"unit_name": "北京市自来水集团", "request_type": "seek_help",
+                                             "category_code": "020101"}  # fmt: skip
+    assert refer["slots"]["kb_question"] == "停水了找哪个部门" and refer["slots"]["kb_article"] is None
+
+
+def test_who_handles_on_the_phone_is_short_and_spoken(cases):
+    [message] = cases["refer_phone"]["messages"]
+    assert message["text"].startswith("这类问题由北京市自来水集团负责") and "（" not in message["text"].split("，")[0]
+    assert [b["title"] for b in message["buttons"]] == ["登记工单"], "no article titles read out on the phone"
+
+
+def test_accepting_the_offer_starts_the_work_order_with_the_question(cases):
+    started = cases["start_order"]
+    assert started["slots"] == {"request_type": "seek_help", "description": "停水了找哪个部门", "kb_article": None,
+                                "kb_referral": None}  # fmt: skip
+    assert "北京市自来水集团" in started["messages"][0]["text"]
+
+
+def test_an_answer_offers_the_close_runner_up(cases):
+    [message] = cases["answer_with_related"]["messages"]
+    assert message["custom"]["kb"]["article_id"] == "utilities-water-outage-query" and "依据" in message["text"]
+    assert [b["title"] for b in message["buttons"]] == ["自来水发黄、浑浊、有异味怎么办"]
+    assert json.loads(message["buttons"][0]["payload"].removeprefix("/consult")) == {"kb_article": "utilities-water-quality"}
+
+
+def test_a_message_not_understood_is_answered_when_the_knowledge_base_is_sure(cases):
+    answered = cases["fallback_answer"]
+    assert answered["calls"] == [["kb_search", "停水了咋查原因"]]
+    assert answered["messages"][0]["custom"]["kb"]["article_id"] == "utilities-water-outage-query"
+    assert answered["slots"]["kb_article"] == "utilities-water-outage-query"
+    for case in ("fallback_choose", "fallback_none"):
+        [message] = cases[case]["messages"]
+        assert "没有听明白" in message["text"] and cases[case]["slots"] == {}, "no choice offered on a guess"
+    assert cases["fallback_button"]["calls"] == [] and "没有听明白" in cases["fallback_button"]["messages"][0]["text"]
