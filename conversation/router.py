@@ -33,6 +33,7 @@ from core.metrics import Metrics
 from core.phone_proof import PhoneProof
 from desk.agent_desk import URGENT_REASONS, AgentDesk
 from desk.callback import callback_turn, wants_callback
+from normalize.text import is_unreadable
 from safety.advice import DEFAULT_SERVICES, advice_reply, emergency_numbers
 from safety.detector import EmergencyDecision, EmergencyDetector
 
@@ -57,6 +58,8 @@ MoodDetector = Callable[[str], MoodSignal | None]
 ReplySink = Callable[[list[Reply]], Awaitable[None]]
 # What the dialogue engine is told when the safety net found an emergency (Rasa's intent syntax).
 EMERGENCY_INTENT = "/emergency"
+# What it is told for text its Chinese NLU cannot read (latin gibberish): not understood.
+NOT_UNDERSTOOD_INTENT = "/nlu_fallback"
 DISTRESS_CARE = "您别着急，我马上请人工客服来帮您。如果有生命危险，请立即拨打110或120。"
 
 
@@ -207,6 +210,9 @@ class ConversationRouter:
             numbers = [n["number"] for n in emergency_numbers(decision.services)]
             metadata |= {"text": msg.text, "safety": {**decision.to_dict(), "numbers": numbers}}
             msg = replace(msg, text=EMERGENCY_INTENT)
+        elif is_unreadable(msg.text):
+            metadata["text"] = msg.text
+            msg = replace(msg, text=NOT_UNDERSTOOD_INTENT)
         msg = replace(msg, metadata=metadata)
         try:
             replies = await self.engine.handle(msg)
