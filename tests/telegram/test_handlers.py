@@ -189,8 +189,8 @@ async def test_a_failing_handler_ends_in_the_error_handler_with_an_apology(tg):
 
 async def test_markup_is_sent_as_plain_text(tg):
     evil = '<b>粗体</b><script>alert("x")</script> &amp; *星号* [链接](http://x)'
-    tg.engine.script["x"] = [Reply(evil)]
-    await tg.say("x")
+    tg.engine.script["标记"] = [Reply(evil)]
+    await tg.say("标记")
     [sent] = tg.session.sent()
     assert sent.text == evil and sent.parse_mode is None and sent.entities is None
 
