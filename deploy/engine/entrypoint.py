@@ -20,8 +20,8 @@ ENGINE_VARS = {
 MODEL = "/app/models/engine.tar.gz"
 
 
-def need(name: str, min_len: int = 1) -> str:
-    value = os.environ.get(name, "")
+def need(env: dict[str, str], name: str, min_len: int = 1) -> str:
+    value = env.get(name, "")
     if len(value) < min_len:
         sys.exit(f"engine: {name} must be set (at least {min_len} characters); there is no default")
     return value
@@ -30,7 +30,7 @@ def need(name: str, min_len: int = 1) -> str:
 def rasa_env(env: dict[str, str]) -> dict[str, str]:
     action_url = env.get("HOTLINE_ACTION_SERVER_URL", "http://actions:5055").rstrip("/")
     out = {**ENGINE_VARS, "ACTION_ENDPOINT_URL": f"{action_url}/webhook"}
-    tracker = urlsplit(need("HOTLINE_RASA_TRACKER_URL"))
+    tracker = urlsplit(need(env, "HOTLINE_RASA_TRACKER_URL"))
     out.update(
         RASA_TRACKER_HOST=tracker.hostname or "127.0.0.1",
         RASA_TRACKER_PORT=str(tracker.port or 5432),
@@ -38,7 +38,7 @@ def rasa_env(env: dict[str, str]) -> dict[str, str]:
         RASA_TRACKER_USER=unquote(tracker.username or ""),
         RASA_TRACKER_PASSWORD=unquote(tracker.password or ""),
     )
-    lock = urlsplit(need("HOTLINE_REDIS_URL"))
+    lock = urlsplit(need(env, "HOTLINE_REDIS_URL"))
     out.update(
         RASA_LOCK_HOST=lock.hostname or "127.0.0.1",
         RASA_LOCK_PORT=str(lock.port or 6379),
@@ -53,14 +53,14 @@ def rasa_argv(env: dict[str, str]) -> list[str]:
         "--model", MODEL,
         "--interface", env.get("HOTLINE_ENGINE_HOST", "0.0.0.0"),
         "--port", env.get("HOTLINE_RASA_PORT", "5005"),
-        "--auth-token", need("HOTLINE_RASA_TOKEN", 16),
+        "--auth-token", need(env, "HOTLINE_RASA_TOKEN", 16),
         "--endpoints", "endpoints.scale-out.yml",
         "--credentials", "credentials.yml",
     ]  # fmt: skip
 
 
 def actions_env(env: dict[str, str]) -> dict[str, str]:
-    api_keys = [k.strip() for k in need("HOTLINE_API_KEYS", 16).split(",") if k.strip()]
+    api_keys = [k.strip() for k in need(env, "HOTLINE_API_KEYS", 16).split(",") if k.strip()]
     return {
         **ENGINE_VARS,
         "SANIC_HOST": env.get("HOTLINE_ENGINE_HOST", "0.0.0.0"),
@@ -77,7 +77,7 @@ def actions_argv(env: dict[str, str]) -> list[str]:
 def main(argv: list[str]) -> None:
     role = argv[1] if len(argv) > 1 else ""
     env = dict(os.environ)
-    need("HOTLINE_ACTION_TOKEN", 16)  # both sides: Rasa sends it, the action server checks it
+    need(env, "HOTLINE_ACTION_TOKEN", 16)  # both sides: Rasa sends it, the action server checks it
     if role == "rasa":
         extra, command = rasa_env(env), rasa_argv(env)
     elif role == "actions":
