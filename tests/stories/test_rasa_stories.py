@@ -40,10 +40,11 @@ KNOWN_MISSES = {
     "a help request about a cold flat starts the intake": "predicted: nlu_fallback: 家里暖气一点都不热",
     "a cancel with its reason ends the intake": "predicted: complain: 算了，物业刚说今天来修",
     "declining to leave a phone number keeps the intake going": "predicted: request_human: 不留电话了，我要匿名",
-    "这回对了 at the read-back confirms the work order": "predicted: deny: 这回对了",
+    "a terse confirmation at the read-back submits the work order": "predicted: deny: 这回对了",
 }
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
+# The tests that run the trained model (the story run takes ~30 s, more on a busy machine).
+E2E, LONG = pytest.mark.e2e, pytest.mark.timeout(1200)
 
 
 def story_names() -> list[str]:
@@ -107,6 +108,8 @@ def evaluation(tmp_path_factory) -> dict:
     }
 
 
+@E2E
+@LONG
 def test_every_story_is_evaluated(evaluation, report_figure):
     assert len(NAMES) == len(set(NAMES)), "story names must be unique (failures are reported by name)"
     assert set(KNOWN_MISSES) <= set(NAMES)
@@ -142,6 +145,8 @@ def test_misreads_inside_a_form_are_told_apart():
                                                                 "action_handoff"]  # fmt: skip
 
 
+@E2E
+@LONG
 @pytest.mark.parametrize("story", NAMES)
 def test_story(evaluation, story):
     failed = evaluation["failed"].get(story)
