@@ -12,7 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from rasa_sdk import Tracker  # noqa: E402
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
-from bot.actions.consult import ActionAnswerConsult, ActionStartReferralOrder  # noqa: E402
+from bot.actions.consult import ActionAnswerConsult, ActionStartConsultRecord, ActionStartReferralOrder  # noqa: E402
+from bot.actions.gateway_client import GatewayUnavailable  # noqa: E402
 from bot.actions.handoff import ActionFallback  # noqa: E402
 
 ARTICLE = {"id": "utilities-water-outage-query", "title": "停水了怎么查询原因和恢复时间", "answer": "可以拨打96116查询。",
@@ -40,7 +41,13 @@ class FakeGateway:
 
     async def kb_search(self, text: str, context_article: str | None = None) -> dict:
         self.calls.append(["kb_search", text])
+        if self.result is None:
+            raise GatewayUnavailable("POST /api/kb/search: ConnectionRefused")
         return self.result
+
+    async def kb_article(self, article_id: str) -> dict | None:
+        self.calls.append(["kb_article", article_id])
+        return ARTICLE if article_id == ARTICLE["id"] else None
 
     async def create_work_order(self, payload: dict) -> dict:
         self.calls.append(["create_work_order"])
@@ -52,9 +59,11 @@ def tracker(text: str, sender: str = "web:t", slots: dict | None = None, entitie
     return Tracker.from_dict({"sender_id": sender, "slots": slots or {}, "latest_message": message})
 
 
-async def consult(case: str, text: str, sender: str = "web:t") -> dict:
-    gateway, out = FakeGateway(RESULTS[case]), CollectingDispatcher()
-    events = await ActionAnswerConsult(gateway).run(out, tracker(text, sender), {})
+async def consult(case: str | None, text: str, sender: str = "web:t", entities: list | None = None,
+                  slots: dict | None = None) -> dict:  # fmt: skip
+    """The answer to `text` when the search decides `case` (None: the knowledge base is down)."""
+    gateway, out = FakeGateway(RESULTS[case] if case else None), CollectingDispatcher()
+    events = await ActionAnswerConsult(gateway).run(out, tracker(text, sender, slots, entities), {})
     return {"messages": out.messages, "slots": {e["name"]: e["value"] for e in events}, "calls": gateway.calls}
 
 
@@ -70,6 +79,16 @@ async def start_order(slots: dict) -> dict:
     return {"messages": out.messages, "slots": {e["name"]: e["value"] for e in events}}
 
 
+async def start_record(slots: dict) -> dict:
+    out = CollectingDispatcher()
+    events = await ActionStartConsultRecord().run(out, tracker('/consult{"kb_record": "yes"}', slots=slots), {})
+    return {"messages": out.messages, "slots": {e["name"]: e["value"] for e in events}}
+
+
+def chose(article: str) -> list[dict]:
+    return [{"entity": "kb_article", "value": article}]
+
+
 async def main() -> None:
     referred = await consult("refer", "停水了找哪个部门")
     cases = {
@@ -81,6 +100,15 @@ async def main() -> None:
         "fallback_choose": await fallback("choose", "水的事"),
         "fallback_none": await fallback("none", "qwpz xkcv"),
         "fallback_button": await fallback("answer", "/nlu_fallback"),
+        "not_found": await consult("none", "开宠物医院要办哪些手续"),
+        "kb_down": await consult(None, "开宠物医院要办哪些手续"),
+        "bare_button": await consult("answer", "/consult"),
+        "bare_button_phone": await consult("answer", "/consult", sender="phone:c1"),
+        "chosen": await consult("choose", '/consult{"kb_article": "utilities-water-outage-query"}',
+                                entities=chose(ARTICLE["id"]), slots={"kb_question": "水的事"}),  # fmt: skip
+        "chosen_none": await consult("choose", '/consult{"kb_article": "none"}', entities=chose("none"),
+                                     slots={"kb_question": "水的事"}),  # fmt: skip
+        "start_record": await start_record({"kb_question": "开宠物医院要办哪些手续", "kb_article": None}),
     }
     for name, result in cases.items():
         print(json.dumps({"case": name, "result": result}, ensure_ascii=False))

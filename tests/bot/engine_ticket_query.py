@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from rasa_sdk import Tracker  # noqa: E402
 from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
 
-from bot.actions.gateway_client import Forbidden  # noqa: E402
+from bot.actions.gateway_client import Forbidden, GatewayUnavailable  # noqa: E402
 from bot.actions.ticket_query import ActionQueryTicket, ValidateTicketQueryForm  # noqa: E402
 
 ORDER = {"number": "26112100042", "status": "dispatched", "department": "朝阳区城管委"}
@@ -23,11 +23,14 @@ DONE = {"number": "26120500007", "status": "resolved", "department": "望京街�
 class FakeGateway:
     """Records the calls; refuses a phone lookup whose proof is not 'signed'."""
 
-    def __init__(self) -> None:
+    def __init__(self, down: bool = False) -> None:
         self.calls: list[tuple] = []
+        self.down = down
 
     async def get_work_order(self, number: str) -> dict | None:
         self.calls.append(("number", number))
+        if self.down:
+            raise GatewayUnavailable("GET /api/tickets: ConnectionRefused")
         return ORDER if number == ORDER["number"] else None
 
     async def work_orders_of_phone(self, phone: str, proof: str, limit: int = 3) -> list[dict]:
@@ -57,9 +60,10 @@ async def form_slot(metadata: dict, **kw) -> tuple[dict, list[str]]:
     return found, [m["text"] for m in out.messages]
 
 
-async def answer(metadata: dict, ref: str) -> tuple[list[tuple], list[str]]:
-    gateway, out = FakeGateway(), CollectingDispatcher()
-    await ActionQueryTicket(gateway).run(out, tracker(metadata, {"ticket_ref": ref}), {})
+async def answer(metadata: dict, ref: str, down: bool = False) -> tuple[list[tuple], list[str]]:
+    gateway, out = FakeGateway(down), CollectingDispatcher()
+    events = await ActionQueryTicket(gateway).run(out, tracker(metadata, {"ticket_ref": ref}), {})
+    assert [(e["name"], e["value"]) for e in events] == [("ticket_ref", None)], "the next query starts afresh"
     return gateway.calls, [m["text"] for m in out.messages]
 
 
@@ -79,6 +83,10 @@ async def main() -> None:
         "own_conversation_form": await form_slot({"extracted": {}}, requested=None),
         "other_conversation_form": await form_slot({"extracted": {}}, requested=None, sender="web:new"),
         "own_conversation_answer": await answer({"extracted": {}}, "this_conversation"),
+        "no_number_form": await form_slot({"extracted": {}}),
+        "cancel_form": await form_slot({"extracted": {}}, intent="cancel"),
+        "unknown_number_answer": await answer(number, "26112199999"),
+        "gateway_down_answer": await answer(number, "26112100042", down=True),
     }
     for name, result in cases.items():
         print(json.dumps({"case": name, "result": result}, ensure_ascii=False))

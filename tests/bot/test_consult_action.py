@@ -69,3 +69,42 @@ def test_a_message_not_understood_is_answered_when_the_knowledge_base_is_sure(ca
         [message] = cases[case]["messages"]
         assert "没有听明白" in message["text"] and cases[case]["slots"] == {}, "no choice offered on a guess"
     assert cases["fallback_button"]["calls"] == [] and "没有听明白" in cases["fallback_button"]["messages"][0]["text"]
+
+
+def test_nothing_found_offers_a_person_or_a_consultation_work_order(cases):
+    [message] = cases["not_found"]["messages"]
+    assert "没有找到准确的政策答复" in message["text"]
+    assert [b["payload"] for b in message["buttons"]] == ["/request_human", '/consult{"kb_record": "yes"}']
+    assert cases["not_found"]["slots"] == {"kb_article": None, "kb_question": "开宠物医院要办哪些手续"}
+
+
+def test_knowledge_base_down_says_so_and_offers_a_person(cases):
+    [message] = cases["kb_down"]["messages"]
+    assert "暂时不可用" in message["text"] and [b["title"] for b in message["buttons"]] == ["转人工"]
+    assert cases["kb_down"]["slots"] == {}
+
+
+def test_the_consult_button_alone_offers_common_questions(cases):
+    [message] = cases["bare_button"]["messages"]
+    assert cases["bare_button"]["calls"] == [], "nothing to search yet"
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert len(payloads) == 7 and payloads[-1] == "/request_human"
+    assert all(json.loads(p.removeprefix("/consult"))["kb_article"] for p in payloads[:-1])
+    [spoken] = cases["bare_button_phone"]["messages"]
+    assert spoken["buttons"] == [] and "请直接说出您的问题" in spoken["text"]
+
+
+def test_a_chosen_article_is_answered_and_none_of_these_is_not_found(cases):
+    chosen = cases["chosen"]
+    assert chosen["calls"] == [["kb_article", "utilities-water-outage-query"]], "no search for a choice"
+    assert chosen["slots"] == {"kb_article": "utilities-water-outage-query", "kb_question": "水的事"}
+    assert "96116" in chosen["messages"][0]["text"]
+    none = cases["chosen_none"]
+    assert none["calls"] == [] and "没有找到" in none["messages"][0]["text"]
+    assert none["slots"]["kb_question"] == "水的事", "the original question goes on the work order"
+
+
+def test_recording_a_consultation_starts_the_form_with_the_question(cases):
+    started = cases["start_record"]
+    assert started["slots"] == {"request_type": "consult", "description": "开宠物医院要办哪些手续", "kb_article": None}
+    assert "咨询工单" in started["messages"][0]["text"]

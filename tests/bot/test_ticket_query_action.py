@@ -57,3 +57,15 @@ def test_my_work_order_in_the_conversation_that_filed_it(cases):
     calls, said = cases["own_conversation_answer"]
     assert calls == [["conversation", "web:t"]]
     assert said == ["工单261205 00007：已办结，承办单位望京街道办事处，办理结果：已清理路边垃圾。"]
+
+
+def test_an_answer_without_a_number_is_asked_again_and_a_cancel_fills_nothing(cases):
+    assert cases["no_number_form"] == [{"ticket_ref": None}, ["没听清编号。工单编号是11位数字，比如26112100042。"]]
+    assert cases["cancel_form"] == [{}, []], "nothing filled: the form is rejected and the cancel rule applies"
+
+
+def test_unknown_number_and_ticket_system_down(cases):
+    calls, said = cases["unknown_number_answer"]
+    assert calls == [["number", "26112199999"]] and said == ["没有查到对应的工单，请核对编号。"]
+    calls, said = cases["gateway_down_answer"]
+    assert calls == [["number", "26112100042"]] and "暂时查不了" in said[0]
