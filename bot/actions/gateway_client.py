@@ -1,5 +1,6 @@
 """The one door from the actions to the gateway's HTTP API (the gateway owns all data)."""
 
+import asyncio
 import os
 from typing import Any
 
@@ -68,5 +69,6 @@ class GatewayClient:
                     if resp.status >= 400:
                         raise GatewayUnavailable(f"{method} {path}: HTTP {resp.status}: {str(body)[:300]}")
                     return body
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        # asyncio.TimeoutError (what aiohttp raises) is not the builtin TimeoutError on Python 3.10.
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise GatewayUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
