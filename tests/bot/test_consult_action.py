@@ -5,24 +5,15 @@ runner-up beside it; a message the NLU did not understand is answered when the k
 answers it confidently."""
 
 import json
-import subprocess
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ENGINE_PYTHON = ROOT / ".venv-engine" / "bin" / "python"
+from tests.bot.engine import engine_cases
 
 
 @pytest.fixture(scope="module")
 def cases() -> dict:
-    if not ENGINE_PYTHON.exists():
-        pytest.skip("engine environment missing (make run / make test create it)")
-    done = subprocess.run([str(ENGINE_PYTHON), str(Path(__file__).with_name("engine_consult.py"))],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    return {line["case"]: line["result"] for line in lines}
+    return engine_cases("engine_consult.py")
 
 
 def test_who_handles_names_the_unit_and_offers_a_work_order(cases):

@@ -1,14 +1,9 @@
 """The actions' gateway client on the engine's Python (3.10) against a real local HTTP server: a
 gateway slower than the client's timeout is GatewayUnavailable (the actions' apology), not a crash."""
 
-import subprocess
 import textwrap
-from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-ENGINE_PYTHON = ROOT / ".venv-engine" / "bin" / "python"
+from tests.bot.engine import run_in_engine
 
 SCRIPT = textwrap.dedent("""
     import asyncio
@@ -40,8 +35,4 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_a_slow_gateway_is_unavailable_not_a_crash():
-    if not ENGINE_PYTHON.exists():
-        pytest.skip("engine environment missing (make run / make test create it)")
-    done = subprocess.run([str(ENGINE_PYTHON), "-c", SCRIPT], capture_output=True, text=True, timeout=60, cwd=ROOT)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.split() == ["unavailable", "TimeoutError"]
+    assert run_in_engine("-c", SCRIPT).stdout.split() == ["unavailable", "TimeoutError"]

@@ -3,25 +3,14 @@ agent needs (why, the request type, the filled slots, the last six turns in the 
 words); a message not understood is answered when the knowledge base is sure, else the citizen is
 asked to rephrase, and the second miss in a row hands over to a person."""
 
-import json
-import subprocess
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ENGINE_PYTHON = ROOT / ".venv-engine" / "bin" / "python"
+from tests.bot.engine import engine_cases
 
 
 @pytest.fixture(scope="module")
 def cases() -> dict:
-    if not ENGINE_PYTHON.exists():
-        pytest.skip("engine environment missing (make run / make test create it)")
-    done = subprocess.run([str(ENGINE_PYTHON), str(Path(__file__).with_name("engine_handoff.py"))],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    return {line["case"]: line["result"] for line in lines}
+    return engine_cases("engine_handoff.py")
 
 
 def test_handoff_tells_the_agent_why_and_what_was_collected(cases):

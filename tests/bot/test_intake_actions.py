@@ -4,25 +4,14 @@ validation action fills slots from the gateway's recognised details and refuses 
 over, the ask actions say what was wrong and read the details back masked, and the submit action
 sends the work order and tells its number and deadline (or hands over when the ticket system is down)."""
 
-import json
-import subprocess
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ENGINE_PYTHON = ROOT / ".venv-engine" / "bin" / "python"
+from tests.bot.engine import engine_cases
 
 
 @pytest.fixture(scope="module")
 def cases() -> dict:
-    if not ENGINE_PYTHON.exists():
-        pytest.skip("engine environment missing (make run / make test create it)")
-    done = subprocess.run([str(ENGINE_PYTHON), str(Path(__file__).with_name("engine_intake.py"))],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    return {line["case"]: line["result"] for line in lines}
+    return engine_cases("engine_intake.py")
 
 
 def slots(case: dict) -> dict:

@@ -2,25 +2,14 @@
 phone number lists nothing (the citizen is asked for the work-order number), the number a channel
 proved is looked up with the gateway's proof, a work-order number alone is answered."""
 
-import json
-import subprocess
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-ENGINE_PYTHON = ROOT / ".venv-engine" / "bin" / "python"
+from tests.bot.engine import engine_cases
 
 
 @pytest.fixture(scope="module")
 def cases() -> dict:
-    if not ENGINE_PYTHON.exists():
-        pytest.skip("engine environment missing (make run / make test create it)")
-    done = subprocess.run([str(ENGINE_PYTHON), str(Path(__file__).with_name("engine_ticket_query.py"))],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    return {line["case"]: line["result"] for line in lines}
+    return engine_cases("engine_ticket_query.py")
 
 
 def test_typed_phone_is_not_looked_up(cases):
