@@ -127,16 +127,22 @@ async def warm_up(settings: Settings) -> None:
         )
 
 
-def prepare_models(settings: Settings) -> Path:
-    """What `hotline train` and `hotline up` build before any process starts, each only when its
-    inputs changed: the Rasa model (returned), the category classifier, the request-type model, the
-    e5 vectors of the emergency phrasings and the knowledge base's passage vectors. The gateways
-    then only load them."""
-    model = ensure_model(PROJECT_ROOT)
-    load_or_train(CategoryCatalog.load(), dense_embedder(settings))
+def prepare_gateway_caches(settings: Settings) -> None:
+    """What the gateways load instead of building, each only when its inputs changed: the category
+    classifier, the request-type model, the e5 vectors of the emergency phrasings and the knowledge
+    base's passage vectors (also the gateway image's build step, deploy/gateway/prepare_caches.py)."""
+    embedder = dense_embedder(settings)
+    load_or_train(CategoryCatalog.load(), embedder)
     load_or_train_request_types()
-    build_detector(dense_embedder(settings))  # embeds new emergency phrasings into var/cache/safety
+    build_detector(embedder)  # embeds new emergency phrasings into var/cache/safety
     prepare_kb_cache(settings)
+
+
+def prepare_models(settings: Settings) -> Path:
+    """What `hotline train` and `hotline up` build before any process starts: the Rasa model
+    (returned, trained only when its inputs changed) and the gateways' caches."""
+    model = ensure_model(PROJECT_ROOT)
+    prepare_gateway_caches(settings)
     return model
 
 
