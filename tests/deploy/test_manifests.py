@@ -224,6 +224,19 @@ def test_engine_entrypoint_gives_rasa_what_endpoints_scale_out_reads():
     assert (out["RASA_LOCK_HOST"], out["RASA_LOCK_PORT"], out["RASA_LOCK_DB"]) == ("cache", "6380", "1")
 
 
+def test_engine_entrypoint_agrees_with_hotline_up(tmp_path):
+    """The entrypoint repeats runtime/stack.py's rasa_env (the engine runtime may not import the
+    gateway's code): both give Rasa the same variables for the same settings."""
+    from runtime.stack import ACTION_TOKEN_VARIABLE, rasa_env
+
+    urls = {"rasa_tracker_url": "postgresql://hot%40line:p%2Fw@db.internal:6543/rasa",
+            "redis_url": "redis://cache:6380/1", "action_server_url": "http://actions:5055/"}  # fmt: skip
+    settings = Settings(var_dir=tmp_path, action_token="a" * 32, **urls)
+    from_hotline_up = {k: v for k, v in rasa_env(settings).items() if k != ACTION_TOKEN_VARIABLE}
+    env = {f"HOTLINE_{name.upper()}": value for name, value in urls.items()}
+    assert engine_entrypoint().rasa_env(env) == from_hotline_up
+
+
 def test_engine_entrypoint_refuses_to_start_without_secrets(monkeypatch):
     entry = engine_entrypoint()
     monkeypatch.delenv("HOTLINE_ACTION_TOKEN", raising=False)
