@@ -4,15 +4,15 @@ and mounts the HTTP/WebSocket routes. Run with `uvicorn app:create_app --factory
 import asyncio
 import logging
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
-from typing import Annotated
 
 import httpx
-from fastapi import FastAPI, Header
-from fastapi.responses import FileResponse, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 
+from api import routes as gateway_routes
+from api.routes import STATIC_DIR, action_server_health, database_health
 from channels.telegram import wiring as telegram_wiring
 from channels.telegram.webhook import build_webhook_router
 from channels.agent.wiring import AgentDeskWiring
@@ -26,7 +26,6 @@ from conversation.distress import DistressDetector
 from conversation.engine import RasaEngine
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
-from core.api_keys import has_bearer_key
 from core.db import init_db, make_engine
 from core.metrics import Metrics
 from core.phone_proof import PhoneProof
@@ -49,14 +48,13 @@ from followup.pbx import survey_calls_from
 from followup.wiring import ClosedLoopWiring, UnitDirectory, work_orders_with_units
 from tickets.intake import IntakeExtractor
 from core.clock import utcnow
-from tickets.open311 import build_open311_router
+from tickets import open311
 from tickets.routes import build_tickets_router
 from voice.asr import create_speech_to_text
 from voice.decode import decode_upload
 
 log = logging.getLogger(__name__)
 ROOT_DIR = Path(__file__).resolve().parent
-STATIC_DIR = ROOT_DIR / "channels" / "web" / "static"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -135,10 +133,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         db.dispose()
 
     app = FastAPI(title="12345 Hotline Gateway", lifespan=lifespan)
-    app.state.settings = settings
     app.add_middleware(SecurityHeaders, frame_ancestors=widget_origins(settings.widget_origins))
+    # What the module-level routers' dependencies read (api/deps.py).
+    app.state.settings = settings
+    app.state.metrics = metrics
     app.state.router = conversations
     app.state.telegram = telegram  # None when off; its send() delivers agent replies to tg: conversations
+    app.state.work_orders = work_orders
+    app.state.catalog = catalog
+    app.state.open311_posts = KeyedBuckets(settings.open311_post_burst, settings.open311_post_per_s)
+    app.state.health_checks = {  # /healthz, in this order
+        "rasa": engine.health,
+        "action_server": partial(action_server_health, http, settings),
+        "database": partial(database_health, db),
+        "agent_desk": desk_wiring.health,
+        "telegram": partial(telegram_wiring.health, telegram),
+        "knowledge_base": kb.health,
+        "phone": phone.health,
+        "speech_recognition": phone.speech_health,
+    }
     limits = ChatLimits(settings.chat_burst, settings.chat_per_s, settings.chat_address_burst,
                         settings.chat_address_per_s, settings.max_frame_bytes)  # fmt: skip
     greeting = load_greeting(ROOT_DIR / "bot" / "domain")
@@ -153,8 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.phone = phone.channel  # its send() speaks agent replies into live phone: calls
     if telegram is not None and telegram.mode == "webhook":
         app.include_router(build_webhook_router(telegram, settings.telegram_secret))
-    open311_posts = KeyedBuckets(settings.open311_post_burst, settings.open311_post_per_s)
-    app.include_router(build_open311_router(work_orders, catalog, settings.api_key_set, open311_posts))
+    app.include_router(open311.router)
     app.include_router(build_tickets_router(work_orders, catalog, category_of, settings.api_key_set, phone_proof,
                                            units.public))
     classify_limit = KeyedBuckets(settings.classify_burst, settings.classify_per_s)
@@ -162,53 +174,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                              classify_limit))
     app.include_router(kb_wiring.router(kb, settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html")
-
-    @app.get("/favicon.ico", include_in_schema=False)
-    async def favicon() -> FileResponse:
-        return FileResponse(STATIC_DIR / "favicon.svg", media_type="image/svg+xml")
-
-    @app.get("/healthz")
-    async def healthz(authorization: Annotated[str | None, Header()] = None) -> dict:
-        """Each component's state; its details (URLs, paths, errors) only with the API key."""
-        rasa, actions, database = await asyncio.gather(
-            engine.health(), _action_server_health(http, settings), asyncio.to_thread(_database_health, db)
-        )
-        components = {"rasa": rasa, "action_server": actions, "database": database}
-        components["agent_desk"] = await desk_wiring.health()
-        components["telegram"] = telegram_wiring.health(telegram)
-        components["knowledge_base"] = kb.health()
-        components["phone"] = phone.health()
-        components["speech_recognition"] = phone.speech_health()
-        status = "ok" if all(c["ok"] for c in components.values()) else "degraded"
-        if not has_bearer_key(authorization, settings.api_key_set):
-            components = {name: {"ok": bool(c["ok"])} for name, c in components.items()}
-        return {"status": status, "components": components}
-
-    @app.get("/metrics", include_in_schema=False)
-    async def prometheus_metrics() -> Response:
-        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
-
+    app.include_router(gateway_routes.router)  # /, /favicon.ico, /healthz, /metrics
     return app
-
-
-async def _action_server_health(http: httpx.AsyncClient, settings: Settings) -> dict:
-    url = settings.action_server_base_url
-    try:
-        resp = await http.get(f"{url}/health", timeout=settings.health_timeout_s)
-        resp.raise_for_status()
-    except httpx.HTTPError as exc:
-        return {"ok": False, "url": url, "error": type(exc).__name__}
-    return {"ok": True, "url": url}
-
-
-def _database_health(db) -> dict:  # noqa: ANN001
-    try:
-        with db.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001  (any driver error means the database is unusable)
-        return {"ok": False, "error": type(exc).__name__}
-    return {"ok": True, "dialect": db.dialect.name}

@@ -52,7 +52,12 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def bounded_route(max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, per_address: KeyedBuckets | None = None,
+# The per-address buckets of a route, or how to find them for a request (a module-level router
+# reads the ones create_app put on `app.state`).
+AddressLimit = KeyedBuckets | Callable[[Request], KeyedBuckets | None]
+
+
+def bounded_route(max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, per_address: AddressLimit | None = None,
                   errors: ErrorRenderer = DetailErrors()) -> type[APIRoute]:  # fmt: skip
     """The route class to give an APIRouter(route_class=...)."""
 
@@ -61,7 +66,8 @@ def bounded_route(max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, per_address: Key
             handler = super().get_route_handler()
 
             async def bounded(request: Request) -> Response:
-                if per_address is not None and (wait := per_address.get(client_address(request)).take()):
+                limit = per_address(request) if callable(per_address) else per_address
+                if limit is not None and (wait := limit.get(client_address(request)).take()):
                     return errors.rate_limited(request, max(1, math.ceil(wait)))
                 declared = request.headers.get("content-length")
                 if declared is not None and (not declared.isdigit() or int(declared) > max_body_bytes):

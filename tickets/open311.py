@@ -9,9 +9,10 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, HTTPException, Query, Response
+from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
 from pydantic import ValidationError
 
+from api.deps import ApiKeysDep, CatalogDep, WorkOrdersDep
 from core.api_keys import is_valid_key
 from core.bounded_route import bounded_route
 from core.clock import iso_utc, utcnow
@@ -95,125 +96,142 @@ def date_window(start: datetime | None, end: datetime | None) -> tuple[datetime,
     return start, end
 
 
-def build_open311_router(repo: WorkOrderRepository, catalog: CategoryCatalog, api_keys: frozenset[str],
-                         post_limit: KeyedBuckets | None = None) -> APIRouter:  # fmt: skip
-    errors = Open311Errors()
-    api = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=bounded_route(errors=errors),
-                    responses=errors_for(400, 404))  # fmt: skip
-    posts = APIRouter(route_class=bounded_route(per_address=post_limit, errors=errors))
+def _ok(schema: type, status: int = 200) -> dict:
+    return {status: {"model": schema, "content": _XML}}
 
-    def ok(schema: type, status: int = 200) -> dict:
-        return {status: {"model": schema, "content": _XML}}
 
-    @api.get("/services.{fmt}", response_model=list[Service], responses=ok(list[Service]))
-    def services(fmt: Fmt) -> Response:
-        body = [
-            {"service_code": c.code, "service_name": c.name, "description": " / ".join(c.path), "metadata": True,
-             "type": "realtime", "keywords": ",".join(c.keywords), "group": c.path[0]}
-            for c in catalog
-        ]  # fmt: skip
-        return render(fmt, "services", body)
+def _post_limit(request: Request) -> KeyedBuckets | None:
+    """The per-address buckets of POST requests.json (create_app puts them on app.state)."""
+    return getattr(request.app.state, "open311_posts", None)
 
-    @api.get("/services/{code}.{fmt}", response_model=ServiceDefinition, responses=ok(ServiceDefinition))
-    def service_definition(code: str, fmt: Fmt) -> Response:
-        if catalog.get(code) is None:
-            return error(fmt, 404, f"unknown service_code {code}")
-        district_values = [{"key": d, "name": d} for d in BEIJING_DISTRICTS]
-        return render(fmt, "service_definition", {
-            "service_code": code,
-            "attributes": [
-                {"variable": True, "code": "district", "datatype": "singlevaluelist", "required": False,
-                 "datatype_description": "Beijing district", "order": 1, "description": "所在区", "values": district_values},
-                {"variable": True, "code": "street", "datatype": "string", "required": False,
-                 "datatype_description": "street office or town", "order": 2, "description": "街道/乡镇", "values": []},
-                {"variable": True, "code": "request_type", "datatype": "singlevaluelist", "required": False,
-                 "datatype_description": "kind of request", "order": 3, "description": "诉求类型",
-                 "values": [{"key": t, "name": t} for t in ("complain", "report", "seek_help", "suggest", "praise", "consult")]},
-            ],
-        })  # fmt: skip
 
-    def public(orders: list[WorkOrder]) -> list[dict]:
-        extras = repo.submissions([o.id for o in orders if o.id is not None])
-        return [request_json(o, catalog, extras.get(o.id)) for o in orders]
+_errors = Open311Errors()
+router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=bounded_route(errors=_errors),
+                   responses=errors_for(400, 404))  # fmt: skip
+_posts = APIRouter(route_class=bounded_route(per_address=_post_limit, errors=_errors))
 
-    def search(flt: WorkOrderFilter) -> list[dict]:
-        return public(repo.search(flt, 0, MAX_RESULTS)[1])
 
-    @api.get("/requests.{fmt}", response_model=list[ServiceRequest], responses=ok(list[ServiceRequest]))
-    async def list_requests(
-        fmt: Fmt,
-        service_request_id: Annotated[str | None, Query(description="comma-separated; overrides every other parameter")] = None,
-        service_code: Annotated[str | None, Query(description="comma-separated codes (or code prefixes)")] = None,
-        start_date: datetime | None = None,
-        end_date: datetime | None = None,
-        status: Annotated[str | None, Query(description="open, closed or open,closed")] = None,
-    ) -> Response:
-        if service_request_id is not None:
-            numbers = comma_list(service_request_id)
-            found = await asyncio.to_thread(search, WorkOrderFilter(numbers=numbers)) if numbers else []
-            return render(fmt, "service_requests", found)
-        wanted = set(comma_list(status)) or set(_STATUSES)
-        if not wanted <= set(_STATUSES):
-            return error(fmt, 400, "status must be open, closed or open,closed")
-        statuses = [s.value for s in Status if ("open" if s in OPEN_STATUSES else "closed") in wanted]
-        start, end = date_window(start_date, end_date)
-        flt = WorkOrderFilter(status=statuses, categories=comma_list(service_code) or None,
-                              created_from=start, created_to=end)  # fmt: skip
-        return render(fmt, "service_requests", await asyncio.to_thread(search, flt))
+@router.get("/services.{fmt}", response_model=list[Service], responses=_ok(list[Service]))
+def services(fmt: Fmt, catalog: CatalogDep) -> Response:
+    body = [
+        {"service_code": c.code, "service_name": c.name, "description": " / ".join(c.path), "metadata": True,
+         "type": "realtime", "keywords": ",".join(c.keywords), "group": c.path[0]}
+        for c in catalog
+    ]  # fmt: skip
+    return render(fmt, "services", body)
 
-    @api.get("/requests/{number}.{fmt}", response_model=list[ServiceRequest], responses=ok(list[ServiceRequest]))
-    async def get_request(number: str, fmt: Fmt) -> Response:
-        try:
-            order = await asyncio.to_thread(repo.get, number)
-        except WorkOrderNotFound:
-            return error(fmt, 404, f"no service request {number}")
-        return render(fmt, "service_requests", await asyncio.to_thread(public, [order]))
 
-    @posts.post("/requests.{fmt}", status_code=201, response_model=list[CreatedRequest],
-                responses={**ok(list[CreatedRequest], 201), **errors_for(400, 403, 404, 413, 429)})  # fmt: skip
-    async def create_request(
-        fmt: Fmt,
-        api_key: Annotated[str, Form()],
-        service_code: Annotated[str, Form()],
-        description: Annotated[str, Form()],
-        address_string: Annotated[str | None, Form()] = None,
-        lat: Annotated[float | None, Form()] = None,
-        long: Annotated[float | None, Form()] = None,
-        email: Annotated[str | None, Form()] = None,
-        device_id: Annotated[str | None, Form()] = None,
-        account_id: Annotated[str | None, Form()] = None,
-        first_name: Annotated[str | None, Form()] = None,
-        last_name: Annotated[str | None, Form()] = None,
-        phone: Annotated[str | None, Form()] = None,
-        media_url: Annotated[str | None, Form()] = None,
-        district: Annotated[str | None, Form(alias="attribute[district]")] = None,
-        street: Annotated[str | None, Form(alias="attribute[street]")] = None,
-        request_type: Annotated[str, Form(alias="attribute[request_type]")] = "complain",
-    ) -> Response:
-        if not is_valid_key(api_key, api_keys):
-            raise HTTPException(403, "invalid api_key")
-        category = catalog.get(service_code)
-        if category is None:
-            return error(fmt, 400, f"unknown service_code {service_code}")
-        name = "".join(p for p in (last_name, first_name) if p) or None
-        try:
-            data = WorkOrderCreate(
-                request_type=request_type, description=description, district=district, street=street,
-                address=address_string, lat=lat, lon=long, contact_name=name, contact_phone=phone, channel="open311",
-            )  # fmt: skip
-            data = dispatch(data, catalog, utcnow(), category)
-            extra = SubmissionFields(email=email, media_url=media_url, device_id=device_id, account_id=account_id)
-        except ValidationError as exc:
-            return error(fmt, 400, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
-        submission = Open311Submission(**extra.model_dump()) if any(extra.model_dump().values()) else None
-        order = await asyncio.to_thread(repo.create, data, "open311", submission)
-        created = [{"service_request_id": order.number, "service_notice": None, "account_id": account_id}]
-        return render(fmt, "service_requests", created, 201)
+@router.get("/services/{code}.{fmt}", response_model=ServiceDefinition, responses=_ok(ServiceDefinition))
+def service_definition(code: str, fmt: Fmt, catalog: CatalogDep) -> Response:
+    if catalog.get(code) is None:
+        return error(fmt, 404, f"unknown service_code {code}")
+    district_values = [{"key": d, "name": d} for d in BEIJING_DISTRICTS]
+    return render(fmt, "service_definition", {
+        "service_code": code,
+        "attributes": [
+            {"variable": True, "code": "district", "datatype": "singlevaluelist", "required": False,
+             "datatype_description": "Beijing district", "order": 1, "description": "所在区", "values": district_values},
+            {"variable": True, "code": "street", "datatype": "string", "required": False,
+             "datatype_description": "street office or town", "order": 2, "description": "街道/乡镇", "values": []},
+            {"variable": True, "code": "request_type", "datatype": "singlevaluelist", "required": False,
+             "datatype_description": "kind of request", "order": 3, "description": "诉求类型",
+             "values": [{"key": t, "name": t} for t in ("complain", "report", "seek_help", "suggest", "praise", "consult")]},
+        ],
+    })  # fmt: skip
 
-    api.include_router(posts)
 
-    @api.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
-    def unknown(rest: str) -> Response:
-        return error("xml" if rest.endswith(".xml") else "json", 404, "no such Open311 resource")
+def public_requests(repo: WorkOrderRepository, catalog: CategoryCatalog, orders: list[WorkOrder]) -> list[dict]:
+    """The public views of work orders, with what their Open311 submissions added (e-mail, media)."""
+    extras = repo.submissions([o.id for o in orders if o.id is not None])
+    return [request_json(o, catalog, extras.get(o.id)) for o in orders]
 
-    return api
+
+def search_requests(repo: WorkOrderRepository, catalog: CategoryCatalog, flt: WorkOrderFilter) -> list[dict]:
+    return public_requests(repo, catalog, repo.search(flt, 0, MAX_RESULTS)[1])
+
+
+@router.get("/requests.{fmt}", response_model=list[ServiceRequest], responses=_ok(list[ServiceRequest]))
+async def list_requests(
+    fmt: Fmt,
+    repo: WorkOrdersDep,
+    catalog: CatalogDep,
+    service_request_id: Annotated[str | None, Query(description="comma-separated; overrides every other parameter")] = None,
+    service_code: Annotated[str | None, Query(description="comma-separated codes (or code prefixes)")] = None,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
+    status: Annotated[str | None, Query(description="open, closed or open,closed")] = None,
+) -> Response:
+    if service_request_id is not None:
+        numbers = comma_list(service_request_id)
+        found = await asyncio.to_thread(search_requests, repo, catalog, WorkOrderFilter(numbers=numbers)) if numbers else []
+        return render(fmt, "service_requests", found)
+    wanted = set(comma_list(status)) or set(_STATUSES)
+    if not wanted <= set(_STATUSES):
+        return error(fmt, 400, "status must be open, closed or open,closed")
+    statuses = [s.value for s in Status if ("open" if s in OPEN_STATUSES else "closed") in wanted]
+    start, end = date_window(start_date, end_date)
+    flt = WorkOrderFilter(status=statuses, categories=comma_list(service_code) or None,
+                          created_from=start, created_to=end)  # fmt: skip
+    return render(fmt, "service_requests", await asyncio.to_thread(search_requests, repo, catalog, flt))
+
+
+@router.get("/requests/{number}.{fmt}", response_model=list[ServiceRequest], responses=_ok(list[ServiceRequest]))
+async def get_request(number: str, fmt: Fmt, repo: WorkOrdersDep, catalog: CatalogDep) -> Response:
+    try:
+        order = await asyncio.to_thread(repo.get, number)
+    except WorkOrderNotFound:
+        return error(fmt, 404, f"no service request {number}")
+    return render(fmt, "service_requests", await asyncio.to_thread(public_requests, repo, catalog, [order]))
+
+
+@_posts.post("/requests.{fmt}", status_code=201, response_model=list[CreatedRequest],
+             responses={**_ok(list[CreatedRequest], 201), **errors_for(400, 403, 404, 413, 429)})  # fmt: skip
+async def create_request(
+    fmt: Fmt,
+    api_key: Annotated[str, Form()],
+    service_code: Annotated[str, Form()],
+    description: Annotated[str, Form()],
+    repo: WorkOrdersDep,
+    catalog: CatalogDep,
+    api_keys: ApiKeysDep,
+    address_string: Annotated[str | None, Form()] = None,
+    lat: Annotated[float | None, Form()] = None,
+    long: Annotated[float | None, Form()] = None,
+    email: Annotated[str | None, Form()] = None,
+    device_id: Annotated[str | None, Form()] = None,
+    account_id: Annotated[str | None, Form()] = None,
+    first_name: Annotated[str | None, Form()] = None,
+    last_name: Annotated[str | None, Form()] = None,
+    phone: Annotated[str | None, Form()] = None,
+    media_url: Annotated[str | None, Form()] = None,
+    district: Annotated[str | None, Form(alias="attribute[district]")] = None,
+    street: Annotated[str | None, Form(alias="attribute[street]")] = None,
+    request_type: Annotated[str, Form(alias="attribute[request_type]")] = "complain",
+) -> Response:
+    if not is_valid_key(api_key, api_keys):
+        raise HTTPException(403, "invalid api_key")
+    category = catalog.get(service_code)
+    if category is None:
+        return error(fmt, 400, f"unknown service_code {service_code}")
+    name = "".join(p for p in (last_name, first_name) if p) or None
+    try:
+        data = WorkOrderCreate(
+            request_type=request_type, description=description, district=district, street=street,
+            address=address_string, lat=lat, lon=long, contact_name=name, contact_phone=phone, channel="open311",
+        )  # fmt: skip
+        data = dispatch(data, catalog, utcnow(), category)
+        extra = SubmissionFields(email=email, media_url=media_url, device_id=device_id, account_id=account_id)
+    except ValidationError as exc:
+        return error(fmt, 400, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    submission = Open311Submission(**extra.model_dump()) if any(extra.model_dump().values()) else None
+    order = await asyncio.to_thread(repo.create, data, "open311", submission)
+    created = [{"service_request_id": order.number, "service_notice": None, "account_id": account_id}]
+    return render(fmt, "service_requests", created, 201)
+
+
+router.include_router(_posts)
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
+def unknown(rest: str) -> Response:
+    return error("xml" if rest.endswith(".xml") else "json", 404, "no such Open311 resource")

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException
+from fastapi import Header, HTTPException
 
 from core.log_ids import shorten_id_params
 from core.pii import redact_secrets
@@ -59,24 +59,21 @@ class DeskAuth:
             raise InvalidToken("account disabled or removed")
         return Session(agent, claims)
 
-    def dependency(self, *roles: str):  # noqa: ANN201  (a FastAPI dependency)
-        """The session of the bearer token, for the given roles (default: the agent console's)."""
+    async def authorize(self, authorization: str | None, roles: tuple[str, ...] = ()) -> Session:
+        """The session of an `Authorization: Bearer …` header, for the given roles (default: the
+        agent console's); HTTP 401 without a valid token, 403 for another role."""
         allowed = roles or DESK_ROLES
-        async def current(authorization: Annotated[str | None, Header()] = None) -> Session:
-            scheme, _, token = (authorization or "").partition(" ")
-            if scheme.lower() != "bearer" or not token:
-                raise HTTPException(401, "a bearer token from POST /api/agent/login is required",
-                                    headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-            try:
-                session = await self.session_for(token.strip())
-            except InvalidToken as exc:
-                raise HTTPException(401, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from None
-            if session.agent.role not in allowed:
-                raise HTTPException(403, f"this needs the {' or '.join(allowed)} role")
-            return session
-
-        return Depends(current)
-
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(401, "a bearer token from POST /api/agent/login is required",
+                                headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        try:
+            session = await self.session_for(token.strip())
+        except InvalidToken as exc:
+            raise HTTPException(401, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from None
+        if session.agent.role not in allowed:
+            raise HTTPException(403, f"this needs the {' or '.join(allowed)} role")
+        return session
 
     def actor_dependency(self, api_keys: frozenset[str]):  # noqa: ANN201  (a FastAPI dependency)
         """Who acts in the closed loop: the external ticket system (an API key), or the account of

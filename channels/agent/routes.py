@@ -5,6 +5,7 @@ replies, the supervisor's overview, and the console page at `/agent`."""
 import asyncio
 import logging
 from collections.abc import Awaitable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from channels.agent.auth import DeskAuth, LoginRefused, Session
+from api.deps import AccountsDep, AgentSession, AnySession, DeskAuthDep, DeskDep, SupervisorSession
+from channels.agent.auth import LoginRefused
 from core.bounded_route import detail_response
-from desk.accounts.models import ROLES
-from desk.accounts.service import AgentAccounts
-from desk.agent_desk import AgentDesk, DeskError
+from desk.agent_desk import DeskError
 from desk.orders import DraftPatch
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,9 @@ class CloseBody(BaseModel):
     draft: DraftPatch | None = None  # last edits, applied before filing
 
 
+@cache
 def load_canned(path: Path = CANNED_FILE) -> list[dict[str, str]]:
+    """The canned replies, read once (on first use, not at import)."""
     items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     return [{"title": str(i["title"]), "text": str(i["text"])} for i in items]
 
@@ -54,80 +56,85 @@ async def _answer(call: Awaitable[Any]) -> Any:
         return JSONResponse({"code": err.code, "detail": err.detail, **err.extra}, status_code=err.status)
 
 
-def build_agent_router(desk: AgentDesk, auth: DeskAuth, accounts: AgentAccounts) -> APIRouter:
-    api = APIRouter()
-    agent = auth.dependency()
-    supervisor = auth.dependency("supervisor")
-    canned = load_canned()
+LOGIN_REFUSED = {401: detail_response("wrong username or password"),
+                 429: detail_response("too many login attempts (see Retry-After)")}  # fmt: skip
+router = APIRouter()
 
-    refused = {401: detail_response("wrong username or password"),
-               429: detail_response("too many login attempts (see Retry-After)")}  # fmt: skip
 
-    @api.post("/api/agent/login", tags=["agent desk"], responses=refused)
-    async def login(body: LoginBody, request: Request) -> Any:
-        address = request.client.host if request.client else "unknown"
-        try:
-            token, claims, who = await auth.login(body.username, body.password, address)
-        except LoginRefused as err:
-            headers = {"Retry-After": str(err.retry_after)} if err.retry_after else None
-            return JSONResponse({"detail": err.detail}, status_code=err.status, headers=headers)
-        return {"token": token, "token_type": "bearer", "expires_at": claims.expires_at, "agent": who.to_json()}
+@router.post("/api/agent/login", tags=["agent desk"], responses=LOGIN_REFUSED)
+async def login(body: LoginBody, request: Request, auth: DeskAuthDep) -> Any:
+    address = request.client.host if request.client else "unknown"
+    try:
+        token, claims, who = await auth.login(body.username, body.password, address)
+    except LoginRefused as err:
+        headers = {"Retry-After": str(err.retry_after)} if err.retry_after else None
+        return JSONResponse({"detail": err.detail}, status_code=err.status, headers=headers)
+    return {"token": token, "token_type": "bearer", "expires_at": claims.expires_at, "agent": who.to_json()}
 
-    @api.get("/api/agent/me", tags=["agent desk"])
-    async def me(session: Session = auth.dependency(*ROLES)) -> dict:
-        return {"agent": session.agent.to_json(), "expires_at": session.claims.expires_at,
-                "working_hours": desk.hours_label()}  # fmt: skip
 
-    @api.get("/api/agent/queue", tags=["agent desk"])
-    async def queue(session: Session = agent) -> dict:
-        items = await desk.queue()
-        return {"length": len(items), "items": items}
+@router.get("/api/agent/me", tags=["agent desk"])
+async def me(desk: DeskDep, session: AnySession) -> dict:
+    return {"agent": session.agent.to_json(), "expires_at": session.claims.expires_at,
+            "working_hours": desk.hours_label()}  # fmt: skip
 
-    @api.get("/api/agent/conversations", tags=["agent desk"])
-    async def conversations(session: Session = agent) -> dict:
-        return {"items": await desk.conversations(session.agent)}
 
-    @api.get("/api/agent/conversations/{conversation_id}", tags=["agent desk"])
-    async def detail(conversation_id: str, session: Session = agent) -> Any:
-        async def with_name() -> dict:
-            found = await desk.detail(conversation_id, session.agent)
-            holder = await asyncio.to_thread(accounts.get, found["agent"]) if found["agent"] else None
-            return {**found, "agent_name": holder.display_name if holder else found["agent"]}
+@router.get("/api/agent/queue", tags=["agent desk"])
+async def queue(desk: DeskDep, session: AgentSession) -> dict:
+    items = await desk.queue()
+    return {"length": len(items), "items": items}
 
-        return await _answer(with_name())
 
-    @api.post("/api/agent/conversations/{conversation_id}/take", tags=["agent desk"])
-    async def take(conversation_id: str, session: Session = agent) -> Any:
-        return await _answer(desk.take(conversation_id, session.agent))
+@router.get("/api/agent/conversations", tags=["agent desk"])
+async def conversations(desk: DeskDep, session: AgentSession) -> dict:
+    return {"items": await desk.conversations(session.agent)}
 
-    @api.post("/api/agent/conversations/{conversation_id}/messages", tags=["agent desk"])
-    async def message(conversation_id: str, body: MessageBody, session: Session = agent) -> Any:
-        return await _answer(desk.send(conversation_id, session.agent, body.text))
 
-    @api.post("/api/agent/conversations/{conversation_id}/release", tags=["agent desk"])
-    async def release(conversation_id: str, session: Session = agent) -> Any:
-        return await _answer(desk.release(conversation_id, session.agent))
+@router.get("/api/agent/conversations/{conversation_id}", tags=["agent desk"])
+async def detail(conversation_id: str, desk: DeskDep, accounts: AccountsDep, session: AgentSession) -> Any:
+    async def with_name() -> dict:
+        found = await desk.detail(conversation_id, session.agent)
+        holder = await asyncio.to_thread(accounts.get, found["agent"]) if found["agent"] else None
+        return {**found, "agent_name": holder.display_name if holder else found["agent"]}
 
-    @api.post("/api/agent/conversations/{conversation_id}/close", tags=["agent desk"])
-    async def close(conversation_id: str, body: CloseBody | None = None, session: Session = agent) -> Any:
-        body = body or CloseBody()
-        return await _answer(desk.close(conversation_id, session.agent, body.draft, body.work_order))
+    return await _answer(with_name())
 
-    @api.put("/api/agent/conversations/{conversation_id}/draft", tags=["agent desk"])
-    async def edit_draft(conversation_id: str, patch: DraftPatch, session: Session = agent) -> Any:
-        return await _answer(desk.edit_draft(conversation_id, session.agent, patch))
 
-    @api.get("/api/agent/canned", tags=["agent desk"])
-    async def canned_replies(session: Session = agent) -> dict:
-        return {"items": canned}
+@router.post("/api/agent/conversations/{conversation_id}/take", tags=["agent desk"])
+async def take(conversation_id: str, desk: DeskDep, session: AgentSession) -> Any:
+    return await _answer(desk.take(conversation_id, session.agent))
 
-    @api.get("/api/agent/overview", tags=["agent desk"])
-    async def overview(session: Session = supervisor) -> dict:
-        return await desk.overview(await asyncio.to_thread(accounts.all))
 
-    @api.get("/agent", include_in_schema=False)
-    async def console() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html")
+@router.post("/api/agent/conversations/{conversation_id}/messages", tags=["agent desk"])
+async def message(conversation_id: str, body: MessageBody, desk: DeskDep, session: AgentSession) -> Any:
+    return await _answer(desk.send(conversation_id, session.agent, body.text))
 
-    return api
 
+@router.post("/api/agent/conversations/{conversation_id}/release", tags=["agent desk"])
+async def release(conversation_id: str, desk: DeskDep, session: AgentSession) -> Any:
+    return await _answer(desk.release(conversation_id, session.agent))
+
+
+@router.post("/api/agent/conversations/{conversation_id}/close", tags=["agent desk"])
+async def close(conversation_id: str, desk: DeskDep, session: AgentSession, body: CloseBody | None = None) -> Any:
+    body = body or CloseBody()
+    return await _answer(desk.close(conversation_id, session.agent, body.draft, body.work_order))
+
+
+@router.put("/api/agent/conversations/{conversation_id}/draft", tags=["agent desk"])
+async def edit_draft(conversation_id: str, patch: DraftPatch, desk: DeskDep, session: AgentSession) -> Any:
+    return await _answer(desk.edit_draft(conversation_id, session.agent, patch))
+
+
+@router.get("/api/agent/canned", tags=["agent desk"])
+async def canned_replies(session: AgentSession) -> dict:
+    return {"items": load_canned()}
+
+
+@router.get("/api/agent/overview", tags=["agent desk"])
+async def overview(desk: DeskDep, accounts: AccountsDep, session: SupervisorSession) -> dict:
+    return await desk.overview(await asyncio.to_thread(accounts.all))
+
+
+@router.get("/agent", include_in_schema=False)
+async def console() -> FileResponse:
+    return FileResponse(STATIC_DIR / "index.html")

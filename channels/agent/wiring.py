@@ -7,13 +7,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
 from channels.agent.auth import DeskAuth, TokenRedactingFilter
 from channels.agent.hub import AgentHub, build_agent_socket
-from channels.agent.routes import STATIC_DIR, build_agent_router
+from channels.agent import routes
 from channels.registry import ChannelRegistry, TrackedWebChatChannel
 from conversation.bus import make_bus
 from conversation.store import ConversationStore
@@ -58,10 +58,12 @@ class AgentDeskWiring:
         self.hub = AgentHub(self.desk, self.auth, self.bus)
 
     def include(self, app: FastAPI) -> None:
-        routers: list[APIRouter] = [build_agent_router(self.desk, self.auth, self.accounts), build_agent_socket(self.hub)]
-        for router in routers:
-            app.include_router(router)
-        app.mount("/agent/static", StaticFiles(directory=STATIC_DIR), name="agent-static")
+        """The desk, its authentication and the accounts go on `app.state` for the routes'
+        dependencies (api/deps.py); then the routes, /ws/agent and the console's files."""
+        app.state.desk, app.state.desk_auth, app.state.accounts = self.desk, self.auth, self.accounts
+        app.include_router(routes.router)
+        app.include_router(build_agent_socket(self.hub))
+        app.mount("/agent/static", StaticFiles(directory=routes.STATIC_DIR), name="agent-static")
 
     async def start(self) -> None:
         """After the tables exist: join the bus."""

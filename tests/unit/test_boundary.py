@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-GATEWAY = ["app.py", "cli.py", "core", "conversation", "channels", "runtime", "tickets", "normalize", "places", "knowledge_base", "voice", "desk", "safety", "followup", "reports"]
+GATEWAY = ["app.py", "cli.py", "api", "core", "conversation", "channels", "runtime", "tickets", "normalize", "places", "knowledge_base", "voice", "desk", "safety", "followup", "reports"]
 ENGINE = ["bot"]
 ENGINE_ONLY = {"rasa", "rasa_sdk", "bot"}
 

@@ -1,0 +1,87 @@
+"""Typed FastAPI dependencies, in the style of full-stack-fastapi-template's `api/deps.py`.
+
+Each alias reads one object that create_app (app.py) built and put on `app.state`; a route asks
+for it by annotation (`async def queue(desk: DeskDep, session: AgentSession)`), so routers are
+module-level and hold no state of their own. The functions take an `HTTPConnection`, so they serve
+WebSocket routes as well as HTTP ones."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header
+from starlette.requests import HTTPConnection
+
+from channels.agent.auth import DeskAuth, Session
+from core.metrics import Metrics
+from core.settings import Settings
+from desk.accounts.models import ROLES
+from desk.accounts.service import AgentAccounts
+from desk.agent_desk import AgentDesk
+from tickets.category_catalog import CategoryCatalog
+from tickets.crud import WorkOrderRepository
+
+# A component's health check for /healthz: {"ok": bool, …details}, sync or async.
+HealthCheck = Callable[[], dict[str, Any] | Awaitable[dict[str, Any]]]
+
+
+async def get_settings(conn: HTTPConnection) -> Settings:
+    return conn.app.state.settings
+
+
+async def get_api_keys(settings: Annotated[Settings, Depends(get_settings)]) -> frozenset[str]:
+    return settings.api_key_set
+
+
+async def get_metrics(conn: HTTPConnection) -> Metrics:
+    return conn.app.state.metrics
+
+
+async def get_health_checks(conn: HTTPConnection) -> dict[str, HealthCheck]:
+    return conn.app.state.health_checks
+
+
+async def get_work_orders(conn: HTTPConnection) -> WorkOrderRepository:
+    return conn.app.state.work_orders
+
+
+async def get_catalog(conn: HTTPConnection) -> CategoryCatalog:
+    return conn.app.state.catalog
+
+
+async def get_desk(conn: HTTPConnection) -> AgentDesk:
+    return conn.app.state.desk
+
+
+async def get_desk_auth(conn: HTTPConnection) -> DeskAuth:
+    return conn.app.state.desk_auth
+
+
+async def get_accounts(conn: HTTPConnection) -> AgentAccounts:
+    return conn.app.state.accounts
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ApiKeysDep = Annotated[frozenset[str], Depends(get_api_keys)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+HealthChecksDep = Annotated[dict[str, HealthCheck], Depends(get_health_checks)]
+WorkOrdersDep = Annotated[WorkOrderRepository, Depends(get_work_orders)]
+CatalogDep = Annotated[CategoryCatalog, Depends(get_catalog)]
+DeskDep = Annotated[AgentDesk, Depends(get_desk)]
+DeskAuthDep = Annotated[DeskAuth, Depends(get_desk_auth)]
+AccountsDep = Annotated[AgentAccounts, Depends(get_accounts)]
+
+
+class SessionWithRole:
+    """The session of the request's bearer token (from POST /api/agent/login) when its account has
+    one of `roles` (none given: the agent console's roles); 401/403 otherwise."""
+
+    def __init__(self, *roles: str) -> None:
+        self.roles = roles
+
+    async def __call__(self, auth: DeskAuthDep, authorization: Annotated[str | None, Header()] = None) -> Session:
+        return await auth.authorize(authorization, self.roles)
+
+
+AgentSession = Annotated[Session, Depends(SessionWithRole())]  # agent or supervisor: the console's roles
+SupervisorSession = Annotated[Session, Depends(SessionWithRole("supervisor"))]
+AnySession = Annotated[Session, Depends(SessionWithRole(*ROLES))]  # any account, units included
