@@ -26,8 +26,9 @@ from conversation.commands import (  # noqa: F401  (re-exported for the channels
 from conversation.distress import MoodSignal
 from conversation.engine import DialogueEngine, EngineUnavailable
 from conversation.messages import InboundMessage, Mode, Reply
+from conversation.models import Conversation, Message
 from conversation.store import ConversationStore, TurnState
-from core.clock import iso_utc, utcnow
+from conversation.transcript import inbound_entry, reply_entry
 from core.log_ids import short_id
 from core.metrics import Metrics
 from core.phone_proof import PhoneProof
@@ -99,6 +100,27 @@ class ConversationRouter:
         """Keep a citizen message that was refused (too long, bad characters) for the record."""
         await asyncio.to_thread(self.store.receive, msg, error_code, original_length)
 
+    async def find(self, conversation_id: str) -> Conversation | None:
+        """The stored conversation (mode, channel, resume hash …), None if there is none."""
+        return await asyncio.to_thread(self.store.get, conversation_id)
+
+    async def history(self, conversation_id: str) -> list[Message]:
+        """The conversation's stored messages, oldest first (the latest 200)."""
+        return await asyncio.to_thread(self.store.history, conversation_id)
+
+    async def record(self, conversation_id: str, replies: list[Reply], inbound: InboundMessage | None = None,
+                     error_code: str | None = None) -> None:  # fmt: skip
+        """Keep in the history what a channel said by itself, without the dialogue: its `replies`
+        (a status list, a spoken prompt) and, when given, the citizen message they answer
+        (`error_code` if the channel refused it), so agents and resumed sessions see everything."""
+        if inbound is not None:
+            await asyncio.to_thread(self.store.add_inbound, inbound, error_code)
+        await asyncio.to_thread(self.store.add_outbound, conversation_id, replies)
+
+    def count_refused_frame(self, code: str) -> None:
+        """Count a client frame a channel refused before it became a message (by error code)."""
+        self.metrics.frame_errors.labels(code).inc()
+
     async def accept(self, msg: InboundMessage) -> TurnState:
         """Store a citizen message before it is answered (channels that acknowledge messages);
         `handle` with the same `client_id` then answers it, once."""
@@ -137,7 +159,7 @@ class ConversationRouter:
             if state.answered:  # a resent message: its replies are not produced again
                 return []
             self.metrics.messages.labels(msg.channel, "in").inc()
-            await self._observe(msg.conversation_id, [_inbound_entry(msg)])
+            await self._observe(msg.conversation_id, [inbound_entry(msg)])
             decision = await self._screen(msg)
             first: list[Reply] = []
             if decision is not None:  # with the bot, the message stays pending until the dialogue answered
@@ -162,7 +184,7 @@ class ConversationRouter:
                     replies = []
             if replies:
                 self.metrics.messages.labels(msg.channel, "out").inc(len(replies))
-                await self._observe(msg.conversation_id, [_reply_entry(r) for r in replies])
+                await self._observe(msg.conversation_id, [reply_entry(r) for r in replies])
         self.metrics.turn_seconds.labels(msg.channel).observe(time.perf_counter() - started)
         return [*first, *replies]
 
@@ -181,7 +203,7 @@ class ConversationRouter:
         self.metrics.messages.labels(msg.channel, "out").inc()
         log.warning("conversation %s: emergency (%s) %s", short_id(msg.conversation_id), ",".join(decision.services),
                     decision.reason())  # fmt: skip
-        await self._observe(msg.conversation_id, [_reply_entry(r) for r in advice])
+        await self._observe(msg.conversation_id, [reply_entry(r) for r in advice])
         if urgent is None:
             return advice
         await urgent(advice)
@@ -343,32 +365,3 @@ def _without(reply: Reply, key: str, text: bool = False) -> Reply:
     """The reply without one data key (and, with `text`, without its text)."""
     data = {k: v for k, v in reply.data.items() if k != key}
     return replace(reply, data=data, text="" if text else reply.text)
-
-
-def _inbound_entry(msg: InboundMessage) -> dict[str, Any]:
-    return {"sender": "citizen", "direction": "in", "text": msg.metadata.get("title") or msg.text,
-            "kind": msg.metadata.get("kind", "text"), "delivered": True, "ts": iso_utc(utcnow())}  # fmt: skip
-
-
-def _reply_entry(reply: Reply) -> dict[str, Any]:
-    return {"sender": reply.sender, "direction": "out", "text": reply.text, "kind": "reply", "delivered": True,
-            "ts": iso_utc(utcnow())}  # fmt: skip
-
-
-def history_entries(store: ConversationStore, conversation_id: str) -> list[dict]:
-    """A conversation's stored messages as channel-neutral dicts (for resuming a session)."""
-    entries = []
-    for row in store.history(conversation_id):
-        if row.error_code:
-            continue
-        payload = row.payload or {}
-        entries.append(
-            {
-                "sender": row.sender,
-                "text": (payload.get("title") or row.text) if row.direction == "in" else row.text,
-                "buttons": payload.get("buttons", []) if row.direction == "out" else [],
-                "data": payload.get("data", {}) if row.direction == "out" else {},  # cards, sources
-                "ts": iso_utc(row.created_at),
-            }
-        )
-    return entries

@@ -3,7 +3,7 @@ phone number the citizen shared as their own contact), with masked data only."""
 
 from datetime import UTC, timedelta, timezone
 
-from conversation.store import ConversationStore
+from conversation.models import Message
 from core.pii import mask_pii
 from tickets.crud import WorkOrderFilter, WorkOrderRepository
 from tickets.models import STATUS_LABELS, WorkOrder
@@ -15,9 +15,10 @@ TYPE_NAMES = {"complain": "投诉", "report": "举报", "seek_help": "求助", "
 NONE_FOUND = "暂未查到您的工单。在这里反映问题后会生成工单；分享您的手机号码后，也可以查到用这个号码登记的工单。"
 
 
-def shared_phone(store: ConversationStore, conversation_id: str) -> str | None:
-    """The latest phone number the citizen shared as their own Telegram contact."""
-    for row in reversed(store.history(conversation_id)):
+def shared_phone(history: list[Message]) -> str | None:
+    """The latest phone number the citizen shared as their own Telegram contact, in a chat's
+    stored messages (ConversationRouter.history)."""
+    for row in reversed(history):
         payload = row.payload or {}
         if row.direction == "in" and payload.get("kind") == "contact" and payload.get("own") and payload.get("phone"):
             return str(payload["phone"])
@@ -25,12 +26,13 @@ def shared_phone(store: ConversationStore, conversation_id: str) -> str | None:
 
 
 def work_orders_of(
-    repo: WorkOrderRepository, store: ConversationStore, conversation_id: str, limit: int = MAX_LISTED
+    repo: WorkOrderRepository, conversation_id: str, phone: str | None, limit: int = MAX_LISTED
 ) -> tuple[int, list[WorkOrder]]:
-    """Newest first, without duplicates; and how many there are in all."""
+    """The chat's work orders and those under the phone number it shared (`phone`), newest first,
+    without duplicates; and how many there are in all."""
     total, found = repo.search(WorkOrderFilter(conversation_id=conversation_id), limit=limit)
     seen = {o.number for o in found}
-    if phone := shared_phone(store, conversation_id):
+    if phone:
         by_phone_total, by_phone = repo.search(WorkOrderFilter(phone=phone), limit=limit)
         extra = [o for o in by_phone if o.number not in seen]
         found += extra

@@ -2,7 +2,6 @@
 it, deliver the replies. Turns the bot does not take part in (commands answered by the channel
 itself) are stored too, so the conversation history (and an agent) sees everything."""
 
-import asyncio
 from dataclasses import replace
 
 from aiogram.types import Chat, User
@@ -40,7 +39,7 @@ async def with_verified_phone(conversations: ConversationRouter, msg: InboundMes
     if meta.get("kind") == "contact" and meta.get("own") and meta.get("phone"):
         phone = str(meta["phone"])
     else:
-        phone = await asyncio.to_thread(shared_phone, conversations.store, msg.conversation_id)
+        phone = shared_phone(await conversations.history(msg.conversation_id))
     return replace(msg, metadata={**meta, "verified_phone": phone}) if phone else msg
 
 
@@ -49,9 +48,7 @@ async def local_turn(
     error_code: str | None = None,
 ) -> None:  # fmt: skip
     """A message the channel answers itself (status list, refusals): kept in the history both ways."""
-    store = conversations.store
-    await asyncio.to_thread(store.add_inbound, msg, error_code)
-    await asyncio.to_thread(store.add_outbound, msg.conversation_id, replies)
+    await conversations.record(msg.conversation_id, replies, msg, error_code)
     await channel.send(msg.conversation_id, replies)
 
 

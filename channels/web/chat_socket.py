@@ -6,7 +6,6 @@ A resent id is stored once and answered once. Messages stored but never answered
 stopped mid-turn, the dialogue engine was down) are answered when the conversation is resumed,
 or before its next message once the engine is back."""
 
-import asyncio
 import logging
 import uuid
 from collections import defaultdict
@@ -29,7 +28,8 @@ from channels.web.protocol import (
 from channels.web.session import CHANNEL, ChatLimits, ChatSession, ChatSessions
 from channels.web.voice_messages import AUDIO_UNAVAILABLE, VoiceMessages
 from conversation.messages import InboundMessage, Reply
-from conversation.router import ConversationRouter, history_entries
+from conversation.router import ConversationRouter
+from conversation.transcript import history_entries
 from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def build_router(conversations: ConversationRouter, channel: WebChatChannel, max
         if conversation_id and not session.resumed:
             await ws.send_json(NOT_FOUND.frame())
         if session.resumed:
-            await ws.send_json(history_frame(await asyncio.to_thread(history_entries, conversations.store, conv_id)))
+            await ws.send_json(history_frame(history_entries(await conversations.history(conv_id))))
         await ws.send_json(status_frame(session.mode.value))
         if greet and greeting is not None and not session.resumed:  # asked for by the page (?greet=1)
             await ws.send_json(greeting)
@@ -135,7 +135,7 @@ def build_router(conversations: ConversationRouter, channel: WebChatChannel, max
                     raise AUDIO_UNAVAILABLE
                 heard = await voice.recognise(frame.data, frame.audio_format)
         except FrameError as err:
-            conversations.metrics.frame_errors.labels(err.code).inc()
+            conversations.count_refused_frame(err.code)
             log.warning("rejected frame on %s: %s (%s)", short_id(conv_id), err.code, err.detail)
             if err.rejected_text is not None and err.code != "rate_limited":
                 await sessions.store(session)

@@ -5,7 +5,6 @@ once; only its sha256 is stored, on the conversation row). Resuming needs both: 
 token starts a new conversation and reveals nothing about the old one. The conversation row is
 written with the first message, not at connect (a page load stores nothing)."""
 
-import asyncio
 import hashlib
 import hmac
 import secrets
@@ -78,7 +77,7 @@ class ChatSessions:
         """Resume the conversation when the token is its own, else start a new one (not stored yet)."""
         existing = None
         if valid_conversation_id(conversation_id) and resume_token:
-            conv = await asyncio.to_thread(self.conversations.store.get, conversation_id)
+            conv = await self.conversations.find(conversation_id)
             if conv is not None and conv.resume_hash and hmac.compare_digest(conv.resume_hash, token_hash(resume_token)):
                 existing = conv
         buckets = TokenBucket(self.limits.burst, self.limits.per_s), self.addresses.get(address)

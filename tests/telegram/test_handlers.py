@@ -12,7 +12,8 @@ from channels.telegram.keyboards import HASH_PREFIX, PayloadMap
 from channels.telegram.status import NONE_FOUND
 from channels.telegram.channel import TelegramChannel
 from conversation.messages import Button, Mode, Reply
-from conversation.router import BACK_TO_BOT, HANDING_OFF, REQUEST_HUMAN, history_entries
+from conversation.router import BACK_TO_BOT, HANDING_OFF, REQUEST_HUMAN
+from conversation.transcript import history_entries
 from core.clock import utcnow
 from places.gazetteer import Gazetteer
 from tests.telegram.conftest import BUTTONS, CHAT
@@ -31,7 +32,7 @@ async def test_start_sends_the_greet_intent_and_the_bot_greeting_with_inline_but
     seen = tg.engine.seen[-1]
     assert (seen.conversation_id, seen.channel, seen.text) == (f"tg:{CHAT}", "telegram", "/greet")
     assert seen.metadata["kind"] == "command"
-    assert history_entries(tg.store, f"tg:{CHAT}")[0]["text"] == "/start", "histories show what the citizen typed"
+    assert history_entries(tg.store.history(f"tg:{CHAT}"))[0]["text"] == "/start", "histories show what the citizen typed"
     [sent] = tg.session.sent()
     assert sent.chat_id == CHAT and sent.text == "您好，这里是12345。" and sent.parse_mode is None
     assert keyboard_of(sent) == [[("反映问题", "/complain"), ("转人工", REQUEST_HUMAN)]]

@@ -6,7 +6,8 @@ import pytest
 
 from conversation.engine import EngineUnavailable
 from conversation.messages import InboundMessage, Mode, Reply
-from conversation.router import ENGINE_DOWN, HANDING_OFF, ConversationRouter, history_entries
+from conversation.router import ENGINE_DOWN, HANDING_OFF, ConversationRouter
+from conversation.transcript import history_entries
 from conversation.store import ConversationStore
 from core.db import init_db, make_engine
 from core.metrics import Metrics
@@ -125,7 +126,7 @@ async def test_history_shows_button_titles_and_skips_refused_messages(setup):
     router, engine, store = setup
     await router.handle(InboundMessage("web:1", "web", "u1", "/consult", {"kind": "button", "title": "咨询政策"}))
     await router.reject(msg("x" * 5000), "text_too_long")
-    entries = history_entries(store, "web:1")
+    entries = history_entries(store.history("web:1"))
     assert [e["text"] for e in entries] == ["咨询政策", "收到：/consult"]
     assert entries[0]["sender"] == "citizen" and entries[0]["ts"].endswith("Z")
     assert store.history("web:1")[-1].error_code == "text_too_long"
@@ -157,5 +158,5 @@ async def test_history_keeps_reply_data_for_cards_and_sources(setup):
     card = {"work_order": {"number": "26112100001", "status": "accepted"}}
     engine.script["好的"] = [Reply("已为您登记工单", data=card)]
     await router.handle(msg("好的"))
-    entries = history_entries(store, "web:1")
+    entries = history_entries(store.history("web:1"))
     assert entries[-1]["data"] == card and entries[0]["data"] == {}

@@ -1,6 +1,5 @@
 """Inline-button presses: the button's payload goes to the dialogue as the web's button frames do."""
 
-import asyncio
 import logging
 
 from aiogram import Router
@@ -29,7 +28,7 @@ def build_router() -> Router:
         conv_id = conversation_id(message.chat.id)
         payload = channel.payloads.lookup(query.data)
         if payload is None:  # a shortened payload this process did not issue: look in the stored replies
-            rows = await asyncio.to_thread(conversations.store.history, conv_id)
+            rows = await conversations.history(conv_id)
             payload = find_in_history(query.data, [(r.payload or {}).get("buttons", []) for r in rows if r.direction == "out"])
         if payload is None:
             log.info("unknown button key in %s", short_id(conv_id))

@@ -9,7 +9,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 
 from channels.telegram.channel import TelegramChannel, conversation_id
-from channels.telegram.status import status_text, work_orders_of
+from channels.telegram.status import shared_phone, status_text, work_orders_of
 from channels.telegram.turns import bot_turn, inbound, local_turn, system
 from conversation.router import REQUEST_HUMAN, ConversationRouter
 from tickets.crud import WorkOrderRepository
@@ -38,7 +38,8 @@ def build_router() -> Router:
     ) -> None:
         conv_id = conversation_id(message.chat.id)
         channel.typing(message.chat.id)
-        total, orders = await asyncio.to_thread(work_orders_of, work_orders, conversations.store, conv_id)
+        phone = shared_phone(await conversations.history(conv_id))
+        total, orders = await asyncio.to_thread(work_orders_of, work_orders, conv_id, phone)
         msg = inbound(message.chat, message.from_user, "/status", "command", command="/status", title="/status")
         await local_turn(channel, conversations, msg, system(status_text(total, orders)))
 
