@@ -18,7 +18,7 @@ from fastapi import WebSocket
 
 from channels.base import Channel
 from channels.web.chat_socket import WebChatChannel
-from conversation.bus import EventBus, gateway_topic
+from conversation.bus import BusEvent, EventBus, gateway_topic
 from conversation.messages import Button, Reply
 from core.log_ids import short_id
 
@@ -105,11 +105,11 @@ class ChannelRegistry:
         if not owners or self.bus.gateway_id in owners:
             await self._send_local(conversation_id, replies)
         for gateway in owners - {self.bus.gateway_id}:
-            event = {"type": "deliver", "conversation_id": conversation_id, "replies": [r.to_dict() for r in replies]}
+            event = {"type": BusEvent.DELIVER, "conversation_id": conversation_id, "replies": [r.to_dict() for r in replies]}
             await self.bus.publish(gateway_topic(gateway), event)
 
     async def _on_direct(self, event: dict[str, Any]) -> None:
-        if event.get("type") == "deliver":
+        if event.get("type") == BusEvent.DELIVER:
             replies = [reply_from_dict(body) for body in event.get("replies", ())]
             await self._send_local(str(event["conversation_id"]), replies)
 

@@ -17,12 +17,35 @@ import uuid
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 DESK_TOPIC = "desk"  # every desk event, seen by every gateway
+
+
+class BusEvent(StrEnum):
+    """The `type` of an event on the bus (the value goes on the wire: Redis, agent consoles)."""
+
+    # On DESK_TOPIC, about one conversation:
+    HANDOFF = "handoff"  # queued for a person, with the handoff summary
+    ALERT = "alert"  # the agents are alerted (emergency, anger …)
+    MESSAGE = "message"  # a message of the conversation, live
+    TAKEN = "taken"  # an agent took it
+    RELEASED = "released"  # handed back to the bot
+    LEFT = "left"  # the citizen left the queue
+    CALLBACK = "callback"  # the citizen left the queue for a callback
+    DRAFT = "draft"  # the agent edited the draft work order
+    CLOSED = "closed"  # the agent closed it
+    # On DESK_TOPIC, for supervisors and everyone:
+    AGENTS = "agents"  # agents came online or left
+    WORK_ORDER = "work_order"  # a work order's lifecycle moved
+    SURGE = "surge"  # one problem surges in one street (未诉先办)
+    EMERGENCY_DELIVERY = "emergency_delivery"  # an emergency order could not reach its unit
+    # On a gateway's own topic:
+    DELIVER = "deliver"  # replies for a citizen connected to that gateway
 
 
 def gateway_topic(gateway_id: str) -> str:

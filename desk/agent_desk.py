@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from conversation.bus import DESK_TOPIC, EventBus
+from conversation.bus import DESK_TOPIC, BusEvent, EventBus
 from conversation.commands import BACK_BUTTON, CALLBACK_BUTTON
 from conversation.messages import Mode, Reply
 from conversation.models import Conversation
@@ -168,7 +168,7 @@ class AgentDesk:
     async def on_queued(self, conversation_id: str, summary: dict[str, Any]) -> list[Reply]:
         """A handoff was committed: tell the agents, tell the citizen their place."""
         reason = str(summary.get("reason", "requested"))
-        await self.publish({"type": "handoff", "conversation_id": conversation_id, "reason": reason, "summary": summary})
+        await self.publish({"type": BusEvent.HANDOFF, "conversation_id": conversation_id, "reason": reason, "summary": summary})
         if reason == "emergency":
             await self.alert(conversation_id, {"reason": "emergency", "source": "handoff"})
         text = await self.place_text(conversation_id)
@@ -180,14 +180,14 @@ class AgentDesk:
         reason = str(alert.get("reason", "alert"))[:40]
         await asyncio.to_thread(self.store.set_fields, conversation_id, alert=reason)
         await asyncio.to_thread(self.store.add_desk_event, conversation_id, "alert", note=reason)
-        await self.publish({"type": "alert", "conversation_id": conversation_id, "reason": reason, "detail": alert})
+        await self.publish({"type": BusEvent.ALERT, "conversation_id": conversation_id, "reason": reason, "detail": alert})
         log.warning("agents alerted: %s on %s", reason, short_id(conversation_id))
 
     async def observe(self, conversation_id: str, entries: list[dict[str, Any]]) -> None:
         for entry in entries:
-            await self.publish({"type": "message", "conversation_id": conversation_id, "message": entry})
+            await self.publish({"type": BusEvent.MESSAGE, "conversation_id": conversation_id, "message": entry})
 
-    async def left_queue(self, conversation_id: str, before: list[str], kind: str = "left") -> None:
+    async def left_queue(self, conversation_id: str, before: list[str], kind: BusEvent = BusEvent.LEFT) -> None:
         await self.publish({"type": kind, "conversation_id": conversation_id})
         await self._tell_queue_moved(before, conversation_id)
 
@@ -230,7 +230,7 @@ class AgentDesk:
         if self.reset_dialogue is not None:
             await self.reset_dialogue(conversation_id)
         await self.deliver(conversation_id, [reply])
-        await self.publish({"type": "taken", "conversation_id": conversation_id, "agent": actor.username,
+        await self.publish({"type": BusEvent.TAKEN, "conversation_id": conversation_id, "agent": actor.username,
                             "agent_name": actor.display_name})  # fmt: skip
         await self.observe(conversation_id, [_entry(reply)])
         await self._tell_queue_moved(before, conversation_id)
@@ -265,7 +265,7 @@ class AgentDesk:
             raise self._held_conflict(await self._get(conversation_id), actor)
         await self.deliver(conversation_id, [reply])
         await self.observe(conversation_id, [_entry(reply)])  # while the agent's console still watches
-        await self.publish({"type": "released", "conversation_id": conversation_id, "agent": actor.username})
+        await self.publish({"type": BusEvent.RELEASED, "conversation_id": conversation_id, "agent": actor.username})
         return {"conversation_id": conversation_id, "mode": "bot"}
 
     async def draft_of(self, conv: Conversation, rows: list | None = None) -> dict[str, Any]:
@@ -281,7 +281,7 @@ class AgentDesk:
         draft = apply_patch(await self.draft_of(conv), patch)
         if not await asyncio.to_thread(self.store.update_held, conversation_id, actor.username, {"draft": draft}):
             raise self._held_conflict(await self._get(conversation_id), actor)
-        await self.publish({"type": "draft", "conversation_id": conversation_id, "agent": actor.username, "draft": draft})
+        await self.publish({"type": BusEvent.DRAFT, "conversation_id": conversation_id, "agent": actor.username, "draft": draft})
         return draft
 
     async def close(self, conversation_id: str, actor: Actor, patch: DraftPatch | None = None,
@@ -316,7 +316,7 @@ class AgentDesk:
         number = order.number if order else None
         await self.deliver(conversation_id, [reply])
         await self.observe(conversation_id, [_entry(reply)])  # while the agent's console still watches
-        await self.publish({"type": "closed", "conversation_id": conversation_id, "agent": actor.username,
+        await self.publish({"type": BusEvent.CLOSED, "conversation_id": conversation_id, "agent": actor.username,
                             "work_order": number, "work_order_action": action})  # fmt: skip
         return {"conversation_id": conversation_id, "mode": "bot", "work_order": number, "work_order_action": action}
 

@@ -6,6 +6,7 @@ is one; otherwise it is asked for, and the next message is read as the number.""
 import asyncio
 import logging
 
+from conversation.bus import BusEvent
 from conversation.commands import BACK_BUTTON, BACK_TO_BOT, CALLBACK, CALLBACK_BUTTON, CANCEL_CALLBACK, CANCEL_CALLBACK_BUTTON
 from conversation.messages import InboundMessage, Mode, Reply
 from conversation.store import TurnState
@@ -72,6 +73,6 @@ async def _file(desk: AgentDesk, cid: str, state: TurnState, phone: str) -> Repl
         values={"callback": None, "work_order": order.number}, event={"kind": "callback", "note": order.number},
     )  # fmt: skip
     log.info("callback request %s filed for %s", order.number, short_id(cid))
-    await desk.left_queue(cid, before, kind="callback")
+    await desk.left_queue(cid, before, kind=BusEvent.CALLBACK)
     number = number_text(order.number, conv.channel)
     return Reply(DONE.format(number=number), sender="system", data={"mode": Mode.BOT.value, "work_order": order.card()})

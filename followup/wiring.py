@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from conversation.bus import DESK_TOPIC, EventBus
+from conversation.bus import DESK_TOPIC, BusEvent, EventBus
 from conversation.messages import Reply
 from conversation.store import ConversationStore
 from core.settings import Settings
@@ -126,13 +126,13 @@ class ClosedLoopWiring:
         if outcome.event.kind not in FOR_SUPERVISORS:
             return
         order = outcome.order
-        await self.bus.publish(DESK_TOPIC, {"type": "work_order", "event": outcome.event.kind, "work_order": order.number,
+        await self.bus.publish(DESK_TOPIC, {"type": BusEvent.WORK_ORDER, "event": outcome.event.kind, "work_order": order.number,
                                             "status": order.status, "unit": self.directory.public(order.unit_code or ""),
                                             "conversation_id": order.conversation_id})  # fmt: skip
 
     async def surge(self, alert: dict) -> None:
         """A new surge alert: to the supervisors' consoles (the hub forwards it to them only)."""
-        await self.bus.publish(DESK_TOPIC, {"type": "surge", **alert})
+        await self.bus.publish(DESK_TOPIC, {"type": BusEvent.SURGE, **alert})
 
     def include(self, app: FastAPI, actor_of: ActorDependency) -> None:
         app.include_router(build_handling_router(self.work_orders, self.handling, actor_of, self.directory.public,
@@ -184,6 +184,6 @@ class ClosedLoopWiring:
 
     async def _emergency_attempt(self, message: OutboxMessage, order: WorkOrder, error: str | None) -> None:
         """The agents see whether the emergency services got the order."""
-        await self.bus.publish(DESK_TOPIC, {"type": "emergency_delivery", "work_order": order.number,
+        await self.bus.publish(DESK_TOPIC, {"type": BusEvent.EMERGENCY_DELIVERY, "work_order": order.number,
                                             "conversation_id": order.conversation_id, "delivered": error is None,
                                             "error": error, "attempts": message.attempts + 1})  # fmt: skip

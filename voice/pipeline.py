@@ -122,7 +122,7 @@ class VoicePipeline:
     def caller_hangup(self) -> None:
         self._inbox.put_nowait(("end", "caller-hangup", None))
 
-    def abort(self, code: str, message: str) -> None:
+    def abort(self, code: ev.PipelineErrorCode, message: str) -> None:
         """The transport gives up on the call (bad input): error event, then the run ends."""
         if self._ended or self._aborted:
             return
@@ -140,7 +140,7 @@ class VoicePipeline:
         self._turns.start(self.stages.t0)
         worker: asyncio.Task | None = None
         reason = "error"
-        self.stages.start("run", {"call_id": self.call.call_id, "transport": self.transport.name})
+        self.stages.start(ev.PipelineStage.RUN, {"call_id": self.call.call_id, "transport": self.transport.name})
         try:
             await self.router.open(self.call.conversation_id, CHANNEL, self.call.user_id)
             await self._open_recognition()
@@ -152,7 +152,7 @@ class VoicePipeline:
                 await self.transport.end(disposition)
         except Exception as exc:  # noqa: BLE001  (a broken call must not take the server down)
             log.exception("call %s failed: %s", short_id(self.call.call_id), exc)
-            self.stages.error(None, ev.ENGINE_UNAVAILABLE, str(exc))
+            self.stages.error(None, ev.PipelineErrorCode.ENGINE_UNAVAILABLE, str(exc))
             reason = "error"
         finally:
             self._ended = True
@@ -165,25 +165,25 @@ class VoicePipeline:
                 await self._rec.close()
             if self._own_pool is not None:
                 await self._own_pool.close()
-            code = ev.HANGUP if reason == "caller-hangup" else reason
-            for stage in [s for s in reversed(self.stages.open) if s != "run"]:
+            code = ev.PipelineErrorCode.HANGUP if reason == "caller-hangup" else reason
+            for stage in [s for s in reversed(self.stages.open) if s is not ev.PipelineStage.RUN]:
                 self.stages.error(stage, code, f"call ended ({reason}) during {stage}")
             self.transport.clear()
             self.end_reason = reason
-            self.stages.end("run", {"reason": reason})
+            self.stages.end(ev.PipelineStage.RUN, {"reason": reason})
         return reason
 
     async def _open_recognition(self) -> None:
         """Speech when a recogniser works (a stream can be had), else a keypad-only call."""
         if self.stt is None or not self.stt.available():
-            self.stages.error(None, ev.STT_UNAVAILABLE, "no speech recogniser: keypad-only call")
+            self.stages.error(None, ev.PipelineErrorCode.STT_UNAVAILABLE, "no speech recogniser: keypad-only call")
             return
         if self.pool is None:
             self.pool = self._own_pool = StreamPool(self.stt, max_idle=1)
         try:
             await self.pool.release(await self.pool.acquire())
         except SpeechUnavailable as exc:
-            self.stages.error(None, ev.STT_UNAVAILABLE, str(exc))
+            self.stages.error(None, ev.PipelineErrorCode.STT_UNAVAILABLE, str(exc))
             return
         chunk = self._frame_bytes * self.config.stt_chunk_ms // FRAME_MS
         self._rec = Recognition(
@@ -213,7 +213,8 @@ class VoicePipeline:
     @property
     def _busy(self) -> bool:
         recognising = self._rec is not None and self._rec.busy
-        return self._recording or recognising or self.stages.is_open("intent") or self.stages.is_open("tts")
+        speaking = self.stages.is_open(ev.PipelineStage.INTENT) or self.stages.is_open(ev.PipelineStage.TTS)
+        return self._recording or recognising or speaking
 
     # --- caller audio (never awaits: decoding happens in the Recognition task) -----------------
     def _on_frame(self, frame: bytes, now: float) -> None:
@@ -236,7 +237,7 @@ class VoicePipeline:
                 self._recording = False
                 self._rec.end(event.t_ms - event.edge_ms, round((now - self.stages.t0) * 1000))
             elif self._rec is None and self._jobs.empty() and not self._busy:
-                self.stages.error(None, ev.STT_UNAVAILABLE, "caller spoke on a keypad-only call")
+                self.stages.error(None, ev.PipelineErrorCode.STT_UNAVAILABLE, "caller spoke on a keypad-only call")
                 self._jobs.put_nowait(_Say([Reply(KEYPAD_HINT)]))
 
     def _heard(self, text: str | None) -> None:
@@ -245,7 +246,7 @@ class VoicePipeline:
 
     # --- keys -----------------------------------------------------------------------------------
     def _on_key(self, key: str, now: float) -> None:
-        self.stages.emit(ev.DTMF, {"digit": key})
+        self.stages.emit(ev.PipelineEventType.DTMF, {"digit": key})
         self._turns.key_pressed(now)
         self._barge_in()
         if self._survey_key(key):
@@ -275,7 +276,8 @@ class VoicePipeline:
         elif result.action is KeyAction.NUMBER and result.ticket:
             self._jobs.put_nowait(_Turn(f"查询工单 {result.ticket}", "dtmf"))
         else:
-            self.stages.error(None, ev.DTMF_INVALID, f"{len(result.digits)} digits are no work-order number")
+            digits = len(result.digits)
+            self.stages.error(None, ev.PipelineErrorCode.DTMF_INVALID, f"{digits} digits are no work-order number")
             self._jobs.put_nowait(_Say([Reply(INVALID_KEYS)], record=False))
 
     # --- silence --------------------------------------------------------------------------------
@@ -285,9 +287,9 @@ class VoicePipeline:
         elif action is SilenceAction.REPROMPT:
             self._jobs.put_nowait(_Say([Reply(REPROMPT if self._rec is not None else REPROMPT_KEYPAD)]))
         elif action is SilenceAction.GIVE_UP:
-            self.stages.error(None, ev.CALLER_SILENT, "no caller input after the re-prompt")
+            self.stages.error(None, ev.PipelineErrorCode.CALLER_SILENT, "no caller input after the re-prompt")
             goodbye = SURVEY_SILENT if self.survey_call else GOODBYE_SILENT
-            self._jobs.put_nowait(_Say([Reply(goodbye)], interruptible=False, then=ev.CALLER_SILENT))
+            self._jobs.put_nowait(_Say([Reply(goodbye)], interruptible=False, then=ev.PipelineErrorCode.CALLER_SILENT))
 
     # --- dialogue and speech (the worker task) ----------------------------------------------------
     async def _worker(self) -> None:
@@ -299,7 +301,7 @@ class VoicePipeline:
                 await self._speak(replies, interruptible=True)
             else:
                 if job.record:
-                    await asyncio.to_thread(self.router.store.add_outbound, self.call.conversation_id, job.replies)
+                    await self.router.record(self.call.conversation_id, job.replies)
                 replies = job.replies
                 await self._speak(replies, interruptible=job.interruptible)
                 if job.then is not None:
@@ -311,7 +313,7 @@ class VoicePipeline:
                 self._turns.bot_done(time.monotonic())
 
     async def _intent(self, turn: _Turn) -> list[Reply]:
-        self.stages.start("intent", {"text": turn.text, "source": turn.source})
+        self.stages.start(ev.PipelineStage.INTENT, {"text": turn.text, "source": turn.source})
         msg = InboundMessage(
             self.call.conversation_id, CHANNEL, self.call.user_id, turn.text,
             {"kind": turn.source, "transport": self.transport.name, **self._verified},
@@ -320,9 +322,10 @@ class VoicePipeline:
             replies = await self.router.handle(msg, urgent=self._say_first)
         except Exception as exc:  # noqa: BLE001  (database or engine failure: apologise, keep the call)
             log.error("call %s: dialogue failed: %s: %s", short_id(self.call.call_id), type(exc).__name__, exc)
-            self.stages.error("intent", ev.ENGINE_UNAVAILABLE, f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            self.stages.error(ev.PipelineStage.INTENT, ev.PipelineErrorCode.ENGINE_UNAVAILABLE, error)
             return [Reply(SYSTEM_APOLOGY, sender="system")]
-        self.stages.end("intent", {"replies": [r.to_dict() for r in replies]})
+        self.stages.end(ev.PipelineStage.INTENT, {"replies": [r.to_dict() for r in replies]})
         self._expect = expected_slot(replies) if replies else self._expect
         self._question = _survey_question(replies) or self._question
         return replies
@@ -340,7 +343,8 @@ class VoicePipeline:
             mode = reply.data.get("mode")
             if mode == Mode.QUEUED.value:
                 action = "transfer" if self.config.handoff == "transfer" else "hold"
-                self.stages.emit(ev.HANDOFF, {"reason": reply.data.get("handoff_reason", "requested"), "action": action})
+                reason = reply.data.get("handoff_reason", "requested")
+                self.stages.emit(ev.PipelineEventType.HANDOFF, {"reason": reason, "action": action})
                 if action == "transfer":
                     self._inbox.put_nowait(("end", "transfer", "transfer"))
                     return True
@@ -357,7 +361,7 @@ class VoicePipeline:
 
     async def _speak_one(self, text: str, interruptible: bool) -> bool:
         """Synthesise and queue one reply, sentence by sentence; False when interrupted."""
-        self.stages.start("tts", {"text": text})
+        self.stages.start(ev.PipelineStage.TTS, {"text": text})
         self._interrupt.clear()
         self._playing, self._turns.interruptible = True, interruptible
         stats = self._tts_stats = {"started": time.monotonic(), "first_audio_ms": None, "bytes": 0}
@@ -381,7 +385,7 @@ class VoicePipeline:
                 await self._wait_drained()
         except SynthesisError as exc:
             log.error("call %s: speech synthesis failed: %s", short_id(self.call.call_id), exc)
-            self.stages.error("tts", ev.TTS_FAILED, str(exc))
+            self.stages.error(ev.PipelineStage.TTS, ev.PipelineErrorCode.TTS_FAILED, str(exc))
             return True
         finally:
             self._playing = False
@@ -398,7 +402,8 @@ class VoicePipeline:
     def _end_tts(self, *, interrupted: bool) -> None:
         stats = self._tts_stats
         audio_ms = stats.get("bytes", 0) * 1000 // self.transport.audio_format.bytes_per_second
-        self.stages.end("tts", {"interrupted": interrupted, "first_audio_ms": stats.get("first_audio_ms"), "audio_ms": audio_ms})
+        self.stages.end(ev.PipelineStage.TTS, {"interrupted": interrupted, "first_audio_ms": stats.get("first_audio_ms"),
+                                               "audio_ms": audio_ms})  # fmt: skip
 
     async def _wait_drained(self) -> None:
         drained = asyncio.ensure_future(self.transport.drained())
@@ -416,7 +421,7 @@ class VoicePipeline:
             self.transport.clear()
             if self._synthesis is not None:
                 self._synthesis.stop()
-            self.stages.emit(ev.BARGE_IN, {})
+            self.stages.emit(ev.PipelineEventType.BARGE_IN, {})
             self._end_tts(interrupted=True)
 
 

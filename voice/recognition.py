@@ -131,7 +131,7 @@ class Recognition:
 
     @property
     def busy(self) -> bool:
-        return self.queued > 0 or self.stages.is_open("stt")
+        return self.queued > 0 or self.stages.is_open(ev.PipelineStage.STT)
 
     def _put(self, op: tuple) -> None:
         self.queued += 1
@@ -159,14 +159,15 @@ class Recognition:
                     if len(self._pending) >= self.chunk_bytes:
                         await self._feed()
                 else:
-                    self.stages.emit(ev.STT_VAD_END, {"trailing_silence_ms": op[1], "detected_ms": op[2]})
+                    ends = {"trailing_silence_ms": op[1], "detected_ms": op[2]}
+                    self.stages.emit(ev.PipelineEventType.STT_VAD_END, ends)
                     await self._finish()
             except Exception as exc:  # noqa: BLE001  (a recogniser failure ends the utterance, not the call)
                 log.error("recogniser failed: %s: %s", type(exc).__name__, exc)
                 if self._lease is not None:
                     lease, self._lease = self._lease, None
                     await self.pool.release(lease, reusable=False)
-                self.stages.error("stt", ev.STT_FAILED, f"{type(exc).__name__}: {exc}")
+                self.stages.error(ev.PipelineStage.STT, ev.PipelineErrorCode.STT_FAILED, f"{type(exc).__name__}: {exc}")
                 self.heard(None)
             finally:
                 self.queued -= 1
@@ -177,7 +178,7 @@ class Recognition:
         self.partial = ""
         phrases = self.phrases.for_slot(expect) if self.phrases else None
         slot = expect if phrases else None
-        self.stages.start("stt", {"expect": slot})
+        self.stages.start(ev.PipelineStage.STT, {"expect": slot})
         self._lease = await self.pool.acquire()
         if slot != self._lease.slot:
             self._lease.stream.set_grammar(phrases)  # the provider falls back to free recognition itself
@@ -190,7 +191,7 @@ class Recognition:
         partial = await self._lease.stream.accept(pcm) if pcm else None
         if partial:
             self.partial = partial
-            self.stages.emit(ev.STT_PARTIAL, {"text": partial})
+            self.stages.emit(ev.PipelineEventType.STT_PARTIAL, {"text": partial})
 
     async def _finish(self) -> None:
         await self._feed(final=True)
@@ -199,8 +200,8 @@ class Recognition:
         lease, self._lease = self._lease, None
         await self.pool.release(lease)
         if not text:
-            self.stages.error("stt", ev.STT_NO_TEXT, "the recogniser returned no text")
+            self.stages.error(ev.PipelineStage.STT, ev.PipelineErrorCode.STT_NO_TEXT, "the recogniser returned no text")
             self.heard(None)
             return
-        self.stages.end("stt", {"text": text, "expect": lease.slot})
+        self.stages.end(ev.PipelineStage.STT, {"text": text, "expect": lease.slot})
         self.heard(text)

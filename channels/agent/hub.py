@@ -22,7 +22,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from channels.agent.auth import DeskAuth, Session
-from conversation.bus import DESK_TOPIC, EventBus
+from conversation.bus import DESK_TOPIC, BusEvent, EventBus
 from desk.accounts.models import DESK_ROLES
 from desk.accounts.tokens import InvalidToken
 from desk.agent_desk import AGENTS_ONLINE, AgentDesk
@@ -33,10 +33,10 @@ UNAUTHORIZED = 4401
 PRESENCE_TTL_S = 45.0
 HEARTBEAT_S = 15.0
 SEND_QUEUE = 500
-QUEUE_EVENTS = {"handoff", "taken", "released", "left", "callback"}
-TO_EVERYONE = QUEUE_EVENTS | {"alert", "closed", "emergency_delivery"}
-TO_WATCHERS = {"message", "draft"}
-TO_SUPERVISORS = {"agents", "work_order", "surge"}
+QUEUE_EVENTS = {BusEvent.HANDOFF, BusEvent.TAKEN, BusEvent.RELEASED, BusEvent.LEFT, BusEvent.CALLBACK}
+TO_EVERYONE = QUEUE_EVENTS | {BusEvent.ALERT, BusEvent.CLOSED, BusEvent.EMERGENCY_DELIVERY}
+TO_WATCHERS = {BusEvent.MESSAGE, BusEvent.DRAFT}
+TO_SUPERVISORS = {BusEvent.AGENTS, BusEvent.WORK_ORDER, BusEvent.SURGE}
 _ids = itertools.count(1)
 
 
@@ -90,13 +90,13 @@ class AgentHub:
         if kind in QUEUE_EVENTS:
             extra = {"type": "queue", "items": await self.desk.queue()}
         for console in list(self.consoles.values()):
-            if kind == "taken" and event.get("agent") == console.username:
+            if kind == BusEvent.TAKEN and event.get("agent") == console.username:
                 console.watching.add(cid)
             if console.wants(event):
                 console.push(event)
             if extra is not None:
                 console.push(extra)
-            if kind in ("released", "closed") and event.get("agent") == console.username and not console.supervisor:
+            if kind in (BusEvent.RELEASED, BusEvent.CLOSED) and event.get("agent") == console.username and not console.supervisor:
                 console.watching.discard(cid)
 
     async def serve(self, ws: WebSocket, token: str | None) -> None:
@@ -123,7 +123,7 @@ class AgentHub:
             await ws.send_json({"type": "hello", "agent": session.agent.to_json(), "gateway": self.bus.gateway_id,
                                 "expires_at": session.claims.expires_at, "queue": await self.desk.queue(),
                                 "conversations": held})  # fmt: skip
-            await self.bus.publish(DESK_TOPIC, {"type": "agents"})
+            await self.bus.publish(DESK_TOPIC, {"type": BusEvent.AGENTS})
             await self._reader(console)
         except (WebSocketDisconnect, RuntimeError):
             pass
@@ -132,7 +132,7 @@ class AgentHub:
             for task in tasks:
                 task.cancel()
             await self.bus.unmark(AGENTS_ONLINE, f"{console.username}/{console.id}")
-            await self.bus.publish(DESK_TOPIC, {"type": "agents"})
+            await self.bus.publish(DESK_TOPIC, {"type": BusEvent.AGENTS})
 
     async def _reader(self, console: Console) -> None:
         while True:

@@ -195,7 +195,7 @@ class AudioSocketServer:
         return str(uuid.UUID(bytes=payload))
 
     async def _read(self, reader: asyncio.StreamReader, transport: AudioSocketTransport, pipeline: VoicePipeline) -> None:
-        code = ev.PROTOCOL_ERROR
+        code = ev.PipelineErrorCode.PROTOCOL_ERROR
         try:
             while True:
                 frame = await read_frame(reader, self.idle_timeout_s, self.frame_timeout_s)
@@ -206,9 +206,9 @@ class AudioSocketServer:
                 if kind == KIND_AUDIO:
                     if len(payload) % 2:
                         raise ProtocolError(f"audio frame of {len(payload)} bytes: 16-bit samples need an even length")
-                    code = ev.INPUT_OVERFLOW
+                    code = ev.PipelineErrorCode.INPUT_OVERFLOW
                     pipeline.feed_audio(payload)
-                    code = ev.PROTOCOL_ERROR
+                    code = ev.PipelineErrorCode.PROTOCOL_ERROR
                 elif kind == KIND_DTMF:
                     key = payload.decode("ascii", "replace")
                     if len(payload) != 1 or key not in DTMF_KEYS:

@@ -18,7 +18,7 @@ from conversation.router import ConversationRouter
 from core.pii import mask_phone
 from voice.asr.base import SpeechToText
 from voice.call import CHANNEL, CallInfo, CallTransport, PipelineConfig
-from voice.events import SHUTDOWN, PipelineEvent
+from voice.events import PipelineErrorCode, PipelineEvent, PipelineEventType
 from voice.pipeline import VoicePipeline
 from voice.recognition import StreamPool
 from voice.spoken import SlotPhrases
@@ -71,7 +71,7 @@ class PhoneChannel:
     async def stop(self) -> None:
         """Server shutdown: every live call ends (its transport closes the leg), then the pool."""
         for pipeline in list(self.calls.values()):
-            pipeline.abort(SHUTDOWN, "the gateway is shutting down")
+            pipeline.abort(PipelineErrorCode.SHUTDOWN, "the gateway is shutting down")
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(10):
                 while self.calls:
@@ -146,7 +146,7 @@ class PhoneChannel:
         _remember(self._dispositions, call_id, disposition)
 
     def _notify(self, call: CallInfo, event: PipelineEvent) -> None:
-        if event.type == "error":
+        if event.type == PipelineEventType.ERROR:
             log.info("call %s: %s (%s)", short_id(call.call_id), event.data.get("code"), event.data.get("message", ""))
         for listener in self.listeners:
             listener(call, event)

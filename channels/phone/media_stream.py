@@ -179,11 +179,11 @@ async def _read(ws: WebSocket, pipeline: VoicePipeline, transport: MediaStreamTr
                 log.info("call %s: ignored unknown media-stream event %r", short_id(pipeline.call.call_id), kind)
     except CloseCall as exc:
         log.warning("media stream %s: %s", short_id(pipeline.call.call_id), exc.reason)
-        pipeline.abort(ev.PROTOCOL_ERROR, exc.reason)
+        pipeline.abort(ev.PipelineErrorCode.PROTOCOL_ERROR, exc.reason)
         await transport.close(exc.code, exc.reason)
     except InputOverflow as exc:
         log.warning("media stream %s: %s", short_id(pipeline.call.call_id), exc)
-        pipeline.abort(ev.INPUT_OVERFLOW, str(exc))
+        pipeline.abort(ev.PipelineErrorCode.INPUT_OVERFLOW, str(exc))
         await transport.close(POLICY, str(exc))
     except (WebSocketDisconnect, RuntimeError):
         pipeline.caller_hangup()

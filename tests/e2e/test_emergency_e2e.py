@@ -146,9 +146,10 @@ async def test_telegram_advice_first_with_tap_to_call_numbers_mid_form(stack, tm
 
 async def test_phone_call_reads_the_advice_before_the_dialogue_answers(stack, tmp_path):
     from tests.phone.fakes import FakeTTS, RecordingTransport, silence, speech_8k, stream
-    from voice import events as ev
     from voice.asr.scripted_provider import ScriptedSpeechToText
     from voice.call import CallInfo, PipelineConfig
+    from voice.events import EventLog
+    from voice.events import PipelineEventType as E
     from voice.pipeline import VoicePipeline
     from voice.spoken import SlotPhrases
 
@@ -157,7 +158,7 @@ async def test_phone_call_reads_the_advice_before_the_dialogue_answers(stack, tm
     router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")), Metrics(),
                                 safety=build_detector(None))  # fmt: skip
     stt = ScriptedSpeechToText(["我 要 投诉 楼上 装修 太 吵", "哎呀 厨房 着 火 了 火 好 大"])
-    log, transport = ev.EventLog(), RecordingTransport()
+    log, transport = EventLog(), RecordingTransport()
     pipeline = VoicePipeline(
         CallInfo("9f1c2a34-0000-4000-8000-0000000000e1", caller="13812345678"), transport, router, stt,
         FakeTTS(5), SlotPhrases(Gazetteer.builtin()), PipelineConfig(silence_timeout_s=30, max_ahead_ms=10**9),
@@ -166,15 +167,15 @@ async def test_phone_call_reads_the_advice_before_the_dialogue_answers(stack, tm
     transport.playout.start()
     task = asyncio.create_task(pipeline.run())
     try:
-        await log.wait_for(ev.TTS_END)  # greeting
+        await log.wait_for(E.TTS_END)  # greeting
         await stream(pipeline, speech_8k() + silence(900), 8.0)
-        await log.wait_for(ev.INTENT_END, timeout=60)
+        await log.wait_for(E.INTENT_END, timeout=60)
         await quiet(log)  # the bot has finished speaking its replies
         mark = len(log.events)
         await stream(pipeline, speech_8k() + silence(900), 8.0)
-        await log.wait_for(ev.INTENT_END, after=mark, timeout=60)
-        turn = [e for e in log.events[mark:] if e.type in (ev.INTENT_START, ev.TTS_START, ev.INTENT_END)]
-        assert [e.type for e in turn[:3]] == [ev.INTENT_START, ev.TTS_START, ev.INTENT_END]
+        await log.wait_for(E.INTENT_END, after=mark, timeout=60)
+        turn = [e for e in log.events[mark:] if e.type in (E.INTENT_START, E.TTS_START, E.INTENT_END)]
+        assert [e.type for e in turn[:3]] == [E.INTENT_START, E.TTS_START, E.INTENT_END]
         assert turn[1].data["text"].startswith("情况紧急！请立即拨打119")
     finally:
         pipeline.caller_hangup()

@@ -23,6 +23,7 @@ from voice.call import (
 from voice.pipeline import VoicePipeline
 from voice.spoken import SlotPhrases, spoken_reply
 
+E, Code = ev.PipelineEventType, ev.PipelineErrorCode
 SPEED = 8.0  # caller audio at 8x real time (the transport's own pacing stays real-time)
 
 
@@ -60,16 +61,16 @@ class Call:
         assert not leaked, f"tasks leaked: {leaked}"
 
     async def greeted(self):
-        await self.log.wait_for(ev.TTS_END)
+        await self.log.wait_for(E.TTS_END)
 
     async def say(self, pcm=None, after_ms=900):
         await stream(self.pipeline, (pcm or speech_8k()) + silence(after_ms), SPEED)
 
     def seq(self, start=0):
-        return [e.type for e in self.log.events[start:] if e.type != ev.STT_PARTIAL]
+        return [e.type for e in self.log.events[start:] if e.type != E.STT_PARTIAL]
 
     def spoken(self):
-        return [e.data["text"] for e in self.log.of(ev.TTS_START)]
+        return [e.data["text"] for e in self.log.of(E.TTS_START)]
 
 
 async def test_greeting_then_one_spoken_turn(tmp_path):
@@ -77,16 +78,16 @@ async def test_greeting_then_one_spoken_turn(tmp_path):
     async with Call(tmp_path, stt) as call:
         await call.greeted()
         await call.say()
-        await call.log.wait_for(ev.TTS_END, after=3)
+        await call.log.wait_for(E.TTS_END, after=3)
         assert call.seq() == [
             "run-start", "tts-start", "tts-end",
             "stt-start", "stt-vad-end", "stt-end", "intent-start", "intent-end", "tts-start", "tts-end",
         ]  # fmt: skip
-        assert call.log.of(ev.STT_END)[0].data["text"] == "我想投诉楼下烧烤店太吵"
-        assert call.log.of(ev.STT_PARTIAL), "partial transcripts are streamed"
+        assert call.log.of(E.STT_END)[0].data["text"] == "我想投诉楼下烧烤店太吵"
+        assert call.log.of(E.STT_PARTIAL), "partial transcripts are streamed"
         assert call.engine.seen == ["我想投诉楼下烧烤店太吵"]
         assert call.spoken() == [GREETING, "收到：我想投诉楼下烧烤店太吵"]
-        assert not call.log.of(ev.TTS_END)[0].data["interrupted"]
+        assert not call.log.of(E.TTS_END)[0].data["interrupted"]
     assert call.seq()[-1] == "run-end" and call.log.events[-1].data["reason"] == "caller-hangup"
     history = call.store.history(call.pipeline.call.conversation_id)
     assert [(m.direction, m.text) for m in history] == [
@@ -104,21 +105,21 @@ async def test_first_audio_is_sent_before_the_reply_is_synthesised(tmp_path):
         await call.greeted()
         first_frame_at = call.transport.frames[0][0]
         assert first_frame_at < call.tts.finished_at[0]
-        assert call.log.of(ev.TTS_END)[0].data["first_audio_ms"] < 200
+        assert call.log.of(E.TTS_END)[0].data["first_audio_ms"] < 200
 
 
 async def test_barge_in_stops_the_greeting_at_once(tmp_path):
     stt = ScriptedSpeechToText(["我要转人工"])
     async with Call(tmp_path, stt, ms_per_char=80) as call:
-        await call.log.wait_for(ev.TTS_START)
+        await call.log.wait_for(E.TTS_START)
         await asyncio.sleep(0.3)  # the greeting is playing
         await call.say()
-        await call.log.wait_for(ev.TTS_END, after=5)
+        await call.log.wait_for(E.TTS_END, after=5)
         assert call.seq() == [
             "run-start", "tts-start", "barge-in", "tts-end", "stt-start",
             "stt-vad-end", "stt-end", "intent-start", "intent-end", "tts-start", "tts-end",
         ]  # fmt: skip
-        greeting_end = call.log.of(ev.TTS_END)[0]
+        greeting_end = call.log.of(E.TTS_END)[0]
         assert greeting_end.data["interrupted"] is True
         assert call.transport.clears >= 1
         greeting_ms = len(GREETING) * call.tts.ms_per_char
@@ -129,12 +130,12 @@ async def test_nothing_recognised_apologises(tmp_path):
     async with Call(tmp_path, ScriptedSpeechToText([])) as call:
         await call.greeted()
         await call.say()
-        await call.log.wait_for(ev.TTS_END, after=3)
+        await call.log.wait_for(E.TTS_END, after=3)
         assert call.seq() == [
             "run-start", "tts-start", "tts-end", "stt-start", "stt-vad-end", "error", "tts-start", "tts-end",
         ]  # fmt: skip
-        error = call.log.of(ev.ERROR)[0].data
-        assert error["code"] == ev.STT_NO_TEXT and error["stage"] == "stt"
+        error = call.log.of(E.ERROR)[0].data
+        assert error["code"] == Code.STT_NO_TEXT and error["stage"] == "stt"
         assert call.spoken()[-1] == NOT_HEARD
 
 
@@ -147,9 +148,9 @@ async def test_dtmf_zero_hands_over_and_signals_a_transfer(tmp_path):
         "run-start", "tts-start", "tts-end", "dtmf", "intent-start", "intent-end", "tts-start", "tts-end",
         "handoff", "run-end",
     ]  # fmt: skip
-    assert call.log.of(ev.INTENT_START)[0].data == {"text": "/request_human", "source": "dtmf"}
+    assert call.log.of(E.INTENT_START)[0].data == {"text": "/request_human", "source": "dtmf"}
     assert call.spoken()[-1] == spoken_reply(Reply(HANDING_OFF))
-    assert call.log.of(ev.HANDOFF)[0].data == {"reason": "requested", "action": "transfer"}
+    assert call.log.of(E.HANDOFF)[0].data == {"reason": "requested", "action": "transfer"}
     assert call.log.events[-1].data["reason"] == "transfer"
     assert call.transport.ended == "transfer"
     assert call.store.get(call.pipeline.call.conversation_id).mode == "queued"
@@ -160,15 +161,15 @@ async def test_hold_mode_keeps_the_caller_and_speaks_agent_messages(tmp_path):
     async with Call(tmp_path, ScriptedSpeechToText([]), config) as call:
         await call.greeted()
         call.pipeline.feed_dtmf("0")
-        await call.log.wait_for(ev.HANDOFF)
+        await call.log.wait_for(E.HANDOFF)
         await asyncio.sleep(0.8)  # waiting for an agent: no silence time-out
-        assert not call.log.of(ev.ERROR)
+        assert not call.log.of(E.ERROR)
         call.pipeline.say([Reply("您好，我是人工客服小王，请讲。", sender="agent")])
-        await call.log.wait_for(ev.TTS_END, lambda e: True, after=len(call.log.events))
+        await call.log.wait_for(E.TTS_END, lambda e: True, after=len(call.log.events))
         assert call.spoken()[-1] == "您好，我是人工客服小王，请讲。"
-        assert call.log.of(ev.HANDOFF)[0].data["action"] == "hold"
+        assert call.log.of(E.HANDOFF)[0].data["action"] == "hold"
         call.pipeline.say([Reply(BACK_WITH_BOT, data={"mode": "bot"}, sender="system")])  # the agent hands back
-        await call.log.wait_for(ev.TTS_START, lambda e: e.data["text"] == REPROMPT, timeout=5)  # time-outs again
+        await call.log.wait_for(E.TTS_START, lambda e: e.data["text"] == REPROMPT, timeout=5)  # time-outs again
     assert call.transport.ended is None
 
 
@@ -177,13 +178,13 @@ async def test_dtmf_work_order_number_becomes_a_status_query(tmp_path):
         await call.greeted()
         for key in "26112100042#":
             call.pipeline.feed_dtmf(key)
-        await call.log.wait_for(ev.INTENT_END)
+        await call.log.wait_for(E.INTENT_END)
         assert call.engine.seen == ["查询工单 26112100042"]
         for key in "123#":
             call.pipeline.feed_dtmf(key)
-        await call.log.wait_for(ev.ERROR)
-        await call.log.wait_for(ev.TTS_END, after=len(call.log.events))
-        assert call.log.of(ev.ERROR)[0].data["code"] == ev.DTMF_INVALID
+        await call.log.wait_for(E.ERROR)
+        await call.log.wait_for(E.TTS_END, after=len(call.log.events))
+        assert call.log.of(E.ERROR)[0].data["code"] == Code.DTMF_INVALID
         assert call.spoken()[-1] == INVALID_KEYS
 
 
@@ -194,10 +195,10 @@ async def test_digits_answer_a_phone_question(tmp_path):
     async with Call(tmp_path, stt, engine=engine) as call:
         await call.greeted()
         await call.say()
-        await call.log.wait_for(ev.TTS_END, after=3)
+        await call.log.wait_for(E.TTS_END, after=3)
         for key in "13812345678#":
             call.pipeline.feed_dtmf(key)
-        await call.log.wait_for(ev.INTENT_END, after=len(call.log.events))
+        await call.log.wait_for(E.INTENT_END, after=len(call.log.events))
         assert engine.seen[-1] == "13812345678"
 
 
@@ -208,10 +209,10 @@ async def test_a_district_question_biases_the_next_utterance(tmp_path):
     async with Call(tmp_path, stt, engine=engine) as call:
         await call.greeted()
         await call.say()
-        await call.log.wait_for(ev.TTS_END, after=3)
+        await call.log.wait_for(E.TTS_END, after=3)
         n = len(call.log.events)
         await call.say(speech_8k(start_s=2.5, seconds=1.5))
-        end = await call.log.wait_for(ev.STT_END, after=n)
+        end = await call.log.wait_for(E.STT_END, after=n)
         assert end.data == {"text": "朝阳区望京街道", "expect": "district"}
         assert stt.grammars[0] is None and "朝阳区" in stt.grammars[1] and "望京街道" in stt.grammars[1]
 
@@ -224,8 +225,8 @@ async def test_silent_caller_is_reprompted_once_then_politely_hung_up_on(tmp_pat
         "run-start", "tts-start", "tts-end", "tts-start", "tts-end", "error", "tts-start", "tts-end", "run-end",
     ]  # fmt: skip
     assert call.spoken() == [GREETING, REPROMPT, GOODBYE_SILENT]
-    assert call.log.of(ev.ERROR)[0].data["code"] == ev.CALLER_SILENT
-    assert call.log.events[-1].data["reason"] == ev.CALLER_SILENT
+    assert call.log.of(E.ERROR)[0].data["code"] == Code.CALLER_SILENT
+    assert call.log.events[-1].data["reason"] == Code.CALLER_SILENT
     assert call.transport.ended == "hangup"
 
 
@@ -233,12 +234,12 @@ async def test_keypad_only_without_a_recogniser(tmp_path):
     async with Call(tmp_path, None) as call:
         await call.greeted()
         await call.say()
-        await call.log.wait_for(ev.TTS_END, after=4)
+        await call.log.wait_for(E.TTS_END, after=4)
         assert call.seq() == ["run-start", "error", "tts-start", "tts-end", "error", "tts-start", "tts-end"]
-        assert [e.data["code"] for e in call.log.of(ev.ERROR)] == [ev.STT_UNAVAILABLE, ev.STT_UNAVAILABLE]
+        assert [e.data["code"] for e in call.log.of(E.ERROR)] == [Code.STT_UNAVAILABLE, Code.STT_UNAVAILABLE]
         assert call.spoken() == [GREETING_KEYPAD, KEYPAD_HINT]
         call.pipeline.feed_dtmf("0")
-        await call.log.wait_for(ev.HANDOFF)
+        await call.log.wait_for(E.HANDOFF)
 
 
 async def test_engine_failure_apologises_and_keeps_the_call(tmp_path):
@@ -247,30 +248,30 @@ async def test_engine_failure_apologises_and_keeps_the_call(tmp_path):
     async with Call(tmp_path, ScriptedSpeechToText(["你好"]), engine=engine) as call:
         await call.greeted()
         await call.say()
-        await call.log.wait_for(ev.TTS_END, after=3)
+        await call.log.wait_for(E.TTS_END, after=3)
         assert call.seq()[-5:] == ["stt-end", "intent-start", "error", "tts-start", "tts-end"]
-        error = call.log.of(ev.ERROR)[0].data
-        assert error["code"] == ev.ENGINE_UNAVAILABLE and error["stage"] == "intent"
+        error = call.log.of(E.ERROR)[0].data
+        assert error["code"] == Code.ENGINE_UNAVAILABLE and error["stage"] == "intent"
         assert call.spoken()[-1] == SYSTEM_APOLOGY
 
 
 async def test_tts_failure_is_an_error_event_and_the_call_goes_on(tmp_path):
     async with Call(tmp_path, ScriptedSpeechToText(["你好"])) as call:
         call.tts.fail_on.add("12345")
-        await call.log.wait_for(ev.ERROR)
+        await call.log.wait_for(E.ERROR)
         await call.say()
-        await call.log.wait_for(ev.TTS_END)
+        await call.log.wait_for(E.TTS_END)
         assert call.seq()[:3] == ["run-start", "tts-start", "error"]
-        assert call.log.of(ev.ERROR)[0].data["code"] == ev.TTS_FAILED
+        assert call.log.of(E.ERROR)[0].data["code"] == Code.TTS_FAILED
 
 
 async def test_hangup_mid_reply_closes_the_open_stage(tmp_path):
     async with Call(tmp_path, ScriptedSpeechToText([])) as call:
-        await call.log.wait_for(ev.TTS_START)
+        await call.log.wait_for(E.TTS_START)
         call.pipeline.caller_hangup()
         await asyncio.wait_for(call.task, 5)
     assert call.seq() == ["run-start", "tts-start", "error", "run-end"]
-    assert call.log.of(ev.ERROR)[0].data["code"] == ev.HANGUP and call.log.of(ev.ERROR)[0].data["stage"] == "tts"
+    assert call.log.of(E.ERROR)[0].data["code"] == Code.HANGUP and call.log.of(E.ERROR)[0].data["stage"] == "tts"
 
 
 async def test_audio_faster_than_real_time_is_refused(tmp_path):
@@ -307,21 +308,21 @@ async def test_slow_decoding_never_delays_keys_or_end_of_turn(tmp_path):
         await call.greeted()
         await call.say()  # 2.9 s of audio at 8x: decoding (300 ms per 100 ms chunk) lags seconds behind
         call.pipeline.feed_dtmf("5")
-        key = await call.log.wait_for(ev.DTMF, timeout=1)
-        assert not call.log.of(ev.STT_VAD_END), "the recogniser is still catching up"
-        vad_end = await call.log.wait_for(ev.STT_VAD_END, timeout=20)
-        await call.log.wait_for(ev.STT_END, timeout=5)
+        key = await call.log.wait_for(E.DTMF, timeout=1)
+        assert not call.log.of(E.STT_VAD_END), "the recogniser is still catching up"
+        vad_end = await call.log.wait_for(E.STT_VAD_END, timeout=20)
+        await call.log.wait_for(E.STT_END, timeout=5)
         assert vad_end.data["detected_ms"] < key.t_ms < vad_end.t_ms  # end of turn detected in real time
 
 
 async def test_a_key_interrupts_a_prompt_even_on_a_keypad_only_call(tmp_path):
     async with Call(tmp_path, None, ms_per_char=80) as call:
-        await call.log.wait_for(ev.TTS_START)
+        await call.log.wait_for(E.TTS_START)
         await asyncio.sleep(0.3)
         call.pipeline.feed_dtmf("0")
         await asyncio.wait_for(call.task, 10)
     assert call.seq()[:6] == ["run-start", "error", "tts-start", "dtmf", "barge-in", "tts-end"]
-    assert call.log.of(ev.TTS_END)[0].data["interrupted"] is True
+    assert call.log.of(E.TTS_END)[0].data["interrupted"] is True
     assert call.log.events[-1].data["reason"] == "transfer"
 
 
@@ -330,9 +331,9 @@ async def test_barge_in_while_real_espeak_is_synthesising_does_not_block_the_nex
     from voice.tts.espeak_provider import EspeakTextToSpeech
 
     async with Call(tmp_path, None, tts=EspeakTextToSpeech()) as call:
-        await call.log.wait_for(ev.TTS_START)
+        await call.log.wait_for(E.TTS_START)
         call.pipeline.feed_dtmf("*")  # a key at once: the greeting's sentence is still being synthesised
-        await call.log.wait_for(ev.BARGE_IN)
+        await call.log.wait_for(E.BARGE_IN)
         call.pipeline.feed_dtmf("0")
         await asyncio.wait_for(call.task, 20)  # the handoff reply is spoken and the call transferred
     assert call.log.events[-1].data["reason"] == "transfer"
@@ -348,9 +349,9 @@ async def test_turn_ends_at_a_short_pause_only_when_the_caller_sounds_finished(t
     async with Call(tmp_path, stt) as call:
         await call.greeted()
         await call.say(after_ms=1200)
-        end = await call.log.wait_for(ev.STT_VAD_END)
+        end = await call.log.wait_for(E.STT_VAD_END)
         lo, hi = trailing_ms
         assert lo <= end.data["trailing_silence_ms"] <= hi
-        await call.log.wait_for(ev.TTS_END, after=3)
+        await call.log.wait_for(E.TTS_END, after=3)
         assert call.engine.seen == [transcript]
         assert call.seq().count("stt-start") == 1  # the rest of the silence started no turn
