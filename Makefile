@@ -15,7 +15,7 @@ test: setup .system-test.stamp
 	$(HOTLINE) train
 	$(GW_PY) -m pytest
 
-test-unit: $(VENV)/.stamp $(DASHBOARD_JS)
+test-unit: $(VENV)/.stamp $(DASHBOARD_JS) .system-test.stamp
 	$(GW_PY) -m pytest -m "not e2e"
 
 bench: setup

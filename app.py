@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from api import routes as gateway_routes
 from api.routes import STATIC_DIR, action_server_health, database_health
 from channels.telegram import wiring as telegram_wiring
+from channels.telegram.voice_reply import make_speak
 from channels.telegram.webhook import build_webhook_router
 from channels.agent.wiring import AgentDeskWiring
 from channels.phone.wiring import PhoneWiring
@@ -100,9 +101,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         desk_wiring.registry.register(telegram, prefix="tg")  # agent replies to tg: conversations go out here
     speech = create_speech_to_text(settings)  # nothing loaded yet; warmed up in the lifespan
     web_voice = VoiceMessages(speech, decode_upload, max_bytes=settings.max_frame_bytes * 3 // 4)
-    if telegram is not None:
-        telegram.use_voice(speech, decode_upload)  # voice notes through the same recognizer
     phone = PhoneWiring(settings, conversations, speech, gazetteer, desk_wiring.registry, outbound=outbound_calls)  # AudioSocket, /ws/media
+    if telegram is not None:  # voice notes through the same recognizer; spoken replies through the phone's TTS
+        speak = make_speak(phone.tts, settings.tts_rate) if settings.telegram_voice_replies else None
+        telegram.use_voice(speech, decode_upload, speak)
     # Who-questions (找哪个部门 / 归谁管) are answered with the unit the dispatch rule would pick.
     referrals = Referrals(classifier.predict, catalog, gazetteer, units.unit_for)
     kb = kb_wiring.knowledge_base_from_settings(settings, db, referrer=referrals.refer_json)

@@ -1,4 +1,5 @@
-"""The `hotline` command: start the system, train the model, chat from a terminal."""
+"""The `hotline` command: start the system (or the gateway alone), train the models, chat from a
+terminal, manage agent accounts and handling units, print reports, install the speech model."""
 
 import argparse
 import asyncio
@@ -19,9 +20,10 @@ log = logging.getLogger("hotline")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hotline", description="12345 citizen-service hotline assistant")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="train if needed, start Rasa, the action server and the gateway; Ctrl-C stops all")
-    sub.add_parser("train", help="train the Rasa model and the category classifier if their inputs changed, "
-                                   "and embed the knowledge base")
+    sub.add_parser("up", help="train if needed, fetch the speech model if missing and reachable, start Rasa, the action server "
+                              "and the gateway; Ctrl-C stops all")
+    sub.add_parser("train", help="train the Rasa model, the category classifier and the request-type model if their "
+                                 "inputs changed; embed the emergency phrasings and the knowledge base")
     sub.add_parser("serve", help="run the gateway alone (HTTP/WebSocket on HOTLINE_PORT)")
     clf = sub.add_parser("classifier", help="the work-order category classifier")
     clf_sub = clf.add_subparsers(dest="classifier_command", required=True)

@@ -47,7 +47,7 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
-    report = sub.add_parser("report", help="closed-loop reports: the daily report and the three rates (三率)")
+    report = sub.add_parser("report", help="closed-loop reports: daily, the three rates (三率), monthly, hot issues (每月一题)")
     report_sub = report.add_subparsers(dest="report_command", required=True)
     daily = report_sub.add_parser("daily", help="received, dispatched, resolved, overdue and the three rates of one day")
     daily.add_argument("--date", type=_date, help="Beijing date YYYY-MM-DD (default: today in Beijing)")
