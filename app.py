@@ -50,7 +50,7 @@ from followup.wiring import ClosedLoopWiring, UnitDirectory, work_orders_with_un
 from tickets.intake import IntakeExtractor
 from core.clock import utcnow
 from tickets import open311
-from tickets.routes import build_tickets_router
+from tickets import routes as tickets_routes
 from voice.asr import create_speech_to_text
 from voice.decode import decode_upload
 
@@ -143,6 +143,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.telegram = telegram  # None when off; its send() delivers agent replies to tg: conversations
     app.state.work_orders = work_orders
     app.state.catalog = catalog
+    app.state.category_of = category_of
+    app.state.unit_of = units.public
+    app.state.phone_proof = phone_proof
     app.state.open311_posts = KeyedBuckets(settings.open311_post_burst, settings.open311_post_per_s)
     app.state.health_checks = {  # /healthz, in this order
         "rasa": engine.health,
@@ -169,8 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if telegram is not None and telegram.mode == "webhook":
         app.include_router(build_webhook_router(telegram, settings.telegram_secret))
     app.include_router(open311.router)
-    app.include_router(build_tickets_router(work_orders, catalog, category_of, settings.api_key_set, phone_proof,
-                                           units.public))
+    app.include_router(tickets_routes.router)
     classify_limit = KeyedBuckets(settings.classify_burst, settings.classify_per_s)
     app.include_router(build_classify_router(catalog, gazetteer, category_of, engine.parse, request_types.decide,
                                              classify_limit))

@@ -12,7 +12,9 @@ from fastapi import Depends, Header
 from starlette.requests import HTTPConnection
 
 from channels.agent.auth import DeskAuth, Session
+from core.api_keys import require_bearer_key
 from core.metrics import Metrics
+from core.phone_proof import PhoneProof
 from core.settings import Settings
 from desk.accounts.models import ROLES
 from desk.accounts.service import AgentAccounts
@@ -48,6 +50,20 @@ async def get_catalog(conn: HTTPConnection) -> CategoryCatalog:
     return conn.app.state.catalog
 
 
+async def get_category_of(conn: HTTPConnection) -> Callable[[str], str | None]:
+    """The classifier's category code for a text (None: no category)."""
+    return conn.app.state.category_of
+
+
+async def get_unit_of(conn: HTTPConnection) -> Callable[[str], dict | None]:
+    """A handling unit's public {code, name, level} by its code."""
+    return conn.app.state.unit_of
+
+
+async def get_phone_proof(conn: HTTPConnection) -> PhoneProof | None:
+    return conn.app.state.phone_proof
+
+
 async def get_desk(conn: HTTPConnection) -> AgentDesk:
     return conn.app.state.desk
 
@@ -62,6 +78,9 @@ async def get_accounts(conn: HTTPConnection) -> AgentAccounts:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiKeysDep = Annotated[frozenset[str], Depends(get_api_keys)]
+CategoryOfDep = Annotated[Callable[[str], str | None], Depends(get_category_of)]
+UnitOfDep = Annotated[Callable[[str], dict | None], Depends(get_unit_of)]
+PhoneProofDep = Annotated[PhoneProof | None, Depends(get_phone_proof)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 HealthChecksDep = Annotated[dict[str, HealthCheck], Depends(get_health_checks)]
 WorkOrdersDep = Annotated[WorkOrderRepository, Depends(get_work_orders)]
@@ -69,6 +88,14 @@ CatalogDep = Annotated[CategoryCatalog, Depends(get_catalog)]
 DeskDep = Annotated[AgentDesk, Depends(get_desk)]
 DeskAuthDep = Annotated[DeskAuth, Depends(get_desk_auth)]
 AccountsDep = Annotated[AgentAccounts, Depends(get_accounts)]
+
+
+async def require_api_key(api_keys: ApiKeysDep, authorization: Annotated[str | None, Header()] = None) -> str:
+    """The request's bearer API key (HOTLINE_API_KEYS); 401 without a valid one."""
+    return require_bearer_key(authorization, api_keys)
+
+
+ApiKey = Annotated[str, Depends(require_api_key)]
 
 
 class SessionWithRole:

@@ -21,12 +21,17 @@ def has_bearer_key(authorization: str | None, api_keys: frozenset[str]) -> bool:
     return scheme.lower() == "bearer" and is_valid_key(token, api_keys)
 
 
+def require_bearer_key(authorization: str | None, api_keys: frozenset[str]) -> str:
+    """The bearer API key of an `Authorization` header value; HTTP 401 without a valid one."""
+    if not has_bearer_key(authorization, api_keys):
+        raise HTTPException(401, "a valid bearer API key is required", headers={"WWW-Authenticate": "Bearer"})
+    return (authorization or "").partition(" ")[2]
+
+
 def bearer_key_dependency(api_keys: frozenset[str]) -> Callable[..., str]:
     """A FastAPI dependency returning the bearer API key of the request, or answering 401."""
 
     def require_key(authorization: Annotated[str | None, Header()] = None) -> str:
-        if not has_bearer_key(authorization, api_keys):
-            raise HTTPException(401, "a valid bearer API key is required", headers={"WWW-Authenticate": "Bearer"})
-        return (authorization or "").partition(" ")[2]
+        return require_bearer_key(authorization, api_keys)
 
     return require_key

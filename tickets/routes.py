@@ -10,86 +10,81 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from core.api_keys import bearer_key_dependency
+from api.deps import CatalogDep, CategoryOfDep, PhoneProofDep, UnitOfDep, WorkOrdersDep, require_api_key
 from core.bounded_route import detail_response
 from core.clock import utcnow
-from core.phone_proof import PhoneProof
-from tickets.category_catalog import CategoryCatalog
 from tickets.crud import (
     COUNT_CAP,
     WorkOrderFilter,
     WorkOrderNotFound,
-    WorkOrderRepository,
 )
 from tickets.dispatch import dispatch
-from tickets.models import Status
+from tickets.models import Status, WorkOrder
 from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
 
 MAX_PAGE = 100_000  # deeper pages are refused (422), not computed into an overflowing offset
 
 
-def build_tickets_router(
-    repo: WorkOrderRepository,
-    catalog: CategoryCatalog,
-    category_of: Callable[[str], str | None],
-    api_keys: frozenset[str],
-    proofs: PhoneProof | None = None,
-    unit_of: Callable[[str], dict | None] = lambda code: None,
-) -> APIRouter:
-    """unit_of: a unit's {code, name, level} by code (the registry), for the orders' `unit`."""
+def public(order: WorkOrder, unit_of: Callable[[str], dict | None]) -> dict:
+    """The order's JSON with its unit's {code, name, level} (from the registry)."""
+    return order.to_json(unit_of(order.unit_code or ""))
 
-    def public(order) -> dict:  # noqa: ANN001
-        return order.to_json(unit_of(order.unit_code or ""))
 
-    api = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Depends(bearer_key_dependency(api_keys))],
-                    responses={401: detail_response("a valid bearer API key is required"),
-                               422: detail_response("invalid input (a list of errors, or one message)")})  # fmt: skip
+router = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Depends(require_api_key)],
+                   responses={401: detail_response("a valid bearer API key is required"),
+                              422: detail_response("invalid input (a list of errors, or one message)")})  # fmt: skip
 
-    @api.post("", status_code=201)
-    async def create(data: WorkOrderCreate) -> dict:
-        """Create a work order; category, responsible unit and urgency are filled when missing."""
-        if data.category_code and catalog.get(data.category_code) is None:
-            raise HTTPException(422, f"unknown category_code {data.category_code}")
-        code = data.category_code or await asyncio.to_thread(category_of, data.description)
-        data = dispatch(data, catalog, utcnow(), catalog.get(code) if code else None)
-        order = await asyncio.to_thread(repo.create, data, f"api:{data.channel}")
-        return public(order)
 
-    @api.get("", responses={403: detail_response("a lookup by phone without a valid phone_proof")})
-    async def list_tickets(
-        status: Annotated[list[Status] | None, Query()] = None,
-        district: Annotated[str | None, Query()] = None,
-        category: Annotated[str | None, Query(pattern=r"^\d{2,6}$")] = None,
-        request_type: str | None = None,
-        date_from: datetime | None = None,
-        date_to: datetime | None = None,
-        overdue: bool | None = None,
-        conversation_id: str | None = None,
-        phone: str | None = None,
-        phone_proof: str | None = None,
-        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-        page_size: Annotated[int, Query(ge=1, le=200)] = 50,
-    ) -> dict:
-        if phone is not None and (proofs is None or not proofs.verify(phone, phone_proof)):
-            raise HTTPException(403, "a lookup by phone needs the proof of a number the channel verified")
-        if district is not None and district not in BEIJING_DISTRICTS:
-            raise HTTPException(422, "district must be one of Beijing's 16 districts")
-        flt = WorkOrderFilter(
-            status=[s.value for s in status] if status else None, district=district, category=category,
-            request_type=request_type, created_from=date_from, created_to=date_to, overdue=overdue,
-            conversation_id=conversation_id, phone=phone,
-        )  # fmt: skip
-        total, rows = await asyncio.to_thread(repo.search, flt, (page - 1) * page_size, page_size)
-        return {"total": total, "total_is_lower_bound": total >= COUNT_CAP, "page": page, "page_size": page_size,
-                "items": [public(o) for o in rows]}  # fmt: skip
+@router.post("", status_code=201)
+async def create(data: WorkOrderCreate, repo: WorkOrdersDep, catalog: CatalogDep, category_of: CategoryOfDep,
+                 unit_of: UnitOfDep) -> dict:  # fmt: skip
+    """Create a work order; category, responsible unit and urgency are filled when missing."""
+    if data.category_code and catalog.get(data.category_code) is None:
+        raise HTTPException(422, f"unknown category_code {data.category_code}")
+    code = data.category_code or await asyncio.to_thread(category_of, data.description)
+    data = dispatch(data, catalog, utcnow(), catalog.get(code) if code else None)
+    order = await asyncio.to_thread(repo.create, data, f"api:{data.channel}")
+    return public(order, unit_of)
 
-    @api.get("/{number}", responses={404: detail_response("no such work order")})
-    async def get_ticket(number: str) -> dict:
-        try:
-            order = await asyncio.to_thread(repo.get, number)
-        except WorkOrderNotFound:
-            raise HTTPException(404, f"no work order {number}") from None
-        events = await asyncio.to_thread(repo.events, number)
-        return {**public(order), "events": [e.model_dump(mode="json", exclude={"id", "work_order_id"}) for e in events]}
 
-    return api
+@router.get("", responses={403: detail_response("a lookup by phone without a valid phone_proof")})
+async def list_tickets(
+    repo: WorkOrdersDep,
+    proofs: PhoneProofDep,
+    unit_of: UnitOfDep,
+    status: Annotated[list[Status] | None, Query()] = None,
+    district: Annotated[str | None, Query()] = None,
+    category: Annotated[str | None, Query(pattern=r"^\d{2,6}$")] = None,
+    request_type: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    overdue: bool | None = None,
+    conversation_id: str | None = None,
+    phone: str | None = None,
+    phone_proof: str | None = None,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict:
+    if phone is not None and (proofs is None or not proofs.verify(phone, phone_proof)):
+        raise HTTPException(403, "a lookup by phone needs the proof of a number the channel verified")
+    if district is not None and district not in BEIJING_DISTRICTS:
+        raise HTTPException(422, "district must be one of Beijing's 16 districts")
+    flt = WorkOrderFilter(
+        status=[s.value for s in status] if status else None, district=district, category=category,
+        request_type=request_type, created_from=date_from, created_to=date_to, overdue=overdue,
+        conversation_id=conversation_id, phone=phone,
+    )  # fmt: skip
+    total, rows = await asyncio.to_thread(repo.search, flt, (page - 1) * page_size, page_size)
+    return {"total": total, "total_is_lower_bound": total >= COUNT_CAP, "page": page, "page_size": page_size,
+            "items": [public(o, unit_of) for o in rows]}  # fmt: skip
+
+
+@router.get("/{number}", responses={404: detail_response("no such work order")})
+async def get_ticket(number: str, repo: WorkOrdersDep, unit_of: UnitOfDep) -> dict:
+    try:
+        order = await asyncio.to_thread(repo.get, number)
+    except WorkOrderNotFound:
+        raise HTTPException(404, f"no work order {number}") from None
+    events = await asyncio.to_thread(repo.events, number)
+    return {**public(order, unit_of), "events": [e.model_dump(mode="json", exclude={"id", "work_order_id"}) for e in events]}
+
