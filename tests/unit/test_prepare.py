@@ -9,9 +9,8 @@ import time
 import pytest
 
 import runtime.engine_env
-import runtime.prepare as prepare
-import runtime.training as training
 from core.settings import Settings
+from runtime import prepare, training
 from runtime.progress import Progress
 
 # A stand-in for `rasa train ... --out models --fixed-model-name NAME`: sleeps, then writes the model.
