@@ -58,7 +58,7 @@ def prepare_models(settings: Settings, progress: Progress | None = None) -> Path
         update={"kb_embed_threads": threads})  # fmt: skip
     cancel = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rasa-model") as pool:
-        rasa = pool.submit(_rasa_model, progress, cancel)
+        rasa = pool.submit(_rasa_model, progress, cancel, settings.var_dir / "log" / "rasa-train.log")
         try:
             prepare_gateway_caches(cache_settings, progress)
         except BaseException:
@@ -67,6 +67,8 @@ def prepare_models(settings: Settings, progress: Progress | None = None) -> Path
         return rasa.result()
 
 
-def _rasa_model(progress: Progress, cancel: threading.Event) -> Path:
+def _rasa_model(progress: Progress, cancel: threading.Event, log_path: Path) -> Path:
+    """Rasa's own output (TensorFlow, epoch bars) goes to log_path: the terminal keeps the stages."""
     with progress.stage("rasa model", doing=None):  # ensure_model tells what it is doing
-        return ensure_model(PROJECT_ROOT, cancel=cancel, on_status=lambda text: progress.say("rasa model", text))
+        return ensure_model(PROJECT_ROOT, cancel=cancel, log_path=log_path,
+                            on_status=lambda text: progress.say("rasa model", text))  # fmt: skip

@@ -1,5 +1,6 @@
 """Train the Rasa model only when its inputs changed: models/<content hash>.tar.gz."""
 
+import contextlib
 import fcntl
 import hashlib
 import logging
@@ -43,12 +44,12 @@ class TrainingCancelled(RuntimeError):
     """ensure_model was cancelled (another preparation step failed, or Ctrl-C)."""
 
 
-def ensure_model(root: Path, *, cancel: threading.Event | None = None,
+def ensure_model(root: Path, *, cancel: threading.Event | None = None, log_path: Path | None = None,
                  on_status: Callable[[str], None] | None = None) -> Path:  # fmt: skip
     """Return the model for the current inputs, training it first if there is none. Concurrent
     callers (several stacks starting at once) wait for one training instead of repeating it.
-    `cancel` stops the wait or the training (no half-trained model is kept); `on_status` hears
-    what is happening."""
+    `cancel` stops the wait or the training (no half-trained model is kept); `log_path` takes
+    rasa train's output instead of the terminal; `on_status` hears what is happening."""
     status = on_status or (lambda _text: None)
     cancel = cancel or threading.Event()
     path = model_path(root)
@@ -67,8 +68,8 @@ def ensure_model(root: Path, *, cancel: threading.Event | None = None,
             log.info("model trained meanwhile by another process: %s", path.relative_to(root))
             status("trained meanwhile by another process")
             return path
-        status("training…")
-        return _train(root, path, cancel)
+        status("training…" + (f" (log: {log_path})" if log_path else ""))
+        return _train(root, path, cancel, log_path)
 
 
 def _try_lock(lock: IO[str]) -> bool:
@@ -79,7 +80,7 @@ def _try_lock(lock: IO[str]) -> bool:
     return True
 
 
-def _train(root: Path, path: Path, cancel: threading.Event) -> Path:
+def _train(root: Path, path: Path, cancel: threading.Event, log_path: Path | None) -> Path:
     log.info("training the Rasa model (inputs changed) ...")
     started, cpu_before = time.monotonic(), _children_cpu_s()
     cmd = engine_command(
@@ -90,21 +91,27 @@ def _train(root: Path, path: Path, cancel: threading.Event) -> Path:
         "--out", "models",
         "--fixed-model-name", path.name.removesuffix(".tar.gz"),
     )  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **ENGINE_ENV})
-    try:
-        while proc.poll() is None:
-            if cancel.wait(0.5):
-                raise TrainingCancelled("Rasa training cancelled")
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with contextlib.ExitStack() as stack:
+        out = None
+        if log_path is not None:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            out = stack.enter_context(open(log_path, "wb"))
+        proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **ENGINE_ENV}, stdout=out,
+                                stderr=subprocess.STDOUT if out else None)  # fmt: skip
+        try:
+            while proc.poll() is None:
+                if cancel.wait(0.5):
+                    raise TrainingCancelled("Rasa training cancelled")
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
     if proc.returncode != 0:
-        raise subprocess.CalledProcessError(proc.returncode, cmd)
+        raise RuntimeError(f"rasa train failed with exit code {proc.returncode}" + (f"; see {log_path}" if log_path else ""))
     if not path.exists():
         raise RuntimeError(f"rasa train finished but {path} is missing")
     wall, cpu = time.monotonic() - started, _children_cpu_s() - cpu_before

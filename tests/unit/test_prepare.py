@@ -15,7 +15,9 @@ from runtime.progress import Progress
 
 # A stand-in for `rasa train ... --out models --fixed-model-name NAME`: sleeps, then writes the model.
 FAKE_RASA = """#!/bin/sh
+echo "Epochs: 1/80"
 sleep "${FAKE_TRAIN_S:-1}"
+[ -n "$FAKE_TRAIN_FAILS" ] && { echo "broken domain" >&2; exit 3; }
 while [ $# -gt 0 ]; do
   case "$1" in --fixed-model-name) name="$2"; shift;; esac
   shift
@@ -79,9 +81,12 @@ def test_rasa_trains_while_the_caches_are_built(project, monkeypatch):
     assert took < 1.5 + 1.2, took  # not one after the other
     assert model_there == [False]  # the caches were built while Rasa trained
     said = lines(out)
-    assert said[0] in ("rasa model: training…", "classifier: preparing…")
-    assert {"rasa model: training…", "classifier: preparing…"} <= set(said)
+    training_line = f"rasa model: training… (log: {project / 'var' / 'log' / 'rasa-train.log'})"
+    assert said[0] in (training_line, "classifier: preparing…")
+    assert {training_line, "classifier: preparing…"} <= set(said)
     assert any(line.startswith("rasa model: ready (") for line in said)
+    assert "Epochs" not in out.getvalue()  # rasa's own output went to its log
+    assert "Epochs: 1/80" in (project / "var" / "log" / "rasa-train.log").read_text()
 
     out2 = io.StringIO()  # a second start: nothing to train
     assert prepare.prepare_models(Settings(var_dir=project / "var"), Progress(out2)) == model
@@ -123,3 +128,13 @@ def test_the_caches_leave_a_core_to_a_rasa_training(monkeypatch, tmp_path):
     assert prepare.cache_threads(settings, rasa_trains=False) == 4
     monkeypatch.setattr(prepare.os, "sched_getaffinity", lambda _pid: set(range(8)))
     assert prepare.cache_threads(settings, rasa_trains=True) == 4
+
+
+def test_a_failed_training_names_its_log(project, monkeypatch):
+    monkeypatch.setenv("FAKE_TRAIN_S", "0")
+    monkeypatch.setenv("FAKE_TRAIN_FAILS", "1")
+    monkeypatch.setattr(prepare, "prepare_gateway_caches", lambda settings, progress: None)
+    log = project / "var" / "log" / "rasa-train.log"
+    with pytest.raises(RuntimeError, match=f"exit code 3; see {log}"):
+        prepare.prepare_models(Settings(var_dir=project / "var"), Progress(io.StringIO()))
+    assert "broken domain" in log.read_text()
