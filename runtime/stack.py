@@ -146,9 +146,10 @@ async def run_stack(settings: Settings) -> int:
     progress = Progress()
     model = prepare_models(settings, progress)
     if settings.speech_provider == "vosk":  # fetched when missing and its host answers; never fatal
-        with progress.stage("speech model", doing="checking…"):
-            speech_ok, message = ensure_speech_model(settings)
+        progress.say("speech model", "checking…")
+        speech_ok, message = ensure_speech_model(settings)
         (log.info if speech_ok else log.warning)("%s", message)
+        progress.say("speech model", "ready" if speech_ok else "missing: phone calls in keypad-only mode (see the log)")
     supervisor = Supervisor(stack_specs(settings, model), settings.var_dir / "log", settings.var_dir / "run",
                             on_event=progress.say)  # fmt: skip
 
