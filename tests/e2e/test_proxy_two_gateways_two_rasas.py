@@ -32,7 +32,9 @@ from tests.agent.live import TOKEN_SECRET, AgentClient, add_agent
 from tests.conftest import ROOT, stack_env
 from tests.helpers import ChatClient, free_port, texts, wait_http
 
-pytestmark = pytest.mark.e2e
+# Two Rasa servers and two gateways start inside the first test: on a busy 2-core machine that
+# alone may take minutes.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -159,7 +161,8 @@ def cluster(tmp_path_factory):
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     a, b, rasa, actions, listen = free_port(), free_port(), two_free_ports(), free_port(), free_port()
     shared = {"HOTLINE_RASA_REPLICAS": "2", "HOTLINE_REDIS_URL": REDIS_URL, "HOTLINE_REDIS_PREFIX": prefix,
-              "HOTLINE_AGENT_TOKEN_SECRET": TOKEN_SECRET, "HOTLINE_KB_WATCH": "false"}  # fmt: skip
+              "HOTLINE_AGENT_TOKEN_SECRET": TOKEN_SECRET, "HOTLINE_KB_WATCH": "false",
+              "HOTLINE_ENGINE_TIMEOUT_S": "45"}  # fmt: skip
     env_a = {**stack_env(var_dir, gateway=a, rasa=rasa, actions=actions), **shared}
     env_b = {**stack_env(var_dir, gateway=b, rasa=rasa, actions=actions), **shared}
     procs: list[subprocess.Popen] = []
