@@ -27,11 +27,18 @@ class DialogueEngine(Protocol):
     async def health(self) -> dict[str, Any]: ...
 
 
+# A replica that refused the connection, or dropped it without any answer: it is down or dying
+# (its supervisor restarts it). A kept-alive connection to a replica that was just killed fails
+# with ReadError or RemoteProtocolError, not ConnectError. Rasa saves a turn only after computing
+# it, so a replica that died meanwhile almost surely did not save it: the next one may take it.
+REPLICA_GONE = (httpx.NetworkError, httpx.ConnectTimeout, httpx.RemoteProtocolError)
+
+
 class RasaEngine:
     """Talks to `rasa run --enable-api` over its REST channel (sender id = conversation id); the
     HTTP API calls (parse, status, tracker events) carry Rasa's auth token. With several Rasa
     replicas, each conversation is pinned to one of them (conversation/replicas.py); a replica
-    that cannot be connected to hands its conversations to the next in their order."""
+    that is gone (REPLICA_GONE) hands its conversations to the next in their order."""
 
     def __init__(
         self,
@@ -50,14 +57,15 @@ class RasaEngine:
         self._in_flight = {url: asyncio.Semaphore(max_in_flight) for url in self.pins.replicas}
 
     async def _post(self, replicas: list[str], path: str, **kwargs: Any) -> httpx.Response:
-        """POST to the first replica that accepts the connection (a refused or timed-out connect
-        means the request never arrived, so the next replica may take it), within timeout_s."""
+        """POST to the first replica that answers, within timeout_s. The next one is tried only
+        when the connection failed without an answer (REPLICA_GONE); an HTTP error or a slow
+        answer is not retried elsewhere: that replica may still be working on the turn."""
         async with asyncio.timeout(self.timeout_s):
             for url, fallback in itertools.pairwise(replicas):
                 try:
                     return await self._post_to(url, path, **kwargs)
-                except (httpx.ConnectError, httpx.ConnectTimeout):
-                    log.warning("rasa replica %s unreachable; trying %s", url, fallback)
+                except REPLICA_GONE as exc:
+                    log.warning("rasa replica %s did not answer (%s); trying %s", url, type(exc).__name__, fallback)
             return await self._post_to(replicas[-1], path, **kwargs)
 
     async def _post_to(self, url: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -6,9 +6,9 @@ Rendezvous (highest random weight) hashing of the conversation id against each r
 - a conversation's turns never run on two replicas at once, so each replica's in-memory lock
   store is enough (no Redis lock store needed for replicas on one machine);
 - adding or removing a replica moves only the conversations that belonged to it (about 1/N);
-- the full order is a failover list: when a conversation's replica cannot be reached, the next
-  one in *its* order takes it (all replicas of one machine share the tracker store, so the
-  dialogue goes on where it was).
+- the full order is a failover list: when a conversation's replica is gone (connection refused
+  or dropped without an answer), the next one in *its* order takes it (all replicas of one
+  machine share the tracker store, so the dialogue goes on where it was).
 """
 
 import hashlib

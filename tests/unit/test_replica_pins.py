@@ -1,6 +1,6 @@
 """Conversations pinned to Rasa replicas: stable (across processes and list order), spread evenly,
-few moves when a replica is added, and RasaEngine follows the pins with failover on a refused
-connection only."""
+few moves when a replica is added, and RasaEngine follows the pins, failing over only when a
+replica is gone (connection refused or dropped without an answer)."""
 
 import subprocess
 import sys
@@ -62,16 +62,20 @@ def test_requests_of_no_conversation_take_turns():
 
 
 class FakeRasas:
-    """Replicas behind httpx.MockTransport: records which one got what; `down` refuse connections."""
+    """Replicas behind httpx.MockTransport: records which one got what; `down` refuse connections,
+    `dying` drop a kept-alive connection without an answer (a replica just killed)."""
 
     def __init__(self, down: set[str] = frozenset()) -> None:
         self.down = set(down)
+        self.dying: set[str] = set()
         self.seen: list[tuple[str, str, str | None]] = []  # (replica, path, sender)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         base = f"{request.url.scheme}://{request.url.host}:{request.url.port}"
         if base in self.down:
             raise httpx.ConnectError("connection refused", request=request)
+        if base in self.dying:
+            raise httpx.ReadError("connection reset by peer", request=request)
         sender = None
         if request.url.path == "/webhooks/rest/webhook":
             sender = httpx.Response(200, content=request.content).json()["sender"]
@@ -119,14 +123,31 @@ async def test_a_refused_connection_fails_over_in_the_conversations_own_order():
             await engine.handle(message(cid))
         rasas.down = set()
         assert (await engine.handle(message(cid)))[0].text == f"from {own}"  # back home once it answers
+        rasas.dying = {own}
+        assert (await engine.handle(message(cid)))[0].text == f"from {second}"
 
 
-async def test_an_error_after_the_request_arrived_is_not_retried_elsewhere():
-    """A 500 or a timeout may mean the turn ran: sending it to another replica could run it twice."""
+async def test_a_dropped_connection_fails_over_too(caplog):
+    cid = IDS[11]
+    own, second, _ = ReplicaPins(REPLICAS).order(cid)
+    rasas = FakeRasas()
+    rasas.dying = {own}
+    async with httpx.AsyncClient(transport=httpx.MockTransport(rasas)) as client:
+        [reply] = await RasaEngine(REPLICAS, client).handle(message(cid))
+    assert reply.text == f"from {second}"
+    assert f"rasa replica {own} did not answer (ReadError); trying {second}" in caplog.text
+
+
+@pytest.mark.parametrize("failure", ["http 500", "read timeout"])
+async def test_an_answer_or_a_slow_replica_is_not_retried_elsewhere(failure):
+    """A 500 means the replica worked on the turn; a slow one may still be working on it: another
+    replica would run the turn a second time, at the same time."""
     calls: list[str] = []
 
     def failing(request: httpx.Request) -> httpx.Response:
         calls.append(str(request.url))
+        if failure == "read timeout":
+            raise httpx.ReadTimeout("slow", request=request)
         return httpx.Response(500)
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(failing)) as client:
