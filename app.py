@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = Metrics()
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=100))
     engine = RasaEngine(
-        settings.rasa_base_url, http, timeout_s=settings.engine_timeout_s,
+        settings.rasa_base_urls, http, timeout_s=settings.engine_timeout_s,
         max_in_flight=settings.engine_max_in_flight, token=settings.rasa_auth_token,
     )  # fmt: skip
     store = ConversationStore(db)
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if telegram is not None:
             await telegram.start()
         await loop.start()
-        log.info("gateway ready: rasa=%s actions=%s", settings.rasa_base_url, settings.action_server_base_url)
+        log.info("gateway ready: rasa=%s actions=%s", ",".join(settings.rasa_base_urls), settings.action_server_base_url)
         yield
         await loop.stop()
         await kb_wiring.stop(kb_watcher)

@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(run_stack(settings))
         if args.command == "train":
-            from runtime.stack import prepare_models
+            from runtime.prepare import prepare_models
 
             prepare_models(settings)
             return 0

@@ -1,5 +1,6 @@
 """One Settings object for the gateway runtime, read from the environment."""
 
+import os
 from functools import cached_property
 from pathlib import Path
 
@@ -10,6 +11,19 @@ from core.secrets import load_or_create_secret
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WEAK_SECRET_WORDS = ("secret", "changeme", "change-me", "password", "default", "example")
+GIB = 1 << 30
+
+
+def default_rasa_replicas(cores: int | None = None, memory_bytes: int | None = None) -> int:
+    """How many Rasa servers `hotline up` starts when HOTLINE_RASA_REPLICAS is unset: one per two
+    cores, since a Rasa server computes one turn at a time on about one core (TensorFlow runs
+    with one thread, see runtime/stack.py) and the other core of each pair is left to the gateway,
+    the action server and the database; and one per 2 GiB of memory, since a replica holds
+    600 MB-1 GB (the TensorFlow runtime and the model). At least one, at most eight."""
+    cores = cores or len(os.sched_getaffinity(0))
+    if memory_bytes is None:
+        memory_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return max(1, min(8, cores // 2, memory_bytes // (2 * GIB)))
 
 
 class Settings(BaseSettings):
@@ -22,6 +36,10 @@ class Settings(BaseSettings):
     rasa_port: int = 5005
     action_port: int = 5055
     audiosocket_port: int = 9092
+    # Rasa servers `hotline up` starts, on rasa_port, rasa_port + 1, …; the gateway pins each
+    # conversation to one of them (conversation/replicas.py).
+    rasa_replicas: int = Field(default_factory=default_rasa_replicas, ge=1, le=64)
+    # Rasa servers the gateway talks to instead (comma-separated URLs; every gateway lists the same).
     rasa_url: str | None = None
     action_server_url: str | None = None
     # Interface Rasa and the action server listen on: loopback unless they sit on a private
@@ -165,8 +183,23 @@ class Settings(BaseSettings):
         return self.action_token or load_or_create_secret(self.var_dir / "secrets" / "action_token")
 
     @cached_property
+    def local_rasa_urls(self) -> tuple[str, ...]:
+        """The Rasa replicas `hotline up` starts here, one port each from rasa_port on."""
+        return tuple(f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_replicas))
+
+    @cached_property
+    def rasa_base_urls(self) -> tuple[str, ...]:
+        """The Rasa servers the gateway talks to: HOTLINE_RASA_URL's list, else the local replicas."""
+        if self.rasa_url:
+            urls = tuple(u.strip().rstrip("/") for u in self.rasa_url.split(",") if u.strip())
+            if urls:
+                return urls
+        return self.local_rasa_urls
+
+    @cached_property
     def rasa_base_url(self) -> str:
-        return (self.rasa_url or f"http://127.0.0.1:{self.rasa_port}").rstrip("/")
+        """The first Rasa server (the only one unless several are configured or started)."""
+        return self.rasa_base_urls[0]
 
     @cached_property
     def action_server_base_url(self) -> str:

@@ -1,5 +1,6 @@
-"""`hotline up`: the whole system (Rasa, action server, gateway) under one supervisor."""
+"""`hotline up`: the whole system (Rasa replicas, action server, gateway) under one supervisor."""
 
+import asyncio
 import logging
 import sqlite3
 import sys
@@ -9,13 +10,10 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from core.settings import PROJECT_ROOT, Settings
-from knowledge_base.wiring import prepare_cache as prepare_kb_cache
 from runtime.engine_env import ENGINE_ENV, engine_command
+from runtime.prepare import prepare_models
+from runtime.progress import Progress
 from runtime.supervisor import ProcessSpec, Supervisor
-from runtime.training import ensure_model
-from safety.training import build_detector
-from tickets.category_catalog import CategoryCatalog
-from tickets.classifier_cache import dense_embedder, load_or_train, load_or_train_request_types
 from voice.models import ensure_model as ensure_speech_model
 
 log = logging.getLogger(__name__)
@@ -41,7 +39,7 @@ def rasa_env(settings: Settings) -> dict[str, str]:
         env.update(RASA_TRACKER_HOST=url.hostname or "127.0.0.1", RASA_TRACKER_PORT=str(url.port or 5432),
                    RASA_TRACKER_DB=url.path.lstrip("/") or "rasa", RASA_TRACKER_USER=unquote(url.username or ""),
                    RASA_TRACKER_PASSWORD=unquote(url.password or ""))  # fmt: skip
-    else:
+    else:  # one file for all replicas: a conversation whose replica is down goes on on another
         tracker_db = settings.var_dir / "rasa" / "tracker.db"
         prepare_sqlite_tracker_store(tracker_db)
         env["RASA_TRACKER_DB"] = str(tracker_db)
@@ -83,15 +81,31 @@ def action_server_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def stack_specs(settings: Settings, model: Path) -> list[ProcessSpec]:
+def rasa_replica_name(index: int) -> str:
+    """Process names (logs, pid files): rasa, rasa-1, rasa-2 … (replica i on rasa_port + i)."""
+    return "rasa" if index == 0 else f"rasa-{index}"
+
+
+def rasa_specs(settings: Settings, model: Path) -> list[ProcessSpec]:
+    """settings.rasa_replicas Rasa servers on rasa_port, rasa_port + 1, …, one model, one tracker
+    store (SQLite in WAL mode, or PostgreSQL) and each its own in-memory lock store: the gateways
+    pin every conversation to one replica, so no two replicas ever work on one conversation."""
+    env = rasa_env(settings)
     return [
         ProcessSpec(
-            name="rasa",
-            argv=rasa_command(settings, model, settings.rasa_port),
-            health_url=f"{settings.rasa_base_url}/status?token={settings.rasa_auth_token}",
+            name=rasa_replica_name(i),
+            argv=rasa_command(settings, model, settings.rasa_port + i),
+            health_url=f"{url}/status?token={settings.rasa_auth_token}",
             cwd=PROJECT_ROOT,
-            env=rasa_env(settings),
-        ),
+            env=env,
+        )
+        for i, url in enumerate(settings.local_rasa_urls)
+    ]
+
+
+def stack_specs(settings: Settings, model: Path) -> list[ProcessSpec]:
+    return [
+        *rasa_specs(settings, model),
         ProcessSpec(
             name="actions",
             argv=action_server_command(settings),
@@ -117,50 +131,37 @@ def prepare_sqlite_tracker_store(path: Path) -> None:
 
 
 async def warm_up(settings: Settings) -> None:
-    """One full turn through Rasa and the gateway's path, so the first citizen does not wait."""
+    """One full turn through every Rasa replica (model, policies, action server, tracker store),
+    so that the first citizen of each does not wait."""
     async with httpx.AsyncClient(timeout=30) as client:
-        await client.post(
-            f"{settings.rasa_base_url}/model/parse", params={"token": settings.rasa_auth_token}, json={"text": "你好"}
-        )
-        await client.post(
-            f"{settings.rasa_base_url}/webhooks/rest/webhook", json={"sender": "system:warmup", "message": "你好"}
-        )
 
+        async def one(index: int, base: str) -> None:
+            await client.post(f"{base}/model/parse", params={"token": settings.rasa_auth_token}, json={"text": "你好"})
+            await client.post(f"{base}/webhooks/rest/webhook", json={"sender": f"system:warmup-{index}", "message": "你好"})
 
-def prepare_gateway_caches(settings: Settings) -> None:
-    """What the gateways load instead of building, each only when its inputs changed: the category
-    classifier, the request-type model, the e5 vectors of the emergency phrasings and the knowledge
-    base's passage vectors (also the gateway image's build step, deploy/gateway/prepare_caches.py)."""
-    embedder = dense_embedder(settings)
-    load_or_train(CategoryCatalog.load(), embedder)
-    load_or_train_request_types()
-    build_detector(embedder)  # embeds new emergency phrasings into var/cache/safety
-    prepare_kb_cache(settings)
-
-
-def prepare_models(settings: Settings) -> Path:
-    """What `hotline train` and `hotline up` build before any process starts: the Rasa model
-    (returned, trained only when its inputs changed) and the gateways' caches."""
-    model = ensure_model(PROJECT_ROOT)
-    prepare_gateway_caches(settings)
-    return model
+        await asyncio.gather(*(one(i, base) for i, base in enumerate(settings.rasa_base_urls)))
 
 
 async def run_stack(settings: Settings) -> int:
-    model = prepare_models(settings)
+    progress = Progress()
+    model = prepare_models(settings, progress)
     if settings.speech_provider == "vosk":  # fetched when missing and its host answers; never fatal
+        progress.say("speech model", "checking…")
         speech_ok, message = ensure_speech_model(settings)
         (log.info if speech_ok else log.warning)("%s", message)
-    supervisor = Supervisor(stack_specs(settings, model), settings.var_dir / "log", settings.var_dir / "run")
+        progress.say("speech model", "ready" if speech_ok else "missing: phone calls in keypad-only mode (see the log)")
+    supervisor = Supervisor(stack_specs(settings, model), settings.var_dir / "log", settings.var_dir / "run",
+                            on_event=progress.say)  # fmt: skip
 
     async def ready() -> None:
-        await warm_up(settings)
+        with progress.stage("warm-up", doing=f"one turn through {len(settings.rasa_base_urls)} Rasa replica(s)…"):
+            await warm_up(settings)
         base = f"http://localhost:{settings.port}"
         print(
             f"\n  12345 hotline is up.\n  Citizen chat:  {base}/\n  Health:        {base}/healthz\n"
             f"  Open311:       {base}/open311/v2/services.json\n"
             f"  Phone:         AudioSocket {settings.host}:{settings.audiosocket_port}, media streams {base.replace('http', 'ws')}/ws/media\n"
-            f"  Rasa:          {settings.rasa_base_url}\n  Logs:          {settings.var_dir / 'log'}\n"
+            f"  Rasa:          {', '.join(settings.rasa_base_urls)}\n  Logs:          {settings.var_dir / 'log'}\n"
             f"  Ticket API key (/api/tickets): {'HOTLINE_API_KEYS' if settings.api_keys else settings.var_dir / 'secrets/api_key'}\n"
             "  Press Ctrl-C to stop.\n",
             flush=True,

@@ -42,9 +42,12 @@ class Supervisor:
     STOP_GRACE_S = 10.0
     MAX_BACKOFF_S = 30.0
 
-    def __init__(self, specs: list[ProcessSpec], log_dir: Path, run_dir: Path) -> None:
+    def __init__(self, specs: list[ProcessSpec], log_dir: Path, run_dir: Path,
+                 on_event: Callable[[str, str], None] | None = None) -> None:  # fmt: skip
+        """`on_event(name, what)` hears each start, restart and readiness (the terminal's progress)."""
         self.specs = specs
         self.log_dir, self.run_dir = log_dir, run_dir
+        self._on_event = on_event or (lambda _name, _what: None)
         self.running: dict[str, _Running] = {}
         self._stopping = asyncio.Event()
 
@@ -88,6 +91,7 @@ class Supervisor:
         output = asyncio.create_task(copy_masked(proc.stdout, self.log_dir / f"{spec.name}.log"))
         self.running[spec.name] = _Running(spec, proc, time.monotonic(), restarts, output)
         log.info("started %s (pid %d), log: %s", spec.name, proc.pid, self.log_dir / f"{spec.name}.log")
+        self._on_event(spec.name, f"starting… (pid {proc.pid})")
 
     async def _wait_healthy(self, spec: ProcessSpec) -> None:
         deadline = time.monotonic() + spec.start_timeout_s
@@ -99,6 +103,7 @@ class Supervisor:
                 try:
                     if (await client.get(spec.health_url)).status_code < 500:
                         log.info("%s is healthy (%s)", spec.name, spec.health_url)
+                        self._on_event(spec.name, f"ready ({time.monotonic() - self.running[spec.name].started_at:.0f} s)")
                         return
                 except httpx.HTTPError:
                     pass

@@ -2,7 +2,8 @@
 # Installs the Debian packages the project needs. Idempotent: does nothing when all are present.
 #   runtime: offline speech synthesis (espeak-ng, cmn voice) and sox, used by the phone channel;
 #            npm, which brings the dashboard's charting library (scripts/build-dashboard-assets.sh)
-#   test:    runtime + Chromium and a CJK font for the browser tests
+#   test:    runtime + Chromium and a CJK font for the browser tests; nginx, the local load
+#            balancer of the two-gateway test (the test runs its own nginx process and config)
 set -euo pipefail
 what="${1:-runtime}"
 need=()
@@ -12,6 +13,7 @@ command -v npm >/dev/null || need+=(npm)
 if [ "$what" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   fc-list 2>/dev/null | grep -qiE 'wenquanyi|noto sans cjk' || need+=(fonts-wqy-zenhei fontconfig)
+  [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

@@ -3,7 +3,7 @@ without the Rasa model, which the engine image trains. Replicas started from the
 load these files instead of each embedding the same phrasings."""
 
 from core.settings import Settings
-from runtime.stack import prepare_gateway_caches
+from runtime.prepare import prepare_gateway_caches
 
 if __name__ == "__main__":
     prepare_gateway_caches(Settings())

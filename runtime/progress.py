@@ -1,0 +1,39 @@
+"""Progress of `hotline up` / `hotline train` on the terminal: one line per stage start and end,
+with the seconds since the command started, e.g. `[ 12s] rasa model: training…`. Stages run in
+parallel threads, so lines are written whole under a lock. No personal data ever goes here."""
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+
+class Progress:
+    def __init__(self, out: TextIO | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self._out = out
+        self._clock = clock
+        self._started = clock()
+        self._lock = threading.Lock()
+
+    def elapsed(self) -> float:
+        return self._clock() - self._started
+
+    def say(self, stage: str, status: str) -> None:
+        line = f"[{self.elapsed():3.0f}s] {stage}: {status}"
+        with self._lock:
+            print(line, file=self._out or sys.stdout, flush=True)
+
+    @contextmanager
+    def stage(self, name: str, doing: str | None = "preparing…", done: str = "ready") -> Iterator[None]:
+        """`name: doing` now (unless None), then `name: done (N s)` or `name: failed (N s)`."""
+        if doing is not None:
+            self.say(name, doing)
+        started = self._clock()
+        try:
+            yield
+        except BaseException:
+            self.say(name, f"failed ({self._clock() - started:.0f} s)")
+            raise
+        self.say(name, f"{done} ({self._clock() - started:.0f} s)")

@@ -1,0 +1,140 @@
+"""The first start's preparation: the Rasa training (a real subprocess, here a stand-in script)
+runs while the gateway caches are built; progress lines; a failure or Ctrl-C cancels the rest."""
+
+import io
+import re
+import threading
+import time
+
+import pytest
+
+import runtime.engine_env
+from core.settings import Settings
+from runtime import prepare, training
+from runtime.progress import Progress
+
+# A stand-in for `rasa train ... --out models --fixed-model-name NAME`: sleeps, then writes the model.
+FAKE_RASA = """#!/bin/sh
+echo "Epochs: 1/80"
+sleep "${FAKE_TRAIN_S:-1}"
+[ -n "$FAKE_TRAIN_FAILS" ] && { echo "broken domain" >&2; exit 3; }
+while [ $# -gt 0 ]; do
+  case "$1" in --fixed-model-name) name="$2"; shift;; esac
+  shift
+done
+echo model > "models/$name.tar.gz"
+"""
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch):
+    """A project root with the model inputs and an engine environment whose `rasa` is FAKE_RASA."""
+    root = tmp_path / "project"
+    (root / "bot" / "domain").mkdir(parents=True)
+    (root / "bot" / "data").mkdir()
+    (root / "nlu" / "data").mkdir(parents=True)
+    (root / "requirements").mkdir()
+    for rel in ("config.yml", "bot/domain/d.yml", "bot/data/r.yml", "nlu/data/n.yml", "requirements/engine.txt"):
+        (root / rel).write_text(f"{rel}\n")
+    venv = tmp_path / "venv-engine"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "rasa").write_text(FAKE_RASA)
+    (venv / "bin" / "rasa").chmod(0o755)
+    monkeypatch.setattr(runtime.engine_env, "ENGINE_VENV", venv)
+    monkeypatch.setattr(prepare, "PROJECT_ROOT", root)
+    return root
+
+
+def lines(out: io.StringIO) -> list[str]:
+    return [re.sub(r"^\[\s*\d+s\] ", "", line) for line in out.getvalue().splitlines()]
+
+
+def test_progress_lines_carry_the_elapsed_seconds():
+    now = [100.0]
+    out = io.StringIO()
+    progress = Progress(out, clock=lambda: now[0])
+    with progress.stage("classifier", doing="training…"):
+        now[0] += 91.4
+    with pytest.raises(RuntimeError), progress.stage("kb vectors"):
+        now[0] += 2
+        raise RuntimeError("boom")
+    assert out.getvalue().splitlines() == [
+        "[  0s] classifier: training…", "[ 91s] classifier: ready (91 s)",
+        "[ 91s] kb vectors: preparing…", "[ 93s] kb vectors: failed (2 s)"]  # fmt: skip
+
+
+def test_rasa_trains_while_the_caches_are_built(project, monkeypatch):
+    monkeypatch.setenv("FAKE_TRAIN_S", "1.5")
+    model_there: list[bool] = []
+
+    def caches(settings: Settings, progress: Progress) -> None:
+        model_there.append(training.model_path(project).exists())
+        with progress.stage("classifier"):
+            time.sleep(1.2)
+
+    monkeypatch.setattr(prepare, "prepare_gateway_caches", caches)
+    out = io.StringIO()
+    started = time.monotonic()
+    model = prepare.prepare_models(Settings(var_dir=project / "var"), Progress(out))
+    took = time.monotonic() - started
+    assert model == training.model_path(project) and model.exists()
+    assert took < 1.5 + 1.2, took  # not one after the other
+    assert model_there == [False]  # the caches were built while Rasa trained
+    said = lines(out)
+    training_line = f"rasa model: training… (log: {project / 'var' / 'log' / 'rasa-train.log'})"
+    assert said[0] in (training_line, "classifier: preparing…")
+    assert {training_line, "classifier: preparing…"} <= set(said)
+    assert any(line.startswith("rasa model: ready (") for line in said)
+    assert "Epochs" not in out.getvalue()  # rasa's own output went to its log
+    assert "Epochs: 1/80" in (project / "var" / "log" / "rasa-train.log").read_text()
+
+    out2 = io.StringIO()  # a second start: nothing to train
+    assert prepare.prepare_models(Settings(var_dir=project / "var"), Progress(out2)) == model
+    assert "rasa model: up to date" in lines(out2)
+
+
+def test_a_failing_cache_cancels_the_training(project, monkeypatch):
+    monkeypatch.setenv("FAKE_TRAIN_S", "60")
+
+    def caches(settings: Settings, progress: Progress) -> None:
+        time.sleep(0.5)
+        raise ValueError("bad knowledge-base article")
+
+    monkeypatch.setattr(prepare, "prepare_gateway_caches", caches)
+    out = io.StringIO()
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="bad knowledge-base article"):
+        prepare.prepare_models(Settings(var_dir=project / "var"), Progress(out))
+    assert time.monotonic() - started < 15  # the 60 s training was stopped
+    assert not training.model_path(project).exists()
+    assert any(line.startswith("rasa model: failed") for line in lines(out))
+
+
+def test_a_second_caller_waits_for_the_running_training(project, monkeypatch):
+    monkeypatch.setenv("FAKE_TRAIN_S", "1")
+    statuses: list[str] = []
+    first = threading.Thread(target=training.ensure_model, args=(project,))
+    first.start()
+    time.sleep(0.3)
+    assert training.ensure_model(project, on_status=statuses.append) == training.model_path(project)
+    first.join()
+    assert statuses == ["waiting for another process's training…", "trained meanwhile by another process"]
+
+
+def test_the_caches_leave_a_core_to_a_rasa_training(monkeypatch, tmp_path):
+    settings = Settings(var_dir=tmp_path, kb_embed_threads=4)
+    monkeypatch.setattr(prepare.os, "sched_getaffinity", lambda _pid: {0, 1})
+    assert prepare.cache_threads(settings, rasa_trains=True) == 1
+    assert prepare.cache_threads(settings, rasa_trains=False) == 4
+    monkeypatch.setattr(prepare.os, "sched_getaffinity", lambda _pid: set(range(8)))
+    assert prepare.cache_threads(settings, rasa_trains=True) == 4
+
+
+def test_a_failed_training_names_its_log(project, monkeypatch):
+    monkeypatch.setenv("FAKE_TRAIN_S", "0")
+    monkeypatch.setenv("FAKE_TRAIN_FAILS", "1")
+    monkeypatch.setattr(prepare, "prepare_gateway_caches", lambda settings, progress: None)
+    log = project / "var" / "log" / "rasa-train.log"
+    with pytest.raises(RuntimeError, match=f"exit code 3; see {log}"):
+        prepare.prepare_models(Settings(var_dir=project / "var"), Progress(io.StringIO()))
+    assert "broken domain" in log.read_text()
