@@ -24,7 +24,8 @@ Nothing happens at import time: bot/engine_runtime.py calls `install()` before R
 import hashlib
 import inspect
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 

@@ -23,11 +23,9 @@ VALID = {
     "empty": {},
     "no_events": {"events": [], "responses": []},
     "form_turn": {"events": SLOTS, "responses": [RESPONSE]},
-    "loop_and_followup": {"events": [ActiveLoop(None), SlotSet("requested_slot", None), FollowupAction("action_listen")],
-                          "responses": []},  # fmt: skip
+    "loop_and_followup": {"events": [ActiveLoop(None), SlotSet("requested_slot", None), FollowupAction("action_listen")]},
     "bot_event": {"events": [BotUttered("好的", data={"custom": {"handoff": {"reason": "requested"}}})], "responses": []},
-    "user_event": {"events": [{"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet", "confidence": 1.0},
-                                                                          "entities": []}}]},  # fmt: skip
+    "user_event": {"events": [{"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}, "entities": []}}]},
 }
 INVALID = {
     "events_not_a_list": {"events": {"event": "slot"}, "responses": []},
