@@ -52,9 +52,10 @@ def rasa_env(settings: Settings) -> dict[str, str]:
 
 def rasa_command(settings: Settings, model: Path, port: int) -> list[str]:
     """Rasa on settings.engine_host (loopback by default); its HTTP API (/model/parse, /status,
-    /conversations/…) answers only with the token (?token=…) the gateway holds."""
+    /conversations/…) answers only with the token (?token=…) the gateway holds. `rasa run` through
+    bot/engine_runtime.py, which installs the project's Rasa patches first."""
     return engine_command(
-        "rasa", "run", "--enable-api",
+        "python", "-m", "bot.engine_runtime", "run", "--enable-api",
         "--model", str(model),
         "--interface", settings.engine_host,
         "--port", str(port),

@@ -48,8 +48,9 @@ def rasa_env(env: dict[str, str]) -> dict[str, str]:
 
 
 def rasa_argv(env: dict[str, str]) -> list[str]:
+    """`rasa run` through bot/engine_runtime.py (the project's Rasa patches), as runtime/stack.py."""
     return [
-        "rasa", "run", "--enable-api",
+        "python", "-m", "bot.engine_runtime", "run", "--enable-api",
         "--model", MODEL,
         "--interface", env.get("HOTLINE_ENGINE_HOST", "0.0.0.0"),
         "--port", env.get("HOTLINE_RASA_PORT", "5005"),

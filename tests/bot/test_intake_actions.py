@@ -142,8 +142,17 @@ def test_ticket_system_down_hands_over(cases):
     assert down["messages"][1]["custom"] == {"handoff": {"reason": "ticket_system_down"}}
 
 
+INTAKE_SLOTS = {"request_type", "description", "address", "district", "street", "occurred", "contact_phone",
+                "contact_name", "anonymous", "intake_confirmed", "intake_failures", "address_problem"}  # fmt: skip
+
+
 def test_reset_clears_every_intake_slot(cases):
     reset = dict(cases["reset"])
-    assert set(reset) >= {"request_type", "description", "address", "district", "street", "occurred", "contact_phone",
-                          "contact_name", "anonymous", "intake_confirmed", "intake_failures", "address_problem"}
-    assert set(reset.values()) == {None}
+    assert set(reset) >= INTAKE_SLOTS and set(reset.values()) == {None}
+
+
+@pytest.mark.parametrize("case", ["submit", "submit_emergency", "submit_gateway_down"])
+def test_submitting_clears_the_intake_in_the_same_call(cases, case):
+    """No action_reset_intake round trip after a work order: action_create_work_order resets."""
+    reset = {e["name"]: e["value"] for e in cases[case]["events"] if e["event"] == "slot"}
+    assert set(reset) >= INTAKE_SLOTS and set(reset.values()) == {None}

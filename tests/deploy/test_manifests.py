@@ -237,6 +237,18 @@ def test_engine_entrypoint_agrees_with_hotline_up(tmp_path):
     assert engine_entrypoint().rasa_env(env) == from_hotline_up
 
 
+def test_engine_entrypoint_runs_rasa_through_the_same_wrapper_as_hotline_up(tmp_path, monkeypatch):
+    """Both start `rasa run` through bot/engine_runtime.py (the project's Rasa patch installed)."""
+    import runtime.stack as stack
+
+    monkeypatch.setattr(stack, "engine_command", lambda *argv: list(argv))
+    settings = Settings(var_dir=tmp_path, action_token="a" * 32, rasa_token="r" * 32)
+    from_hotline_up = stack.rasa_command(settings, tmp_path / "model.tar.gz", 5005)
+    from_image = engine_entrypoint().rasa_argv({"HOTLINE_RASA_TOKEN": "r" * 32})
+    wrapper = ["python", "-m", "bot.engine_runtime", "run", "--enable-api"]
+    assert from_hotline_up[:5] == from_image[:5] == wrapper
+
+
 def test_engine_entrypoint_refuses_to_start_without_secrets(monkeypatch):
     entry = engine_entrypoint()
     monkeypatch.delenv("HOTLINE_ACTION_TOKEN", raising=False)
