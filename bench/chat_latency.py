@@ -1,8 +1,11 @@
 """Chat latency benchmark: N concurrent citizens on /ws/chat, each sending a message every few
 seconds (think time), then a saturation run without think time.
 
-Prints p50/p95/p99 turn latency (message sent -> last reply frame received) and turns per second.
-Without --url it starts its own stack (`hotline up` on free ports, state in a temp dir).
+Prints p50/p95/p99 turn latency (message sent -> last reply frame received) and turns per second,
+and beside them the same load sent straight to Rasa's REST channel (/webhooks/rest/webhook: the
+same model and action server, no gateway) in the same run: the ratio of the two p95s is the figure
+that holds across machines. Without --url it starts its own stack (`hotline up` on free ports,
+state in a temp dir); with --url, pass --rasa-url for the Rasa comparison.
 """
 
 import argparse
@@ -16,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -64,21 +69,44 @@ async def citizen(url: str, think_s: float, until: float, latencies: list[float]
         errors.append(type(exc).__name__)
 
 
-async def run_phase(url: str, n: int, think_s: float, duration_s: float) -> dict:
+async def rest_citizen(rasa_url: str, think_s: float, until: float, latencies: list[float], errors: list[str]) -> None:
+    """The same citizen, straight to Rasa's REST channel (one HTTP request per turn)."""
+    sender = f"bench:{uuid.uuid4().hex}"
+    async with httpx.AsyncClient(timeout=30) as client:
+        await asyncio.sleep(random.uniform(0, 2 * think_s))
+        while time.monotonic() < until:
+            sent = time.perf_counter()
+            try:
+                resp = await client.post(f"{rasa_url}/webhooks/rest/webhook",
+                                         json={"sender": sender, "message": random.choice(UTTERANCES)})
+                resp.raise_for_status()
+            except httpx.HTTPError as exc:
+                errors.append(type(exc).__name__)
+                return
+            latencies.append(time.perf_counter() - sent)
+            if think_s:
+                await asyncio.sleep(random.uniform(0.5 * think_s, 1.5 * think_s))
+
+
+Citizen = Callable[[str, float, float, list[float], list[str]], Awaitable[None]]
+
+
+async def run_phase(url: str, n: int, think_s: float, duration_s: float, one: Citizen = citizen) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
     started = time.monotonic()
     until = started + duration_s
-    await asyncio.gather(*(citizen(url, think_s, until, latencies, errors) for _ in range(n)))
+    await asyncio.gather(*(one(url, think_s, until, latencies, errors) for _ in range(n)))
     elapsed = time.monotonic() - started
     return {"latencies": latencies, "errors": errors, "elapsed": elapsed}
 
 
-def report(name: str, n: int, think_s: float, result: dict) -> None:
+def report(name: str, n: int, think_s: float, result: dict) -> float | None:
+    """Prints the phase's figures; returns its p95 (s)."""
     lat = sorted(result["latencies"])
     if not lat:
         print(f"{name}: no turns completed; errors: {result['errors'][:5]}")
-        return
+        return None
     q = statistics.quantiles(lat, n=100, method="inclusive")
     print(
         f"{name}: {n} conversations, think time {think_s:.1f} s, {len(lat)} turns in {result['elapsed']:.1f} s\n"
@@ -86,6 +114,7 @@ def report(name: str, n: int, think_s: float, result: dict) -> None:
         f"   max {lat[-1] * 1000:7.1f} ms\n"
         f"  throughput    {len(lat) / result['elapsed']:.1f} turns/s   errors {len(result['errors'])}"
     )
+    return q[94]
 
 
 def rss_mb(pid: int) -> float:
@@ -103,9 +132,10 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def start_stack(var_dir: Path) -> tuple[str, subprocess.Popen]:
-    port = free_port()
-    env = stack_env(var_dir, gateway=port, rasa=free_port(), actions=free_port())
+def start_stack(var_dir: Path) -> tuple[str, str, subprocess.Popen]:
+    """The gateway's and Rasa's base URLs of a stack started here, and its process."""
+    port, rasa = free_port(), free_port()
+    env = stack_env(var_dir, gateway=port, rasa=rasa, actions=free_port())
     # Every simulated citizen shares one address, and the saturation phase has no think time: the
     # chat rate limits (measured in tests/e2e/test_chat_limits.py) would measure themselves here.
     env |= {"HOTLINE_CHAT_BURST": "1000", "HOTLINE_CHAT_PER_S": "1000",
@@ -115,12 +145,13 @@ def start_stack(var_dir: Path) -> tuple[str, subprocess.Popen]:
     wait_http(f"http://127.0.0.1:{port}/healthz", 300, ok=lambda r: r.json()["status"] == "ok", proc=proc)
     while b"hotline is up" not in (var_dir / "hotline-up.log").read_bytes():
         time.sleep(0.3)
-    return f"http://127.0.0.1:{port}", proc
+    return f"http://127.0.0.1:{port}", f"http://127.0.0.1:{rasa}", proc
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="gateway base URL of a running system (default: start one)")
+    parser.add_argument("--rasa-url", help="with --url: that system's Rasa base URL, for the REST comparison")
     parser.add_argument("-n", "--conversations", type=int, default=50)
     parser.add_argument("--think", type=float, default=2.0, help="mean think time between a citizen's messages (s)")
     parser.add_argument("--duration", type=float, default=60.0, help="length of the load phase (s)")
@@ -129,17 +160,24 @@ def main() -> None:
 
     proc = None
     tmp = tempfile.TemporaryDirectory(prefix="hotline-bench-")
-    url = args.url
+    url, rasa_url = args.url, args.rasa_url
     if url is None:
         print("starting the stack (hotline up) ...", flush=True)
-        url, proc = start_stack(Path(tmp.name))
+        url, rasa_url, proc = start_stack(Path(tmp.name))
     try:
         ws_url = url.replace("http://", "ws://").replace("https://", "wss://")
         asyncio.run(run_phase(ws_url, 5, 0.2, 3))  # warm-up
         load = asyncio.run(run_phase(ws_url, args.conversations, args.think, args.duration))
-        report("load", args.conversations, args.think, load)
+        chat_p95 = report("load over /ws/chat", args.conversations, args.think, load)
         sat = asyncio.run(run_phase(ws_url, args.conversations, 0.0, args.saturation_duration))
-        report("saturation", args.conversations, 0.0, sat)
+        report("saturation over /ws/chat", args.conversations, 0.0, sat)
+        if rasa_url:
+            rest = asyncio.run(run_phase(rasa_url, args.conversations, args.think, args.duration, rest_citizen))
+            rest_p95 = report("the same load on Rasa REST (no gateway)", args.conversations, args.think, rest)
+            rest_sat = asyncio.run(run_phase(rasa_url, args.conversations, 0.0, args.saturation_duration, rest_citizen))
+            report("saturation on Rasa REST", args.conversations, 0.0, rest_sat)
+            if chat_p95 and rest_p95:
+                print(f"  p95 ratio /ws/chat : Rasa REST = {chat_p95 / rest_p95:.2f}")
         if proc is not None:
             run_dir = Path(tmp.name) / "run"
             for name in ("gateway", "rasa", "actions"):
