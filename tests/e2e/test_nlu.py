@@ -67,12 +67,12 @@ def test_intent_accuracy_on_held_in_split(stack, report_figure):
 
 
 def test_intent_accuracy_on_spoken_held_out_turns(stack, report_figure):
-    """Spoken-style turns never tuned on (nlu/eval/spoken_heldout.yml): 95.7 % when written, 93.6 %
-    (88/94) after the spoken consultation examples were added; training is seeded and reproduces
-    that figure. The floor guards against falling further; the goal (95 %) is not met yet."""
+    """Spoken-style turns never tuned on (nlu/eval/spoken_heldout.yml): 93.6 % (88/94) before the
+    spoken-tune examples and the smaller DIET of config.yml, 95.7 % (90/94) after; training is
+    seeded and reproduces that figure. The floor is the goal (95 %)."""
     examples = load_examples(ROOT / "nlu/eval/spoken_heldout.yml")
     wrong = misses(stack, examples)
-    assert accuracy_reported("spoken held-out turns", examples, wrong, ACCURACY_GOAL, report_figure) >= 0.93
+    assert accuracy_reported("spoken held-out turns", examples, wrong, ACCURACY_GOAL, report_figure) >= ACCURACY_GOAL
 
 
 def test_rasa_data_validate_is_clean():
