@@ -36,11 +36,8 @@ CONFIRMATION = frozenset({"affirm", "deny"})
 # one wrong prediction each fails on: anything else wrong fails the test, and so does the story
 # passing (then move it among the others).
 KNOWN_MISSES = {
-    "an explicit complaint about parcel lockers starts the intake": "predicted: consult: 我要投诉，快递柜",
-    "a help request about a cold flat starts the intake": "predicted: nlu_fallback: 家里暖气一点都不热",
-    "a cancel with its reason ends the intake": "predicted: complain: 算了，物业刚说今天来修",
+    "an explicit complaint about parcel lockers starts the intake": "predicted: suggest: 我要投诉，快递柜",
     "declining to leave a phone number keeps the intake going": "predicted: request_human: 不留电话了，我要匿名",
-    "a terse confirmation at the read-back submits the work order": "predicted: deny: 这回对了",
 }
 
 # The tests that run the trained model (the story run takes ~30 s, more on a busy machine).
