@@ -42,14 +42,14 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import tickets.models  # noqa: E402,F401
-from core.clock import utcnow  # noqa: E402
-from core.db import make_engine, reset_db  # noqa: E402
-from reports.service import BEIJING, Reports, day_start  # noqa: E402
-from tickets.category_catalog import CategoryCatalog  # noqa: E402
-from tickets.crud import WorkOrderRepository  # noqa: E402
-from tickets.handling import Actor, WorkOrderHandling  # noqa: E402
-from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate, clock_deadline  # noqa: E402
+import tickets.models  # noqa: F401
+from core.clock import utcnow
+from core.db import make_engine, reset_db
+from reports.service import BEIJING, Reports, day_start
+from tickets.category_catalog import CategoryCatalog
+from tickets.crud import WorkOrderRepository
+from tickets.handling import Actor, WorkOrderHandling
+from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate, clock_deadline
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 UNITS = 300
@@ -65,15 +65,23 @@ def percentile(values: list[float], q: int) -> float:
 # --- (a) transitions per second ---
 
 
-def loop_benchmark(engine, orders: int, workers: int) -> None:  # noqa: ANN001
+def loop_benchmark(engine, orders: int, workers: int) -> None:
     units = {f"U{i:04d}" for i in range(1, UNITS + 1)}
     repo = WorkOrderRepository(engine)
     handling = WorkOrderHandling(engine, units.__contains__, clock_deadline, lambda d, days: d + timedelta(days=days))
 
     def create(i: int) -> str:
-        return repo.create(WorkOrderCreate(request_type="complain", description=f"压测工单 {i} 小区路灯不亮",
-                                           district=BEIJING_DISTRICTS[i % 16], contact_phone="13812345678",
-                                           category_code="020101", urgency="7d"), actor="bench").number  # fmt: skip
+        return repo.create(
+            WorkOrderCreate(
+                request_type="complain",
+                description=f"压测工单 {i} 小区路灯不亮",
+                district=BEIJING_DISTRICTS[i % 16],
+                contact_phone="13812345678",
+                category_code="020101",
+                urgency="7d",
+            ),
+            actor="bench",
+        ).number
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -113,11 +121,15 @@ def loop_benchmark(engine, orders: int, workers: int) -> None:  # noqa: ANN001
         t.join()
     elapsed = time.perf_counter() - started
     total = sum(len(v) for v in timings.values())
-    print(f"(a) {total} transitions over {orders} orders with {workers} worker threads in {elapsed:.1f} s:"
-          f" {total / elapsed:.0f} transitions/s")  # fmt: skip
+    print(
+        f"(a) {total} transitions over {orders} orders with {workers} worker threads in {elapsed:.1f} s:"
+        f" {total / elapsed:.0f} transitions/s"
+    )
     for name, values in timings.items():
-        print(f"    {name:<20} n={len(values):<6} p50 {percentile(values, 50) * 1000:6.1f} ms"
-              f"   p95 {percentile(values, 95) * 1000:6.1f} ms")  # fmt: skip
+        print(
+            f"    {name:<20} n={len(values):<6} p50 {percentile(values, 50) * 1000:6.1f} ms"
+            f"   p95 {percentile(values, 95) * 1000:6.1f} ms"
+        )
 
 
 # --- (b) bulk load and report timings ---
@@ -261,7 +273,7 @@ ORDER BY e.at
 """
 
 
-def bulk_load(engine, orders: int, today: date) -> date:  # noqa: ANN001
+def bulk_load(engine, orders: int, today: date) -> date:
     """Returns the busy day."""
     start = today - timedelta(days=365)
     busy = today - timedelta(days=BUSY_DAY_AGO)
@@ -273,18 +285,33 @@ def bulk_load(engine, orders: int, today: date) -> date:  # noqa: ANN001
         conn.execute(text("CREATE UNLOGGED TABLE bench_unit (no int PRIMARY KEY, code text, district text)"))
         rows = [{"no": i, "code": f"U{i:04d}", "district": BEIJING_DISTRICTS[i % 16]} for i in range(1, UNITS + 1)]
         conn.execute(text("INSERT INTO bench_unit VALUES (:no, :code, :district)"), rows)
-        conn.execute(text("INSERT INTO handling_unit (code, name, level, district, active) "
-                          "SELECT code, district || '第' || no || '承办单位', 'street', district, true FROM bench_unit"))  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO handling_unit (code, name, level, district, active) "
+                "SELECT code, district || '第' || no || '承办单位', 'street', district, true FROM bench_unit"
+            )
+        )
         conn.execute(text("SELECT setseed(0.12345)"))
-        conn.execute(text(PLAN_SQL), {"busy_share": BUSY_SHARE, "busy_day": (busy - start).days, "days": 365,
-                                      "orders": orders, "start": day_start(start), "units": UNITS,
-                                      "categories": categories})  # fmt: skip
+        conn.execute(
+            text(PLAN_SQL),
+            {
+                "busy_share": BUSY_SHARE,
+                "busy_day": (busy - start).days,
+                "days": 365,
+                "orders": orders,
+                "start": day_start(start),
+                "units": UNITS,
+                "categories": categories,
+            },
+        )
     t1 = time.perf_counter()
     print(f"(b) planned {orders:,} orders in {t1 - t0:.1f} s")
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
         conn.execute(text(ORDERS_SQL))
-        conn.execute(text("SELECT setval(pg_get_serial_sequence('work_order', 'id'), (SELECT max(id) FROM work_order))"))
+        conn.execute(
+            text("SELECT setval(pg_get_serial_sequence('work_order', 'id'), (SELECT max(id) FROM work_order))")
+        )
     t2 = time.perf_counter()
     print(f"(b) inserted {orders:,} work orders in {t2 - t1:.1f} s")
     with engine.begin() as conn:
@@ -302,10 +329,16 @@ def bulk_load(engine, orders: int, today: date) -> date:  # noqa: ANN001
     print(f"(b) VACUUM ANALYZE in {time.perf_counter() - t3:.1f} s; load total {time.perf_counter() - t0:.1f} s")
     with engine.connect() as conn:
         spread = conn.execute(text("SELECT status, count(*) FROM work_order GROUP BY status ORDER BY 2 DESC")).all()
-        size = conn.execute(text("SELECT pg_size_pretty(pg_total_relation_size('work_order')),"
-                                 " pg_size_pretty(pg_total_relation_size('work_order_event'))")).one()  # fmt: skip
-    print("(b) statuses: " + ", ".join(f"{s} {n:,}" for s, n in spread) + f"; sizes with indexes: work_order {size[0]},"
-          f" work_order_event {size[1]}")  # fmt: skip
+        size = conn.execute(
+            text(
+                "SELECT pg_size_pretty(pg_total_relation_size('work_order')),"
+                " pg_size_pretty(pg_total_relation_size('work_order_event'))"
+            )
+        ).one()
+    print(
+        "(b) statuses: " + ", ".join(f"{s} {n:,}" for s, n in spread) + f"; sizes with indexes: work_order {size[0]},"
+        f" work_order_event {size[1]}"
+    )
     return busy
 
 
@@ -323,13 +356,17 @@ def time_reports(url: str, busy: date, runs: int) -> None:
             reports.daily(busy)
             warm.append(time.perf_counter() - started)
         rates = report["rates"]
-        print(f"(b) daily({busy}): received {report['received']:,}, dispatched {report['dispatched']:,}, resolved"
-              f" {report['resolved']:,}, overdue {report['overdue']:,}; rates response {rates['response']:.3f},"
-              f" resolution {rates['resolution']:.3f}, satisfaction {rates['satisfaction']:.3f};"
-              f" {len(report['by_unit'])} units, {len(report['by_category'])} categories,"
-              f" {len(report['by_district'])} districts")  # fmt: skip
-        print(f"(b) daily() time: cold {cold * 1000:.0f} ms; warm {', '.join(f'{w * 1000:.0f}' for w in warm)} ms"
-              f" (median {statistics.median(warm) * 1000:.0f} ms; goal <= 2000 ms)")  # fmt: skip
+        print(
+            f"(b) daily({busy}): received {report['received']:,}, dispatched {report['dispatched']:,}, resolved"
+            f" {report['resolved']:,}, overdue {report['overdue']:,}; rates response {rates['response']:.3f},"
+            f" resolution {rates['resolution']:.3f}, satisfaction {rates['satisfaction']:.3f};"
+            f" {len(report['by_unit'])} units, {len(report['by_category'])} categories,"
+            f" {len(report['by_district'])} districts"
+        )
+        print(
+            f"(b) daily() time: cold {cold * 1000:.0f} ms; warm {', '.join(f'{w * 1000:.0f}' for w in warm)} ms"
+            f" (median {statistics.median(warm) * 1000:.0f} ms; goal <= 2000 ms)"
+        )
         started = time.perf_counter()
         groups = reports.rates(busy - timedelta(days=30), busy, "unit")
         print(f"(b) rates(30 days, by unit): {len(groups)} groups in {(time.perf_counter() - started) * 1000:.0f} ms")

@@ -93,8 +93,8 @@ def report(name: str, gold: list[str], predicted: list[str], matrix: bool = Fals
     return accuracy
 
 
-def rasa_parser(url: str):  # noqa: ANN201
-    import httpx  # noqa: PLC0415
+def rasa_parser(url: str):
+    import httpx
 
     client = httpx.Client(timeout=30)
     token = os.environ.get("HOTLINE_RASA_TOKEN")
@@ -113,8 +113,11 @@ def evaluate(title: str, items: list[tuple[str, str, str]], model: RequestTypeMo
     report("old: keyword rule", gold, [old_rule(text) for _, text, _ in items])
     if parse is not None:
         intents = [parse(text) for _, text, _ in items]
-        report("old: Rasa intent, else keyword rule", gold,
-               [i if i in REQUEST_TYPES else old_rule(t) for i, (_, t, _) in zip(intents, items)])  # fmt: skip
+        report(
+            "old: Rasa intent, else keyword rule",
+            gold,
+            [i if i in REQUEST_TYPES else old_rule(t) for i, (_, t, _) in zip(intents, items)],
+        )
         report("new: intent ≤ N chars, else model", gold, [model.decide(t, i) for i, (_, t, _) in zip(intents, items)])
     predicted = [model.predict(text).request_type for _, text, _ in items]
     report("new: request-type model", gold, predicted, matrix=True)
@@ -136,8 +139,10 @@ def main() -> int:
     settings = {k: v for k, v in (("C", args.C), ("cue_scale", args.cue_scale)) if v is not None}
     started = time.perf_counter()
     model = RequestTypeModel.train(load_examples(), **settings)
-    print(f"trained on {len(load_examples())} project examples in {time.perf_counter() - started:.1f} s "
-          f"(C={args.C or 'default'}, cue_scale={args.cue_scale or 'default'})")  # fmt: skip
+    print(
+        f"trained on {len(load_examples())} project examples in {time.perf_counter() - started:.1f} s "
+        f"(C={args.C or 'default'}, cue_scale={args.cue_scale or 'default'})"
+    )
     parse = rasa_parser(args.rasa) if args.rasa else None
     if SHARED.is_dir():
         evaluate("real messages, TUNE split", real_messages("tune"), model, parse, args.errors)
@@ -147,9 +152,16 @@ def main() -> int:
         print(f"\n{SHARED} is absent: real messages skipped")
     if not args.tune_only:
         evaluate("operator-written orders (held out)", operator_orders(), model, parse, False)
-        evaluate("orders framed 市民来电反映, set 1 (its figures were seen before orders_neutral.yml was written)",
-                 operator_orders("neutral_orders"), model, parse, False)  # fmt: skip
-        evaluate("orders framed 市民来电反映, set 2 (held out)", operator_orders("neutral_orders_2"), model, parse, False)
+        evaluate(
+            "orders framed 市民来电反映, set 1 (its figures were seen before orders_neutral.yml was written)",
+            operator_orders("neutral_orders"),
+            model,
+            parse,
+            False,
+        )
+        evaluate(
+            "orders framed 市民来电反映, set 2 (held out)", operator_orders("neutral_orders_2"), model, parse, False
+        )
     text = "尊敬的领导：" + "楼下饭馆油烟噪音扰民，多次投诉无果，请问什么时候能解决？" * 20
     model.predict(text)
     started = time.perf_counter()

@@ -58,7 +58,7 @@ def ko_model_dir() -> Path:
     return Path(spec.origin).parent / "model"
 
 
-def offline_tts():  # noqa: ANN201
+def offline_tts():
     from voice.tts.espeak_provider import EspeakTextToSpeech
 
     return EspeakTextToSpeech()
@@ -81,8 +81,13 @@ async def serve(port: int, events_path: Path, stt_workers: int | None = None, pa
 
     def record(call: CallInfo, event: PipelineEvent) -> None:
         if event.type in KEEP:
-            row = {"call": call.call_id, "type": event.type, "t_ms": event.t_ms, "data": event.data,
-                   "wall_ms": round((time.monotonic() - t0) * 1000)}  # fmt: skip
+            row = {
+                "call": call.call_id,
+                "type": event.type,
+                "t_ms": event.t_ms,
+                "data": event.data,
+                "wall_ms": round((time.monotonic() - t0) * 1000),
+            }
             out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
             out.flush()
 

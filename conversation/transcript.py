@@ -9,13 +9,25 @@ from core.clock import iso_utc, utcnow
 
 
 def inbound_entry(msg: InboundMessage) -> dict[str, Any]:
-    return {"sender": "citizen", "direction": "in", "text": msg.metadata.get("title") or msg.text,
-            "kind": msg.metadata.get("kind", "text"), "delivered": True, "ts": iso_utc(utcnow())}  # fmt: skip
+    return {
+        "sender": "citizen",
+        "direction": "in",
+        "text": msg.metadata.get("title") or msg.text,
+        "kind": msg.metadata.get("kind", "text"),
+        "delivered": True,
+        "ts": iso_utc(utcnow()),
+    }
 
 
 def reply_entry(reply: Reply) -> dict[str, Any]:
-    return {"sender": reply.sender, "direction": "out", "text": reply.text, "kind": "reply", "delivered": True,
-            "ts": iso_utc(utcnow())}  # fmt: skip
+    return {
+        "sender": reply.sender,
+        "direction": "out",
+        "text": reply.text,
+        "kind": "reply",
+        "delivered": True,
+        "ts": iso_utc(utcnow()),
+    }
 
 
 def history_entries(rows: list[Message]) -> list[dict]:

@@ -17,7 +17,18 @@ from knowledge_base.thresholds import Thresholds
 STRONG_FACETS: dict[str, tuple[str, ...]] = {
     "fees": ("要钱吗", "要不要钱", "收费吗", "收不收费", "收费标准", "工本费", "花钱吗", "交钱吗", "收钱吗", "免费吗"),
     "time_limit": ("多久能", "多长时间能", "几天能", "多少天能", "时限", "几个工作日", "多久办", "多久可以"),
-    "materials": ("材料", "带什么", "带啥", "准备什么", "准备啥", "需要什么证", "要什么证", "提交什么", "提供什么", "资料"),
+    "materials": (
+        "材料",
+        "带什么",
+        "带啥",
+        "准备什么",
+        "准备啥",
+        "需要什么证",
+        "要什么证",
+        "提交什么",
+        "提供什么",
+        "资料",
+    ),
     "where": ("在哪", "哪里办", "哪儿办", "去哪", "什么地方", "啥地方", "办理地点", "窗口"),
     "process": ("流程", "步骤", "办理方式"),
 }
@@ -26,7 +37,7 @@ WEAK_FACETS: dict[str, tuple[str, ...]] = {
     "time_limit": ("多久", "多长时间", "几天", "拿到", "办好", "办下来", "等多长"),
     "where": ("哪里", "哪儿", "网上", "线上", "在线", "地址", "哪个部门", "找谁"),
     "process": ("怎么办理", "如何办理", "怎么申请", "如何申请", "怎么办", "怎么弄", "程序", "操作"),
-}  # fmt: skip
+}
 # Words of a follow-up that never name a topic (on top of the tokenizer's stop words).
 GENERIC = frozenset(
     "办 办理 申请 还 要 需要 能 多 多久 时间 去 找 谁 那 那么 然后 另外 还有 呢 吗 些 东西 带 准备 交 提交 提供 行 "
@@ -35,7 +46,11 @@ GENERIC = frozenset(
 _FACET_RE = {f: re.compile("|".join(map(re.escape, w))) for f, w in STRONG_FACETS.items()}
 _WEAK_RE = {f: re.compile("|".join(map(re.escape, w))) for f, w in WEAK_FACETS.items()}
 _ALL_FACET_WORDS = re.compile(
-    "|".join(sorted((re.escape(w) for d in (STRONG_FACETS, WEAK_FACETS) for ws in d.values() for w in ws), key=len, reverse=True))
+    "|".join(
+        sorted(
+            (re.escape(w) for d in (STRONG_FACETS, WEAK_FACETS) for ws in d.values() for w in ws), key=len, reverse=True
+        )
+    )
 )
 FOLLOW_UP_MAX_CHARS = 20
 # Words asking which body handles a matter. A question about the hotline itself (12345, 工单, where

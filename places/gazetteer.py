@@ -109,10 +109,12 @@ class Gazetteer:
     def from_yaml(cls, path: Path, landmarks_path: Path | None = None) -> "Gazetteer":
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         districts = {
-            d["name"]: {"aliases": d.get("aliases") or [],
-                        "streets": {s["name"]: s.get("aliases") or [] for s in d.get("streets") or []}}
+            d["name"]: {
+                "aliases": d.get("aliases") or [],
+                "streets": {s["name"]: s.get("aliases") or [] for s in d.get("streets") or []},
+            }
             for d in data["districts"]
-        }  # fmt: skip
+        }
         return cls(districts, load_landmarks(landmarks_path) if landmarks_path else LandmarkData())
 
     @classmethod

@@ -41,22 +41,30 @@ PLACE_SUFFIXES: tuple[tuple[str, int], ...] = (
     ("社区", 1), ("街道", 1), ("村", 1), ("镇", 1), ("乡", 1),
 )  # fmt: skip
 # Words that look like a place's end but are not places (or too generic to be one).
-NOT_PLACES = frozenset("""小区 社区 学校 公司 医院 市场 城市 城 园 站 路 街 村 乡 镇 厂 府 里 这里 那里 哪里 心里 家里
+NOT_PLACES = frozenset(
+    """小区 社区 学校 公司 医院 市场 城市 城 园 站 路 街 村 乡 镇 厂 府 里 这里 那里 哪里 心里 家里
 公里 千里 万里 政府 出路 道路 马路 公路 线路 思路 网站 车站 地铁站 进站 出站 园区 校园 花园 公园 城区 城管 小城
 全城 进城 县城 市区 城乡 农村 乡村 乡镇 城镇 街道 街 大街 桥 路段 服务站 物业公司 开发商 该公司 该小区 本小区 我小区
-我们小区 他们公司 我们村 该村 本村 全村 全市 全省 超市 学院 大学 中学 小学 幼儿园 宿舍 工厂 集团 有限公司 广场 高速""".split())  # fmt: skip
+我们小区 他们公司 我们村 该村 本村 全村 全市 全省 超市 学院 大学 中学 小学 幼儿园 宿舍 工厂 集团 有限公司 广场 高速""".split()
+)
 NAME_TAGS = frozenset({None, "n", "ns", "nz", "nr", "nrt", "nt", "m", "eng", "j", "x", "l", "an", "b", "s"})
 # Never part of a place name (jieba tags some of these as nouns).
-NAME_STOP = frozenset("""问题 附近 业主 居民 市民 我们 物业 物业管理 反映 投诉 关于 情况 周边 旁边 门口 对面 内部 小区 业委会
+NAME_STOP = frozenset(
+    """问题 附近 业主 居民 市民 我们 物业 物业管理 反映 投诉 关于 情况 周边 旁边 门口 对面 内部 小区 业委会
 请求 希望 建议 咨询 举报 领导 部门 相关 有关 政府 网友 群众 学生 家长 老师 员工 工人 村民 村里 现在 目前 今年 去年
-每天 晚上 白天 凌晨 年 月 日 号 时 一个 多个 这个 那个 整个 所有 位于 地处 一直 严重 非常 长期 多次 已经 工作""".split())  # fmt: skip
-ADMIN = re.compile(r"[A-Z][0-9]*[省市区县]|西地省|北京市"
-                   r"|(?:东城|西城|朝阳|海淀|丰台|石景山|门头沟|房山|通州|顺义|昌平|大兴|怀柔|平谷|密云|延庆)区")  # fmt: skip
-STOPWORDS = frozenset("""的 了 是 在 和 与 及 我 我们 你 您 他 她 它 他们 这 那 有 也 都 就 还 又 很 对 把 被 让 给 从 向 到
+每天 晚上 白天 凌晨 年 月 日 号 时 一个 多个 这个 那个 整个 所有 位于 地处 一直 严重 非常 长期 多次 已经 工作""".split()
+)
+ADMIN = re.compile(
+    r"[A-Z][0-9]*[省市区县]|西地省|北京市"
+    r"|(?:东城|西城|朝阳|海淀|丰台|石景山|门头沟|房山|通州|顺义|昌平|大兴|怀柔|平谷|密云|延庆)区"
+)
+STOPWORDS = frozenset(
+    """的 了 是 在 和 与 及 我 我们 你 您 他 她 它 他们 这 那 有 也 都 就 还 又 很 对 把 被 让 给 从 向 到
 为 为了 因为 所以 但是 但 而 且 或 等 着 过 吗 呢 吧 啊 一 一个 不 没有 没 能 会 要 可以 已经 请 请求 希望 问题 反映 情况
 关于 现在 目前 进行 相关 有关 领导 您好 你好 谢谢 感谢 市民 居民 网友 业主 部门 政府 这个 那个 什么 怎么 如何 哪里 及时
 解决 处理 尽快 多次 一直 严重 非常 长期 每天 出现 发现 存在 造成 导致 影响 要求 情况 其他 管一管 结果 谢谢 您们 你们
-投诉 举报 咨询 建议 反对 强烈 问题 关于 住在 我家 尊敬 书记 市长 回复 答复 帮助 帮忙 落实 重视 关注 给予 麻烦 无人 不管 希望""".split())  # fmt: skip
+投诉 举报 咨询 建议 反对 强烈 问题 关于 住在 我家 尊敬 书记 市长 回复 答复 帮助 帮忙 落实 重视 关注 给予 麻烦 无人 不管 希望""".split()
+)
 GENERIC_TAGS = frozenset({"vn", "b", "a", "v", "f", "s", "d"})
 PROPER_TAGS = frozenset({None, "ns", "nz", "nt", "nr", "nrt", "j", "eng"})
 SUFFIXES = frozenset(suffix for suffix, _ in PLACE_SUFFIXES)
@@ -100,11 +108,11 @@ class Tokens:
 
 
 @functools.cache
-def _jieba():  # noqa: ANN202
+def _jieba():
     """A tokenizer of our own (the global one is left as other packages set it up) that keeps
     place suffixes whole, and jieba's part-of-speech dictionary."""
-    import jieba  # noqa: PLC0415  (its dictionary loads on first use)
-    import jieba.posseg  # noqa: PLC0415
+    import jieba
+    import jieba.posseg
 
     jieba.setLogLevel(60)
     tokenizer = jieba.Tokenizer()
@@ -143,8 +151,10 @@ def _name_part(token: str, tags: dict) -> bool:
 def _generic(parts: list[str], tags: dict) -> bool:
     """A place whose name is only common words (花园小区, 物流公司, 职业技术学院) names no particular
     place: a name needs a proper or unknown word, a number or a single character."""
-    return not any(not _suffix(part) and (len(part) == 1 or tags.get(part) in PROPER_TAGS or tags.get(part) == "m")
-                   for part in parts)  # fmt: skip
+    return not any(
+        not _suffix(part) and (len(part) == 1 or tags.get(part) in PROPER_TAGS or tags.get(part) == "m")
+        for part in parts
+    )
 
 
 def _place_in(tokens: list[str], tags: dict) -> tuple[str, list[int], int] | None:
@@ -199,6 +209,7 @@ def tokenize(text: str, fallback_place: str | None = None) -> Tokens:
     tokens.extend(t for t in jieba.cut(snippet[at:]) if t.strip())
     found = _place_in(tokens, tags)
     used = set(found[1]) if found else set()
+
     def word(k: int, t: str) -> bool:
         return k not in used and len(t) > 1 and t not in STOPWORDS and t not in SUFFIXES and bool(WORD.match(t))
 
@@ -221,12 +232,12 @@ def heat(count: int, people: int, support: int, days: int, age_days: float, half
     return round(10 * score * recency, 2)
 
 
-def _cluster(vectors, n: int, distance: float = DISTANCE) -> np.ndarray:  # noqa: ANN001  (L2-normalised sparse rows)
+def _cluster(vectors, n: int, distance: float = DISTANCE) -> np.ndarray:
     """Average-linkage clusters cut at DISTANCE (SciPy's hierarchy: little overhead per block)."""
-    from scipy.cluster.hierarchy import fcluster, linkage  # noqa: PLC0415
-    from scipy.spatial.distance import squareform  # noqa: PLC0415
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
 
-    def fit(matrix) -> np.ndarray:  # noqa: ANN001  (a message without words is at distance 1 of all)
+    def fit(matrix) -> np.ndarray:
         distances = np.clip(1.0 - (matrix @ matrix.T).toarray(), 0.0, 1.0)
         np.fill_diagonal(distances, 0.0)
         tree = linkage(squareform(distances, checks=False), method="average")
@@ -234,7 +245,7 @@ def _cluster(vectors, n: int, distance: float = DISTANCE) -> np.ndarray:  # noqa
 
     if n <= MAX_BLOCK:
         return fit(vectors)
-    from sklearn.neighbors import NearestCentroid  # noqa: PLC0415
+    from sklearn.neighbors import NearestCentroid
 
     rng = np.random.default_rng(0)
     sample = np.sort(rng.choice(n, MAX_BLOCK, replace=False))
@@ -244,13 +255,13 @@ def _cluster(vectors, n: int, distance: float = DISTANCE) -> np.ndarray:  # noqa
     return NearestCentroid(metric="euclidean").fit(vectors[sample].toarray(), labels).predict(vectors.toarray())
 
 
-def _keywords(matrix, rows: list[int], vocabulary: np.ndarray, k: int = 3) -> list[str]:  # noqa: ANN001
+def _keywords(matrix, rows: list[int], vocabulary: np.ndarray, k: int = 3) -> list[str]:
     weights = np.asarray(matrix[rows].sum(axis=0)).ravel()
     return [str(vocabulary[i]) for i in np.argsort(-weights)[:k] if weights[i] > 0]
 
 
 def _title(message: Message, place: str, keywords: list[str]) -> str:
-    from core.pii import mask_pii  # noqa: PLC0415
+    from core.pii import mask_pii
 
     first = re.split(r"[。！？!?\n；;]", message.text.strip(), maxsplit=1)[0].strip()
     if len(first) > 40 or not first:
@@ -268,8 +279,8 @@ def tokenize_all(messages: Sequence[Message], workers: int | None = None) -> lis
     pairs = [(m.text, m.place) for m in messages]
     if workers <= 1:
         return [tokenize(text, place) for text, place in pairs]
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-    from multiprocessing import get_context  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
 
     chunk = -(-len(pairs) // (workers * 4))
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:  # no fork of a threaded server
@@ -281,12 +292,17 @@ def _tokenize_chunk(pairs: list[tuple[str, str | None]]) -> list[Tokens]:
     return [tokenize(text, place) for text, place in pairs]
 
 
-def mine(messages: Sequence[Message], top: int = 10, end: datetime | None = None, min_count: int = 2,
-         workers: int | None = None) -> list[dict]:  # fmt: skip
+def mine(
+    messages: Sequence[Message],
+    top: int = 10,
+    end: datetime | None = None,
+    min_count: int = 2,
+    workers: int | None = None,
+) -> list[dict]:
     """The `top` hottest issues among messages (each with at least min_count messages)."""
-    from scipy.sparse import hstack  # noqa: PLC0415
-    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
-    from sklearn.preprocessing import normalize  # noqa: PLC0415
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
 
     if not messages:
         return []
@@ -324,9 +340,20 @@ def mine(messages: Sequence[Message], top: int = 10, end: datetime | None = None
                 scored.append((_heat_of(chosen, end, half_life), len(members), min(m.time for m in chosen), members))
     scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
     vocabulary = words.get_feature_names_out()
-    return [{**_issue([messages[i] for i in members], [parsed[i] for i in members], matrix,
-                      [position[i] for i in members], vocabulary), "rank": rank, "heat": value}
-            for rank, (value, _, _, members) in enumerate(scored[:top], start=1)]  # fmt: skip
+    return [
+        {
+            **_issue(
+                [messages[i] for i in members],
+                [parsed[i] for i in members],
+                matrix,
+                [position[i] for i in members],
+                vocabulary,
+            ),
+            "rank": rank,
+            "heat": value,
+        }
+        for rank, (value, _, _, members) in enumerate(scored[:top], start=1)
+    ]
 
 
 def _people(members: Sequence[Message]) -> int:
@@ -341,12 +368,17 @@ def _support(members: Sequence[Message]) -> int:
 
 def _heat_of(members: Sequence[Message], end: datetime, half_life: float) -> float:
     last = max(m.time for m in members)
-    return heat(len(members), _people(members), _support(members), len({m.time.date() for m in members}),
-                (end - last).total_seconds() / 86400, half_life)  # fmt: skip
+    return heat(
+        len(members),
+        _people(members),
+        _support(members),
+        len({m.time.date() for m in members}),
+        (end - last).total_seconds() / 86400,
+        half_life,
+    )
 
 
-def _issue(members: list[Message], parsed: list[Tokens], matrix, rows: list[int],  # noqa: ANN001
-           vocabulary: np.ndarray) -> dict:  # fmt: skip
+def _issue(members: list[Message], parsed: list[Tokens], matrix, rows: list[int], vocabulary: np.ndarray) -> dict:
     ordered = sorted(members, key=lambda m: (m.time, m.id))
     place = Counter(t.place for t in parsed).most_common(1)[0][0]
     keywords = _keywords(matrix, rows, vocabulary)
@@ -355,9 +387,18 @@ def _issue(members: list[Message], parsed: list[Tokens], matrix, rows: list[int]
     category = Counter(m.category for m in ordered if m.category).most_common(1)
     district = Counter(m.district for m in ordered if m.district).most_common(1)
     return {
-        "rank": None, "title": _title(medoid, place, keywords), "heat": None, "count": len(ordered),
-        "people": _people(ordered), "support": _support(ordered), "days": len({m.time.date() for m in ordered}),
-        "first": ordered[0].time, "last": ordered[-1].time, "place": place, "keywords": keywords,
-        "category": category[0][0] if category else None, "district": district[0][0] if district else None,
+        "rank": None,
+        "title": _title(medoid, place, keywords),
+        "heat": None,
+        "count": len(ordered),
+        "people": _people(ordered),
+        "support": _support(ordered),
+        "days": len({m.time.date() for m in ordered}),
+        "first": ordered[0].time,
+        "last": ordered[-1].time,
+        "place": place,
+        "keywords": keywords,
+        "category": category[0][0] if category else None,
+        "district": district[0][0] if district else None,
         "message_ids": [m.id for m in ordered],
-    }  # fmt: skip
+    }

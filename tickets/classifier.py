@@ -140,7 +140,7 @@ class TextClassifier:
         self.dense_weight = dense_weight if dense_coef is not None else 0.0
         self.embed: Embed | None = None
 
-    def use_embedder(self, embed: Embed | None) -> "TextClassifier":
+    def use_embedder(self, embed: Embed | None) -> TextClassifier:
         """The embedder of the dense view (the one it was trained with); None: text features only."""
         self.embed = embed
         return self
@@ -166,7 +166,7 @@ class TextClassifier:
         embed: Embed | None = None,
         dense_weight: float = 1.0,
         dense_C: float = 10.0,
-    ) -> "TextClassifier":
+    ) -> TextClassifier:
         """Fit on (text, code) pairs; codes are catalog codes of 2, 4 or 6 digits. `min_df`
         (default: 2 from 500 training texts on, else 1) drops n-grams seen in fewer texts."""
         from sklearn.linear_model import LogisticRegression
@@ -251,7 +251,9 @@ class TextClassifier:
             logits = logits + self.level1_weight * log_softmax(level1)[self._label_level1]
         if self.uses_dense:
             vector = np.asarray(self.embed([text[:DENSE_CHARS]]), dtype=np.float32)[0]
-            logits = log_softmax(logits) + self.dense_weight * log_softmax(self.dense_intercept + self.dense_coef @ vector)
+            logits = log_softmax(logits) + self.dense_weight * log_softmax(
+                self.dense_intercept + self.dense_coef @ vector
+            )
         logits = logits - logits.max()
         p = np.exp(logits)
         return p / p.sum()
@@ -308,7 +310,7 @@ class TextClassifier:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "TextClassifier":
+    def load(cls, path: str | Path) -> TextClassifier:
         with np.load(Path(path), allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             if meta.get("format") != FORMAT_VERSION or tuple(meta.get("ngram_range", ())) != NGRAM_RANGE:
@@ -330,4 +332,3 @@ class TextClassifier:
                 dense_intercept=data["dense_intercept"] if "dense_intercept" in data.files else None,
                 dense_weight=float(meta.get("dense_weight", 0.0)),
             )
-

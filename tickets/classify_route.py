@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from core.bounded_route import LIMIT_RESPONSES, bounded_route
 from core.clock import utcnow
-from normalize.text import has_control_characters
 from core.rate_limit import KeyedBuckets
+from normalize.text import has_control_characters
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.dispatch import dispatch

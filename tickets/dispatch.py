@@ -38,8 +38,9 @@ def classify_by_keywords(catalog: CategoryCatalog, text: str) -> Category | None
     return best
 
 
-def dispatch(data: WorkOrderCreate, catalog: CategoryCatalog, now: datetime,
-             category: Category | None = None) -> WorkOrderCreate:  # fmt: skip
+def dispatch(
+    data: WorkOrderCreate, catalog: CategoryCatalog, now: datetime, category: Category | None = None
+) -> WorkOrderCreate:
     """Fill category, department and urgency of a new work order."""
     if category is None and data.category_code:
         category = catalog.get(data.category_code)

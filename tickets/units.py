@@ -21,10 +21,10 @@ import csv
 import hashlib
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 import yaml
 from sqlalchemy import Index, text
@@ -49,8 +49,13 @@ class HandlingUnit(SQLModel, table=True):
     __tablename__ = "handling_unit"
     # Unique among active units: a replaced built-in unit keeps its name, inactive.
     __table_args__ = (
-        Index("ux_handling_unit_active_name", "name", unique=True,
-              sqlite_where=text("active"), postgresql_where=text("active")),  # fmt: skip
+        Index(
+            "ux_handling_unit_active_name",
+            "name",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
     )
 
     code: str = Field(primary_key=True, max_length=24)
@@ -60,8 +65,13 @@ class HandlingUnit(SQLModel, table=True):
     active: bool = True
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "name": self.name, "level": self.level, "district": self.district,
-                "active": self.active}  # fmt: skip
+        return {
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "district": self.district,
+            "active": self.active,
+        }
 
 
 @dataclass(frozen=True)
@@ -139,8 +149,7 @@ def build_builtin(gazetteer: Gazetteer, catalog: CategoryCatalog, units_file: Pa
             key = dept_keys.get(dept) or _fallback_key(dept)
             units.append(UnitSpec(f"{dcode}-{key}", f"{district}{dept}", "district", district))
 
-    named = [c.department for c in catalog
-             if c.scope == "city" and c.department and c.code not in utility_by_category]  # fmt: skip
+    named = [c.department for c in catalog if c.scope == "city" and c.department and c.code not in utility_by_category]
     for dept in sorted(set(named), key=named.index):
         units.append(UnitSpec(f"CITY-{city_keys.get(dept) or _fallback_key(dept)}", dept, "city", None))
 
@@ -212,7 +221,9 @@ class UnitRegistry:
             rows = session.exec(select(HandlingUnit).where(HandlingUnit.name == name)).all()
         return min(rows, key=lambda u: (not u.active, u.code), default=None)
 
-    def all(self, level: str | None = None, district: str | None = None, active: bool | None = None) -> list[HandlingUnit]:
+    def all(
+        self, level: str | None = None, district: str | None = None, active: bool | None = None
+    ) -> list[HandlingUnit]:
         """Units ordered by code; filters are optional."""
         query = select(HandlingUnit)
         if level is not None:
@@ -256,7 +267,9 @@ class UnitRegistry:
     def _street_unit(self, district: str | None, street: str) -> HandlingUnit | None:
         plain = street_unit_name(None, street)
         names = [plain] if not district else [f"{district}{plain}", plain]
-        query = select(HandlingUnit).where(HandlingUnit.active, HandlingUnit.level == "street", HandlingUnit.name.in_(names))
+        query = select(HandlingUnit).where(
+            HandlingUnit.active, HandlingUnit.level == "street", HandlingUnit.name.in_(names)
+        )
         if district:
             query = query.where(HandlingUnit.district == district)
         with self._session() as session:
@@ -352,8 +365,9 @@ class UnitRegistry:
                 raise _RowError(f"district is required for level {level}")
             return None
         if district not in self.data.district_codes:
-            raise _RowError(f"district {district!r} is not one of Beijing's 16 districts "
-                            f"({', '.join(self.data.district_codes)})")  # fmt: skip
+            raise _RowError(
+                f"district {district!r} is not one of Beijing's 16 districts ({', '.join(self.data.district_codes)})"
+            )
         return district
 
     def _unit_row(self, row: dict) -> UnitSpec:
@@ -375,8 +389,9 @@ class UnitRegistry:
             raise _RowError("name is empty")
         district = self._check_district(row.get("district", ""), True, "street")
         if district_code != self.data.district_codes[district]:
-            raise _RowError(f"district_code {district_code!r} is not the code of {district} "
-                            f"({self.data.district_codes[district]})")  # fmt: skip
+            raise _RowError(
+                f"district_code {district_code!r} is not the code of {district} ({self.data.district_codes[district]})"
+            )
         if not code.startswith(district_code):
             raise _RowError(f"code {code} does not start with its district_code {district_code}")
         name = street_unit_name(district, street, ambiguous)
@@ -386,7 +401,9 @@ class UnitRegistry:
 
     def _apply(self, session: Session, line: int, spec: UnitSpec, result: ImportResult) -> None:
         holder = session.exec(
-            select(HandlingUnit).where(HandlingUnit.name == spec.name, HandlingUnit.active, HandlingUnit.code != spec.code)
+            select(HandlingUnit).where(
+                HandlingUnit.name == spec.name, HandlingUnit.active, HandlingUnit.code != spec.code
+            )
         ).first()
         if holder is not None:
             original = self._builtin_by_code.get(holder.code)

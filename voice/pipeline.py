@@ -22,21 +22,37 @@ from dataclasses import dataclass
 
 from conversation.messages import InboundMessage, Mode, Reply
 from conversation.router import REQUEST_HUMAN, ConversationRouter
+from core.log_ids import short_id
 from voice import events as ev
-from voice.call import (
-    CHANNEL, FRAME_MS, GOODBYE_SILENT, GREETING, GREETING_KEYPAD, INVALID_KEYS, KEYPAD_HINT, NOT_HEARD, REPROMPT,
-    REPROMPT_KEYPAD, SURVEY_DONE, SURVEY_GOODBYE, SURVEY_REPROMPT, SURVEY_SILENT, SYSTEM_APOLOGY, CallInfo,
-    CallTransport, InputOverflow, PipelineConfig,
-)  # fmt: skip
 from voice.asr.base import SpeechToText, SpeechUnavailable
 from voice.audio import StreamConverter
+from voice.call import (
+    CHANNEL,
+    FRAME_MS,
+    GOODBYE_SILENT,
+    GREETING,
+    GREETING_KEYPAD,
+    INVALID_KEYS,
+    KEYPAD_HINT,
+    NOT_HEARD,
+    REPROMPT,
+    REPROMPT_KEYPAD,
+    SURVEY_DONE,
+    SURVEY_GOODBYE,
+    SURVEY_REPROMPT,
+    SURVEY_SILENT,
+    SYSTEM_APOLOGY,
+    CallInfo,
+    CallTransport,
+    InputOverflow,
+    PipelineConfig,
+)
 from voice.recognition import Recognition, StreamPool
 from voice.spoken import SlotPhrases, expected_slot, sentences, spoken_reply
 from voice.synthesis import ReplySynthesis
 from voice.tts.base import SynthesisError, TextToSpeech
 from voice.turns import DtmfCollector, KeyAction, KeyResult, SilenceAction, TurnTaking
 from voice.vad import VoiceActivityDetector
-from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +166,7 @@ class VoicePipeline:
             reason, disposition = await self._loop()
             if disposition is not None:
                 await self.transport.end(disposition)
-        except Exception as exc:  # noqa: BLE001  (a broken call must not take the server down)
+        except Exception as exc:
             log.exception("call %s failed: %s", short_id(self.call.call_id), exc)
             self.stages.error(None, ev.PipelineErrorCode.ENGINE_UNAVAILABLE, str(exc))
             reason = "error"
@@ -187,9 +203,14 @@ class VoicePipeline:
             return
         chunk = self._frame_bytes * self.config.stt_chunk_ms // FRAME_MS
         self._rec = Recognition(
-            self.pool, self.transport.audio_format.sample_rate, chunk, self.stages, self._heard, self.phrases,
+            self.pool,
+            self.transport.audio_format.sample_rate,
+            chunk,
+            self.stages,
+            self._heard,
+            self.phrases,
             self.call.call_id,
-        )  # fmt: skip
+        )
 
     async def _loop(self) -> tuple[str, str | None]:
         while True:
@@ -315,9 +336,12 @@ class VoicePipeline:
     async def _intent(self, turn: _Turn) -> list[Reply]:
         self.stages.start(ev.PipelineStage.INTENT, {"text": turn.text, "source": turn.source})
         msg = InboundMessage(
-            self.call.conversation_id, CHANNEL, self.call.user_id, turn.text,
+            self.call.conversation_id,
+            CHANNEL,
+            self.call.user_id,
+            turn.text,
             {"kind": turn.source, "transport": self.transport.name, **self._verified},
-        )  # fmt: skip
+        )
         try:
             replies = await self.router.handle(msg, urgent=self._say_first)
         except Exception as exc:  # noqa: BLE001  (database or engine failure: apologise, keep the call)
@@ -402,8 +426,10 @@ class VoicePipeline:
     def _end_tts(self, *, interrupted: bool) -> None:
         stats = self._tts_stats
         audio_ms = stats.get("bytes", 0) * 1000 // self.transport.audio_format.bytes_per_second
-        self.stages.end(ev.PipelineStage.TTS, {"interrupted": interrupted, "first_audio_ms": stats.get("first_audio_ms"),
-                                               "audio_ms": audio_ms})  # fmt: skip
+        self.stages.end(
+            ev.PipelineStage.TTS,
+            {"interrupted": interrupted, "first_audio_ms": stats.get("first_audio_ms"), "audio_ms": audio_ms},
+        )
 
     async def _wait_drained(self) -> None:
         drained = asyncio.ensure_future(self.transport.drained())

@@ -42,8 +42,9 @@ class GatewayClient:
 
     async def work_orders_of_conversation(self, conversation_id: str, limit: int = 3) -> list[dict[str, Any]]:
         """The work orders filed in this conversation (the citizen's own, newest first)."""
-        page = await self._request("GET", "/api/tickets", params={"conversation_id": conversation_id,
-                                                                   "page_size": limit})  # fmt: skip
+        page = await self._request(
+            "GET", "/api/tickets", params={"conversation_id": conversation_id, "page_size": limit}
+        )
         return page["items"]
 
     async def kb_search(self, text: str, context_article: str | None = None) -> dict[str, Any]:

@@ -53,19 +53,42 @@ def test_monthly_figures_and_worst_units(db, clock, crafted_day):  # noqa: F811
 
 def test_worst_units_skip_orders_without_unit_or_rates():
     def row(unit, response, surveyed=0, resolved=0):
-        return {"unit": unit, "name": unit, "rates": {"response": response, "resolution": resolved / surveyed if surveyed else None,
-                                                    "satisfaction": None},
-                "counts": {"response": {"numerator": 0, "denominator": 2}, "resolution": {"numerator": resolved,
-                                                                                          "denominator": surveyed}}}  # fmt: skip
+        return {
+            "unit": unit,
+            "name": unit,
+            "rates": {
+                "response": response,
+                "resolution": resolved / surveyed if surveyed else None,
+                "satisfaction": None,
+            },
+            "counts": {
+                "response": {"numerator": 0, "denominator": 2},
+                "resolution": {"numerator": resolved, "denominator": surveyed},
+            },
+        }
+
     rows = [row(None, 0.0), row("A", None), row("B", 0.5), row("C", 0.5, surveyed=4, resolved=0), row("D", 1.0)]
     assert [w["unit"] for w in worst_units(rows)] == ["C", "B", "D"]  # C: mean of 0.5 and 0.0
     assert len(worst_units(rows, limit=1)) == 1
 
 
 def test_xlsx_and_html(db, clock, crafted_day):  # noqa: F811
-    issues = {"issues": [{"rank": 1, "title": "望京<script>alert(1)</script>烧烤店油烟", "heat": 3.25, "count": 2,
-                          "first": "2026-03-02T02:00:00Z", "last": "2026-03-02T03:00:00Z", "place": "望京西园三区",
-                          "category": "环境保护", "district": "朝阳区", "message_ids": [crafted_day["A"], crafted_day["B"]]}]}  # fmt: skip
+    issues = {
+        "issues": [
+            {
+                "rank": 1,
+                "title": "望京<script>alert(1)</script>烧烤店油烟",
+                "heat": 3.25,
+                "count": 2,
+                "first": "2026-03-02T02:00:00Z",
+                "last": "2026-03-02T03:00:00Z",
+                "place": "望京西园三区",
+                "category": "环境保护",
+                "district": "朝阳区",
+                "message_ids": [crafted_day["A"], crafted_day["B"]],
+            }
+        ]
+    }
     got = report(db, clock, hot=lambda first, last, top: issues)
     book = load_workbook(io.BytesIO(render_monthly(got, "xlsx")))
     assert book.sheetnames == ["概况", "受理量", "三率按承办单位", "三率按区", "三率按类别", "后进单位", "每月一题候选"]

@@ -97,15 +97,23 @@ def test_overview_route(db, crafted_day, monkeypatch, clock):  # noqa: F811
     client = TestClient(app)
     url = "/api/reports/overview"
     assert client.get(url, params={"period": "today"}).status_code == 401
-    assert client.get(url, params={"period": "today"}, headers={"Authorization": "Bearer agent-token"}).status_code == 403
+    assert (
+        client.get(url, params={"period": "today"}, headers={"Authorization": "Bearer agent-token"}).status_code == 403
+    )
     got = client.get(url, params={"period": "today"}, headers={"Authorization": "Bearer supervisor-token"})
     assert got.status_code == 200 and got.json()["totals"]["received"] == 7 and got.json()["overdue"]["count"] == 2
     auth = {"Authorization": f"Bearer {API_KEY}"}
     got = client.get(url, params={"from": "2026-03-01", "to": "2026-03-02"}, headers=auth)
     assert got.status_code == 200 and got.json()["totals"]["received"] == 8
-    for bad in ({}, {"period": "month"}, {"from": "2026-03-02"}, {"period": "today", "from": "2026-03-01"},
-                {"from": "2026-03-03", "to": "2026-03-02"}, {"from": "0001-01-01", "to": "0001-01-02"},
-                {"from": "9999-12-30", "to": "9999-12-31"}):  # fmt: skip
+    for bad in (
+        {},
+        {"period": "month"},
+        {"from": "2026-03-02"},
+        {"period": "today", "from": "2026-03-01"},
+        {"from": "2026-03-03", "to": "2026-03-02"},
+        {"from": "0001-01-01", "to": "0001-01-02"},
+        {"from": "9999-12-30", "to": "9999-12-31"},
+    ):
         assert client.get(url, params=bad, headers=auth).status_code == 422, bad
     # The same bounds on the other reports (midnight in Beijing of year 1 is not a UTC time).
     assert client.get("/api/reports/rates?from=0001-01-01&to=0001-01-02&by=unit", headers=auth).status_code == 422

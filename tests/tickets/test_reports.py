@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -17,12 +17,12 @@ from sqlalchemy import and_, func, insert, select
 
 import cli
 import tickets.crud
-from reports.service import WO, Reports, day_start, responded_in_time
 from reports.routes import build_reports_router
+from reports.service import WO, Reports, day_start, responded_in_time
+from tests.tickets.conftest import UNITS, work_order_data
 from tickets.category_catalog import CategoryCatalog
 from tickets.handling import Actor, WorkOrderHandling
 from tickets.schemas import clock_deadline
-from tests.tickets.conftest import UNITS, work_order_data
 
 SUPERVISOR = Actor("supervisor", "zhao")
 API = Actor("api", "api")
@@ -51,16 +51,27 @@ def clock(monkeypatch) -> Clock:
 
 @pytest.fixture()
 def loop(db, clock) -> WorkOrderHandling:
-    return WorkOrderHandling(db, UNITS.__contains__, clock_deadline, lambda d, days: d + timedelta(days=days),
-                             clock=clock)  # fmt: skip
+    return WorkOrderHandling(
+        db, UNITS.__contains__, clock_deadline, lambda d, days: d + timedelta(days=days), clock=clock
+    )
 
 
 @pytest.fixture()
 def unit_table(db) -> None:
     with db.begin() as conn:
-        conn.execute(insert(WO.metadata.tables["handling_unit"]),
-                     [{"code": c, "name": n, "level": "street" if c == WJ else "district", "district": "朝阳区",
-                       "active": True} for c, n in UNITS.items()])  # fmt: skip
+        conn.execute(
+            insert(WO.metadata.tables["handling_unit"]),
+            [
+                {
+                    "code": c,
+                    "name": n,
+                    "level": "street" if c == WJ else "district",
+                    "district": "朝阳区",
+                    "active": True,
+                }
+                for c, n in UNITS.items()
+            ],
+        )
 
 
 class Story:
@@ -103,18 +114,51 @@ def crafted_day(repo, loop, clock, unit_table) -> dict[str, str]:
     s = {}
     s["X"] = Story(repo, loop, clock, T0 - 24 * h, urgency="24h").dispatch(WJ)
     s["A"] = Story(repo, loop, clock, T0, urgency="24h").dispatch(WJ).at(T0 + 4 * h).act("accept")
-    s["B"] = Story(repo, loop, clock, T0, urgency="24h").dispatch(WJ).at(T0 + 4 * h + timedelta(microseconds=1)).act("accept")
-    s["C"] = (Story(repo, loop, clock, T0, urgency="24h").dispatch(WJ).at(T0 + h).act("reply", {"text": "已联系"}, API)
-              .at(T0 + 2 * h).act("resolve", {"text": "已处理"}).at(T0 + 3 * h).survey("未解决")
-              .at(T0 + 8 * h).act("accept"))  # fmt: skip
-    s["E"] = (Story(repo, loop, clock, T0, urgency="7d").dispatch(WJ).at(T0 + 5 * h).act("resolve", {"text": "已处理"})
-              .at(T0 + 6 * h).survey("已解决", "满意"))  # fmt: skip
-    s["F"] = (Story(repo, loop, clock, T0, urgency="24h").dispatch(WJ).at(T0 + h).act("accept")
-              .at(T0 + 2 * h).act("resolve", {"text": "已处理"}).at(T0 + 3 * h).survey("已解决", "不满意")
-              .at(T0 + 5 * h).act("accept"))  # fmt: skip
+    s["B"] = (
+        Story(repo, loop, clock, T0, urgency="24h")
+        .dispatch(WJ)
+        .at(T0 + 4 * h + timedelta(microseconds=1))
+        .act("accept")
+    )
+    s["C"] = (
+        Story(repo, loop, clock, T0, urgency="24h")
+        .dispatch(WJ)
+        .at(T0 + h)
+        .act("reply", {"text": "已联系"}, API)
+        .at(T0 + 2 * h)
+        .act("resolve", {"text": "已处理"})
+        .at(T0 + 3 * h)
+        .survey("未解决")
+        .at(T0 + 8 * h)
+        .act("accept")
+    )
+    s["E"] = (
+        Story(repo, loop, clock, T0, urgency="7d")
+        .dispatch(WJ)
+        .at(T0 + 5 * h)
+        .act("resolve", {"text": "已处理"})
+        .at(T0 + 6 * h)
+        .survey("已解决", "满意")
+    )
+    s["F"] = (
+        Story(repo, loop, clock, T0, urgency="24h")
+        .dispatch(WJ)
+        .at(T0 + h)
+        .act("accept")
+        .at(T0 + 2 * h)
+        .act("resolve", {"text": "已处理"})
+        .at(T0 + 3 * h)
+        .survey("已解决", "不满意")
+        .at(T0 + 5 * h)
+        .act("accept")
+    )
     s["G"] = Story(repo, loop, clock, T0, urgency="24h", district="海淀区", category_code="010101")  # not dispatched
-    s["K"] = (Story(repo, loop, clock, T0, urgency="2h", district="海淀区", category_code="010101").dispatch(CG)
-              .at(T0 + timedelta(minutes=10)).act("accept"))  # fmt: skip
+    s["K"] = (
+        Story(repo, loop, clock, T0, urgency="2h", district="海淀区", category_code="010101")
+        .dispatch(CG)
+        .at(T0 + timedelta(minutes=10))
+        .act("accept")
+    )
     clock.now = day_start(DAY + timedelta(days=1)) + 12 * h  # the report is made the next day
     return {k: v.number for k, v in s.items()}
 
@@ -125,13 +169,17 @@ def reports(db, clock) -> Reports:
 
 def test_three_rates_with_known_answers(db, clock, crafted_day):
     got = reports(db, clock).totals(DAY, DAY + timedelta(days=1))
-    assert got["counts"] == {"response": {"numerator": 3, "denominator": 5},
-                             "resolution": {"numerator": 2, "denominator": 3},
-                             "satisfaction": {"numerator": 1, "denominator": 3}}  # fmt: skip
+    assert got["counts"] == {
+        "response": {"numerator": 3, "denominator": 5},
+        "resolution": {"numerator": 2, "denominator": 3},
+        "satisfaction": {"numerator": 1, "denominator": 3},
+    }
     assert got["rates"] == {"response": 0.6, "resolution": pytest.approx(2 / 3), "satisfaction": pytest.approx(1 / 3)}
     # E's response limit is on the next day; X's was the day before
     assert reports(db, clock).totals(DAY + timedelta(days=1), DAY + timedelta(days=2))["counts"]["response"] == {
-        "numerator": 1, "denominator": 1}
+        "numerator": 1,
+        "denominator": 1,
+    }
     before = reports(db, clock).totals(DAY - timedelta(days=1), DAY)
     assert before["counts"]["response"] == {"numerator": 0, "denominator": 1}
     assert before["rates"] == {"response": 0.0, "resolution": None, "satisfaction": None}  # nothing surveyed: null
@@ -141,10 +189,15 @@ def test_rates_by_unit_district_and_category(db, clock, crafted_day):
     r = reports(db, clock)
     by_unit = r.rates(DAY, DAY + timedelta(days=1), "unit")
     assert [(g["unit"], g["name"], g["rates"]["response"]) for g in by_unit] == [
-        (WJ, "望京街道办事处", 0.5), (CG, "朝阳区城市管理委员会", 1.0)]
+        (WJ, "望京街道办事处", 0.5),
+        (CG, "朝阳区城市管理委员会", 1.0),
+    ]
     assert by_unit[0]["counts"]["resolution"] == {"numerator": 2, "denominator": 3}
     by_district = r.rates(DAY, DAY + timedelta(days=1), "district")
-    assert [(g["district"], g["counts"]["response"]["denominator"]) for g in by_district] == [("朝阳区", 4), ("海淀区", 1)]
+    assert [(g["district"], g["counts"]["response"]["denominator"]) for g in by_district] == [
+        ("朝阳区", 4),
+        ("海淀区", 1),
+    ]
     by_category = r.rates(DAY, DAY + timedelta(days=1), "category")
     assert [(g["category"], g["name"]) for g in by_category] == [("01", "城乡建设"), ("02", "市政公用")]
     report = r.rates_report(DAY, DAY, "unit")  # both dates included
@@ -177,8 +230,13 @@ def test_response_rate_from_events_equals_the_projection(db, repo, loop, clock, 
             status = repo.get(story.number).status
             story.at(t)
             if status == "dispatched":
-                rng.choice([lambda: story.act("accept"), lambda: story.act("reply", {"text": "收到"}, API),
-                            lambda: story.dispatch(WJ if story.unit == CG else CG)])()  # fmt: skip
+                rng.choice(
+                    [
+                        lambda: story.act("accept"),
+                        lambda: story.act("reply", {"text": "收到"}, API),
+                        lambda: story.dispatch(WJ if story.unit == CG else CG),
+                    ]
+                )()
             elif status == "in_progress":
                 story.act("resolve", {"text": "已处理"})
             elif status == "resolved":
@@ -189,22 +247,42 @@ def test_response_rate_from_events_equals_the_projection(db, repo, loop, clock, 
         day = DAY + timedelta(days=offset)
         met, total = projection_count(db, day_start(day), day_start(day + timedelta(days=1)))
         assert reports(db, clock).totals(day, day + timedelta(days=1))["counts"]["response"] == {
-            "numerator": met, "denominator": total}
+            "numerator": met,
+            "denominator": total,
+        }
 
 
 def test_daily_report_keys_and_figures(db, clock, crafted_day):
     report = reports(db, clock).daily(DAY)
-    assert list(report) == ["date", "received", "dispatched", "resolved", "overdue", "rates", "by_unit",
-                            "by_category", "by_district"]  # fmt: skip
+    assert list(report) == [
+        "date",
+        "received",
+        "dispatched",
+        "resolved",
+        "overdue",
+        "rates",
+        "by_unit",
+        "by_category",
+        "by_district",
+    ]
     assert list(report["rates"]) == ["response", "resolution", "satisfaction"]
     # received: A B C E F G K; dispatch events: A B C E F K; resolve events: C E F; overdue: X K
     assert (report["date"], report["received"], report["dispatched"], report["resolved"], report["overdue"]) == (
-        "2026-03-02", 7, 6, 3, 2)
+        "2026-03-02",
+        7,
+        6,
+        3,
+        2,
+    )
     assert report["rates"]["response"] == 0.6
     rows = {r["unit"]: r for r in report["by_unit"]}
     assert list(rows) == [WJ, CG, None]  # by volume; the undispatched order last
     assert {k: rows[WJ][k] for k in ("name", "received", "resolved", "overdue")} == {
-        "name": "望京街道办事处", "received": 5, "resolved": 3, "overdue": 1}
+        "name": "望京街道办事处",
+        "received": 5,
+        "resolved": 3,
+        "overdue": 1,
+    }
     assert rows[CG]["overdue"] == 1 and rows[CG]["rates"] == {"response": 1.0, "resolution": None, "satisfaction": None}
     assert rows[None]["name"] == "未派单" and rows[None]["received"] == 1
     assert set(rows[WJ]) == {"unit", "name", "received", "resolved", "overdue", "rates", "counts"}
@@ -249,7 +327,12 @@ def test_cli_json_csv_text_and_xlsx(db, clock, crafted_day, hotline_env, capsys,
 
     assert cli.main(["report", "daily", "--date", "2026-03-02", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert [(r["group"], r["key"]) for r in rows][:4] == [("total", "2026-03-02"), ("unit", WJ), ("unit", CG), ("unit", "")]
+    assert [(r["group"], r["key"]) for r in rows][:4] == [
+        ("total", "2026-03-02"),
+        ("unit", WJ),
+        ("unit", CG),
+        ("unit", ""),
+    ]
     assert rows[0]["received"] == "7" and rows[0]["response_rate"] == "0.6000" and rows[0]["response_due"] == "5"
     assert rows[2]["resolution_rate"] == ""  # null
     assert len(rows) == 1 + 3 + 2 + 2
@@ -266,28 +349,44 @@ def test_cli_json_csv_text_and_xlsx(db, clock, crafted_day, hotline_env, capsys,
     assert summary[0][:4] == ("分组", "代码", "名称", "受理") and summary[1][3] == 7
     assert [row[1] for row in list(book["按承办单位"].values)[1:]] == [WJ, CG, None]
 
-    assert cli.main(["report", "rates", "--from", "2026-03-02", "--to", "2026-03-02", "--by", "unit",
-                     "--format", "json"]) == 0  # fmt: skip
+    assert (
+        cli.main(["report", "rates", "--from", "2026-03-02", "--to", "2026-03-02", "--by", "unit", "--format", "json"])
+        == 0
+    )
     rates = json.loads(capsys.readouterr().out)
     assert rates["rates"]["response"] == 0.6 and [g["unit"] for g in rates["groups"]] == [WJ, CG]
 
-    assert cli.main(["report", "rates", "--from", "2026-03-02", "--to", "2026-03-02", "--by", "district",
-                     "--format", "csv"]) == 0  # fmt: skip
+    assert (
+        cli.main(
+            ["report", "rates", "--from", "2026-03-02", "--to", "2026-03-02", "--by", "district", "--format", "csv"]
+        )
+        == 0
+    )
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["group"], r["key"], r["response_due"]) for r in rows] == [
-        ("total", "2026-03-02/2026-03-02", "5"), ("district", "朝阳区", "4"), ("district", "海淀区", "1")]
+        ("total", "2026-03-02/2026-03-02", "5"),
+        ("district", "朝阳区", "4"),
+        ("district", "海淀区", "1"),
+    ]
 
     assert cli.main(["report", "rates", "--from", "2026-03-03", "--to", "2026-03-02", "--by", "unit"]) == 1
     assert "empty" in capsys.readouterr().err
 
 
 def test_cli_xlsx_to_stdout_is_the_workbook(db, clock, crafted_day, hotline_env, capsysbinary):
-    assert cli.main(["report", "rates", "--from", "2026-03-02", "--to", "2026-03-02", "--by", "category",
-                     "--format", "xlsx"]) == 0  # fmt: skip
+    assert (
+        cli.main(
+            ["report", "rates", "--from", "2026-03-02", "--to", "2026-03-02", "--by", "category", "--format", "xlsx"]
+        )
+        == 0
+    )
     book = load_workbook(io.BytesIO(capsysbinary.readouterr().out))
     assert [row[:3] for row in book["三率按类别"].values] == [
-        ("分组", "代码", "名称"), ("total", "2026-03-02/2026-03-02", "合计"), ("category", "01", "城乡建设"),
-        ("category", "02", "市政公用")]
+        ("分组", "代码", "名称"),
+        ("total", "2026-03-02/2026-03-02", "合计"),
+        ("category", "01", "城乡建设"),
+        ("category", "02", "市政公用"),
+    ]
 
 
 def test_api_needs_the_key_and_answers_every_format(db, crafted_day, monkeypatch, clock):
@@ -303,18 +402,30 @@ def test_api_needs_the_key_and_answers_every_format(db, crafted_day, monkeypatch
     auth = {"Authorization": f"Bearer {API_KEY}"}
     got = client.get("/api/reports/daily", params={"date": "2026-03-02"}, headers=auth)
     assert got.status_code == 200 and got.json()["received"] == 7 and got.json()["rates"]["response"] == 0.6
-    assert list(got.json()) == ["date", "received", "dispatched", "resolved", "overdue", "rates", "by_unit",
-                                "by_category", "by_district"]  # fmt: skip
+    assert list(got.json()) == [
+        "date",
+        "received",
+        "dispatched",
+        "resolved",
+        "overdue",
+        "rates",
+        "by_unit",
+        "by_category",
+        "by_district",
+    ]
     today = client.get("/api/reports/daily", headers=auth).json()  # default: today in Beijing (the clock's)
     assert today["date"] == "2026-03-03"
     got = client.get("/api/reports/daily?date=2026-03-02&format=csv", headers=auth)
     assert got.headers["content-type"].startswith("text/csv") and got.text.startswith("group,key,name,received")
     got = client.get("/api/reports/daily?date=2026-03-02&format=xlsx", headers=auth)
     assert load_workbook(io.BytesIO(got.content))["汇总"]["D2"].value == 7
-    got = client.get("/api/reports/rates", params={"from": "2026-03-02", "to": "2026-03-02", "by": "district"},
-                     headers=auth)  # fmt: skip
+    got = client.get(
+        "/api/reports/rates", params={"from": "2026-03-02", "to": "2026-03-02", "by": "district"}, headers=auth
+    )
     assert got.status_code == 200 and [g["district"] for g in got.json()["groups"]] == ["朝阳区", "海淀区"]
-    bad = client.get("/api/reports/rates", params={"from": "2026-03-03", "to": "2026-03-02", "by": "unit"}, headers=auth)
+    bad = client.get(
+        "/api/reports/rates", params={"from": "2026-03-03", "to": "2026-03-02", "by": "unit"}, headers=auth
+    )
     assert bad.status_code == 422
     assert client.get("/api/reports/rates?from=2026-03-02&to=2026-03-03&by=street", headers=auth).status_code == 422
 
