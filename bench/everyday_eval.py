@@ -297,7 +297,8 @@ def report(name: str, rows: list[tuple[Item, Got, bool, bool]], show: bool) -> N
         kinds["intake"] + kinds["other"] + sum(1 for it, g, _, _ in rows if g.kind == "status" and not it.intent)
     )
     print(
-        f"{name:9} n={n:3d}  on-topic {on / n:6.1%}  confident-wrong {wrong / n:5.1%}  choice {kinds['choose'] / n:5.1%}"
+        f"{name:9} n={n:3d}  on-topic {on / n:6.1%}  confident-wrong {wrong / n:5.1%}"
+        f"  choice {kinds['choose'] / n:5.1%}"
         f"  declined {kinds['none'] / n:5.1%}  misrouted {misrouted / n:5.1%}"
     )
     if show:
@@ -307,7 +308,8 @@ def report(name: str, rows: list[tuple[Item, Got, bool, bool]], show: bool) -> N
                     f" / {it.unit}" if it.unit else ""
                 )
                 print(
-                    f"   {'WRONG' if bad else 'miss '} {it.q} -> {got.kind} {got.ids[:3] or got.unit or got.text[:40]!r}"
+                    f"   {'WRONG' if bad else 'miss '} {it.q} -> {got.kind}"
+                    f" {got.ids[:3] or got.unit or got.text[:40]!r}"
                     f"  (want {want})"
                 )
 

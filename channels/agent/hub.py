@@ -5,8 +5,8 @@ queue changes (with a fresh queue snapshot), handoffs, alerts, takes, releases, 
 everyone; messages and draft edits of a conversation to the consoles watching it (an agent
 watches what they hold and may watch queued or alerted conversations; a supervisor may watch
 any, read-only); agent presence, work-order changes and surge alerts (未诉先办) to supervisors.
-Each console has its own send queue, so a slow one never holds up the others. Invalid or expired tokens are refused with close code 4401 (also
-when a token expires while connected).
+Each console has its own send queue, so a slow one never holds up the others. Invalid or expired
+tokens are refused with close code 4401 (also when a token expires while connected).
 
 Server frames: hello, queue, handoff, alert, taken, released, closed, left, callback, message,
 draft, agents, work_order, surge, pong, error. Client frames: {"type": "watch"|"unwatch",

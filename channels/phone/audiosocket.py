@@ -64,7 +64,8 @@ async def read_frame(
         ) from None
     except TimeoutError:
         raise ProtocolError(
-            f"incomplete frame: kind 0x{kind:02x} announced {length} payload bytes, the rest did not arrive within {frame_timeout_s:g} s"
+            f"incomplete frame: kind 0x{kind:02x} announced {length} payload bytes, "
+            f"the rest did not arrive within {frame_timeout_s:g} s"
         ) from None
     return kind, payload
 
