@@ -179,7 +179,7 @@ class TargetPredictor:
 
     def __init__(self, classifier: TextClassifier) -> None:
         self.classifier = classifier
-        self.targets = [target_of(c, p) for c, p in zip(classifier.labels, classifier.paths)]
+        self.targets = [target_of(c, p) for c, p in zip(classifier.labels, classifier.paths, strict=True)]
         self._mapped = np.array([t is not None for t in self.targets])
 
     def predict(self, text: str) -> str:

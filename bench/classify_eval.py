@@ -76,7 +76,7 @@ def load_parts(limit: int | None) -> dict[tuple[str, str], list[Message]] | None
 def per_label(gold: list[str], pred: list[str]) -> None:
     print(f"  {'label':<10} {'precision':>9} {'recall':>7} {'support':>7}")
     for lab in TARGETS:
-        tp = sum(g == lab and p == lab for g, p in zip(gold, pred))
+        tp = sum(g == lab and p == lab for g, p in zip(gold, pred, strict=True))
         n_pred, n_gold = pred.count(lab), gold.count(lab)
         prec = f"{tp / n_pred:.1%}" if n_pred else "-"
         rec = f"{tp / n_gold:.1%}" if n_gold else "-"
@@ -84,7 +84,7 @@ def per_label(gold: list[str], pred: list[str]) -> None:
 
 
 def confusion(gold: list[str], pred: list[str]) -> None:
-    counts = Counter(zip(gold, pred))
+    counts = Counter(zip(gold, pred, strict=True))
     print("  confusion (rows = true label, columns = predicted):")
     print("  " + " " * 8 + "".join(f"{t[:2]:>6}" for t in TARGETS))
     for g in TARGETS:
@@ -105,18 +105,16 @@ def evaluate(clf: TextClassifier, parts: dict[tuple[str, str], list[Message]], e
             if part == TUNE
             else []
         )
-        acc = sum(g == p for g, p in zip(gold, pred)) / len(rows)
+        right = sum(g == p for g, p in zip(gold, pred, strict=True))
+        acc = right / len(rows)
         results[(name, part)] = acc
-        print(
-            f"\n== {name} {part}: level-1 accuracy {acc:.2%} ({sum(g == p for g, p in zip(gold, pred))}/{len(rows)}),"
-            f" {ms:.1f} ms per message"
-        )
+        print(f"\n== {name} {part}: level-1 accuracy {acc:.2%} ({right}/{len(rows)}), {ms:.1f} ms per message")
         if part != TUNE:
             continue  # held-out parts are counted, never inspected
-        print(f"  unrestricted top-1 category: {sum(g == p for g, p in zip(gold, top1)) / len(rows):.2%}")
+        print(f"  unrestricted top-1 category: {sum(g == p for g, p in zip(gold, top1, strict=True)) / len(rows):.2%}")
         per_label(gold, pred)
         confusion(gold, pred)
-        shown = [(m, p) for m, p in zip(rows, pred) if m.label != p][:errors]
+        shown = [(m, p) for m, p in zip(rows, pred, strict=True) if m.label != p][:errors]
         for m, p in shown:
             best = clf.predict(m.text)
             print(f"  ERR {m.id:>7} {m.label}->{p}  [{'/'.join(best.path)} {best.confidence:.2f}]  {m.text[:90]}")

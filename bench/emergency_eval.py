@@ -74,8 +74,8 @@ def out_of_fold(examples: list[Example], embed, threshold: float | None = None) 
 
 def report(name: str, examples: list[Example], decisions: list, show_misses: bool) -> dict:
     print(f"\n== {name}: {len(examples)} messages ==")
-    emergencies = [(e, d) for e, d in zip(examples, decisions) if e.services]
-    calm = [(e, d) for e, d in zip(examples, decisions) if not e.services]
+    emergencies = [(e, d) for e, d in zip(examples, decisions, strict=True) if e.services]
+    calm = [(e, d) for e, d in zip(examples, decisions, strict=True) if not e.services]
     recall = sum(d.emergency for _, d in emergencies) / max(1, len(emergencies))
     false_alarms = sum(d.emergency for _, d in calm) / max(1, len(calm))
     print(f"{'service':<10}{'n':>5}{'recall':>9}{'right number':>15}")

@@ -166,7 +166,10 @@ class Offline:
             "where": np.array([detect_facet(n) == "where" for n in self.norm]),
             "rconf": np.array([r["confidence"] if r else -1.0 for r in self.referral]),
             "unit_ok": np.array(
-                [bool(r and it.unit and it.unit in r["unit_name"]) for r, it in zip(self.referral, self.items)]
+                [
+                    bool(r and it.unit and it.unit in r["unit_name"])
+                    for r, it in zip(self.referral, self.items, strict=True)
+                ]
             ),
         }
 

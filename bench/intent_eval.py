@@ -86,7 +86,7 @@ def main() -> None:
     got = iter(parse(model, texts))
     print(f"model: {model.name}")
     for name, examples in sets.items():
-        wrong = [(t, want, have) for (t, want), have in zip(examples, got) if want != have]
+        wrong = [(t, want, have) for (t, want), have in zip(examples, got, strict=True) if want != have]
         right = len(examples) - len(wrong)
         print(f"\n{name}: {right / len(examples):.1%} ({right}/{len(examples)})")
         for (want, have), n in Counter((w, h) for _, w, h in wrong).most_common():

@@ -36,6 +36,7 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import text
@@ -97,12 +98,12 @@ def loop_benchmark(engine, orders: int, workers: int) -> None:
             code = f"U{1 + i % UNITS:04d}"
             unit = Actor("unit", f"ops{code}", code)
             steps = [
-                ("dispatch", lambda: handling.perform(number, "dispatch", {"unit": code}, SUPERVISOR)),
-                ("accept", lambda: handling.perform(number, "accept", {}, unit)),
-                ("reply", lambda: handling.perform(number, "reply", {"text": "已联系物业，明日检修"}, unit)),
-                ("resolve", lambda: handling.perform(number, "resolve", {"text": "路灯已修复"}, unit)),
-                ("survey:resolved", lambda: handling.answer_survey(number, "resolved", "已解决")),
-                ("survey:satisfaction", lambda: handling.answer_survey(number, "satisfaction", "满意")),
+                ("dispatch", partial(handling.perform, number, "dispatch", {"unit": code}, SUPERVISOR)),
+                ("accept", partial(handling.perform, number, "accept", {}, unit)),
+                ("reply", partial(handling.perform, number, "reply", {"text": "已联系物业，明日检修"}, unit)),
+                ("resolve", partial(handling.perform, number, "resolve", {"text": "路灯已修复"}, unit)),
+                ("survey:resolved", partial(handling.answer_survey, number, "resolved", "已解决")),
+                ("survey:satisfaction", partial(handling.answer_survey, number, "satisfaction", "满意")),
             ]
             for name, step in steps:
                 t = time.perf_counter()

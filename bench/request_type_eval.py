@@ -74,20 +74,20 @@ def operator_orders(section: str = "orders") -> list[tuple[str, str, str]]:
 
 
 def report(name: str, gold: list[str], predicted: list[str], matrix: bool = False) -> float:
-    right = sum(g == p for g, p in zip(gold, predicted))
+    right = sum(g == p for g, p in zip(gold, predicted, strict=True))
     accuracy = right / len(gold)
     counts = Counter(gold)
     recalls = []
     for kind in REQUEST_TYPES:
         if counts[kind]:
-            hit = sum(g == p == kind for g, p in zip(gold, predicted))
+            hit = sum(g == p == kind for g, p in zip(gold, predicted, strict=True))
             recalls.append(f"{kind} {hit / counts[kind]:.0%} ({hit}/{counts[kind]})")
     print(f"  {name:<34} accuracy {accuracy:6.1%}  ({right}/{len(gold)})   " + ", ".join(recalls))
     if matrix:
         kinds = [k for k in REQUEST_TYPES if counts[k] or k in predicted]
         print("    confusion (rows: label, columns: predicted)")
         print("    " + " " * 10 + "".join(f"{k[:9]:>10}" for k in kinds))
-        pairs = Counter(zip(gold, predicted))
+        pairs = Counter(zip(gold, predicted, strict=True))
         for g in kinds:
             print("    " + f"{g:<10}" + "".join(f"{pairs[(g, p)]:>10}" for p in kinds))
     return accuracy
@@ -116,13 +116,17 @@ def evaluate(title: str, items: list[tuple[str, str, str]], model: RequestTypeMo
         report(
             "old: Rasa intent, else keyword rule",
             gold,
-            [i if i in REQUEST_TYPES else old_rule(t) for i, (_, t, _) in zip(intents, items)],
+            [i if i in REQUEST_TYPES else old_rule(t) for i, (_, t, _) in zip(intents, items, strict=True)],
         )
-        report("new: intent ≤ N chars, else model", gold, [model.decide(t, i) for i, (_, t, _) in zip(intents, items)])
+        report(
+            "new: intent ≤ N chars, else model",
+            gold,
+            [model.decide(t, i) for i, (_, t, _) in zip(intents, items, strict=True)],
+        )
     predicted = [model.predict(text).request_type for _, text, _ in items]
     report("new: request-type model", gold, predicted, matrix=True)
     if show_errors:
-        for (key, text, label), guess in zip(items, predicted):
+        for (key, text, label), guess in zip(items, predicted, strict=True):
             if guess != label:
                 print(f"    ✗ {key} {label} → {guess}: {text.splitlines()[0][:50]}")
 

@@ -145,7 +145,7 @@ async def one_call(port: int, turns: int, clips: list[tuple[bytes, int]], out: d
             last = await caller.quiet(first)
             times = [t for t, _ in client.audio if first <= t <= last]
             out["frames"] += len(times)
-            out["late"] += sum(1 for a, b in zip(times, times[1:]) if b - a > 0.06)
+            out["late"] += sum(1 for a, b in zip(times, times[1:], strict=False) if b - a > 0.06)
         await client.hangup()
     except (TimeoutError, ConnectionError) as exc:
         out["failed"].append(f"{type(exc).__name__}: {exc}")

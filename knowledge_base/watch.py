@@ -2,6 +2,7 @@
 debounced) and admin changes recorded by another gateway (the version table, polled)."""
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -71,7 +72,5 @@ async def _poll_db(kb: KnowledgeBase, every_s: float, stop: asyncio.Event) -> No
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -183,10 +183,7 @@ def _from_database(args: argparse.Namespace, settings: Settings) -> dict:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     # Imported in the helpers: `hotline` starts fast for the other commands.
     try:
-        if getattr(args, "csv", None) is not None:
-            report = _hot_issues_csv(args)
-        else:
-            report = _from_database(args, settings)
+        report = _hot_issues_csv(args) if getattr(args, "csv", None) is not None else _from_database(args, settings)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -100,7 +100,11 @@ def table(headings: list[str], rows: Iterable[list[str]], numeric_from: int) -> 
     widths = [max(_width(c) for c in column) for column in zip(headings, *body, strict=True)]
     lines = []
     for cells in (headings, *body):
-        lines.append("  ".join(_pad(c, w, i >= numeric_from) for i, (c, w) in enumerate(zip(cells, widths))).rstrip())
+        lines.append(
+            "  ".join(
+                _pad(c, w, i >= numeric_from) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            ).rstrip()
+        )
     return "\n".join(lines)
 
 

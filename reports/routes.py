@@ -105,26 +105,26 @@ def build_reports_router(
     @api.get("/daily", responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}})
     async def daily(
         day: Annotated[date | None, Query(alias="date", description="Beijing date; default today")] = None,
-        format: Format = "json",
+        fmt: Annotated[Format, Query(alias="format")] = "json",
     ) -> Response:
         """{"date", "received", "dispatched", "resolved", "overdue", "rates", "by_unit",
         "by_category", "by_district"} (see reports/service.py for the definitions)."""
         if day is not None:
             check_period(day, day)
         report = await asyncio.to_thread(reports.daily, day)
-        return _respond(report, format, f"daily-{report['date']}")
+        return _respond(report, fmt, f"daily-{report['date']}")
 
     @api.get("/rates", responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}})
     async def rates(
         start: Annotated[date, Query(alias="from")],
         end: Annotated[date, Query(alias="to")],
         by: Literal["unit", "district", "category"],
-        format: Format = "json",
+        fmt: Annotated[Format, Query(alias="format")] = "json",
     ) -> Response:
         """{"from", "to", "by", "rates", "counts", "groups": [{<by>, "name", "rates", "counts"}]}."""
         check_period(start, end)
         report = await asyncio.to_thread(reports.rates_report, start, end, by)
-        return _respond(report, format, f"rates-{by}-{start}-{end}")
+        return _respond(report, fmt, f"rates-{by}-{start}-{end}")
 
     @api.get("/overview")
     async def overview(

@@ -4,6 +4,7 @@ var/log/<name>.log line by line with personal data masked (Rasa and the action s
 citizens' texts too, and they cannot import the gateway's masking)."""
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -179,7 +180,5 @@ async def copy_masked(stream: asyncio.StreamReader, path: Path, max_line: int = 
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -272,7 +272,7 @@ class TextClassifier:
     def level1_scores(self, text: str) -> dict[str, float]:
         """Probability of each level-1 name: the sum over its categories."""
         out: dict[str, float] = {}
-        for path, prob in zip(self.paths, self.scores(text)):
+        for path, prob in zip(self.paths, self.scores(text), strict=True):
             out[path[0]] = out.get(path[0], 0.0) + float(prob)
         return out
 

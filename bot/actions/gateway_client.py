@@ -60,16 +60,18 @@ class GatewayClient:
     async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.api_key}"}
         try:
-            async with aiohttp.ClientSession(timeout=self.timeout, headers=headers) as session:
-                async with session.request(method, self.base_url + path, **kwargs) as resp:
-                    body = await resp.json(content_type=None)
-                    if resp.status == 404:
-                        raise NotFound(path)
-                    if resp.status == 403:
-                        raise Forbidden(f"{method} {path}: HTTP 403: {str(body)[:300]}")
-                    if resp.status >= 400:
-                        raise GatewayUnavailable(f"{method} {path}: HTTP {resp.status}: {str(body)[:300]}")
-                    return body
+            async with (
+                aiohttp.ClientSession(timeout=self.timeout, headers=headers) as session,
+                session.request(method, self.base_url + path, **kwargs) as resp,
+            ):
+                body = await resp.json(content_type=None)
+                if resp.status == 404:
+                    raise NotFound(path)
+                if resp.status == 403:
+                    raise Forbidden(f"{method} {path}: HTTP 403: {str(body)[:300]}")
+                if resp.status >= 400:
+                    raise GatewayUnavailable(f"{method} {path}: HTTP {resp.status}: {str(body)[:300]}")
+                return body
         # asyncio.TimeoutError (what aiohttp raises) is not the builtin TimeoutError on Python 3.10.
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise GatewayUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc

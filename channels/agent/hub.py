@@ -13,6 +13,7 @@ draft, agents, work_order, surge, pong, error. Client frames: {"type": "watch"|"
 "conversation_id"}, {"type": "ping"}."""
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -217,17 +218,13 @@ class AgentHub:
         await asyncio.sleep(max(0.0, console.session.claims.expires_at - time.time()))
         console.push({"type": "error", "code": "token_expired", "message": "登录已过期，请重新登录。"})
         await asyncio.sleep(0.2)  # let the writer send it
-        try:
+        with contextlib.suppress(RuntimeError):
             await console.ws.close(code=UNAUTHORIZED, reason="token expired")
-        except RuntimeError:
-            pass
 
     async def stop(self) -> None:
         for console in list(self.consoles.values()):
-            try:
+            with contextlib.suppress(RuntimeError):
                 await console.ws.close(code=1001)
-            except RuntimeError:
-                pass
 
 
 def build_agent_socket(hub: AgentHub) -> APIRouter:

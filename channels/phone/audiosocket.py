@@ -12,6 +12,7 @@ nothing else on the server is affected.
 """
 
 import asyncio
+import contextlib
 import logging
 import struct
 import uuid
@@ -119,10 +120,8 @@ class AudioSocketTransport:
         await self.playout.stop()
         await self._send_control(KIND_HANGUP)
         self._writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, TimeoutError):
             await asyncio.wait_for(self._writer.wait_closed(), 2)
-        except (ConnectionError, TimeoutError):
-            pass
 
 
 class AudioSocketServer:

@@ -13,6 +13,7 @@ handoff), `clear` (barge-in). The call leg ends with close code 1000 and reason 
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import re
@@ -98,10 +99,8 @@ class MediaStreamTransport:
             if self.closed is not None:
                 return
             self.closed = (code, reason)
-            try:
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):  # the peer is already gone
                 await self.ws.close(code=code, reason=reason)
-            except (RuntimeError, WebSocketDisconnect, OSError):
-                pass  # the peer is already gone
 
 
 def _parse(event: dict[str, Any]) -> dict[str, Any]:

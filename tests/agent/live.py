@@ -98,8 +98,7 @@ class AgentClient:
     async def connect(self) -> dict:
         url = self.base.replace("http://", "ws://") + f"/ws/agent?token={self.token}"
         self.ws = await websockets.connect(url)
-        hello = await self.next_event(lambda e: e["type"] == "hello")
-        return hello
+        return await self.next_event(lambda e: e["type"] == "hello")
 
     async def next_event(self, pred, timeout: float = 10) -> dict:
         """The first event (already received or arriving) that satisfies pred; it is consumed."""

@@ -101,7 +101,7 @@ def test_compose_secrets_have_no_defaults():
 def test_k8s_manifests_follow_the_kubernetes_schemas():
     docs = k8s_documents()
     assert {d["kind"] for _, d in docs} >= {"Deployment", "Service", "StatefulSet", "ConfigMap", "Ingress"}
-    for name, doc in docs:
+    for _, doc in docs:
         kubernetes_validate.validate(doc, K8S_VERSION, strict=True)  # raises on an invalid object
 
 
@@ -135,7 +135,7 @@ def test_k8s_probes_and_secrets():
     assert probes == {"gateway": "/healthz", "rasa": "/", "actions": "/health"}
     # No Secret object here (its values would be real secrets), and every secret is a reference.
     assert not [k for k in docs if k[0] == "Secret"]
-    for (kind, _), doc in docs.items():
+    for doc in docs.values():
         for container in containers(doc):
             for env in container.get("env", []):
                 if env["name"] in SECRETS:

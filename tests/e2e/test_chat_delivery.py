@@ -3,6 +3,7 @@ client): a second client with only the conversation id, a kill -9 under load cou
 messages, a 400-message flood, a 5 MB frame, no conversation row per connect."""
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -124,10 +125,8 @@ class Citizen:
             pass
 
     async def _send(self, cid: str, text: str) -> None:
-        try:
+        with contextlib.suppress(websockets.ConnectionClosed):
             await self.chat.ws.send(json.dumps({"type": "text", "text": text, "id": cid}, ensure_ascii=False))
-        except websockets.ConnectionClosed:
-            pass
 
     async def say(self, i: int) -> None:
         cid, text = f"{self.name}-{i}", f"你好 第{i}次"

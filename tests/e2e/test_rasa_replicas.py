@@ -31,14 +31,14 @@ def replicas(stack, tmp_path_factory):
     )
     env, ports, procs = rasa_env(settings), [free_port(), free_port()], []
     logs = [open(settings.var_dir / f"rasa-{p}.log", "wb") for p in ports]  # noqa: SIM115
-    for port, log in zip(ports, logs):
+    for port, log in zip(ports, logs, strict=True):
         procs.append(
             subprocess.Popen(
                 rasa_command(settings, model_path(ROOT), port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
             )
         )
     try:
-        for port, proc in zip(ports, procs):
+        for port, proc in zip(ports, procs, strict=True):
             wait_http(f"http://127.0.0.1:{port}/status?token={settings.rasa_auth_token}", 240, proc=proc)
         yield [(f"http://127.0.0.1:{p}", settings.rasa_auth_token) for p in ports]
     finally:

@@ -80,9 +80,7 @@ def test_unit_accepts_and_resolves_an_order(stack, browser, loop):
     summary = page.inner_text("#order-summary")
     assert "噪声扰民 / 施工噪音" in summary and "投诉" in summary and "加急（24小时）" in summary
     assert "北京时间" in summary
-    assert [k for k in page.eval_on_selector_all("#timeline li", "els => els.map(e => e.dataset.kind)")][
-        -1
-    ] == "dispatch"
+    assert list(page.eval_on_selector_all("#timeline li", "els => els.map(e => e.dataset.kind)"))[-1] == "dispatch"
     assert "139****5678" in page.inner_text("#order-contact") and "张**" in page.inner_text("#order-contact")
     assert PHONE not in page.content()
     page.click("#reveal")

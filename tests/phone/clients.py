@@ -4,6 +4,7 @@ and recording what they receive with arrival times."""
 
 import asyncio
 import base64
+import contextlib
 import json
 import struct
 import time
@@ -96,10 +97,8 @@ class AudioSocketClient:
 
     async def close(self) -> None:
         self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError):
             await self.writer.wait_closed()
-        except ConnectionError:
-            pass
         await asyncio.gather(self._task, return_exceptions=True)
 
 

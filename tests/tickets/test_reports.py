@@ -222,7 +222,7 @@ def test_response_rate_from_events_equals_the_projection(db, repo, loop, clock, 
     assert projection_count(db, day_start(DAY), day_start(DAY + timedelta(days=1))) == (3, 5)
     rng = random.Random(7)
     start = day_start(DAY + timedelta(days=3))
-    for i in range(24):  # random histories: late and early answers, re-dispatches, reopenings, escalation
+    for _history in range(24):  # random histories: late and early answers, re-dispatches, reopenings, escalation
         t = start + timedelta(minutes=rng.randrange(0, 3 * 24 * 60))
         story = Story(repo, loop, clock, t, urgency=rng.choice(["2h", "24h", "7d"])).dispatch(rng.choice([WJ, CG]))
         for _ in range(rng.randrange(1, 9)):
@@ -232,9 +232,9 @@ def test_response_rate_from_events_equals_the_projection(db, repo, loop, clock, 
             if status == "dispatched":
                 rng.choice(
                     [
-                        lambda: story.act("accept"),
-                        lambda: story.act("reply", {"text": "收到"}, API),
-                        lambda: story.dispatch(WJ if story.unit == CG else CG),
+                        lambda story=story: story.act("accept"),
+                        lambda story=story: story.act("reply", {"text": "收到"}, API),
+                        lambda story=story: story.dispatch(WJ if story.unit == CG else CG),
                     ]
                 )()
             elif status == "in_progress":

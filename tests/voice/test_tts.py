@@ -44,7 +44,8 @@ def espeak_children() -> list[int]:
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            stat = open(f"/proc/{pid}/stat").read()
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
         except OSError:
             continue
         if "(espeak-ng)" in stat and stat.split(") ", 1)[1].split()[1] == me:
