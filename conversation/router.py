@@ -25,10 +25,11 @@ from conversation.commands import (
 )
 from conversation.distress import MoodSignal
 from conversation.engine import DialogueEngine, EngineUnavailable
-from conversation.messages import InboundMessage, Mode, Reply
+from conversation.messages import Button, InboundMessage, Mode, Reply
 from conversation.models import Conversation, Message
 from conversation.store import ConversationStore, TurnState
 from conversation.transcript import inbound_entry, reply_entry
+from core.db import saved_id
 from core.log_ids import short_id
 from core.metrics import Metrics
 from core.phone_proof import PhoneProof
@@ -151,7 +152,7 @@ class ConversationRouter:
         conv = await asyncio.to_thread(self.store.get, conversation_id) if rows else None
         if conv is not None and conv.mode != Mode.BOT.value:  # people have it: they see the messages
             for row in rows:
-                await asyncio.to_thread(self.store.settle, row.id)
+                await asyncio.to_thread(self.store.settle, saved_id(row))
             return []
         return [
             InboundMessage(
@@ -348,10 +349,11 @@ class ConversationRouter:
         """Store the turn's replies (queuing the conversation on a handoff) unless an agent took
         the conversation while the engine was thinking: then nothing is delivered."""
         queue = False
+        desk = self.desk
         if handoff is not None:
             reason = str(handoff.get("reason", "requested"))
-            queue = self.desk is None or self.desk.accepting(reason)
-            if queue:
+            if desk is None or desk.accepting(reason):
+                queue = True
                 notice = Reply(
                     HANDING_OFF,
                     buttons=(BACK_BUTTON,),
@@ -360,7 +362,7 @@ class ConversationRouter:
                 )
             else:
                 notice = Reply(
-                    OUT_OF_HOURS.format(hours=self.desk.hours_label()),
+                    OUT_OF_HOURS.format(hours=desk.hours_label()),
                     buttons=(CALLBACK_BUTTON,),
                     sender="system",
                     data={"handoff_reason": reason, "out_of_hours": True},
@@ -375,14 +377,17 @@ class ConversationRouter:
                 "bot replies for %s dropped: an agent took the conversation during the turn", short_id(conversation_id)
             )
             return []
-        if queue:
+        if queue and handoff is not None:
             self.metrics.handoffs.labels(str(handoff.get("reason", "requested"))).inc()
             log.info(
                 "conversation %s queued for a human agent (reason=%s)", short_id(conversation_id), handoff.get("reason")
             )
-            if self.desk is not None:
-                extra = await self.desk.on_queued(conversation_id, handoff)
-                if extra and await asyncio.to_thread(self.store.add_outbound, conversation_id, extra, Mode.QUEUED):
+            if desk is not None:
+                extra = await desk.on_queued(conversation_id, handoff)
+                stored = bool(extra) and await asyncio.to_thread(
+                    self.store.add_outbound, conversation_id, extra, Mode.QUEUED
+                )
+                if stored:
                     out = [*out, *extra]
         return out
 
@@ -405,7 +410,8 @@ class ConversationRouter:
             if self.desk is not None:
                 await self.desk.left_queue(cid, before)
             return [reply]
-        text, buttons = STILL_QUEUED, (BACK_BUTTON,)
+        text = STILL_QUEUED
+        buttons: tuple[Button, ...] = (BACK_BUTTON,)
         if self.desk is not None and (place := await self.desk.place_text(cid)):
             text, buttons = text + place, (CALLBACK_BUTTON, BACK_BUTTON)
         reply = Reply(text, buttons=buttons, sender="system")

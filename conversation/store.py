@@ -209,7 +209,7 @@ class ConversationStore:
             if session.exec(stmt.values(**changes)).rowcount != 1:
                 session.rollback()
                 return None
-            conv = session.get(Conversation, conversation_id)
+            conv = session.get_one(Conversation, conversation_id)
             self._add_replies(session, conversation_id, replies)
             if event is not None:
                 if event.get("kind") == "taken" and conv.queued_at is not None:
@@ -250,7 +250,7 @@ class ConversationStore:
             rows = session.exec(
                 select(Message)
                 .where(Message.conversation_id == conversation_id)
-                .order_by(Message.id.desc())
+                .order_by(col(Message.id).desc())
                 .limit(limit)
             ).all()
             return list(reversed(rows))
@@ -261,7 +261,7 @@ class ConversationStore:
             rows = session.exec(
                 select(Message)
                 .where(Message.conversation_id == conversation_id, col(Message.pending).is_(True))
-                .order_by(Message.id)
+                .order_by(col(Message.id))
             ).all()
             return list(rows)
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from pydantic import ValidationError
 
@@ -84,6 +84,10 @@ class DeskConfig:
     max_text_chars: int = 2000
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
 def _aware(value: datetime | None) -> datetime | None:
     return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -139,11 +143,10 @@ class AgentDesk:
             preview = previews.get(conv.id) or ""
             said = [t.get("text") or "" for t in summary.get("last_turns") or [] if t.get("sender") == "citizen"]
             draft = prefill(draft_from_summary(summary), said, self.extract, now)
+            problem = problem_lines(said) or problem_lines([preview])
             items.append(
                 {
-                    "title": conversation_title(
-                        conv.channel, draft, (problem_lines(said) or problem_lines([preview]) or [None])[0]
-                    ),
+                    "title": conversation_title(conv.channel, draft, next(iter(problem), None)),
                     "conversation_id": conv.id,
                     "channel": conv.channel,
                     "position": position,
@@ -321,8 +324,8 @@ class AgentDesk:
         """The agent's saved draft, or the bot's summary completed from the citizen's own words."""
         if conv.draft:
             return dict(conv.draft)
-        rows = rows if rows is not None else await asyncio.to_thread(self.store.history, conv.id, 200)
-        said = [r.text for r in rows if r.sender == "citizen" and r.direction == "in" and r.text]
+        history = rows if rows is not None else await asyncio.to_thread(self.store.history, conv.id, 200)
+        said = [r.text for r in history if r.sender == "citizen" and r.direction == "in" and r.text]
         return prefill(draft_from_summary(conv.handoff), said, self.extract, self.clock())
 
     async def edit_draft(self, conversation_id: str, actor: Actor, patch: DraftPatch) -> dict[str, Any]:

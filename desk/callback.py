@@ -67,6 +67,8 @@ async def _cancelled(desk: AgentDesk, cid: str, state: TurnState) -> Reply:
 
 async def _file(desk: AgentDesk, cid: str, state: TurnState, phone: str) -> Reply:
     conv = await asyncio.to_thread(desk.store.get, cid)
+    if conv is None:  # erased meanwhile: nothing to file the callback for
+        return Reply(FAILED, sender="system")
     rows = await asyncio.to_thread(desk.store.history, cid, 50)
     transcript = [
         {"sender": r.sender, "text": r.text} for r in rows if r.error_code is None and not r.text.startswith("/")

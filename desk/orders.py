@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session, select
 
 from core.clock import iso_utc, utcnow
+from core.db import saved_id
 from normalize.phone import normalize_phone
 from normalize.text import has_control_characters
 from tickets.category_catalog import CategoryCatalog
@@ -80,7 +81,8 @@ def draft_from_summary(summary: dict[str, Any] | None) -> dict[str, Any]:
     summary = summary or {}
     if isinstance(summary.get("draft"), dict):
         return {k: summary["draft"].get(k) for k in EDITABLE}
-    slots = summary.get("slots") if isinstance(summary.get("slots"), dict) else {}
+    raw_slots = summary.get("slots")
+    slots: dict[str, Any] = raw_slots if isinstance(raw_slots, dict) else {}
     occurred = slots.get("occurred")
     phone = slots.get("contact_phone")
     emergency = summary.get("reason") == "emergency"
@@ -169,7 +171,9 @@ class DeskOrders:
             order.updated_at = utcnow()
             session.add(order)
             session.add(
-                WorkOrderEvent(work_order_id=order.id, kind="note", actor=actor, note="坐席修改：" + "、".join(changed))
+                WorkOrderEvent(
+                    work_order_id=saved_id(order), kind="note", actor=actor, note="坐席修改：" + "、".join(changed)
+                )
             )
             session.commit()
             return order, changed

@@ -72,7 +72,7 @@ def load_tuning_split() -> list[Example]:
 def load_examples(path: Path) -> list[Example]:
     """Examples from a YAML file whose keys are labels: a service, services joined by '+', or none."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    examples = []
+    examples: list[Example] = []
     for label, texts in data.items():
         services = () if label == "none" else tuple(label.split("+"))
         unknown = set(services) - set(SERVICES)
@@ -197,7 +197,7 @@ class EmergencyDetector:
         scores = {s: float(_positive(m, x)[0]) for s, m in self.service_models.items()}
         for service in cues:
             scores[service] = max(scores.get(service, 0.0), 0.5)
-        chosen = [s for s, v in scores.items() if v >= SERVICE_THRESHOLD] or [max(scores, key=scores.get)]
+        chosen = [s for s, v in scores.items() if v >= SERVICE_THRESHOLD] or [max(scores, key=lambda s: scores[s])]
         return tuple(sorted(chosen, key=lambda s: -scores[s]))
 
     def services_for(self, text: str) -> tuple[str, ...]:

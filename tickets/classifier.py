@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -239,21 +240,21 @@ class TextClassifier:
     def scores(self, text: str) -> np.ndarray:
         """Probability of each label (order of `self.labels`)."""
         idx, values = self._features(text)
-        logits = self.intercept + (self.coef[:, idx] @ values if idx.size else 0.0)
+        logits: np.ndarray = self.intercept + (self.coef[:, idx] @ values if idx.size else 0.0)
         if self.keyword_weight and self.keywords:
             norm = normalize(text)
             for keyword, label_idx in self.keywords.items():
                 if keyword in norm:
                     logits[label_idx] += self.keyword_weight
-        if self.level1_weight:
+        level1_coef, level1_intercept = self.level1_coef, self.level1_intercept
+        if self.level1_weight and level1_coef is not None and level1_intercept is not None:
             logits = log_softmax(logits)
-            level1 = self.level1_intercept + (self.level1_coef[:, idx] @ values if idx.size else 0.0)
+            level1 = level1_intercept + (level1_coef[:, idx] @ values if idx.size else 0.0)
             logits = logits + self.level1_weight * log_softmax(level1)[self._label_level1]
-        if self.uses_dense:
-            vector = np.asarray(self.embed([text[:DENSE_CHARS]]), dtype=np.float32)[0]
-            logits = log_softmax(logits) + self.dense_weight * log_softmax(
-                self.dense_intercept + self.dense_coef @ vector
-            )
+        embed, dense_coef, dense_intercept = self.embed, self.dense_coef, self.dense_intercept
+        if self.dense_weight and embed is not None and dense_coef is not None and dense_intercept is not None:
+            vector = np.asarray(embed([text[:DENSE_CHARS]]), dtype=np.float32)[0]
+            logits = log_softmax(logits) + self.dense_weight * log_softmax(dense_intercept + dense_coef @ vector)
         logits = logits - logits.max()
         p = np.exp(logits)
         return p / p.sum()
@@ -292,10 +293,10 @@ class TextClassifier:
             "level1_weight": self.level1_weight,
             "dense_weight": self.dense_weight,
         }
-        heads = {}
-        if self.level1_weight:
+        heads: dict[str, Any] = {}
+        if self.level1_weight and self.level1_coef is not None and self.level1_intercept is not None:
             heads = {"level1_coef": self.level1_coef.astype(np.float16), "level1_intercept": self.level1_intercept}
-        if self.dense_weight:
+        if self.dense_weight and self.dense_coef is not None and self.dense_intercept is not None:
             heads |= {"dense_coef": self.dense_coef.astype(np.float16), "dense_intercept": self.dense_intercept}
         with path.open("wb") as fh:
             np.savez_compressed(

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core.clock import utcnow
+from core.db import saved_id
 from tickets.handling import RESPONSE_LIMITS
 from tickets.lifecycle import OPEN_STATUSES, WorkOrderNotFound
 from tickets.models import Open311Submission, OutboxMessage, Status, WorkOrder, WorkOrderEvent
@@ -80,13 +81,17 @@ class WorkOrderRepository:
             session.flush()
             session.add(
                 WorkOrderEvent(
-                    work_order_id=order.id, kind="created", to_status=Status.ACCEPTED.value, actor=actor, created_at=now
+                    work_order_id=saved_id(order),
+                    kind="created",
+                    to_status=Status.ACCEPTED.value,
+                    actor=actor,
+                    created_at=now,
                 )
             )
             if unit is not None:
                 session.add(
                     WorkOrderEvent(
-                        work_order_id=order.id,
+                        work_order_id=saved_id(order),
                         kind="dispatch",
                         from_status=Status.ACCEPTED.value,
                         to_status=order.status,
@@ -96,11 +101,13 @@ class WorkOrderRepository:
                     )
                 )
             snapshot = order.to_json()  # delivered as it was filed
-            session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"work-order-{number}", payload=snapshot))
+            session.add(
+                OutboxMessage(work_order_id=saved_id(order), idempotency_key=f"work-order-{number}", payload=snapshot)
+            )
             if order.emergency:  # 12345+110: the emergency services hear of it at once
                 session.add(
                     OutboxMessage(
-                        work_order_id=order.id,
+                        work_order_id=saved_id(order),
                         idempotency_key=f"emergency-{number}",
                         target="emergency",
                         payload=snapshot,
@@ -108,7 +115,9 @@ class WorkOrderRepository:
                 )
             if submission is not None:
                 session.add(
-                    Open311Submission(**submission.model_dump(exclude={"id", "work_order_id"}), work_order_id=order.id)
+                    Open311Submission(
+                        **submission.model_dump(exclude={"id", "work_order_id"}), work_order_id=saved_id(order)
+                    )
                 )
             session.commit()
             return order
@@ -135,9 +144,9 @@ class WorkOrderRepository:
             return list(
                 session.exec(
                     select(WorkOrderEvent)
-                    .join(WorkOrder, WorkOrder.id == WorkOrderEvent.work_order_id)
+                    .join(WorkOrder, col(WorkOrder.id) == WorkOrderEvent.work_order_id)
                     .where(WorkOrder.number == number)
-                    .order_by(WorkOrderEvent.id)
+                    .order_by(col(WorkOrderEvent.id))
                 ).all()
             )
 
@@ -190,4 +199,5 @@ class WorkOrderRepository:
 def _code_prefix(prefix: str):
     """Category codes starting with `prefix`, as a range so that the index serves it."""
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return (WorkOrder.category_code >= prefix) & (WorkOrder.category_code < upper)
+    code = col(WorkOrder.category_code)
+    return (code >= prefix) & (code < upper)

@@ -52,7 +52,7 @@ class DeadlineWatch:
         """Warn and alert what is due now; returns the events written."""
         now = now or utcnow()
         warn, late = await asyncio.to_thread(self._due, now)
-        done = []
+        marked: list[Outcome | None] = []
         for number, when in warn:
             outcome = await asyncio.to_thread(
                 self.handling.mark,
@@ -64,7 +64,7 @@ class DeadlineWatch:
                 "deadline_warned_at",
                 True,
             )
-            done.append(outcome)
+            marked.append(outcome)
         for number in late:
             outcome = await asyncio.to_thread(
                 self.handling.mark,
@@ -76,8 +76,8 @@ class DeadlineWatch:
                 "overdue_alerted_at",
                 True,
             )
-            done.append(outcome)
-        done = [o for o in done if o is not None]
+            marked.append(outcome)
+        done = [o for o in marked if o is not None]
         for outcome in done:
             await self.on_change(outcome)
         if done:

@@ -4,7 +4,7 @@ heating or water during Beijing's heating season."""
 
 import re
 from datetime import datetime
-from typing import get_args
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 from tickets.category_catalog import DISPATCH_CENTRE, Category, CategoryCatalog
@@ -54,7 +54,7 @@ def dispatch(
             urgency = most_urgent(urgency, "24h")
     if data.emergency:
         urgency = "2h"
-    update = {"urgency": urgency}
+    update: dict[str, Any] = {"urgency": urgency}
     if category is not None:
         update |= {
             "category_code": category.code,

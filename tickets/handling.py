@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlmodel import Session, select
 
 from core.clock import utcnow
+from core.db import saved_id
 from normalize.text import has_control_characters
 from tickets.lifecycle import IllegalTransition, WorkOrderNotFound
 from tickets.models import OutboxMessage, Status, WorkOrder, WorkOrderEvent
@@ -146,11 +147,12 @@ class WorkOrderHandling:
             raise ActionInvalid(
                 "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
             ) from None
-        if action == "dispatch" and not self.unit_exists(data.unit):
-            raise ActionInvalid(f"unknown unit {data.unit!r}")
-        if action == "dispatch" and data.category and not self.category_path(data.category):
-            raise ActionInvalid(f"unknown category {data.category!r}")
-        if action == "extend" and actor.kind == "unit" and data.days == 0:
+        if isinstance(data, DispatchBody) and action == "dispatch":
+            if not self.unit_exists(data.unit):
+                raise ActionInvalid(f"unknown unit {data.unit!r}")
+            if data.category and not self.category_path(data.category):
+                raise ActionInvalid(f"unknown category {data.category!r}")
+        if isinstance(data, ExtendBody) and action == "extend" and actor.kind == "unit" and data.days == 0:
             raise ActionInvalid("days: a request asks for at least 1 working day")
         with Session(self.engine, expire_on_commit=False) as session:
             order = self._locked(session, number)
@@ -237,7 +239,10 @@ class WorkOrderHandling:
         self._to_unit(order, data.unit, now)
         order.status = Status.DISPATCHED.value
         if data.category:
-            order.category_code, order.category_path = data.category, list(self.category_path(data.category))
+            order.category_code, order.category_path = (
+                data.category,
+                list(self.category_path(data.category) or ()),
+            )  # checked in perform()
         return "dispatch", None, {"unit": data.unit, **({"category": data.category} if data.category else {})}
 
     def _accept(self, order: WorkOrder, _data: EmptyBody, actor: Actor, now: datetime) -> tuple:
@@ -314,7 +319,7 @@ class WorkOrderHandling:
         order.updated_at = now
         session.add(order)
         event = WorkOrderEvent(
-            work_order_id=order.id,
+            work_order_id=saved_id(order),
             kind=kind,
             from_status=before.value,
             to_status=order.status,
@@ -328,7 +333,7 @@ class WorkOrderHandling:
         if outbox:
             session.add(
                 OutboxMessage(
-                    work_order_id=order.id,
+                    work_order_id=saved_id(order),
                     idempotency_key=f"work-order-{order.number}-{event.id}",
                     event="work_order.updated",
                     payload=order.to_json(),

@@ -16,6 +16,7 @@ from api.deps import ApiKeysDep, CatalogDep, WorkOrdersDep
 from core.api_keys import is_valid_key
 from core.bounded_route import bounded_route
 from core.clock import iso_utc, utcnow
+from core.db import saved_id
 from core.pii import mask_phone, mask_pii
 from core.rate_limit import KeyedBuckets
 from tickets.category_catalog import CategoryCatalog
@@ -180,8 +181,8 @@ def service_definition(code: str, fmt: Fmt, catalog: CatalogDep) -> Response:
 
 def public_requests(repo: WorkOrderRepository, catalog: CategoryCatalog, orders: list[WorkOrder]) -> list[dict]:
     """The public views of work orders, with what their Open311 submissions added (e-mail, media)."""
-    extras = repo.submissions([o.id for o in orders if o.id is not None])
-    return [request_json(o, catalog, extras.get(o.id)) for o in orders]
+    extras = repo.submissions([saved_id(o) for o in orders])
+    return [request_json(o, catalog, extras.get(saved_id(o))) for o in orders]
 
 
 def search_requests(repo: WorkOrderRepository, catalog: CategoryCatalog, flt: WorkOrderFilter) -> list[dict]:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from core.clock import utcnow
+from core.db import saved_id
 from tickets.models import OutboxMessage, WorkOrder
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class OutboxDeliverer:
                 error = None  # an Open311 endpoint takes new requests only; updates are read from requests.json
             else:
                 error = await self._send(message, order)
-            await asyncio.to_thread(self._record, message.id, error)
+            await asyncio.to_thread(self._record, saved_id(message), error)
             if self.on_attempt is not None:
                 await self.on_attempt(message, order, error)
         return len(rows)
@@ -74,7 +75,7 @@ class OutboxDeliverer:
             now = utcnow()
             query = (
                 select(OutboxMessage, WorkOrder)
-                .join(WorkOrder, WorkOrder.id == OutboxMessage.work_order_id)
+                .join(WorkOrder, col(WorkOrder.id) == OutboxMessage.work_order_id)
                 .where(
                     OutboxMessage.status == "pending",
                     OutboxMessage.target == self.target.name,
@@ -118,7 +119,7 @@ class OutboxDeliverer:
 
     def _record(self, message_id: int, error: str | None) -> None:
         with Session(self.engine) as session:
-            message = session.get(OutboxMessage, message_id)
+            message = session.get_one(OutboxMessage, message_id)
             message.attempts += 1
             if error is None:
                 message.status, message.delivered_at, message.last_error = "delivered", utcnow(), None

@@ -25,12 +25,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, overload
 
 import yaml
 from sqlalchemy import Index, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import DISPATCH_CENTRE, Category, CategoryCatalog
@@ -268,7 +269,7 @@ class UnitRegistry:
         plain = street_unit_name(None, street)
         names = [plain] if not district else [f"{district}{plain}", plain]
         query = select(HandlingUnit).where(
-            HandlingUnit.active, HandlingUnit.level == "street", HandlingUnit.name.in_(names)
+            HandlingUnit.active, HandlingUnit.level == "street", col(HandlingUnit.name).in_(names)
         )
         if district:
             query = query.where(HandlingUnit.district == district)
@@ -359,6 +360,10 @@ class UnitRegistry:
         if not CODE_RE.match(code):
             raise _RowError(f"code {code!r} must be 1-24 ASCII letters, digits, '.', '_' or '-'")
 
+    @overload
+    def _check_district(self, district: str, required: Literal[True], level: str) -> str: ...
+    @overload
+    def _check_district(self, district: str, required: bool, level: str) -> str | None: ...
     def _check_district(self, district: str, required: bool, level: str) -> str | None:
         if not district:
             if required:

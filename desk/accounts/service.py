@@ -14,7 +14,6 @@ from core.clock import utcnow
 from desk.accounts.models import ROLES, AgentAccount
 
 # argon2id with OWASP's baseline parameters (19 MiB, 2 passes, 1 lane): ~0.1 s per check here.
-HASHER_PARAMS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
 USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,39}")
 MIN_PASSWORD_CHARS = 10
 
@@ -44,7 +43,7 @@ def _agent(row: AgentAccount) -> Agent:
 class AgentAccounts:
     def __init__(self, engine: Engine, hasher: PasswordHasher | None = None) -> None:
         self.engine = engine
-        self.hasher = hasher or PasswordHasher(**HASHER_PARAMS)
+        self.hasher = hasher or PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
         # Verified when the username is unknown, so that its answer takes as long as a wrong password.
         self._dummy_hash = self.hasher.hash("no such agent: dummy password")
 
