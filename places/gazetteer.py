@@ -206,7 +206,7 @@ def _imported_landmarks(
 def _drop_qualified(spans: list[_Span]) -> list[_Span]:
     """A landmark directly followed by a place elsewhere names its branch there (北京理工大学良乡校区)."""
     kept = []
-    for span, after in zip(spans, [*spans[1:], None], strict=True):
+    for span, after in zip(spans, [*spans[1:], None], strict=False):  # one more than spans when empty
         branch = after is not None and after.start == span.end and not span.districts & after.districts
         if not (branch and span.is_landmark):
             kept.append(span)

@@ -340,7 +340,7 @@ class Reports:
         if self.unit_name is not None:
             return {code: self.unit_name(code) for code in codes}
         query = select(UNIT_TABLE.c.code, UNIT_TABLE.c.name).where(UNIT_TABLE.c.code.in_(sorted(codes)))
-        return dict(conn.execute(query))
+        return dict(conn.execute(query).all())  # the result itself has keys(): dict() would index it
 
     def _row(
         self, by: str, key: str | None, tally: Tally, unit_names: dict[str, str | None], daily: bool = False
