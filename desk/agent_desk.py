@@ -10,8 +10,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, overload
+from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -22,16 +22,13 @@ from conversation.models import Conversation
 from conversation.store import ConversationStore
 from core.clock import iso_utc, utcnow
 from core.log_ids import short_id
+from desk.errors import Actor, Conflict, DeskError, Forbidden, Invalid, NotFound
 from desk.orders import DEADLINE_WORDS, DeskOrders, DraftPatch, apply_patch, draft_from_summary
+from desk.payloads import aware, conversation_detail, desk_overview, held_item, queue_item
 from desk.views import (
     Extract,
-    conversation_title,
-    first_problem,
-    first_words,
     prefill,
-    problem_lines,
     unanswered,
-    wait_figures,
 )
 from desk.waiting import RECENT, WorkingHours, estimate_minutes, position_text
 from normalize.text import has_control_characters
@@ -47,49 +44,11 @@ CLOSED = "本次人工服务已结束，感谢您的耐心。如还有其他问�
 AGENTS_ONLINE = "agents"  # bus group of online agent consoles: member "<username>/<socket id>"
 
 
-class DeskError(Exception):
-    status = 400
-
-    def __init__(self, code: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.code, self.detail, self.extra = code, detail, extra
-
-
-class NotFound(DeskError):
-    status = 404
-
-
-class Forbidden(DeskError):
-    status = 403
-
-
-class Conflict(DeskError):
-    status = 409
-
-
-class Invalid(DeskError):
-    status = 422
-
-
-class Actor(Protocol):
-    username: str
-    display_name: str
-    role: str
-
-
 @dataclass(frozen=True)
 class DeskConfig:
     hours: WorkingHours
     avg_handle_s: int = 180
     max_text_chars: int = 2000
-
-
-@overload
-def _aware(value: datetime) -> datetime: ...
-@overload
-def _aware(value: datetime | None) -> datetime | None: ...
-def _aware(value: datetime | None) -> datetime | None:
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def number_text(number: str, channel: str) -> str:
@@ -136,36 +95,15 @@ class AgentDesk:
         rows = await asyncio.to_thread(self.store.queued)
         previews = await asyncio.to_thread(self.store.last_citizen_texts, [c.id for c in rows])
         now = self.clock()
-        items = []
-        for position, conv in enumerate(rows, 1):
-            summary = conv.handoff or {}
-            queued_at = _aware(conv.queued_at) or now
-            preview = previews.get(conv.id) or ""
-            said = [t.get("text") or "" for t in summary.get("last_turns") or [] if t.get("sender") == "citizen"]
-            draft = prefill(draft_from_summary(summary), said, self.extract, now)
-            problem = problem_lines(said) or problem_lines([preview])
-            items.append(
-                {
-                    "title": conversation_title(conv.channel, draft, next(iter(problem), None)),
-                    "conversation_id": conv.id,
-                    "channel": conv.channel,
-                    "position": position,
-                    "queued_at": iso_utc(queued_at),
-                    "waiting_s": max(0, int((now - queued_at).total_seconds())),
-                    "reason": summary.get("reason"),
-                    "request_type": summary.get("request_type"),
-                    "priority": conv.priority,
-                    "alert": conv.alert,
-                    "callback": conv.callback,
-                    "preview": first_words(preview, 80),
-                }
-            )
-        return items
+        return [
+            queue_item(conv, position, previews.get(conv.id) or "", self.extract, now)
+            for position, conv in enumerate(rows, 1)
+        ]
 
     async def estimate(self, ahead: int) -> int:
         now = self.clock()
         takes = await asyncio.to_thread(self.store.takes_since, now - RECENT)
-        times = [_aware(t.created_at) for t in takes]
+        times = [aware(t.created_at) for t in takes]
         return estimate_minutes(ahead, times, now, self.config.avg_handle_s, len(await self.online_agents()))
 
     async def place_text(self, conversation_id: str) -> str | None:
@@ -421,38 +359,9 @@ class AgentDesk:
         if not self.can_view(conv, actor):
             raise Forbidden("not_allowed", "agents see queued, alerted and their own conversations")
         rows = await asyncio.to_thread(self.store.history, conversation_id, 1000)
-        transcript = []
-        for row in rows:
-            payload = row.payload or {}
-            transcript.append(
-                {
-                    "id": row.id,
-                    "sender": row.sender,
-                    "direction": row.direction,
-                    "text": row.text,
-                    "title": payload.get("title") if row.direction == "in" else None,
-                    "kind": payload.get("kind", "text") if row.direction == "in" else "reply",
-                    "delivered": row.error_code is None,
-                    "error_code": row.error_code,
-                    "ts": iso_utc(row.created_at),
-                }
-            )
-        return {
-            "conversation_id": conv.id,
-            "channel": conv.channel,
-            "mode": conv.mode,
-            "agent": conv.agent,
-            "queued_at": iso_utc(conv.queued_at) if conv.queued_at else None,
-            "taken_at": iso_utc(conv.taken_at) if conv.taken_at else None,
-            "alert": conv.alert,
-            "callback": conv.callback,
-            "work_order": conv.work_order,
-            "summary": conv.handoff or {},
-            "draft": (draft := await self.draft_of(conv, rows)),
-            "transcript": transcript,
-            "title": conversation_title(conv.channel, draft, first_problem(rows)),
-            "category": await asyncio.to_thread(self.orders.category_words, draft.get("description")),
-        }
+        draft = await self.draft_of(conv, rows)
+        category = await asyncio.to_thread(self.orders.category_words, draft.get("description"))
+        return conversation_detail(conv, rows, draft, category)
 
     async def conversations(self, actor: Actor) -> list[dict[str, Any]]:
         rows = await asyncio.to_thread(self.store.held, None if actor.role == "supervisor" else actor.username)
@@ -461,48 +370,15 @@ class AgentDesk:
     async def _held_item(self, c: Conversation) -> dict[str, Any]:
         """One held conversation for the list: title, last citizen words, since when the citizen waits."""
         rows = await asyncio.to_thread(self.store.history, c.id, 40)
-        said = [r for r in rows if r.sender == "citizen" and r.direction == "in"]
-        pending = unanswered(rows, _aware(c.taken_at))
-        return {
-            "conversation_id": c.id,
-            "channel": c.channel,
-            "agent": c.agent,
-            "alert": c.alert,
-            "taken_at": iso_utc(c.taken_at) if c.taken_at else None,
-            "reason": (c.handoff or {}).get("reason"),
-            "title": conversation_title(c.channel, await self.draft_of(c, rows), first_problem(rows)),
-            "preview": first_words(said[-1].text if said else "", 80),
-            "waiting_since": iso_utc(pending[-1].created_at) if pending else None,
-            "unanswered": len(pending),
-        }
+        return held_item(c, rows, await self.draft_of(c, rows), unanswered(rows, aware(c.taken_at)))
 
     async def overview(self, accounts: list[Actor]) -> dict[str, Any]:
         """The supervisor's view: every agent (online or not, what they hold) and the queue."""
         online = await self.online_agents()
         held = await asyncio.to_thread(self.store.held)
         queue = await self.queue()
-        agents = [
-            {
-                "username": a.username,
-                "display_name": a.display_name,
-                "role": a.role,
-                "online": a.username in online,
-                "conversations": [c.id for c in held if c.agent == a.username],
-            }
-            for a in accounts
-        ]
         takes = await asyncio.to_thread(self.store.takes_since, self.clock() - timedelta(hours=1))
-        waits = [t.wait_s for t in takes if t.wait_s is not None]
-        return {
-            "queue_length": len(queue),
-            "queue": queue,
-            "agents": agents,
-            "active": len(held),
-            "online": sum(1 for a in agents if a["online"]),
-            "takes_last_hour": len(takes),
-            "offline_holding": sum(1 for a in agents if not a["online"] and a["conversations"]),
-            **wait_figures(queue, waits),
-        }
+        return desk_overview(accounts, online, held, queue, takes)
 
 
 def _entry(reply: Reply) -> dict[str, Any]:
