@@ -9,7 +9,7 @@ falls in the period. *Responded*: of those, the orders with an `accept`, `reply`
 event by a unit (`unit:…`) or the API key (`api`), created at or before `response_due_at` and at
 or after the latest dispatch (the latest `dispatch` event, or `reopened` event that sent the order
 back to its unit). Computed from the event log; it equals the projection
-`responded_at <= response_due_at` (tests/tickets/test_reports.py checks it). An order counts once,
+`responded_at <= response_due_at` (tests/tickets/reporting/test_rates.py checks it). An order counts once,
 in the period of its current response limit (a reopening sets a new one).
 
 **Resolution rate (解决率)** = orders answered 已解决 / surveyed orders. *Surveyed*: orders whose

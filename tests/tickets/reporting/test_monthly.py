@@ -1,5 +1,5 @@
 """The monthly report (reports/monthly.py, monthly_render.py) on a real database, over the crafted
-day of test_reports.py: the month's figures are the overview's, the worst units are ranked by
+day of conftest.py: the month's figures are the overview's, the worst units are ranked by
 their rates, the XLSX has its sheets with the same numbers, the HTML page is self-contained and
 escaped, and `hotline report monthly` writes both (with the hot issues as 每月一题 candidates)."""
 
@@ -16,12 +16,10 @@ from reports.monthly import month_dates, monthly, worst_units
 from reports.monthly_render import render_monthly
 from reports.overview import Overview
 from reports.service import Reports
-from tests.tickets.test_reports import CATALOG, DAY, clock, crafted_day, hotline_env, loop, unit_table  # noqa: F401
-
-WJ, CG = "110105021", "110105CG"
+from tests.tickets.reporting.conftest import CATALOG, CG, WJ
 
 
-def report(db, clock, hot=None) -> dict:  # noqa: F811
+def report(db, clock, hot=None) -> dict:
     return monthly(Overview(Reports(db, CATALOG, clock=clock)), "2026-03", hot)
 
 
@@ -33,7 +31,7 @@ def test_month_dates():
         month_dates("2026-13")
 
 
-def test_monthly_figures_and_worst_units(db, clock, crafted_day):  # noqa: F811
+def test_monthly_figures_and_worst_units(db, clock, crafted_day):
     got = report(db, clock)
     assert (got["month"], got["from"], got["to"]) == ("2026-03", "2026-03-01", "2026-03-31")
     reports = Reports(db, CATALOG, clock=clock)
@@ -72,7 +70,7 @@ def test_worst_units_skip_orders_without_unit_or_rates():
     assert len(worst_units(rows, limit=1)) == 1
 
 
-def test_xlsx_and_html(db, clock, crafted_day):  # noqa: F811
+def test_xlsx_and_html(db, clock, crafted_day):
     issues = {
         "issues": [
             {
@@ -109,7 +107,7 @@ def test_xlsx_and_html(db, clock, crafted_day):  # noqa: F811
     assert json.loads(render_monthly(got, "json"))["totals"]["received"] == 8
 
 
-def test_cli_writes_xlsx_and_html(db, clock, crafted_day, hotline_env, tmp_path, capsys):  # noqa: F811
+def test_cli_writes_xlsx_and_html(db, clock, crafted_day, hotline_env, tmp_path, capsys):
     out = tmp_path / "march.xlsx"
     assert cli.main(["report", "monthly", "--month", "2026-03", "--format", "xlsx", "--out", str(out)]) == 0
     book = load_workbook(out)
