@@ -143,7 +143,10 @@ def evaluate(items: list[Item], comp: Scores, params: FusionParams, th: Threshol
 def summary(rows: list[dict]) -> dict:
     ans = [r for r in rows if r["item"].want is not None]
     nul = [r for r in rows if r["item"].want is None]
-    share = lambda xs, key: sum(r[key] for r in xs) / len(xs) if xs else float("nan")  # noqa: E731
+
+    def share(xs: list, key: str) -> float:
+        return sum(r[key] for r in xs) / len(xs) if xs else float("nan")
+
     return {
         "n": len(rows),
         "answerable": len(ans),

@@ -279,7 +279,10 @@ class Reports:
         """Counts per combination of `dims` (a handful of grouped queries)."""
         keys = [_dimension(d).label(f"g{i}") for i, d in enumerate(dims)]
         groups = [_dimension(d) for d in dims]
-        in_period = lambda c: and_(c >= start, c < end)  # noqa: E731
+
+        def in_period(c: Any) -> Any:
+            return and_(c >= start, c < end)
+
         joined = EV.join(WO, EV.c.work_order_id == WO.c.id)
         queries: list[tuple[tuple[str, ...], Any]] = [
             (

@@ -147,10 +147,12 @@ def test_dashboard_shows_the_reports_numbers(stack, browser, filed, tmp_path):
     before = filed["before"]
     # The chat's complaint and the five API complaints are in today's figures.
     assert api["totals"]["received"] >= before["totals"]["received"] + 6
-    web = lambda report: sum(r["count"] for r in report["volume"]["channel"] if r["key"] == "web")  # noqa: E731
-    assert web(api) >= web(before) + 1
-    chaoyang = lambda report: sum(r["count"] for r in report["volume"]["district"] if r["key"] == "朝阳区")  # noqa: E731
-    assert chaoyang(api) >= chaoyang(before) + 6
+
+    def volume(report: dict, dimension: str, key: str) -> int:
+        return sum(r["count"] for r in report["volume"][dimension] if r["key"] == key)
+
+    assert volume(api, "channel", "web") >= volume(before, "channel", "web") + 1
+    assert volume(api, "district", "朝阳区") >= volume(before, "district", "朝阳区") + 6
     check_against_api(page, api, today)
     late = next(o for o in api["overdue"]["orders"] if o["number"] == filed["plant"][0])
     assert late["overdue_hours"] >= 2.9 and late["unit_name"]

@@ -21,6 +21,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections import deque
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 import websockets
@@ -283,7 +284,10 @@ class FakeTwilio(_Server):
                 }
             )
             noise = asyncio.create_task(_paced(media, stop, callee))
-            dtmf = lambda key: send({"event": "dtmf", "dtmf": {"track": "inbound_track", "digit": key}})  # noqa: E731
+
+            def dtmf(key: str) -> Awaitable[None]:
+                return send({"event": "dtmf", "dtmf": {"track": "inbound_track", "digit": key}})
+
             keys = asyncio.create_task(callee.press_keys(dtmf))
             try:
                 await asyncio.wait_for(read(), 40)
