@@ -1,7 +1,7 @@
 """Surges (未诉先办): one problem at one place rising above its own baseline.
 
 A work order's key is (district, place, category): the place is the one its address or
-description names (reports/issue_mining.py: an estate, a road, a school …), else its street; the
+description names (reports/place_words.py: an estate, a road, a school …), else its street; the
 problem is its category code (orders without one are not watched). Every `scan(now)`:
 
 1. counts the orders of each key created in the window [now - window, now);
@@ -30,8 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core.clock import utcnow
-from reports.issue_mining import tokenize
 from reports.models import SurgeAlert
+from reports.place_words import tokenize
 from reports.service import beijing_today
 from tickets.category_catalog import CategoryCatalog
 from tickets.models import OutboxMessage, WorkOrder
