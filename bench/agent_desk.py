@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.agent.live import AgentClient, add_agent, queued_citizen, start_gateway  # noqa: E402
+from tests.agent.live import AgentClient, add_agent, queued_citizen, start_gateway
 
 
 def pct(values: list[float], p: float) -> float:

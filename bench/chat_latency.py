@@ -29,8 +29,8 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import stack_env  # noqa: E402
-from tests.helpers import free_port, wait_http  # noqa: E402
+from tests.conftest import stack_env
+from tests.helpers import free_port, wait_http
 
 # What citizens say (no handoff triggers: those leave the bot by design).
 UTTERANCES = [

@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.classify_data import (  # noqa: E402
+from bench.classify_data import (
     HELD_OUT,
     TARGETS,
     TUNE,
@@ -51,10 +51,10 @@ from bench.classify_data import (  # noqa: E402
     split,
     target_of,
 )
-from tickets.category_catalog import CategoryCatalog  # noqa: E402
-from tickets.classifier import DENSE_CHARS, TextClassifier, load_training_examples  # noqa: E402
-from tickets.classifier_cache import VECTORS_DIR  # noqa: E402
-from tickets.classifier_cache import train as train_classifier  # noqa: E402
+from tickets.category_catalog import CategoryCatalog
+from tickets.classifier import DENSE_CHARS, TextClassifier, load_training_examples
+from tickets.classifier_cache import VECTORS_DIR
+from tickets.classifier_cache import train as train_classifier
 
 # --sweep grid: C needs a retraining, the weights only a rescoring
 SWEEP_C = (10.0, 30.0, 100.0)

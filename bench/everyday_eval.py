@@ -36,9 +36,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from knowledge_base.chinese import normalise  # noqa: E402
-from knowledge_base.search import Outcome, asks_who, decide, detect_facet, wants_referral, with_referral  # noqa: E402
-from knowledge_base.thresholds import HYBRID, Thresholds  # noqa: E402
+from knowledge_base.chinese import normalise
+from knowledge_base.search import Outcome, asks_who, decide, detect_facet, wants_referral, with_referral
+from knowledge_base.thresholds import HYBRID, Thresholds
 
 SETS = {
     "tune": ROOT / "knowledge_base/eval/everyday/tune.yml",

@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reports.issue_mining import Message, mine  # noqa: E402
-from reports.synthetic import Planted, stream  # noqa: E402
+from reports.issue_mining import Message, mine
+from reports.synthetic import Planted, stream
 
 DATA = ROOT / ".." / "shared" / "data" / "gov_messages"
 REPLIES, DEV = DATA / "teddy2020_replies.csv", DATA / "teddy2020_dev.csv"

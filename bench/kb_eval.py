@@ -36,13 +36,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.clock import utcnow  # noqa: E402
-from knowledge_base.chinese import normalise  # noqa: E402
-from knowledge_base.index import Components, FusionParams, HybridIndex, Scored  # noqa: E402
-from knowledge_base.schema import beijing_today  # noqa: E402
-from knowledge_base.search import decide  # noqa: E402
-from knowledge_base.service import KnowledgeBase  # noqa: E402
-from knowledge_base.thresholds import HYBRID, LEXICAL, Thresholds  # noqa: E402
+from core.clock import utcnow
+from knowledge_base.chinese import normalise
+from knowledge_base.index import Components, FusionParams, HybridIndex, Scored
+from knowledge_base.schema import beijing_today
+from knowledge_base.search import decide
+from knowledge_base.service import KnowledgeBase
+from knowledge_base.thresholds import HYBRID, LEXICAL, Thresholds
 
 EVAL_DIR = ROOT / "knowledge_base" / "eval"
 # Confident-wrong allowed on the tuning half: half the goal (2 %), so the held-out half keeps a margin.

@@ -32,14 +32,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.clock import utcnow  # noqa: E402
-from knowledge_base.chinese import normalise  # noqa: E402
-from knowledge_base.embeddings import E5Embedder, VectorCache  # noqa: E402
-from knowledge_base.index import DENSE_CANDIDATES, HybridIndex, body_text, char_bigrams, head_text, passages_of  # noqa: E402
-from knowledge_base.schema import Article, beijing_today  # noqa: E402
-from knowledge_base.search import search  # noqa: E402
-from knowledge_base.service import KnowledgeBase  # noqa: E402
-from knowledge_base.thresholds import HYBRID, HYBRID_FUSION, LEXICAL, LEXICAL_FUSION  # noqa: E402
+from core.clock import utcnow
+from knowledge_base.chinese import normalise
+from knowledge_base.embeddings import E5Embedder, VectorCache
+from knowledge_base.index import DENSE_CANDIDATES, HybridIndex, body_text, char_bigrams, head_text, passages_of
+from knowledge_base.schema import Article, beijing_today
+from knowledge_base.search import search
+from knowledge_base.service import KnowledgeBase
+from knowledge_base.thresholds import HYBRID, HYBRID_FUSION, LEXICAL, LEXICAL_FUSION
 
 ARTICLES = ROOT / "knowledge_base" / "articles"
 

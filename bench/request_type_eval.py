@@ -35,8 +35,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tickets.models import REQUEST_TYPES  # noqa: E402
-from tickets.request_type import RequestTypeModel, load_examples  # noqa: E402
+from tickets.models import REQUEST_TYPES
+from tickets.request_type import RequestTypeModel, load_examples
 
 # The shared data beside the project (../shared/data); HOTLINE_SHARED_DATA points elsewhere.
 SHARED = Path(os.environ.get("HOTLINE_SHARED_DATA") or ROOT.parent / "shared" / "data") / "gov_messages"

@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from voice.asr.vosk_provider import VoskSpeechToText  # noqa: E402
-from voice.audio import StreamResampler, chunk, pcm16_to_mulaw, resample_pcm16  # noqa: E402
-from voice.vad import VoiceActivityDetector  # noqa: E402
+from voice.asr.vosk_provider import VoskSpeechToText
+from voice.audio import StreamResampler, chunk, pcm16_to_mulaw, resample_pcm16
+from voice.vad import VoiceActivityDetector
 
 SPEECH = ROOT.parent / "shared" / "data" / "speech"
 SENTENCES = [

@@ -38,9 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.phone.clients import FRAME_BYTES, AudioSocketClient  # noqa: E402
-from voice.audio import resample_pcm16  # noqa: E402
-from voice.vad import VoiceActivityDetector  # noqa: E402
+from tests.phone.clients import FRAME_BYTES, AudioSocketClient
+from voice.audio import resample_pcm16
+from voice.vad import VoiceActivityDetector
 
 SPEECH_DIR = ROOT.parent / "shared" / "data" / "speech"
 CLIPS = ("funasr_asr_example.wav", "thchs30_D4_751.wav")  # the two shortest; --clips all: all six

@@ -20,19 +20,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from channels.phone.audiosocket import AudioSocketServer  # noqa: E402
-from channels.phone.calls import PhoneChannel  # noqa: E402
-from channels.phone.wiring import WARM_UP_SPEECH  # noqa: E402
-from conversation.messages import InboundMessage, Reply  # noqa: E402
-from conversation.router import ConversationRouter  # noqa: E402
-from conversation.store import ConversationStore  # noqa: E402
-from core.db import init_db, make_engine  # noqa: E402
-from core.metrics import Metrics  # noqa: E402
-from places.gazetteer import Gazetteer  # noqa: E402
-from voice.asr.vosk_provider import VoskSpeechToText  # noqa: E402
-from voice.call import CallInfo, PipelineConfig  # noqa: E402
-from voice.events import PipelineEvent  # noqa: E402
-from voice.spoken import SlotPhrases  # noqa: E402
+from channels.phone.audiosocket import AudioSocketServer
+from channels.phone.calls import PhoneChannel
+from channels.phone.wiring import WARM_UP_SPEECH
+from conversation.messages import InboundMessage, Reply
+from conversation.router import ConversationRouter
+from conversation.store import ConversationStore
+from core.db import init_db, make_engine
+from core.metrics import Metrics
+from places.gazetteer import Gazetteer
+from voice.asr.vosk_provider import VoskSpeechToText
+from voice.call import CallInfo, PipelineConfig
+from voice.events import PipelineEvent
+from voice.spoken import SlotPhrases
 
 KEEP = {"stt-vad-end", "stt-end", "intent-end", "tts-start", "tts-end", "error", "run-end"}
 
