@@ -10,6 +10,7 @@ deploy/nginx/nginx.conf. Citizens' chats and the agent console go only through n
 - A citizen on gateway A and an agent on gateway B talk through the proxy, both ways, and the bot
   takes the conversation back after the release."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -150,10 +151,8 @@ def stop(proc: subprocess.Popen, timeout: float = 40) -> None:
 def kill_leftovers(run_dir: Path) -> None:
     """Process groups `hotline up` started and did not stop (it removes a pid file once stopped)."""
     for pid_file in run_dir.glob("*.pid"):
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError, ValueError):
             os.killpg(int(pid_file.read_text()), signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, ValueError):
-            pass
 
 
 @pytest.fixture(scope="module")
