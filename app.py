@@ -42,8 +42,7 @@ from followup.wiring import ClosedLoopWiring, UnitDirectory, work_orders_with_un
 from knowledge_base import wiring as kb_wiring
 from places.gazetteer import Gazetteer
 from safety.training import build_detector
-from tickets import open311
-from tickets import routes as tickets_routes
+from tickets import open311, routes as tickets_routes
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier import TextClassifier
 from tickets.classifier_cache import dense_embedder, load_or_train, load_or_train_request_types

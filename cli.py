@@ -10,12 +10,9 @@ from pathlib import Path
 
 from core.pii import configure_logging
 from core.settings import PROJECT_ROOT, Settings
-from desk.accounts.cli import add_parser as add_agents_parser
-from desk.accounts.cli import run as run_agents
-from reports.cli import add_parser as add_report_parser
-from reports.cli import run as run_report
-from tickets.units_cli import add_parser as add_units_parser
-from tickets.units_cli import run as run_units
+from desk.accounts.cli import add_parser as add_agents_parser, run as run_agents
+from reports.cli import add_parser as add_report_parser, run as run_report
+from tickets.units_cli import add_parser as add_units_parser, run as run_units
 
 log = logging.getLogger("hotline")
 

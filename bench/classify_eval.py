@@ -53,8 +53,7 @@ from bench.classify_data import (
 )
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier import DENSE_CHARS, TextClassifier, load_training_examples
-from tickets.classifier_cache import VECTORS_DIR
-from tickets.classifier_cache import train as train_classifier
+from tickets.classifier_cache import VECTORS_DIR, train as train_classifier
 
 # --sweep grid: C needs a retraining, the weights only a rescoring
 SWEEP_C = (10.0, 30.0, 100.0)

@@ -27,8 +27,18 @@ from conversation.distress import MoodSignal
 from conversation.engine import DialogueEngine, EngineUnavailable
 from conversation.messages import Button, InboundMessage, Mode, Reply
 from conversation.models import Conversation, Message
+from conversation.replies import (
+    BACK_WITH_BOT,
+    DISTRESS_CARE,
+    ENGINE_DOWN,
+    HANDING_OFF as HANDING_OFF,  # re-exported: the channels and tests know them from here
+    OUT_OF_HOURS as OUT_OF_HOURS,
+    STILL_QUEUED,
+    handoff_notice,
+    mood_handoff,
+)
 from conversation.store import ConversationStore, TurnState
-from conversation.transcript import inbound_entry, reply_entry
+from conversation.transcript import for_record, inbound_entry, reply_entry, without
 from core.db import saved_id
 from core.log_ids import short_id
 from core.metrics import Metrics
@@ -40,14 +50,6 @@ from safety.advice import DEFAULT_SERVICES, advice_reply, emergency_numbers
 from safety.detector import EmergencyDecision, EmergencyDetector
 
 log = logging.getLogger(__name__)
-
-ENGINE_DOWN = "抱歉，智能客服暂时无法应答，您的留言已记录。需要的话可以为您转接人工客服。"
-HANDING_OFF = "正在为您转接人工客服，请稍候…"
-STILL_QUEUED = "您正在等待人工客服，留言已记录，客服接入后会看到。"
-BACK_WITH_BOT = "已转回智能客服，请问还有什么可以帮您？"
-OUT_OF_HOURS = (
-    "现在不在人工客服服务时间（每天{hours}）。您可以申请回电，工作人员上班后会尽快与您联系；也可以继续向智能客服提问。"
-)
 
 
 Enricher = Callable[[str], dict[str, Any]]
@@ -65,12 +67,6 @@ ReplySink = Callable[[list[Reply]], Awaitable[None]]
 EMERGENCY_INTENT = "/emergency"
 # What it is told for text its Chinese NLU cannot read (latin gibberish): not understood.
 NOT_UNDERSTOOD_INTENT = "/nlu_fallback"
-DISTRESS_CARE = "您别着急，我马上请人工客服来帮您。如果有生命危险，请立即拨打110或120。"
-
-
-def mood_handoff(signal: MoodSignal) -> dict[str, Any]:
-    reason = "angry" if signal.label == "anger" else "distress"
-    return {"reason": reason, "signal": {"label": signal.label, "score": signal.score, "by": signal.by}}
 
 
 class ConversationRouter:
@@ -177,7 +173,7 @@ class ConversationRouter:
         if lock is None:
             lock = self._locks[msg.conversation_id] = asyncio.Lock()
         async with lock:
-            state = await asyncio.to_thread(self.store.receive, _for_record(msg))
+            state = await asyncio.to_thread(self.store.receive, for_record(msg))
             if state.answered:  # a resent message: its replies are not produced again
                 return []
             self.metrics.messages.labels(msg.channel, "in").inc()
@@ -292,10 +288,10 @@ class ConversationRouter:
         for reply in replies:
             if "emergency" in reply.data:  # the dialogue's own emergency advice
                 if decision is not None:
-                    reply = _without(reply, "emergency", text=True)  # the net advised already
+                    reply = without(reply, "emergency", text=True)  # the net advised already
                 else:  # the dialogue recognised what the net did not: its advice, with the right numbers
                     detection = await self._dialogue_detection(msg)
-                    advice, rest = advice_reply(tuple(detection["services"])), _without(reply, "emergency")
+                    advice, rest = advice_reply(tuple(detection["services"])), without(reply, "emergency")
                     reply = replace(advice, data={**rest.data, **advice.data})
                 if not reply.text and not reply.buttons and not reply.data:
                     continue
@@ -304,7 +300,7 @@ class ConversationRouter:
                 if detection is not None and alert.get("reason") == "emergency":
                     alert = {**alert, "detection": detection}
                 await self._alert(msg.conversation_id, alert)
-                reply = _without(reply, "alert")
+                reply = without(reply, "alert")
                 if not reply.text and not reply.buttons and not reply.data:
                     continue
             if isinstance(reply.data.get("handoff"), dict):
@@ -352,21 +348,8 @@ class ConversationRouter:
         desk = self.desk
         if handoff is not None:
             reason = str(handoff.get("reason", "requested"))
-            if desk is None or desk.accepting(reason):
-                queue = True
-                notice = Reply(
-                    HANDING_OFF,
-                    buttons=(BACK_BUTTON,),
-                    sender="system",
-                    data={"mode": Mode.QUEUED.value, "handoff_reason": reason},
-                )
-            else:
-                notice = Reply(
-                    OUT_OF_HOURS.format(hours=desk.hours_label()),
-                    buttons=(CALLBACK_BUTTON,),
-                    sender="system",
-                    data={"handoff_reason": reason, "out_of_hours": True},
-                )
+            queue = desk is None or desk.accepting(reason)
+            notice = handoff_notice(reason, None if queue or desk is None else desk.hours_label())
             out = [*out[:handoff_at], notice, *out[handoff_at:]]
         priority = 1 if handoff is not None and handoff.get("reason") in URGENT_REASONS else 0
         current = await asyncio.to_thread(
@@ -418,17 +401,3 @@ class ConversationRouter:
         if not await asyncio.to_thread(self.store.add_outbound, cid, [reply], Mode.QUEUED):
             return []
         return [reply]
-
-
-def _for_record(msg: InboundMessage) -> InboundMessage:
-    """The message as stored: a channel's verified number travels to the engine only (a caller's
-    number is stored masked; a shared contact is stored as its own message)."""
-    if "verified_phone" not in msg.metadata:
-        return msg
-    return replace(msg, metadata={k: v for k, v in msg.metadata.items() if k != "verified_phone"})
-
-
-def _without(reply: Reply, key: str, text: bool = False) -> Reply:
-    """The reply without one data key (and, with `text`, without its text)."""
-    data = {k: v for k, v in reply.data.items() if k != key}
-    return replace(reply, data=data, text="" if text else reply.text)

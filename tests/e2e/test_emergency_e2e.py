@@ -153,8 +153,7 @@ async def test_phone_call_reads_the_advice_before_the_dialogue_answers(stack, tm
     from tests.phone.fakes import FakeTTS, RecordingTransport, silence, speech_8k, stream
     from voice.asr.scripted_provider import ScriptedSpeechToText
     from voice.call import CallInfo, PipelineConfig
-    from voice.events import EventLog
-    from voice.events import PipelineEventType as E
+    from voice.events import EventLog, PipelineEventType as E
     from voice.pipeline import VoicePipeline
     from voice.spoken import SlotPhrases
 

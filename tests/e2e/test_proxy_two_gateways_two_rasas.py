@@ -31,8 +31,7 @@ from conversation.replicas import ReplicaPins
 from core.settings import Settings
 from tests.agent.live import TOKEN_SECRET, AgentClient, add_agent
 from tests.conftest import ROOT, stack_env
-from tests.helpers import _HANDED_OUT as HANDED_OUT
-from tests.helpers import ChatClient, free_port, texts, wait_http
+from tests.helpers import _HANDED_OUT as HANDED_OUT, ChatClient, free_port, texts, wait_http
 
 # Two Rasa servers and two gateways start inside the first test: on a busy 2-core machine that
 # alone may take minutes.
