@@ -77,8 +77,9 @@ async def rest_citizen(rasa_url: str, think_s: float, until: float, latencies: l
         while time.monotonic() < until:
             sent = time.perf_counter()
             try:
-                resp = await client.post(f"{rasa_url}/webhooks/rest/webhook",
-                                         json={"sender": sender, "message": random.choice(UTTERANCES)})
+                resp = await client.post(
+                    f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": random.choice(UTTERANCES)}
+                )
                 resp.raise_for_status()
             except httpx.HTTPError as exc:
                 errors.append(type(exc).__name__)
