@@ -1,4 +1,4 @@
-# 12345 Hotline Assistant: `make run` starts everything, `make test` runs every test.
+# 12345 Hotline Assistant: `make run` starts everything, `make test` runs every test (after `make lint`).
 SHELL := /bin/bash
 VENV := .venv
 ENGINE_VENV := .venv-engine
@@ -6,14 +6,21 @@ GW_PY := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 DASHBOARD_JS := channels/dashboard/static/vendor/echarts/echarts.min.js
 
-.PHONY: run test setup train bench bench-tickets bench-hot-issues test-unit clean
+.PHONY: run test lint setup train bench bench-tickets bench-hot-issues test-unit clean
 
 run: setup
 	$(HOTLINE) up
 
-test: setup .system-test.stamp
+# Lint first: a lint, format or type error fails the run before the long setup and training.
+test: lint setup .system-test.stamp
 	$(HOTLINE) train
 	$(GW_PY) -m pytest
+
+# ruff (lint + format check) over the tree, mypy over the packages in pyproject.toml's [tool.mypy].
+lint: $(VENV)/.stamp
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test-unit: $(VENV)/.stamp $(DASHBOARD_JS) .system-test.stamp
 	$(GW_PY) -m pytest -m "not e2e"

@@ -13,11 +13,14 @@ from fastapi.staticfiles import StaticFiles
 
 from api import routes as gateway_routes
 from api.routes import STATIC_DIR, action_server_health, database_health
+from channels.agent.wiring import AgentDeskWiring
+from channels.dashboard.routes import include_dashboard
+from channels.phone.outbound import OutboundCalls
+from channels.phone.wiring import PhoneWiring
 from channels.telegram import wiring as telegram_wiring
 from channels.telegram.voice_reply import make_speak
 from channels.telegram.webhook import build_webhook_router
-from channels.agent.wiring import AgentDeskWiring
-from channels.phone.wiring import PhoneWiring
+from channels.unit.routes import include_unit_console
 from channels.web.chat_socket import build_router
 from channels.web.greeting import load_greeting
 from channels.web.session import ChatLimits
@@ -27,30 +30,26 @@ from conversation.distress import DistressDetector
 from conversation.engine import RasaEngine
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
+from core.clock import utcnow
 from core.db import init_db, make_engine
 from core.metrics import Metrics
 from core.phone_proof import PhoneProof
 from core.rate_limit import KeyedBuckets
 from core.security_headers import SecurityHeaders, widget_origins
 from core.settings import Settings
+from followup.pbx import survey_calls_from
+from followup.wiring import ClosedLoopWiring, UnitDirectory, work_orders_with_units
 from knowledge_base import wiring as kb_wiring
 from places.gazetteer import Gazetteer
 from safety.training import build_detector
+from tickets import open311, routes as tickets_routes
 from tickets.category_catalog import CategoryCatalog
-from tickets.referral import Referrals
-from tickets.units import UnitRegistry
 from tickets.classifier import TextClassifier
 from tickets.classifier_cache import dense_embedder, load_or_train, load_or_train_request_types
 from tickets.classify_route import build_classify_router
-from channels.phone.outbound import OutboundCalls
-from channels.unit.routes import include_unit_console
-from channels.dashboard.routes import include_dashboard
-from followup.pbx import survey_calls_from
-from followup.wiring import ClosedLoopWiring, UnitDirectory, work_orders_with_units
 from tickets.intake import IntakeExtractor
-from core.clock import utcnow
-from tickets import open311
-from tickets import routes as tickets_routes
+from tickets.referral import Referrals
+from tickets.units import UnitRegistry
 from voice.asr import create_speech_to_text
 from voice.decode import decode_upload
 
@@ -64,9 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = Metrics()
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=100))
     engine = RasaEngine(
-        settings.rasa_base_urls, http, timeout_s=settings.engine_timeout_s,
-        max_in_flight=settings.engine_max_in_flight, token=settings.rasa_auth_token,
-    )  # fmt: skip
+        settings.rasa_base_urls,
+        http,
+        timeout_s=settings.engine_timeout_s,
+        max_in_flight=settings.engine_max_in_flight,
+        token=settings.rasa_auth_token,
+    )
     store = ConversationStore(db)
     gazetteer = Gazetteer.builtin()
     extractor = IntakeExtractor(gazetteer)
@@ -76,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     units = UnitDirectory(UnitRegistry(db), catalog)
     work_orders = work_orders_with_units(db, units)  # dispatched at filing; working-day deadlines
     if settings.classifier_model:
-        classifier = TextClassifier.load(settings.classifier_model).use_embedder(embedder.passages if embedder else None)
+        classifier = TextClassifier.load(settings.classifier_model).use_embedder(
+            embedder.passages if embedder else None
+        )
     else:
         classifier = load_or_train(catalog, embedder)
 
@@ -86,22 +90,42 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return classifier.predict(text).code
 
     # Bus, channel registry, accounts, the AgentDesk (work orders from the desk), /api/agent, /ws/agent.
-    desk_wiring = AgentDeskWiring(settings, db, store, work_orders, catalog, category_of, reset_dialogue=engine.reset,
-                                  extractor=extractor)
+    desk_wiring = AgentDeskWiring(
+        settings, db, store, work_orders, catalog, category_of, reset_dialogue=engine.reset, extractor=extractor
+    )
     web = desk_wiring.web
     # The closed loop: actions of units and supervisors, the result and survey to the citizen, deadlines.
     outbound_calls = OutboundCalls()  # survey calls this gateway placed, until the PBX connects them
-    loop = ClosedLoopWiring(settings, db, http, desk_wiring.bus, store, desk_wiring.registry.deliver, units, work_orders,
-                            survey_calls_from(settings, outbound_calls))  # fmt: skip
-    conversations = ConversationRouter(store, engine, metrics, enrich=lambda text: extractor.extract(text, utcnow()),
-                                       desk=desk_wiring.desk, mood=DistressDetector(), safety=build_detector(embedder),
-                                       phone_proof=phone_proof, followup=loop.followup)  # fmt: skip
+    loop = ClosedLoopWiring(
+        settings,
+        db,
+        http,
+        desk_wiring.bus,
+        store,
+        desk_wiring.registry.deliver,
+        units,
+        work_orders,
+        survey_calls_from(settings, outbound_calls),
+    )
+    conversations = ConversationRouter(
+        store,
+        engine,
+        metrics,
+        enrich=lambda text: extractor.extract(text, utcnow()),
+        desk=desk_wiring.desk,
+        mood=DistressDetector(),
+        safety=build_detector(embedder),
+        phone_proof=phone_proof,
+        followup=loop.followup,
+    )
     telegram = telegram_wiring.channel_from_settings(settings, conversations=conversations, work_orders=work_orders)
     if telegram is not None:
         desk_wiring.registry.register(telegram, prefix="tg")  # agent replies to tg: conversations go out here
     speech = create_speech_to_text(settings)  # nothing loaded yet; warmed up in the lifespan
     web_voice = VoiceMessages(speech, decode_upload, max_bytes=settings.max_frame_bytes * 3 // 4)
-    phone = PhoneWiring(settings, conversations, speech, gazetteer, desk_wiring.registry, outbound=outbound_calls)  # AudioSocket, /ws/media
+    phone = PhoneWiring(
+        settings, conversations, speech, gazetteer, desk_wiring.registry, outbound=outbound_calls
+    )  # AudioSocket, /ws/media
     if telegram is not None:  # voice notes through the same recognizer; spoken replies through the phone's TTS
         speak = make_speak(phone.tts, settings.tts_rate) if settings.telegram_voice_replies else None
         telegram.use_voice(speech, decode_upload, speak)
@@ -121,7 +145,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if telegram is not None:
             await telegram.start()
         await loop.start()
-        log.info("gateway ready: rasa=%s actions=%s", ",".join(settings.rasa_base_urls), settings.action_server_base_url)
+        log.info(
+            "gateway ready: rasa=%s actions=%s", ",".join(settings.rasa_base_urls), settings.action_server_base_url
+        )
         yield
         await loop.stop()
         await kb_wiring.stop(kb_watcher)
@@ -157,8 +183,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "phone": phone.health,
         "speech_recognition": phone.speech_health,
     }
-    limits = ChatLimits(settings.chat_burst, settings.chat_per_s, settings.chat_address_burst,
-                        settings.chat_address_per_s, settings.max_frame_bytes)  # fmt: skip
+    limits = ChatLimits(
+        settings.chat_burst,
+        settings.chat_per_s,
+        settings.chat_address_burst,
+        settings.chat_address_per_s,
+        settings.max_frame_bytes,
+    )
     greeting = load_greeting(ROOT_DIR / "bot" / "domain")
     app.include_router(build_router(conversations, web, settings.max_text_chars, web_voice, limits, greeting))
     # Read-aloud for the web page, through the phone's TTS chain (one prompt cache).
@@ -174,8 +205,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(open311.router)
     app.include_router(tickets_routes.router)
     classify_limit = KeyedBuckets(settings.classify_burst, settings.classify_per_s)
-    app.include_router(build_classify_router(catalog, gazetteer, category_of, engine.parse, request_types.decide,
-                                             classify_limit))
+    app.include_router(
+        build_classify_router(catalog, gazetteer, category_of, engine.parse, request_types.decide, classify_limit)
+    )
     app.include_router(kb_wiring.router(kb, settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(gateway_routes.router)  # /, /favicon.ico, /healthz, /metrics

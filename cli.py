@@ -11,8 +11,8 @@ from pathlib import Path
 from core.pii import configure_logging
 from core.settings import PROJECT_ROOT, Settings
 from desk.accounts.cli import add_parser as add_agents_parser, run as run_agents
-from tickets.units_cli import add_parser as add_units_parser, run as run_units
 from reports.cli import add_parser as add_report_parser, run as run_report
+from tickets.units_cli import add_parser as add_units_parser, run as run_units
 
 log = logging.getLogger("hotline")
 
@@ -20,10 +20,16 @@ log = logging.getLogger("hotline")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="hotline", description="12345 citizen-service hotline assistant")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="train if needed, fetch the speech model if missing and reachable, start Rasa, the action server "
-                              "and the gateway; Ctrl-C stops all")
-    sub.add_parser("train", help="train the Rasa model, the category classifier and the request-type model if their "
-                                 "inputs changed; embed the emergency phrasings and the knowledge base")
+    sub.add_parser(
+        "up",
+        help="train if needed, fetch the speech model if missing and reachable, start Rasa, the action server "
+        "and the gateway; Ctrl-C stops all",
+    )
+    sub.add_parser(
+        "train",
+        help="train the Rasa model, the category classifier and the request-type model if their "
+        "inputs changed; embed the emergency phrasings and the knowledge base",
+    )
     sub.add_parser("serve", help="run the gateway alone (HTTP/WebSocket on HOTLINE_PORT)")
     clf = sub.add_parser("classifier", help="the work-order category classifier")
     clf_sub = clf.add_subparsers(dest="classifier_command", required=True)
@@ -43,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     models = sub.add_parser("models", help="speech recognition model: download (verified by sha256), verify")
     models_sub = models.add_subparsers(dest="models_command", required=True)
     models_sub.add_parser("fetch", help="download and install the Vosk model").add_argument(
-        "--zip", type=Path, help="install from a zip copied to this machine (offline; same sha256 check)")
+        "--zip", type=Path, help="install from a zip copied to this machine (offline; same sha256 check)"
+    )
     models_sub.add_parser("verify", help="check that the installed model is present and unchanged")
     transcribe = sub.add_parser("transcribe", help="print FILE<TAB>TEXT for each audio file")
     transcribe.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -69,8 +76,12 @@ def main(argv: list[str] | None = None) -> int:
             from tickets.classifier_history import train_from_csv
 
             columns = [c.strip() for c in args.text_column.split(",")]
-            model = train_from_csv(args.csv, columns if len(columns) > 1 else columns[0], args.label_column,
-                                   include_project_examples=args.with_project_examples)  # fmt: skip
+            model = train_from_csv(
+                args.csv,
+                columns if len(columns) > 1 else columns[0],
+                args.label_column,
+                include_project_examples=args.with_project_examples,
+            )
             print(f"saved {model.save(args.out)}; use it with HOTLINE_CLASSIFIER_MODEL={args.out}")
             return 0
         if args.command == "agents":

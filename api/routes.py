@@ -33,8 +33,9 @@ async def favicon() -> FileResponse:
 
 
 @router.get("/healthz")
-async def healthz(checks: HealthChecksDep, api_keys: ApiKeysDep,
-                  authorization: Annotated[str | None, Header()] = None) -> dict:  # fmt: skip
+async def healthz(
+    checks: HealthChecksDep, api_keys: ApiKeysDep, authorization: Annotated[str | None, Header()] = None
+) -> dict:
     """Each component's state; its details (URLs, paths, errors) only with the API key."""
     results = await asyncio.gather(*(_run(check) for check in checks.values()))
     components = dict(zip(checks, results, strict=True))

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from places.evaluation import HELDOUT, TUNE, load_cases, score  # noqa: E402
-from places.gazetteer import BUILTIN, Gazetteer  # noqa: E402
+from places.evaluation import HELDOUT, TUNE, load_cases, score
+from places.gazetteer import BUILTIN, Gazetteer
 
 GOAL = 0.95
 

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.agent.live import AgentClient, add_agent, queued_citizen, start_gateway  # noqa: E402
+from tests.agent.live import AgentClient, add_agent, queued_citizen, start_gateway
 
 
 def pct(values: list[float], p: float) -> float:
@@ -33,8 +33,10 @@ def pct(values: list[float], p: float) -> float:
 
 def report(name: str, values: list[float]) -> None:
     ms = [v * 1000 for v in values]
-    print(f"  {name:<11} n={len(ms):<4} p50={pct(ms, 50):7.1f} ms  p95={pct(ms, 95):7.1f} ms  "
-          f"p99={pct(ms, 99):7.1f} ms  mean={statistics.mean(ms):7.1f} ms")  # fmt: skip
+    print(
+        f"  {name:<11} n={len(ms):<4} p50={pct(ms, 50):7.1f} ms  p95={pct(ms, 95):7.1f} ms  "
+        f"p99={pct(ms, 99):7.1f} ms  mean={statistics.mean(ms):7.1f} ms"
+    )
 
 
 async def serve(agent: AgentClient, chats: list, messages: int, results: dict[str, list[float]]) -> None:

@@ -29,8 +29,8 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import stack_env  # noqa: E402
-from tests.helpers import free_port, wait_http  # noqa: E402
+from tests.conftest import stack_env
+from tests.helpers import free_port, wait_http
 
 # What citizens say (no handoff triggers: those leave the bot by design).
 UTTERANCES = [
@@ -77,8 +77,9 @@ async def rest_citizen(rasa_url: str, think_s: float, until: float, latencies: l
         while time.monotonic() < until:
             sent = time.perf_counter()
             try:
-                resp = await client.post(f"{rasa_url}/webhooks/rest/webhook",
-                                         json={"sender": sender, "message": random.choice(UTTERANCES)})
+                resp = await client.post(
+                    f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": random.choice(UTTERANCES)}
+                )
                 resp.raise_for_status()
             except httpx.HTTPError as exc:
                 errors.append(type(exc).__name__)
@@ -138,10 +139,16 @@ def start_stack(var_dir: Path) -> tuple[str, str, subprocess.Popen]:
     env = stack_env(var_dir, gateway=port, rasa=rasa, actions=free_port())
     # Every simulated citizen shares one address, and the saturation phase has no think time: the
     # chat rate limits (measured in tests/e2e/test_chat_limits.py) would measure themselves here.
-    env |= {"HOTLINE_CHAT_BURST": "1000", "HOTLINE_CHAT_PER_S": "1000",
-            "HOTLINE_CHAT_ADDRESS_BURST": "100000", "HOTLINE_CHAT_ADDRESS_PER_S": "100000"}  # fmt: skip
+    env |= {
+        "HOTLINE_CHAT_BURST": "1000",
+        "HOTLINE_CHAT_PER_S": "1000",
+        "HOTLINE_CHAT_ADDRESS_BURST": "100000",
+        "HOTLINE_CHAT_ADDRESS_PER_S": "100000",
+    }
     log = open(var_dir / "hotline-up.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "cli", "up"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "up"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     wait_http(f"http://127.0.0.1:{port}/healthz", 300, ok=lambda r: r.json()["status"] == "ok", proc=proc)
     while b"hotline is up" not in (var_dir / "hotline-up.log").read_bytes():
         time.sleep(0.3)

@@ -138,8 +138,11 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
 
 def dev_set(directory: Path) -> list[Message]:
     """teddy2020_dev.csv: every row with one of the 7 labels and some text."""
-    return [Message(r["id"].strip(), _text(r), r["label"]) for r in _rows(directory / "teddy2020_dev.csv")
-            if r.get("label") in TARGETS and _text(r)]  # fmt: skip
+    return [
+        Message(r["id"].strip(), _text(r), r["label"])
+        for r in _rows(directory / "teddy2020_dev.csv")
+        if r.get("label") in TARGETS and _text(r)
+    ]
 
 
 def replies_set(directory: Path, labels_file: Path = LABELS_FILE) -> list[Message]:
@@ -176,7 +179,7 @@ class TargetPredictor:
 
     def __init__(self, classifier: TextClassifier) -> None:
         self.classifier = classifier
-        self.targets = [target_of(c, p) for c, p in zip(classifier.labels, classifier.paths)]
+        self.targets = [target_of(c, p) for c, p in zip(classifier.labels, classifier.paths, strict=True)]
         self._mapped = np.array([t is not None for t in self.targets])
 
     def predict(self, text: str) -> str:

@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.classify_data import (  # noqa: E402
+from bench.classify_data import (
     HELD_OUT,
     TARGETS,
     TUNE,
@@ -51,10 +51,9 @@ from bench.classify_data import (  # noqa: E402
     split,
     target_of,
 )
-from tickets.category_catalog import CategoryCatalog  # noqa: E402
-from tickets.classifier import DENSE_CHARS, TextClassifier, load_training_examples  # noqa: E402
-from tickets.classifier_cache import VECTORS_DIR  # noqa: E402
-from tickets.classifier_cache import train as train_classifier  # noqa: E402
+from tickets.category_catalog import CategoryCatalog
+from tickets.classifier import DENSE_CHARS, TextClassifier, load_training_examples
+from tickets.classifier_cache import VECTORS_DIR, train as train_classifier
 
 # --sweep grid: C needs a retraining, the weights only a rescoring
 SWEEP_C = (10.0, 30.0, 100.0)
@@ -76,7 +75,7 @@ def load_parts(limit: int | None) -> dict[tuple[str, str], list[Message]] | None
 def per_label(gold: list[str], pred: list[str]) -> None:
     print(f"  {'label':<10} {'precision':>9} {'recall':>7} {'support':>7}")
     for lab in TARGETS:
-        tp = sum(g == lab and p == lab for g, p in zip(gold, pred))
+        tp = sum(g == lab and p == lab for g, p in zip(gold, pred, strict=True))
         n_pred, n_gold = pred.count(lab), gold.count(lab)
         prec = f"{tp / n_pred:.1%}" if n_pred else "-"
         rec = f"{tp / n_gold:.1%}" if n_gold else "-"
@@ -84,7 +83,7 @@ def per_label(gold: list[str], pred: list[str]) -> None:
 
 
 def confusion(gold: list[str], pred: list[str]) -> None:
-    counts = Counter(zip(gold, pred))
+    counts = Counter(zip(gold, pred, strict=True))
     print("  confusion (rows = true label, columns = predicted):")
     print("  " + " " * 8 + "".join(f"{t[:2]:>6}" for t in TARGETS))
     for g in TARGETS:
@@ -100,18 +99,21 @@ def evaluate(clf: TextClassifier, parts: dict[tuple[str, str], list[Message]], e
         pred = [predictor.predict(m.text) for m in rows]
         ms = (time.perf_counter() - started) * 1000 / len(rows)
         gold = [m.label for m in rows]
-        top1 = [target_of(p.code, p.path) or "(none)" for p in map(clf.predict, (m.text for m in rows))] \
-            if part == TUNE else []  # fmt: skip
-        acc = sum(g == p for g, p in zip(gold, pred)) / len(rows)
+        top1 = (
+            [target_of(p.code, p.path) or "(none)" for p in map(clf.predict, (m.text for m in rows))]
+            if part == TUNE
+            else []
+        )
+        right = sum(g == p for g, p in zip(gold, pred, strict=True))
+        acc = right / len(rows)
         results[(name, part)] = acc
-        print(f"\n== {name} {part}: level-1 accuracy {acc:.2%} ({sum(g == p for g, p in zip(gold, pred))}/{len(rows)}),"
-              f" {ms:.1f} ms per message")  # fmt: skip
+        print(f"\n== {name} {part}: level-1 accuracy {acc:.2%} ({right}/{len(rows)}), {ms:.1f} ms per message")
         if part != TUNE:
             continue  # held-out parts are counted, never inspected
-        print(f"  unrestricted top-1 category: {sum(g == p for g, p in zip(gold, top1)) / len(rows):.2%}")
+        print(f"  unrestricted top-1 category: {sum(g == p for g, p in zip(gold, top1, strict=True)) / len(rows):.2%}")
         per_label(gold, pred)
         confusion(gold, pred)
-        shown = [(m, p) for m, p in zip(rows, pred) if m.label != p][:errors]
+        shown = [(m, p) for m, p in zip(rows, pred, strict=True) if m.label != p][:errors]
         for m, p in shown:
             best = clf.predict(m.text)
             print(f"  ERR {m.id:>7} {m.label}->{p}  [{'/'.join(best.path)} {best.confidence:.2f}]  {m.text[:90]}")
@@ -124,7 +126,9 @@ def summary(results: dict, settings: str, dense: bool) -> None:
     print(f"{'set':<8} {'tune':>8} {'held-out':>9}")
     for name in ("dev", "replies"):
         print(f"{name:<8} {results[(name, TUNE)]:>8.2%} {results[(name, HELD_OUT)]:>9.2%}")
-    print(f"\nRESULT replies held-out {results[('replies', HELD_OUT)]:.2%}, dev held-out {results[('dev', HELD_OUT)]:.2%}")
+    print(
+        f"\nRESULT replies held-out {results[('replies', HELD_OUT)]:.2%}, dev held-out {results[('dev', HELD_OUT)]:.2%}"
+    )
 
 
 def sweep(examples: list[tuple[str, str]], catalog: CategoryCatalog, parts: dict) -> None:
@@ -139,8 +143,11 @@ def sweep(examples: list[tuple[str, str]], catalog: CategoryCatalog, parts: dict
             predictor = TargetPredictor(clf)
             accs = {n: sum(predictor.predict(m.text) == m.label for m in r) / len(r) for n, r in tune.items()}
             rows_out.append((statistics.mean(accs.values()), c, lw, kw, accs["dev"], accs["replies"]))
-            print(f"C={c:<5g} level1_weight={lw:<4g} keyword_weight={kw:<4g} "
-                  f"dev-tune {accs['dev']:.2%} replies-tune {accs['replies']:.2%}", flush=True)  # fmt: skip
+            print(
+                f"C={c:<5g} level1_weight={lw:<4g} keyword_weight={kw:<4g} "
+                f"dev-tune {accs['dev']:.2%} replies-tune {accs['replies']:.2%}",
+                flush=True,
+            )
     print("\nbest on the tune parts (mean, C, level1_weight, keyword_weight, dev-tune, replies-tune):")
     for row in sorted(rows_out, reverse=True)[:8]:
         print("  " + "  ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
@@ -165,7 +172,7 @@ def cross_validate(examples: list[tuple[str, str]], catalog: CategoryCatalog, fo
 
 def use_cached_vectors(clf: TextClassifier, embedder, parts: dict) -> None:
     """The measured messages' e5 vectors from var/cache/classify (embedded once, kept for reruns)."""
-    from knowledge_base.embeddings import VectorCache  # noqa: PLC0415
+    from knowledge_base.embeddings import VectorCache
 
     started = time.perf_counter()
     cache = VectorCache(VECTORS_DIR, embedder.model_id)
@@ -199,18 +206,22 @@ def main() -> int:
 
     embedder = None
     if not args.no_dense:
-        from knowledge_base.embeddings import E5Embedder  # noqa: PLC0415  (loads the 70 MB model)
+        from knowledge_base.embeddings import E5Embedder
 
         embedder = E5Embedder(threads=os.cpu_count() or 1)
     t0 = time.perf_counter()
     clf = train_classifier(examples, catalog, embedder)  # as `hotline train` does (training vectors cached)
-    print(f"trained on {len(examples)} own examples, {len(clf.labels)} categories, "
-          f"{len(clf.vocabulary)} features in {time.perf_counter() - t0:.1f}s")  # fmt: skip
+    print(
+        f"trained on {len(examples)} own examples, {len(clf.labels)} categories, "
+        f"{len(clf.vocabulary)} features in {time.perf_counter() - t0:.1f}s"
+    )
     if embedder is not None:
         use_cached_vectors(clf, embedder, parts)
     c = inspect.signature(TextClassifier.train).parameters["C"].default
-    settings = (f"C={c:g} level1_weight={clf.level1_weight:g} keyword_weight={clf.keyword_weight:g} "
-                f"dense_weight={clf.dense_weight:g}")  # fmt: skip
+    settings = (
+        f"C={c:g} level1_weight={clf.level1_weight:g} keyword_weight={clf.keyword_weight:g} "
+        f"dense_weight={clf.dense_weight:g}"
+    )
     summary(evaluate(clf, parts, args.errors), settings, clf.uses_dense)
     return 0
 

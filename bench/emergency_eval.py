@@ -22,9 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.settings import PROJECT_ROOT  # noqa: E402
-from safety.cues import SERVICES  # noqa: E402
-from safety.detector import (  # noqa: E402
+from core.settings import PROJECT_ROOT
+from safety.cues import SERVICES
+from safety.detector import (
     HELDOUT_DATA,
     EmergencyDetector,
     Example,
@@ -61,7 +61,7 @@ def folds(examples: list[Example], k: int = FOLDS, seed: int = 12345) -> list[li
     return out
 
 
-def out_of_fold(examples: list[Example], embed, threshold: float | None = None) -> list:  # noqa: ANN001
+def out_of_fold(examples: list[Example], embed, threshold: float | None = None) -> list:
     """Decisions for every example from a detector trained on the other folds."""
     decisions: list = [None] * len(examples)
     for fold in folds(examples):
@@ -74,8 +74,8 @@ def out_of_fold(examples: list[Example], embed, threshold: float | None = None) 
 
 def report(name: str, examples: list[Example], decisions: list, show_misses: bool) -> dict:
     print(f"\n== {name}: {len(examples)} messages ==")
-    emergencies = [(e, d) for e, d in zip(examples, decisions) if e.services]
-    calm = [(e, d) for e, d in zip(examples, decisions) if not e.services]
+    emergencies = [(e, d) for e, d in zip(examples, decisions, strict=True) if e.services]
+    calm = [(e, d) for e, d in zip(examples, decisions, strict=True) if not e.services]
     recall = sum(d.emergency for _, d in emergencies) / max(1, len(emergencies))
     false_alarms = sum(d.emergency for _, d in calm) / max(1, len(calm))
     print(f"{'service':<10}{'n':>5}{'recall':>9}{'right number':>15}")
@@ -101,7 +101,7 @@ def report(name: str, examples: list[Example], decisions: list, show_misses: boo
     return {"recall": recall, "false_alarms": false_alarms}
 
 
-def tune(examples: list[Example], embed) -> None:  # noqa: ANN001
+def tune(examples: list[Example], embed) -> None:
     """Out-of-fold recall and false alarms over thresholds (tuning split only)."""
     scores = np.zeros(len(examples))
     for fold in folds(examples):
@@ -114,8 +114,10 @@ def tune(examples: list[Example], embed) -> None:  # noqa: ANN001
         print(f"{threshold:>10.2f}{np.mean(scores[y] >= threshold):>9.1%}{np.mean(scores[~y] >= threshold):>11.1%}")
     for recall in (1.0, 0.995, 0.99, 0.98):
         threshold = np.sort(scores[y])[int((1 - recall) * y.sum())]
-        print(f"recall {recall:.1%} out of fold at threshold {threshold:.3f}: false alarms "
-              f"{np.mean(scores[~y] >= threshold):.1%}")  # fmt: skip
+        print(
+            f"recall {recall:.1%} out of fold at threshold {threshold:.3f}: false alarms "
+            f"{np.mean(scores[~y] >= threshold):.1%}"
+        )
 
 
 def latency(detector: EmergencyDetector, texts: list[str]) -> None:
@@ -146,8 +148,10 @@ def main() -> None:
         return
     started = time.perf_counter()
     detector = EmergencyDetector.train(tune_set, embed)
-    print(f"view: {'text + e5' if embed else 'text only'}; threshold {detector.threshold} "
-          f"(chosen on the tuning split, out of fold); trained in {time.perf_counter() - started:.2f} s")  # fmt: skip
+    print(
+        f"view: {'text + e5' if embed else 'text only'}; threshold {detector.threshold} "
+        f"(chosen on the tuning split, out of fold); trained in {time.perf_counter() - started:.2f} s"
+    )
     report("tuning split, 5-fold out-of-fold", tune_set, out_of_fold(tune_set, embed), args.show_misses)
     if not heldout:
         print("held-out split missing: safety/data/emergency_heldout.yml")
@@ -159,8 +163,10 @@ def main() -> None:
         detector.embed = E5Embedder.shared(2).passages  # latency as in the gateway: no cache
     latency(detector, [e.text for e in heldout[:200]])
     ok = figures["recall"] >= RECALL_GOAL and figures["false_alarms"] <= FALSE_ALARM_GOAL
-    print(f"\nheld-out goal (recall >= {RECALL_GOAL:.0%}, false alarms <= {FALSE_ALARM_GOAL:.0%}): "
-          f"{'met' if ok else 'NOT met'}")  # fmt: skip
+    print(
+        f"\nheld-out goal (recall >= {RECALL_GOAL:.0%}, false alarms <= {FALSE_ALARM_GOAL:.0%}): "
+        f"{'met' if ok else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ searches at once, so only Rasa and the actions are measured.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -30,11 +31,11 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.settings import Settings  # noqa: E402
-from runtime.engine_env import engine_command  # noqa: E402
-from runtime.stack import action_server_command, action_server_env, rasa_command, rasa_env  # noqa: E402
-from runtime.training import model_path  # noqa: E402
-from tests.helpers import free_port, wait_http  # noqa: E402
+from core.settings import Settings
+from runtime.engine_env import engine_command
+from runtime.stack import action_server_command, action_server_env, rasa_command, rasa_env
+from runtime.training import model_path
+from tests.helpers import free_port, wait_http
 
 PLACED = {"address": "朝阳区劲松街道农光里", "district": "朝阳区", "street": "劲松街道"}
 # (kind, text, what the gateway recognised in it): one conversation, a complaint through the intake
@@ -48,8 +49,15 @@ SCRIPT = [
     ("form_confirm", "对", {}),
     ("consult", "我想问一下居住证怎么办理", {}),
 ]
-ORDER = {"number": "26120600012", "status": "dispatched", "urgency": "24h", "request_type": "complain",
-         "district": "朝阳区", "department": "劲松街道办事处", "category_path": ["城乡建设", "市容环卫", "垃圾清运"]}  # fmt: skip
+ORDER = {
+    "number": "26120600012",
+    "status": "dispatched",
+    "urgency": "24h",
+    "request_type": "complain",
+    "district": "朝阳区",
+    "department": "劲松街道办事处",
+    "category_path": ["城乡建设", "市容环卫", "垃圾清运"],
+}
 KB_NONE = {"decision": "none", "facet": None, "results": [], "related": []}
 # Where the sampled time goes: the first bucket with a frame matching its pattern.
 BUCKETS = [
@@ -60,13 +68,16 @@ BUCKETS = [
     ("NLU (tokenizer, featurizers, DIET)", r"rasa/nlu/|parse_message"),
     ("action server calls (tracker JSON, HTTP client)", r"aiohttp/|rasa/utils/endpoints|_action_call_format"),
     ("prediction graph (dask runner, featurizers)", r"rasa/engine/|rasa/core/featurizers|dask/"),
-    ("other Rasa (processor, trackers, forms, NLG)", r"rasa/core/processor|rasa/shared/|rasa/core/actions|rasa/core/nlg"),
+    (
+        "other Rasa (processor, trackers, forms, NLG)",
+        r"rasa/core/processor|rasa/shared/|rasa/core/actions|rasa/core/nlg",
+    ),
     ("event loop (uvloop I/O and waiting, Sanic)", r"sanic/|uvloop|asyncio"),
 ]
 
 
 class StubGateway(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = ORDER if self.path.startswith("/api/tickets") else KB_NONE
         data = json.dumps(body).encode()
@@ -101,17 +112,16 @@ def cpu_ns(pid: int) -> int:
     total = 0
     for p in process_tree(pid):
         for task in Path(f"/proc/{p}/task").glob("*/schedstat"):
-            try:
+            with contextlib.suppress(OSError, ValueError, IndexError):  # the thread ended meanwhile
                 total += int(task.read_text().split()[0])
-            except (OSError, ValueError, IndexError):
-                pass
     return total
 
 
 def start(argv: list[str], env: dict, log: Path) -> subprocess.Popen:
     out = open(log, "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-                            start_new_session=True)  # fmt: skip
+    return subprocess.Popen(
+        argv, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -180,12 +190,18 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     gateway = ThreadingHTTPServer(("127.0.0.1", free_port()), StubGateway)
     threading.Thread(target=gateway.serve_forever, daemon=True).start()
-    settings = Settings(var_dir=work / "var", rasa_port=free_port(), action_port=free_port(),
-                        port=gateway.server_address[1], rasa_token="bench-token-0123456789",
-                        action_token="bench-action-0123456789", api_keys="bench-api-key-0123456789")  # fmt: skip
+    settings = Settings(
+        var_dir=work / "var",
+        rasa_port=free_port(),
+        action_port=free_port(),
+        port=gateway.server_address[1],
+        rasa_token="bench-token-0123456789",
+        action_token="bench-action-0123456789",
+        api_keys="bench-api-key-0123456789",
+    )
     argv = rasa_command(settings, model, settings.rasa_port)
     if args.bare:
-        argv = engine_command("rasa", *argv[argv.index("run"):])
+        argv = engine_command("rasa", *argv[argv.index("run") :])
     actions = start(action_server_command(settings), action_server_env(settings), work / "actions.log")
     rasa = start(argv, rasa_env(settings), work / "rasa.log")
     url, token = settings.rasa_base_url, settings.rasa_auth_token
@@ -198,9 +214,23 @@ def main() -> int:
             for _, text, extracted in SCRIPT:
                 turn(client, url, f"web:warmup-{i}", text, extracted)
         if args.py_spy:
-            spy = subprocess.Popen([args.py_spy, "record", "--pid", str(rasa.pid), "--rate", "200", "--format", "raw",
-                                    "--output", str(work / "rasa.pyspy.txt"), "--nonblocking"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            spy = subprocess.Popen(
+                [
+                    args.py_spy,
+                    "record",
+                    "--pid",
+                    str(rasa.pid),
+                    "--rate",
+                    "200",
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(work / "rasa.pyspy.txt"),
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             time.sleep(1.0)
         per_kind: dict[str, list[float]] = defaultdict(list)
         wall: dict[str, list[float]] = defaultdict(list)
@@ -220,16 +250,23 @@ def main() -> int:
             spy.wait(timeout=60)
         turns = args.conversations * len(SCRIPT)
         label = "bare rasa run" if args.bare else "bot.engine_runtime (patched)"
-        print(f"\nRasa CPU per turn, {label}, {args.conversations} conversations × {len(SCRIPT)} turns, model {model.name}")
+        print(
+            f"\nRasa CPU per turn, {label}, {args.conversations} conversations × {len(SCRIPT)} turns,"
+            f" model {model.name}"
+        )
         print(f"{'turn':<15}{'CPU ms p50':>11}{'mean':>8}{'wall ms p50':>13}  actions Rasa ran")
         script_turns = actions_per_turn(client, url, token, "web:bench-0")
         for (kind, _, _), (intent, ran) in zip(SCRIPT, script_turns, strict=False):
             cpu = per_kind[kind]
-            print(f"{kind:<15}{statistics.median(cpu):>11.1f}{statistics.fmean(cpu):>8.1f}"
-                  f"{statistics.median(wall[kind]):>13.1f}  {intent}: {', '.join(ran)}")  # fmt: skip
+            print(
+                f"{kind:<15}{statistics.median(cpu):>11.1f}{statistics.fmean(cpu):>8.1f}"
+                f"{statistics.median(wall[kind]):>13.1f}  {intent}: {', '.join(ran)}"
+            )
         form = [c for k, v in per_kind.items() if k.startswith("form_") for c in v]
-        print(f"all turns: {total_ms / turns:.1f} ms CPU per turn (mean); form turns: {statistics.fmean(form):.1f} ms; "
-              f"wall {elapsed / turns * 1000:.1f} ms per turn")  # fmt: skip
+        print(
+            f"all turns: {total_ms / turns:.1f} ms CPU per turn (mean); form turns: {statistics.fmean(form):.1f} ms; "
+            f"wall {elapsed / turns * 1000:.1f} ms per turn"
+        )
         if spy and (work / "rasa.pyspy.txt").exists():
             print("\nwhere Rasa's time goes (py-spy samples while measuring, active threads):")
             for name, share in where_time_goes(work / "rasa.pyspy.txt"):

@@ -36,11 +36,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from knowledge_base.chinese import normalise  # noqa: E402
-from knowledge_base.search import Outcome, asks_who, decide, detect_facet, wants_referral, with_referral  # noqa: E402
-from knowledge_base.thresholds import HYBRID, Thresholds  # noqa: E402
+from knowledge_base.chinese import normalise
+from knowledge_base.search import Outcome, asks_who, decide, detect_facet, wants_referral, with_referral
+from knowledge_base.thresholds import HYBRID, Thresholds
 
-SETS = {"tune": ROOT / "knowledge_base/eval/everyday/tune.yml", "held-out": ROOT / "knowledge_base/eval/everyday/heldout.yml"}
+SETS = {
+    "tune": ROOT / "knowledge_base/eval/everyday/tune.yml",
+    "held-out": ROOT / "knowledge_base/eval/everyday/heldout.yml",
+}
 # The thresholds before this policy (knowledge_base/thresholds.py on main), for --before.
 BEFORE = Thresholds(answer_min=0.5, answer_gap=0.06, choose_min=0.44, choose_window=0.1)
 MAX_TUNE_WRONG = 0.01  # confident-wrong allowed on the tuning questions (half the kb_eval goal of 2 %)
@@ -82,8 +85,11 @@ def grade(it: Item, got: Got) -> tuple[bool, bool]:
         return got.kind in ("none", "other"), confident
     if it.choose:
         return got.kind == "choose" and bool(set(got.ids) & set(it.choose)), confident and not (
-            got.kind == "answer" and got.ids[0] in it.choose)
-    right = (got.kind == "answer" and got.ids[0] in it.ids) or (got.kind == "refer" and bool(it.unit) and it.unit in got.unit)
+            got.kind == "answer" and got.ids[0] in it.choose
+        )
+    right = (got.kind == "answer" and got.ids[0] in it.ids) or (
+        got.kind == "refer" and bool(it.unit) and it.unit in got.unit
+    )
     return right, confident and not right
 
 
@@ -91,8 +97,11 @@ def kb_eval_tuning_half() -> list[Item]:
     """bench/kb_eval.py's tuning half (its held-out half is not looked at here either)."""
     from kb_eval import EVAL_DIR, half_of
 
-    items = [Item(str(d["q"]).strip(), (d.get("id"),)) for path in sorted(EVAL_DIR.glob("*.yml"))
-             for d in yaml.safe_load(path.read_text(encoding="utf-8")) or []]  # fmt: skip
+    items = [
+        Item(str(d["q"]).strip(), (d.get("id"),))
+        for path in sorted(EVAL_DIR.glob("*.yml"))
+        for d in yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    ]
     return [it for it in items if half_of(it.q) == "tune"]
 
 
@@ -144,6 +153,7 @@ class Offline:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """What the grid search needs per question (top-3 scores, which are right, question form)."""
+
         def hit(r: list, k: int, it: Item) -> bool:
             return len(r) > k and (r[k].article.id in it.ids or r[k].article.id in it.choose)
 
@@ -155,8 +165,13 @@ class Offline:
             "who": np.array([asks_who(n) for n in self.norm]),
             "where": np.array([detect_facet(n) == "where" for n in self.norm]),
             "rconf": np.array([r["confidence"] if r else -1.0 for r in self.referral]),
-            "unit_ok": np.array([bool(r and it.unit and it.unit in r["unit_name"]) for r, it in zip(self.referral, self.items)]),
-        }  # fmt: skip
+            "unit_ok": np.array(
+                [
+                    bool(r and it.unit and it.unit in r["unit_name"])
+                    for r, it in zip(self.referral, self.items, strict=True)
+                ]
+            ),
+        }
 
 
 def grid_rates(x: dict[str, np.ndarray], a: float, g: float, cmin: float, win: float, rmin: float) -> np.ndarray:
@@ -168,8 +183,11 @@ def grid_rates(x: dict[str, np.ndarray], a: float, g: float, cmin: float, win: f
     refer = (x["who"] | (~answer & ~choose & x["where"])) & (x["rconf"] >= rmin)
     answer, choose = answer & ~refer, choose & ~refer
     choice_hit = choose & (close & x["hit"]).any(axis=1)
-    right = np.where(kind == "choose", choice_hit, np.where(kind == "null", ~answer & ~choose & ~refer,
-                                                            (answer & top_ok) | (refer & x["unit_ok"])))
+    right = np.where(
+        kind == "choose",
+        choice_hit,
+        np.where(kind == "null", ~answer & ~choose & ~refer, (answer & top_ok) | (refer & x["unit_ok"])),
+    )
     wrong = np.where(kind == "null", answer | refer, (answer & ~top_ok) | (refer & ~x["unit_ok"]))
     return np.stack([right, choice_hit & (kind != "choose"), wrong])
 
@@ -181,9 +199,13 @@ def tune(sets: list[Offline], base: Thresholds) -> tuple[Thresholds, float]:
     xs = [off.arrays() for off in sets]
     n = sum(len(off.items) for off in sets)
     scored = []
-    grid = itertools.product(np.round(np.arange(0.40, 0.80, 0.02), 2), (0.0, 0.02, 0.04, 0.06, 0.08, 0.1),
-                             np.round(np.arange(0.36, 0.56, 0.02), 2), (0.06, 0.08, 0.1, 0.12, 0.15),
-                             (0.3, 0.4, 0.5, 0.6, 0.7, 0.8))  # fmt: skip
+    grid = itertools.product(
+        np.round(np.arange(0.40, 0.80, 0.02), 2),
+        (0.0, 0.02, 0.04, 0.06, 0.08, 0.1),
+        np.round(np.arange(0.36, 0.56, 0.02), 2),
+        (0.06, 0.08, 0.1, 0.12, 0.15),
+        (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+    )
     for a, g, cmin, win, rmin in grid:
         if cmin > a or win < g:
             continue
@@ -197,7 +219,7 @@ def tune(sets: list[Offline], base: Thresholds) -> tuple[Thresholds, float]:
     return replace(base, answer_min=float(a), answer_gap=g, choose_min=float(cmin), choose_window=win), rmin
 
 
-def build_referrals():  # noqa: ANN201  (text -> referral JSON | None, every confidence kept)
+def build_referrals():
     from core.db import init_db, make_engine
     from followup.wiring import UnitDirectory
     from knowledge_base.embeddings import E5Embedder
@@ -247,7 +269,7 @@ def got_of_frames(frames: list[dict]) -> Got:
         if "referral" in data:
             return Got("refer", unit=data["referral"]["unit_name"], text=text)
     payloads = [b["payload"] for f in frames for b in f.get("buttons") or [] if '"kb_article"' in b["payload"]]
-    choices = [json.loads(p[p.index("{"):])["kb_article"] for p in payloads]
+    choices = [json.loads(p[p.index("{") :])["kb_article"] for p in payloads]
     if "哪一项" in text and choices:
         return Got("choose", choices, text=text)
     if "工单编号" in text or "工单" in text and any(w in text for w in ("已受理", "已派单", "办理中", "已办结")):
@@ -274,15 +296,25 @@ def report(name: str, rows: list[tuple[Item, Got, bool, bool]], show: bool) -> N
     n = len(rows)
     kinds = Counter(g.kind for _, g, _, _ in rows)
     on, wrong = sum(r[2] for r in rows), sum(r[3] for r in rows)
-    misrouted = kinds["intake"] + kinds["other"] + sum(1 for it, g, _, _ in rows if g.kind == "status" and not it.intent)
-    print(f"{name:9} n={n:3d}  on-topic {on / n:6.1%}  confident-wrong {wrong / n:5.1%}  choice {kinds['choose'] / n:5.1%}"
-          f"  declined {kinds['none'] / n:5.1%}  misrouted {misrouted / n:5.1%}")  # fmt: skip
+    misrouted = (
+        kinds["intake"] + kinds["other"] + sum(1 for it, g, _, _ in rows if g.kind == "status" and not it.intent)
+    )
+    print(
+        f"{name:9} n={n:3d}  on-topic {on / n:6.1%}  confident-wrong {wrong / n:5.1%}"
+        f"  choice {kinds['choose'] / n:5.1%}"
+        f"  declined {kinds['none'] / n:5.1%}  misrouted {misrouted / n:5.1%}"
+    )
     if show:
         for it, got, ok, bad in rows:
             if not ok:
-                want = it.intent or ",".join(str(x) for x in (it.ids or it.choose)) + (f" / {it.unit}" if it.unit else "")
-                print(f"   {'WRONG' if bad else 'miss '} {it.q} -> {got.kind} {got.ids[:3] or got.unit or got.text[:40]!r}"
-                      f"  (want {want})")  # fmt: skip
+                want = it.intent or ",".join(str(x) for x in (it.ids or it.choose)) + (
+                    f" / {it.unit}" if it.unit else ""
+                )
+                print(
+                    f"   {'WRONG' if bad else 'miss '} {it.q} -> {got.kind}"
+                    f" {got.ids[:3] or got.unit or got.text[:40]!r}"
+                    f"  (want {want})"
+                )
 
 
 def show(args: argparse.Namespace, name: str) -> bool:

@@ -28,21 +28,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reports.issue_mining import Message, mine  # noqa: E402
-from reports.synthetic import Planted, stream  # noqa: E402
+from reports.issue_mining import Message, mine
+from reports.synthetic import Planted, stream
 
 DATA = ROOT / ".." / "shared" / "data" / "gov_messages"
 REPLIES, DEV = DATA / "teddy2020_replies.csv", DATA / "teddy2020_dev.csv"
 REAL_SIZE = 4326
 END = datetime(2026, 3, 31, 12, 0)
-PLANTED = [Planted("丽发新城小区", "mixing_noise", 120, days=10), Planted("丽发新城小区", "water_cut", 80, days=2),
-           Planted("金帆小学", "tuition", 60, days=20)]  # fmt: skip
+PLANTED = [
+    Planted("丽发新城小区", "mixing_noise", 120, days=10),
+    Planted("丽发新城小区", "water_cut", 80, days=2),
+    Planted("金帆小学", "tuition", 60, days=20),
+]
 
 
 def replies() -> list[Message]:
     with REPLIES.open(encoding="utf-8") as handle:
-        return [Message(id=r["id"], text=f"{r['subject']}。{r['detail']}", person=f"id:{r['id']}",
-                        time=datetime.fromisoformat(r["time"].strip())) for r in csv.DictReader(handle)]  # fmt: skip
+        return [
+            Message(
+                id=r["id"],
+                text=f"{r['subject']}。{r['detail']}",
+                person=f"id:{r['id']}",
+                time=datetime.fromisoformat(r["time"].strip()),
+            )
+            for r in csv.DictReader(handle)
+        ]
 
 
 def real_messages() -> list[Message]:
@@ -51,8 +61,15 @@ def real_messages() -> list[Message]:
     rng = random.Random(4326)
     with DEV.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))[: REAL_SIZE - len(dated)]
-    undated = [Message(id=f"dev-{r['id']}", text=f"{r['subject']}。{r['detail']}", person=f"dev:{r['id']}",
-                       time=first + (last - first) * rng.random()) for r in rows]  # fmt: skip
+    undated = [
+        Message(
+            id=f"dev-{r['id']}",
+            text=f"{r['subject']}。{r['detail']}",
+            person=f"dev:{r['id']}",
+            time=first + (last - first) * rng.random(),
+        )
+        for r in rows
+    ]
     return dated + undated
 
 
@@ -64,8 +81,14 @@ def measure(kind: str, size: int) -> dict:
     seconds = time.perf_counter() - started
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    result = {"kind": kind, "messages": len(messages), "seconds": round(seconds, 1), "peak_rss_mb": round(peak_self),
-              "worker_peak_rss_mb": round(peak_workers), "issues": len(issues)}  # fmt: skip
+    result = {
+        "kind": kind,
+        "messages": len(messages),
+        "seconds": round(seconds, 1),
+        "peak_rss_mb": round(peak_self),
+        "worker_peak_rss_mb": round(peak_workers),
+        "issues": len(issues),
+    }
     if kind == "synthetic":
         planted = stream(size, PLANTED, END, days=30).planted
         tops = [set(i["message_ids"]) for i in issues[: len(PLANTED)]]
@@ -74,8 +97,13 @@ def measure(kind: str, size: int) -> dict:
 
 
 def child(kind: str, size: int) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", kind, str(size)], capture_output=True, text=True,
-                          check=False, timeout=1800)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(size)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
+    )
     if done.returncode != 0:
         raise SystemExit(f"{kind} run failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -101,14 +129,18 @@ def main() -> int:
     for kind, size in runs:
         r = child(kind, size)
         extra = f", planted issues on top {r['planted_on_top']}/{len(PLANTED)}" if "planted_on_top" in r else ""
-        print(f"  {kind:9} {r['messages']:>7,} messages: {r['seconds']:6.1f} s, peak RSS {r['peak_rss_mb']} MB "
-              f"(workers {r['worker_peak_rss_mb']} MB){extra}")  # fmt: skip
+        print(
+            f"  {kind:9} {r['messages']:>7,} messages: {r['seconds']:6.1f} s, peak RSS {r['peak_rss_mb']} MB "
+            f"(workers {r['worker_peak_rss_mb']} MB){extra}"
+        )
     print(f"\ntop {args.top} issues of {REPLIES.name} (2,816 dated messages), for a person to judge:")
     for issue in mine(replies(), top=args.top):
         ids = ", ".join(issue["message_ids"][:6]) + (" …" if issue["count"] > 6 else "")
         print(f"{issue['rank']:>3}. [{issue['heat']:6.2f}] {issue['title']}")
-        print(f"       地点 {issue['place']} · {issue['count']} 条 · {issue['first']:%Y-%m-%d} – {issue['last']:%Y-%m-%d}"
-              f" · 关键词 {'、'.join(issue['keywords'])} · 编号 {ids}")  # fmt: skip
+        print(
+            f"       地点 {issue['place']} · {issue['count']} 条 · {issue['first']:%Y-%m-%d} – {issue['last']:%Y-%m-%d}"
+            f" · 关键词 {'、'.join(issue['keywords'])} · 编号 {ids}"
+        )
     return 0
 
 

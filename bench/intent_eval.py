@@ -32,8 +32,11 @@ def load_examples(path: Path) -> list[tuple[str, str]]:
     examples = []
     for block in yaml.safe_load(path.read_text())["nlu"]:
         if "intent" in block:
-            examples += [(line.strip()[2:].strip(), block["intent"]) for line in block["examples"].splitlines()
-                         if line.strip().startswith("- ")]  # fmt: skip
+            examples += [
+                (line.strip()[2:].strip(), block["intent"])
+                for line in block["examples"].splitlines()
+                if line.strip().startswith("- ")
+            ]
     return examples
 
 
@@ -55,8 +58,12 @@ def parse(model: Path, texts: list[str]) -> list[str]:
 
     run = subprocess.run(
         engine_command("python", __file__, "--in-engine", str(model)),
-        input=json.dumps(texts), capture_output=True, text=True, check=True, env={**os.environ, **ENGINE_ENV},
-    )  # fmt: skip
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **ENGINE_ENV},
+    )
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
@@ -79,7 +86,7 @@ def main() -> None:
     got = iter(parse(model, texts))
     print(f"model: {model.name}")
     for name, examples in sets.items():
-        wrong = [(t, want, have) for (t, want), have in zip(examples, got) if want != have]
+        wrong = [(t, want, have) for (t, want), have in zip(examples, got, strict=True) if want != have]
         right = len(examples) - len(wrong)
         print(f"\n{name}: {right / len(examples):.1%} ({right}/{len(examples)})")
         for (want, have), n in Counter((w, h) for _, w, h in wrong).most_common():

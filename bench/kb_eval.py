@@ -36,13 +36,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.clock import utcnow  # noqa: E402
-from knowledge_base.chinese import normalise  # noqa: E402
-from knowledge_base.index import Components, FusionParams, HybridIndex, Scored  # noqa: E402
-from knowledge_base.schema import beijing_today  # noqa: E402
-from knowledge_base.search import decide  # noqa: E402
-from knowledge_base.service import KnowledgeBase  # noqa: E402
-from knowledge_base.thresholds import LEXICAL, HYBRID, Thresholds  # noqa: E402
+from core.clock import utcnow
+from knowledge_base.chinese import normalise
+from knowledge_base.index import Components, FusionParams, HybridIndex, Scored
+from knowledge_base.schema import beijing_today
+from knowledge_base.search import decide
+from knowledge_base.service import KnowledgeBase
+from knowledge_base.thresholds import HYBRID, LEXICAL, Thresholds
 
 EVAL_DIR = ROOT / "knowledge_base" / "eval"
 # Confident-wrong allowed on the tuning half: half the goal (2 %), so the held-out half keeps a margin.
@@ -93,11 +93,15 @@ class Scores:
         self.mask = mask
         self.index = index
 
-    def subset(self, rows: list[int]) -> "Scores":
+    def subset(self, rows: list[int]) -> Scores:
         sub = Scores.__new__(Scores)
         c = self.comp
-        sub.comp = Components([r[rows] for r in c.raw], [k[rows] for k in c.known], [u[rows] for u in c.unknown],
-                              c.dense[rows] if c.dense is not None else None)  # fmt: skip
+        sub.comp = Components(
+            [r[rows] for r in c.raw],
+            [k[rows] for k in c.known],
+            [u[rows] for u in c.unknown],
+            c.dense[rows] if c.dense is not None else None,
+        )
         sub.mask, sub.index, sub.seconds = self.mask, self.index, 0.0
         return sub
 
@@ -120,43 +124,63 @@ def evaluate(items: list[Item], comp: Scores, params: FusionParams, th: Threshol
         out = decide(scored, th, 3)
         ranked = [ids[j] for j in order[i][:3]]
         got = [s.article.id for s in out.results]
-        rows.append({
-            "item": it, "top1": ranked[0] == it.want, "top3": it.want in ranked, "decision": out.decision,
-            "right": out.decision == "answer" and got[0] == it.want and it.want is not None,
-            "choose_hit": out.decision == "choose" and it.want in got,
-            "wrong": out.decision == "answer" and (it.want is None or got[0] != it.want),
-            "ranked": [(ids[j], round(float(fused[i, j]), 3)) for j in order[i][:3]], "got": got,
-        })  # fmt: skip
+        rows.append(
+            {
+                "item": it,
+                "top1": ranked[0] == it.want,
+                "top3": it.want in ranked,
+                "decision": out.decision,
+                "right": out.decision == "answer" and got[0] == it.want and it.want is not None,
+                "choose_hit": out.decision == "choose" and it.want in got,
+                "wrong": out.decision == "answer" and (it.want is None or got[0] != it.want),
+                "ranked": [(ids[j], round(float(fused[i, j]), 3)) for j in order[i][:3]],
+                "got": got,
+            }
+        )
     return rows
 
 
 def summary(rows: list[dict]) -> dict:
     ans = [r for r in rows if r["item"].want is not None]
     nul = [r for r in rows if r["item"].want is None]
-    share = lambda xs, key: sum(r[key] for r in xs) / len(xs) if xs else float("nan")  # noqa: E731
+
+    def share(xs: list, key: str) -> float:
+        return sum(r[key] for r in xs) / len(xs) if xs else float("nan")
+
     return {
-        "n": len(rows), "answerable": len(ans), "null": len(nul),
-        "top1": share(ans, "top1"), "top3": share(ans, "top3"), "right": share(ans, "right"),
-        "choose_hit": share(ans, "choose_hit"), "wrong": share(rows, "wrong"),
+        "n": len(rows),
+        "answerable": len(ans),
+        "null": len(nul),
+        "top1": share(ans, "top1"),
+        "top3": share(ans, "top3"),
+        "right": share(ans, "right"),
+        "choose_hit": share(ans, "choose_hit"),
+        "wrong": share(rows, "wrong"),
         "null_declined": sum(r["decision"] == "none" for r in nul) / len(nul) if nul else float("nan"),
-    }  # fmt: skip
+    }
 
 
 def print_report(rows: list[dict], show_errors: bool) -> None:
-    print(f"\n{'part':10} {'n':>4} {'ans':>4} {'null':>4} {'top-1':>7} {'top-3':>7} {'answered':>9} "
-          f"{'choose-hit':>10} {'conf-wrong':>10} {'null-declined':>13}")  # fmt: skip
+    print(
+        f"\n{'part':10} {'n':>4} {'ans':>4} {'null':>4} {'top-1':>7} {'top-3':>7} {'answered':>9} "
+        f"{'choose-hit':>10} {'conf-wrong':>10} {'null-declined':>13}"
+    )
     for part in ("tune", "held-out", "overall"):
         s = summary([r for r in rows if part == "overall" or r["item"].half == part])
-        print(f"{part:10} {s['n']:4d} {s['answerable']:4d} {s['null']:4d} {s['top1']:7.1%} {s['top3']:7.1%} "
-              f"{s['right']:9.1%} {s['choose_hit']:10.1%} {s['wrong']:10.1%} {s['null_declined']:13.1%}")  # fmt: skip
+        print(
+            f"{part:10} {s['n']:4d} {s['answerable']:4d} {s['null']:4d} {s['top1']:7.1%} {s['top3']:7.1%} "
+            f"{s['right']:9.1%} {s['choose_hit']:10.1%} {s['wrong']:10.1%} {s['null_declined']:13.1%}"
+        )
     print("\nper topic (top-1 of answerable, tune / held-out / all; n):")
     topics: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         topics[r["item"].topic].append(r)
     for topic, rs in sorted(topics.items()):
         parts = [summary([r for r in rs if p == "all" or r["item"].half == p]) for p in ("tune", "held-out", "all")]
-        print(f"  {topic:22} {parts[0]['top1']:6.1%} {parts[1]['top1']:6.1%} {parts[2]['top1']:6.1%}  "
-              f"n={parts[2]['answerable']:3d} conf-wrong={parts[2]['wrong']:.1%}")  # fmt: skip
+        print(
+            f"  {topic:22} {parts[0]['top1']:6.1%} {parts[1]['top1']:6.1%} {parts[2]['top1']:6.1%}  "
+            f"n={parts[2]['answerable']:3d} conf-wrong={parts[2]['wrong']:.1%}"
+        )
     if show_errors:
         print("\nmisses (expected, decision, ranking):")
         for r in rows:
@@ -173,11 +197,17 @@ def tune(items: list[Item], comp: Scores, base: FusionParams, th: Thresholds) ->
     want = np.array([comp.index.by_id.get(it.want, -1) if it.want else -1 for it in its])
     answerable = want >= 0
     best, best_key = base, (-1.0,)
-    dense_grid = [(dw, lo, hi) for dw in (0.3, 0.45, 0.6, 0.75) for lo, hi in ((0.78, 0.94), (0.82, 0.95), (0.86, 0.96))]
+    dense_grid = [
+        (dw, lo, hi) for dw in (0.3, 0.45, 0.6, 0.75) for lo, hi in ((0.78, 0.94), (0.82, 0.95), (0.86, 0.96))
+    ]
     a_grid = np.arange(0.20, 0.90, 0.02)[:, None, None]
     g_grid = np.array([0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.14])[None, :, None]
-    for bw, gw, oov, (dw, lo, hi) in itertools.product((0.3, 0.5, 0.7, 1.0, 1.4), (0.3, 0.6, 1.0, 1.5), (0.3, 0.6, 1.0),
-                                                       dense_grid if sub.comp.dense is not None else [(0, .8, .9)]):  # fmt: skip
+    for bw, gw, oov, (dw, lo, hi) in itertools.product(
+        (0.3, 0.5, 0.7, 1.0, 1.4),
+        (0.3, 0.6, 1.0, 1.5),
+        (0.3, 0.6, 1.0),
+        dense_grid if sub.comp.dense is not None else [(0, 0.8, 0.9)],
+    ):
         p = replace(base, body_weight=bw, gram_weight=gw, oov_weight=oov, dense_weight=dw, dense_lo=lo, dense_hi=hi)
         fused = sub.fused(p)
         order = ranking(fused, 3)
@@ -198,16 +228,25 @@ def tune(items: list[Item], comp: Scores, base: FusionParams, th: Thresholds) ->
     second = fused[np.arange(len(its)), order[:, 1]]
     correct = order[:, 0] == want
     best_th, best_u = th, -1e9
-    for a_min, gap, c_min, window in itertools.product(np.arange(0.20, 0.90, 0.02), (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.14),
-                                                       np.arange(0.12, 0.70, 0.04), (0.06, 0.1, 0.15, 0.2)):  # fmt: skip
+    for a_min, gap, c_min, window in itertools.product(
+        np.arange(0.20, 0.90, 0.02),
+        (0.0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.14),
+        np.arange(0.12, 0.70, 0.04),
+        (0.06, 0.1, 0.15, 0.2),
+    ):
         if c_min > a_min or window < gap:
             continue
         answer = (top >= a_min) & (top - second >= gap)
         wrong = answer & ~correct
         choose = ~answer & (top >= c_min) & (top - second <= window)
         declined = ~answer & ~choose
-        utility = (answer & correct).sum() - 6 * wrong.sum() + 0.5 * (choose & answerable).sum() \
-            - 0.3 * (choose & ~answerable).sum() + (declined & ~answerable).sum()  # fmt: skip
+        utility = (
+            (answer & correct).sum()
+            - 6 * wrong.sum()
+            + 0.5 * (choose & answerable).sum()
+            - 0.3 * (choose & ~answerable).sum()
+            + (declined & ~answerable).sum()
+        )
         if wrong.mean() <= MAX_TUNE_WRONG and utility > best_u:
             best_th, best_u = Thresholds(round(float(a_min), 2), gap, round(float(c_min), 2), window), utility
     print(f"thresholds chosen on the tuning half: {best_th}")
@@ -221,18 +260,23 @@ def main() -> None:
     ap.add_argument("--show-errors", action="store_true")
     args = ap.parse_args()
     started = time.perf_counter()
-    kb = KnowledgeBase(ROOT / "knowledge_base" / "articles", cache_dir=ROOT / "var" / "cache" / "kb",
-                       dense=not args.bm25_only)  # fmt: skip
+    kb = KnowledgeBase(
+        ROOT / "knowledge_base" / "articles", cache_dir=ROOT / "var" / "cache" / "kb", dense=not args.bm25_only
+    )
     snap = kb.reload()
-    print(f"knowledge base: {len(snap.index)} articles ({len(snap.errors)} bad files), dense={snap.index.dense}, "
-          f"built in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    print(
+        f"knowledge base: {len(snap.index)} articles ({len(snap.errors)} bad files), dense={snap.index.dense}, "
+        f"built in {time.perf_counter() - started:.1f} s"
+    )
     for path, reason in snap.errors:
         print(f"  ! {path}: {reason}")
     items = load_eval(EVAL_DIR, set(snap.index.by_id) | set(snap.known))
     mask = snap.index.in_force_mask(beijing_today(utcnow()))
     comp = Scores(snap.index, items, snap.index.dense, mask)
-    print(f"{len(items)} eval questions ({sum(i.half == 'tune' for i in items)} tuning, "
-          f"{sum(i.half == 'held-out' for i in items)} held-out); scoring took {comp.seconds:.1f} s")  # fmt: skip
+    print(
+        f"{len(items)} eval questions ({sum(i.half == 'tune' for i in items)} tuning, "
+        f"{sum(i.half == 'held-out' for i in items)} held-out); scoring took {comp.seconds:.1f} s"
+    )
     params, th = snap.index.params, (HYBRID if snap.index.dense else LEXICAL)
     if args.tune:
         params, th = tune(items, comp, params, th)

@@ -32,14 +32,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.clock import utcnow  # noqa: E402
-from knowledge_base.chinese import normalise  # noqa: E402
-from knowledge_base.embeddings import E5Embedder, VectorCache  # noqa: E402
-from knowledge_base.index import DENSE_CANDIDATES, HybridIndex, body_text, char_bigrams, head_text, passages_of  # noqa: E402
-from knowledge_base.schema import Article, beijing_today  # noqa: E402
-from knowledge_base.search import search  # noqa: E402
-from knowledge_base.service import KnowledgeBase  # noqa: E402
-from knowledge_base.thresholds import HYBRID, HYBRID_FUSION, LEXICAL, LEXICAL_FUSION  # noqa: E402
+from core.clock import utcnow
+from knowledge_base.chinese import normalise
+from knowledge_base.embeddings import E5Embedder, VectorCache
+from knowledge_base.index import DENSE_CANDIDATES, HybridIndex, body_text, char_bigrams, head_text, passages_of
+from knowledge_base.schema import Article, beijing_today
+from knowledge_base.search import search
+from knowledge_base.service import KnowledgeBase
+from knowledge_base.thresholds import HYBRID, HYBRID_FUSION, LEXICAL, LEXICAL_FUSION
 
 ARTICLES = ROOT / "knowledge_base" / "articles"
 
@@ -62,7 +62,7 @@ def questions() -> list[str]:
     return qs
 
 
-def timed(fn, *args, **kwargs) -> tuple[float, object]:  # noqa: ANN001
+def timed(fn, *args, **kwargs) -> tuple[float, object]:
     started = time.perf_counter()
     out = fn(*args, **kwargs)
     return (time.perf_counter() - started) * 1000, out
@@ -75,26 +75,35 @@ def real_kb(args: argparse.Namespace, qs: list[str]) -> KnowledgeBase:
         if args.cold:
             kb = KnowledgeBase(ARTICLES, cache_dir=Path(tmp), embedder=embedder)
             ms, snap = timed(kb.reload)
-            print(f"cold build: {ms / 1000:.1f} s for {len(snap.index)} articles, {snap.index.embedded} passages "
-                  f"embedded ({snap.index.embedded / (ms / 1000):.0f} passages/s)")  # fmt: skip
+            print(
+                f"cold build: {ms / 1000:.1f} s for {len(snap.index)} articles, {snap.index.embedded} passages "
+                f"embedded ({snap.index.embedded / (ms / 1000):.0f} passages/s)"
+            )
         cache = ROOT / "var" / "cache" / "kb"
         kb = KnowledgeBase(ARTICLES, cache_dir=cache, embedder=embedder)
         kb.reload()  # fills the cache if needed
         ms, snap = timed(kb.reload)
-        print(f"warm build (restart / file edit): {ms:.0f} ms for {len(snap.index)} articles "
-              f"({snap.index.embedded} passages embedded)  RSS {rss_mb()[0]:.0f} MB")  # fmt: skip
+        print(
+            f"warm build (restart / file edit): {ms:.0f} ms for {len(snap.index)} articles "
+            f"({snap.index.embedded} passages embedded)  RSS {rss_mb()[0]:.0f} MB"
+        )
     if not args.cold:
         sample = [p for a in list(snap.index.articles)[:20] for p in passages_of(a)][:64]
         ms, _ = timed(embedder.passages, [f"{p} {n}" for n, p in enumerate(sample)])  # unseen texts
         n_pass = sum(len(passages_of(a)) for a in snap.index.articles)
-        print(f"passage embedding: {len(sample) / (ms / 1000):.0f} passages/s -> a cold build of {n_pass} passages "
-              f"takes about {n_pass / (len(sample) / (ms / 1000)):.0f} s (run with --cold to measure it)")  # fmt: skip
+        print(
+            f"passage embedding: {len(sample) / (ms / 1000):.0f} passages/s -> a cold build of {n_pass} passages "
+            f"takes about {n_pass / (len(sample) / (ms / 1000)):.0f} s (run with --cold to measure it)"
+        )
 
     kb.tokenizer._tokens.cache_clear()  # measure jieba, not the token cache
-    ms, _ = timed(lambda: [kb.tokenizer.tokens(head_text(a)) + kb.tokenizer.tokens(body_text(a))
-                           for a in snap.index.articles])  # fmt: skip
-    print(f"tokenising: {len(snap.index) / (ms / 1000):.0f} articles/s (100,000 new articles: about "
-          f"{100_000 / (len(snap.index) / (ms / 1000)) / 60:.1f} min)")  # fmt: skip
+    ms, _ = timed(
+        lambda: [kb.tokenizer.tokens(head_text(a)) + kb.tokenizer.tokens(body_text(a)) for a in snap.index.articles]
+    )
+    print(
+        f"tokenising: {len(snap.index) / (ms / 1000):.0f} articles/s (100,000 new articles: about "
+        f"{100_000 / (len(snap.index) / (ms / 1000)) / 60:.1f} min)"
+    )
     fresh = [f"{q} e{i}" for i, q in enumerate(qs[:200])]  # unseen by the LRU cache
     miss = [timed(embedder.query, normalise(q))[0] for q in fresh]
     hit = [timed(embedder.query, normalise(q))[0] for q in fresh]
@@ -143,9 +152,18 @@ def synthetic(kb: KnowledgeBase, n: int, qs: list[str], seed: int = 12345) -> No
         qs_i = rng.sample(base.questions, min(2, len(base.questions))) + [rng.choice(d.questions) for d in donors[:2]]
         answer = rng.sample(sentences, 3)
         keywords = base.keywords + donors[2].keywords[:2]
-        articles.append(Article.model_construct(**{**base.__dict__, "id": f"syn-{i}", "questions": qs_i,
-                                                   "answer": "".join(answer), "answer_short": answer[0][:80],
-                                                   "keywords": keywords}))  # fmt: skip
+        articles.append(
+            Article.model_construct(
+                **{
+                    **base.__dict__,
+                    "id": f"syn-{i}",
+                    "questions": qs_i,
+                    "answer": "".join(answer),
+                    "answer_short": answer[0][:80],
+                    "keywords": keywords,
+                }
+            )
+        )
         heads.append([t for part in (base.title, *qs_i, *keywords) for t in tokens(part)])
         facts = [base.facet_text(f) or "" for f in ("materials", "where", "process", "time_limit", "fees")]
         bodies.append([t for part in (answer[0][:80], *answer, *facts) for t in tokens(part)])
@@ -159,10 +177,14 @@ def synthetic(kb: KnowledgeBase, n: int, qs: list[str], seed: int = 12345) -> No
                 rows.append(vec_of[p])
     vectors = np.stack(rows).astype(np.float32)
     del rows
-    index = HybridIndex.from_parts(articles, kb.tokenizer, heads, bodies, grams, vectors, owners, embedder, HYBRID_FUSION)
-    print(f"made and tokenised {n:,} articles in {t_make:.1f} s (tokens of repeated parts reused); index built in "
-          f"{index.build_seconds:.1f} s; dense matrix {vectors.shape[0]:,} x {vectors.shape[1]} "
-          f"({vectors.nbytes / 2**20:.0f} MB, real e5 vectors of the copied passages)")  # fmt: skip
+    index = HybridIndex.from_parts(
+        articles, kb.tokenizer, heads, bodies, grams, vectors, owners, embedder, HYBRID_FUSION
+    )
+    print(
+        f"made and tokenised {n:,} articles in {t_make:.1f} s (tokens of repeated parts reused); index built in "
+        f"{index.build_seconds:.1f} s; dense matrix {vectors.shape[0]:,} x {vectors.shape[1]} "
+        f"({vectors.nbytes / 2**20:.0f} MB, real e5 vectors of the copied passages)"
+    )
     print(f"RSS now {rss_mb()[0]:.0f} MB, peak {rss_mb()[1]:.0f} MB")
     today = beijing_today(utcnow())
     index.in_force_mask(today)
@@ -181,8 +203,10 @@ def synthetic(kb: KnowledgeBase, n: int, qs: list[str], seed: int = 12345) -> No
             qv = embedder.query(normalise(q))
             exact = np.maximum.reduceat(vectors @ qv, index._starts)
             agree += int(np.isclose(exact.max(), index.dense_scores(normalise(q)).max()))
-        print(f"two-stage dense scan (centroids, then exact passages of the best {DENSE_CANDIDATES}): "
-              f"finds the exact scan's best passage score for {agree} of 100 questions")
+        print(
+            f"two-stage dense scan (centroids, then exact passages of the best {DENSE_CANDIDATES}): "
+            f"finds the exact scan's best passage score for {agree} of 100 questions"
+        )
     print(f"RSS now {rss_mb()[0]:.0f} MB, peak {rss_mb()[1]:.0f} MB")
 
 
@@ -194,8 +218,10 @@ def main() -> None:
     args = ap.parse_args()
     qs = questions()
     load = os.getloadavg()
-    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
-          "(other processes share the cores: latencies include that)")  # fmt: skip
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+        "(other processes share the cores: latencies include that)"
+    )
     kb = real_kb(args, qs)
     if args.synthetic:
         synthetic(kb, args.synthetic, qs)

@@ -35,8 +35,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tickets.models import REQUEST_TYPES  # noqa: E402
-from tickets.request_type import RequestTypeModel, load_examples  # noqa: E402
+from tickets.models import REQUEST_TYPES
+from tickets.request_type import RequestTypeModel, load_examples
 
 # The shared data beside the project (../shared/data); HOTLINE_SHARED_DATA points elsewhere.
 SHARED = Path(os.environ.get("HOTLINE_SHARED_DATA") or ROOT.parent / "shared" / "data") / "gov_messages"
@@ -74,27 +74,27 @@ def operator_orders(section: str = "orders") -> list[tuple[str, str, str]]:
 
 
 def report(name: str, gold: list[str], predicted: list[str], matrix: bool = False) -> float:
-    right = sum(g == p for g, p in zip(gold, predicted))
+    right = sum(g == p for g, p in zip(gold, predicted, strict=True))
     accuracy = right / len(gold)
     counts = Counter(gold)
     recalls = []
     for kind in REQUEST_TYPES:
         if counts[kind]:
-            hit = sum(g == p == kind for g, p in zip(gold, predicted))
+            hit = sum(g == p == kind for g, p in zip(gold, predicted, strict=True))
             recalls.append(f"{kind} {hit / counts[kind]:.0%} ({hit}/{counts[kind]})")
     print(f"  {name:<34} accuracy {accuracy:6.1%}  ({right}/{len(gold)})   " + ", ".join(recalls))
     if matrix:
         kinds = [k for k in REQUEST_TYPES if counts[k] or k in predicted]
         print("    confusion (rows: label, columns: predicted)")
         print("    " + " " * 10 + "".join(f"{k[:9]:>10}" for k in kinds))
-        pairs = Counter(zip(gold, predicted))
+        pairs = Counter(zip(gold, predicted, strict=True))
         for g in kinds:
             print("    " + f"{g:<10}" + "".join(f"{pairs[(g, p)]:>10}" for p in kinds))
     return accuracy
 
 
-def rasa_parser(url: str):  # noqa: ANN201
-    import httpx  # noqa: PLC0415
+def rasa_parser(url: str):
+    import httpx
 
     client = httpx.Client(timeout=30)
     token = os.environ.get("HOTLINE_RASA_TOKEN")
@@ -113,13 +113,20 @@ def evaluate(title: str, items: list[tuple[str, str, str]], model: RequestTypeMo
     report("old: keyword rule", gold, [old_rule(text) for _, text, _ in items])
     if parse is not None:
         intents = [parse(text) for _, text, _ in items]
-        report("old: Rasa intent, else keyword rule", gold,
-               [i if i in REQUEST_TYPES else old_rule(t) for i, (_, t, _) in zip(intents, items)])  # fmt: skip
-        report("new: intent ≤ N chars, else model", gold, [model.decide(t, i) for i, (_, t, _) in zip(intents, items)])
+        report(
+            "old: Rasa intent, else keyword rule",
+            gold,
+            [i if i in REQUEST_TYPES else old_rule(t) for i, (_, t, _) in zip(intents, items, strict=True)],
+        )
+        report(
+            "new: intent ≤ N chars, else model",
+            gold,
+            [model.decide(t, i) for i, (_, t, _) in zip(intents, items, strict=True)],
+        )
     predicted = [model.predict(text).request_type for _, text, _ in items]
     report("new: request-type model", gold, predicted, matrix=True)
     if show_errors:
-        for (key, text, label), guess in zip(items, predicted):
+        for (key, text, label), guess in zip(items, predicted, strict=True):
             if guess != label:
                 print(f"    ✗ {key} {label} → {guess}: {text.splitlines()[0][:50]}")
 
@@ -136,8 +143,10 @@ def main() -> int:
     settings = {k: v for k, v in (("C", args.C), ("cue_scale", args.cue_scale)) if v is not None}
     started = time.perf_counter()
     model = RequestTypeModel.train(load_examples(), **settings)
-    print(f"trained on {len(load_examples())} project examples in {time.perf_counter() - started:.1f} s "
-          f"(C={args.C or 'default'}, cue_scale={args.cue_scale or 'default'})")  # fmt: skip
+    print(
+        f"trained on {len(load_examples())} project examples in {time.perf_counter() - started:.1f} s "
+        f"(C={args.C or 'default'}, cue_scale={args.cue_scale or 'default'})"
+    )
     parse = rasa_parser(args.rasa) if args.rasa else None
     if SHARED.is_dir():
         evaluate("real messages, TUNE split", real_messages("tune"), model, parse, args.errors)
@@ -147,9 +156,16 @@ def main() -> int:
         print(f"\n{SHARED} is absent: real messages skipped")
     if not args.tune_only:
         evaluate("operator-written orders (held out)", operator_orders(), model, parse, False)
-        evaluate("orders framed 市民来电反映, set 1 (its figures were seen before orders_neutral.yml was written)",
-                 operator_orders("neutral_orders"), model, parse, False)  # fmt: skip
-        evaluate("orders framed 市民来电反映, set 2 (held out)", operator_orders("neutral_orders_2"), model, parse, False)
+        evaluate(
+            "orders framed 市民来电反映, set 1 (its figures were seen before orders_neutral.yml was written)",
+            operator_orders("neutral_orders"),
+            model,
+            parse,
+            False,
+        )
+        evaluate(
+            "orders framed 市民来电反映, set 2 (held out)", operator_orders("neutral_orders_2"), model, parse, False
+        )
     text = "尊敬的领导：" + "楼下饭馆油烟噪音扰民，多次投诉无果，请问什么时候能解决？" * 20
     model.predict(text)
     started = time.perf_counter()

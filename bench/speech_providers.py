@@ -21,13 +21,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from voice.asr.vosk_provider import VoskSpeechToText  # noqa: E402
-from voice.audio import StreamResampler, chunk, pcm16_to_mulaw, resample_pcm16  # noqa: E402
-from voice.vad import VoiceActivityDetector  # noqa: E402
+from voice.asr.vosk_provider import VoskSpeechToText
+from voice.audio import StreamResampler, chunk, pcm16_to_mulaw, resample_pcm16
+from voice.vad import VoiceActivityDetector
 
 SPEECH = ROOT.parent / "shared" / "data" / "speech"
-SENTENCES = ["您好，这里是12345市民服务热线。", "请问您要反映什么问题？", "请说一下具体地址，比如朝阳区望京街道。",
-             "好的，已为您登记工单，编号二六一一二一零零零四二。", "请问还有其他需要帮助的吗？"]  # fmt: skip
+SENTENCES = [
+    "您好，这里是12345市民服务热线。",
+    "请问您要反映什么问题？",
+    "请说一下具体地址，比如朝阳区望京街道。",
+    "好的，已为您登记工单，编号二六一一二一零零零四二。",
+    "请问还有其他需要帮助的吗？",
+]
 
 
 def clips() -> list[bytes]:
@@ -64,8 +69,10 @@ async def vosk_figures(streams: list[int]) -> None:
         t = time.perf_counter()
         per_stream = await asyncio.gather(*(one_stream() for _ in range(n)))
         wall = time.perf_counter() - t
-        print(f"vosk: {n} stream(s) x {seconds:.1f} s speech: wall {wall:.1f} s, real-time factor per stream "
-              f"{statistics.mean(per_stream) / seconds:.2f}, aggregate {n * seconds / wall:.2f} s of audio per s")  # fmt: skip
+        print(
+            f"vosk: {n} stream(s) x {seconds:.1f} s speech: wall {wall:.1f} s, real-time factor per stream "
+            f"{statistics.mean(per_stream) / seconds:.2f}, aggregate {n * seconds / wall:.2f} s of audio per s"
+        )
     await stt.aclose()
 
 
@@ -89,9 +96,11 @@ async def espeak_figures() -> None:
             totals.append(time.perf_counter() - t)
             audio_s += n / 32000
     firsts.sort()
-    print(f"espeak-ng: first audio p50 {1000 * statistics.median(firsts):.0f} ms, "
-          f"p95 {1000 * firsts[int(0.95 * (len(firsts) - 1))]:.0f} ms; "
-          f"{audio_s / sum(totals):.0f} s of audio per s of synthesis")  # fmt: skip
+    print(
+        f"espeak-ng: first audio p50 {1000 * statistics.median(firsts):.0f} ms, "
+        f"p95 {1000 * firsts[int(0.95 * (len(firsts) - 1))]:.0f} ms; "
+        f"{audio_s / sum(totals):.0f} s of audio per s of synthesis"
+    )
 
 
 def mp3_figures() -> None:

@@ -17,10 +17,10 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import tickets.models  # noqa: E402,F401
-from core.db import make_engine, reset_db  # noqa: E402
-from tickets.crud import WorkOrderFilter, WorkOrderRepository  # noqa: E402
-from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate  # noqa: E402
+import tickets.models  # noqa: F401
+from core.db import make_engine, reset_db
+from tickets.crud import WorkOrderFilter, WorkOrderRepository
+from tickets.schemas import BEIJING_DISTRICTS, WorkOrderCreate
 
 STATUSES = ["accepted", "dispatched", "in_progress", "resolved", "visited", "closed", "returned"]
 
@@ -63,17 +63,23 @@ def main() -> None:
 
     started = time.perf_counter()
     with engine.begin() as conn:
-        sql = SEED_SQL.format(districts=",".join(f"'{d}'" for d in BEIJING_DISTRICTS),
-                              statuses=",".join(f"'{s}'" for s in STATUSES))  # fmt: skip
+        sql = SEED_SQL.format(
+            districts=",".join(f"'{d}'" for d in BEIJING_DISTRICTS), statuses=",".join(f"'{s}'" for s in STATUSES)
+        )
         conn.execute(text(sql), {"rows": args.rows})
         conn.execute(text("ANALYZE work_order"))
     print(f"seeded {args.rows:,} work orders in {time.perf_counter() - started:.1f} s")
 
     def create(i: int) -> None:
         repo.create(
-            WorkOrderCreate(request_type="complain", description=f"压测工单 {i} 楼下噪音扰民",
-                            district=random.choice(BEIJING_DISTRICTS), contact_phone="13812345678",
-                            category_code="030101", urgency="7d"),  # fmt: skip
+            WorkOrderCreate(
+                request_type="complain",
+                description=f"压测工单 {i} 楼下噪音扰民",
+                district=random.choice(BEIJING_DISTRICTS),
+                contact_phone="13812345678",
+                category_code="030101",
+                urgency="7d",
+            ),
             actor="bench",
         )
 
@@ -81,8 +87,10 @@ def main() -> None:
     with ThreadPoolExecutor(max_workers=args.threads) as pool:
         list(pool.map(create, range(args.creates)))
     elapsed = time.perf_counter() - started
-    print(f"create: {args.creates} work orders with {args.threads} threads in {elapsed:.1f} s"
-          f" = {args.creates / elapsed:.0f} creates/s (goal >= 300)")  # fmt: skip
+    print(
+        f"create: {args.creates} work orders with {args.threads} threads in {elapsed:.1f} s"
+        f" = {args.creates / elapsed:.0f} creates/s (goal >= 300)"
+    )
 
     filters = [
         lambda: WorkOrderFilter(district=random.choice(BEIJING_DISTRICTS)),
@@ -97,9 +105,11 @@ def main() -> None:
         started = time.perf_counter()
         repo.search(flt, offset=random.choice([0, 50, 500]), limit=50)
         latencies.append(time.perf_counter() - started)
-    print(f"filtered page of 50 (with total count), {args.queries} queries:"
-          f" p50 {percentile(latencies, 50) * 1000:.1f} ms  p95 {percentile(latencies, 95) * 1000:.1f} ms"
-          f"  max {max(latencies) * 1000:.1f} ms (goal p95 <= 50 ms)")  # fmt: skip
+    print(
+        f"filtered page of 50 (with total count), {args.queries} queries:"
+        f" p50 {percentile(latencies, 50) * 1000:.1f} ms  p95 {percentile(latencies, 95) * 1000:.1f} ms"
+        f"  max {max(latencies) * 1000:.1f} ms (goal p95 <= 50 ms)"
+    )
 
 
 if __name__ == "__main__":

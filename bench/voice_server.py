@@ -20,19 +20,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from channels.phone.audiosocket import AudioSocketServer  # noqa: E402
-from channels.phone.calls import PhoneChannel  # noqa: E402
-from channels.phone.wiring import WARM_UP_SPEECH  # noqa: E402
-from conversation.messages import InboundMessage, Reply  # noqa: E402
-from conversation.router import ConversationRouter  # noqa: E402
-from conversation.store import ConversationStore  # noqa: E402
-from core.db import init_db, make_engine  # noqa: E402
-from core.metrics import Metrics  # noqa: E402
-from places.gazetteer import Gazetteer  # noqa: E402
-from voice.asr.vosk_provider import VoskSpeechToText  # noqa: E402
-from voice.call import CallInfo, PipelineConfig  # noqa: E402
-from voice.events import PipelineEvent  # noqa: E402
-from voice.spoken import SlotPhrases  # noqa: E402
+from channels.phone.audiosocket import AudioSocketServer
+from channels.phone.calls import PhoneChannel
+from channels.phone.wiring import WARM_UP_SPEECH
+from conversation.messages import InboundMessage, Reply
+from conversation.router import ConversationRouter
+from conversation.store import ConversationStore
+from core.db import init_db, make_engine
+from core.metrics import Metrics
+from places.gazetteer import Gazetteer
+from voice.asr.vosk_provider import VoskSpeechToText
+from voice.call import CallInfo, PipelineConfig
+from voice.events import PipelineEvent
+from voice.spoken import SlotPhrases
 
 KEEP = {"stt-vad-end", "stt-end", "intent-end", "tts-start", "tts-end", "error", "run-end"}
 
@@ -58,7 +58,7 @@ def ko_model_dir() -> Path:
     return Path(spec.origin).parent / "model"
 
 
-def offline_tts():  # noqa: ANN201
+def offline_tts():
     from voice.tts.espeak_provider import EspeakTextToSpeech
 
     return EspeakTextToSpeech()
@@ -81,8 +81,13 @@ async def serve(port: int, events_path: Path, stt_workers: int | None = None, pa
 
     def record(call: CallInfo, event: PipelineEvent) -> None:
         if event.type in KEEP:
-            row = {"call": call.call_id, "type": event.type, "t_ms": event.t_ms, "data": event.data,
-                   "wall_ms": round((time.monotonic() - t0) * 1000)}  # fmt: skip
+            row = {
+                "call": call.call_id,
+                "type": event.type,
+                "t_ms": event.t_ms,
+                "data": event.data,
+                "wall_ms": round((time.monotonic() - t0) * 1000),
+            }
             out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
             out.flush()
 

@@ -34,7 +34,9 @@ def owner_group(conversation_id: str) -> str:
 
 def reply_from_dict(body: dict[str, Any]) -> Reply:
     buttons = tuple(Button(str(b["title"]), str(b["payload"])) for b in body.get("buttons", ()))
-    return Reply(text=body.get("text", ""), buttons=buttons, data=body.get("data") or {}, sender=body.get("sender", "bot"))
+    return Reply(
+        text=body.get("text", ""), buttons=buttons, data=body.get("data") or {}, sender=body.get("sender", "bot")
+    )
 
 
 class ChannelRegistry:
@@ -105,7 +107,11 @@ class ChannelRegistry:
         if not owners or self.bus.gateway_id in owners:
             await self._send_local(conversation_id, replies)
         for gateway in owners - {self.bus.gateway_id}:
-            event = {"type": BusEvent.DELIVER, "conversation_id": conversation_id, "replies": [r.to_dict() for r in replies]}
+            event = {
+                "type": BusEvent.DELIVER,
+                "conversation_id": conversation_id,
+                "replies": [r.to_dict() for r in replies],
+            }
             await self.bus.publish(gateway_topic(gateway), event)
 
     async def _on_direct(self, event: dict[str, Any]) -> None:
@@ -116,7 +122,9 @@ class ChannelRegistry:
     async def _send_local(self, conversation_id: str, replies: list[Reply]) -> None:
         channel = self.channel_of(conversation_id)
         if channel is None:
-            log.warning("no channel on this gateway for %s; %d replies only stored", short_id(conversation_id), len(replies))
+            log.warning(
+                "no channel on this gateway for %s; %d replies only stored", short_id(conversation_id), len(replies)
+            )
             return
         await channel.send(conversation_id, replies)
 

@@ -28,8 +28,11 @@ async def chat_in_terminal(base_url: str, conversation_id: str | None = None, re
     def show(frame: dict) -> None:
         kind = frame.get("type")
         if kind == "session":
-            print(f"[会话 {frame['conversation_id']} 恢复口令 {frame.get('resume_token', '')}]  "
-                  "输入 /quit 退出，输入数字选择按钮。", flush=True)  # fmt: skip
+            print(
+                f"[会话 {frame['conversation_id']} 恢复口令 {frame.get('resume_token', '')}]  "
+                "输入 /quit 退出，输入数字选择按钮。",
+                flush=True,
+            )
         elif kind == "history":
             for m in frame.get("messages", []):
                 print(f"  {SENDERS.get(m['sender'], m['sender'])}: {m['text']}")

@@ -71,7 +71,7 @@ class EventBus(ABC):
         for handler in self._handlers.get(topic, ()):
             try:
                 await handler(event)
-            except Exception:  # noqa: BLE001  (one failing handler must not stop the bus)
+            except Exception:
                 log.exception("bus handler for %s failed on a %s event", topic, event.get("type"))
 
     @abstractmethod

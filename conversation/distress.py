@@ -46,7 +46,7 @@ class DistressDetector:
 
     def scores(self, text: str) -> dict[str, float]:
         probs = self._model.predict_proba(self._vectorizer.transform([text]))[0]
-        return {label: float(p) for label, p in zip(self._classes, probs)}
+        return {label: float(p) for label, p in zip(self._classes, probs, strict=True)}
 
     def __call__(self, text: str) -> MoodSignal | None:
         """The strongest signal in a text, or None for a calm message (commands are never signals)."""

@@ -93,8 +93,7 @@ class RasaEngine:
     @staticmethod
     def _to_reply(item: dict[str, Any]) -> Reply | None:
         buttons = tuple(
-            Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
-            for b in item.get("buttons") or []
+            Button(title=str(b.get("title", "")), payload=str(b.get("payload", ""))) for b in item.get("buttons") or []
         )
         custom = item.get("custom")
         text = item.get("text") or ""
@@ -106,8 +105,9 @@ class RasaEngine:
         """Restart the conversation's dialogue state in Rasa (slots, active form); best effort."""
         path = f"/conversations/{quote(conversation_id, safe=':')}/tracker/events"
         try:
-            resp = await self._post(self.pins.order(conversation_id), path, params=self._auth,
-                                    json=[{"event": "restart"}])  # fmt: skip
+            resp = await self._post(
+                self.pins.order(conversation_id), path, params=self._auth, json=[{"event": "restart"}]
+            )
             resp.raise_for_status()
         except (TimeoutError, httpx.HTTPError) as exc:
             log.warning("could not reset the dialogue of %s: %s", short_id(conversation_id), type(exc).__name__)

@@ -4,8 +4,7 @@ log (queued, taken, released, closed …) from which wait estimates and supervis
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Index, Integer, Text
-from sqlalchemy import false as sa_false
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, Text, false as sa_false
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow

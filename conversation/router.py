@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
-from conversation.commands import (  # noqa: F401  (re-exported for the channels)
+from conversation.commands import (
     BACK_BUTTON,
     BACK_TO_BOT,
     CALLBACK_BUTTON,
@@ -25,10 +25,21 @@ from conversation.commands import (  # noqa: F401  (re-exported for the channels
 )
 from conversation.distress import MoodSignal
 from conversation.engine import DialogueEngine, EngineUnavailable
-from conversation.messages import InboundMessage, Mode, Reply
+from conversation.messages import Button, InboundMessage, Mode, Reply
 from conversation.models import Conversation, Message
+from conversation.replies import (
+    BACK_WITH_BOT,
+    DISTRESS_CARE,
+    ENGINE_DOWN,
+    HANDING_OFF as HANDING_OFF,  # re-exported: the channels and tests know them from here
+    OUT_OF_HOURS as OUT_OF_HOURS,
+    STILL_QUEUED,
+    handoff_notice,
+    mood_handoff,
+)
 from conversation.store import ConversationStore, TurnState
-from conversation.transcript import inbound_entry, reply_entry
+from conversation.transcript import for_record, inbound_entry, reply_entry, without
+from core.db import saved_id
 from core.log_ids import short_id
 from core.metrics import Metrics
 from core.phone_proof import PhoneProof
@@ -40,12 +51,6 @@ from safety.detector import EmergencyDecision, EmergencyDetector
 
 log = logging.getLogger(__name__)
 
-ENGINE_DOWN = "抱歉，智能客服暂时无法应答，您的留言已记录。需要的话可以为您转接人工客服。"
-HANDING_OFF = "正在为您转接人工客服，请稍候…"
-STILL_QUEUED = "您正在等待人工客服，留言已记录，客服接入后会看到。"
-BACK_WITH_BOT = "已转回智能客服，请问还有什么可以帮您？"
-OUT_OF_HOURS = "现在不在人工客服服务时间（每天{hours}）。您可以申请回电，工作人员上班后会尽快与您联系；也可以继续向智能客服提问。"
-
 
 Enricher = Callable[[str], dict[str, Any]]
 
@@ -54,6 +59,7 @@ class SurveyAnswers(Protocol):
     async def answer(self, msg: InboundMessage) -> list[Reply] | None:
         """The replies when `msg` answers a survey question, else None."""
 
+
 MoodDetector = Callable[[str], MoodSignal | None]
 # Receives replies that must reach the citizen before the rest of the turn (emergency advice).
 ReplySink = Callable[[list[Reply]], Awaitable[None]]
@@ -61,19 +67,21 @@ ReplySink = Callable[[list[Reply]], Awaitable[None]]
 EMERGENCY_INTENT = "/emergency"
 # What it is told for text its Chinese NLU cannot read (latin gibberish): not understood.
 NOT_UNDERSTOOD_INTENT = "/nlu_fallback"
-DISTRESS_CARE = "您别着急，我马上请人工客服来帮您。如果有生命危险，请立即拨打110或120。"
-
-
-def mood_handoff(signal: MoodSignal) -> dict[str, Any]:
-    reason = "angry" if signal.label == "anger" else "distress"
-    return {"reason": reason, "signal": {"label": signal.label, "score": signal.score, "by": signal.by}}
 
 
 class ConversationRouter:
-    def __init__(self, store: ConversationStore, engine: DialogueEngine, metrics: Metrics,
-                 enrich: Enricher | None = None, desk: AgentDesk | None = None,
-                 mood: MoodDetector | None = None, safety: EmergencyDetector | None = None,
-                 phone_proof: PhoneProof | None = None, followup: SurveyAnswers | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        store: ConversationStore,
+        engine: DialogueEngine,
+        metrics: Metrics,
+        enrich: Enricher | None = None,
+        desk: AgentDesk | None = None,
+        mood: MoodDetector | None = None,
+        safety: EmergencyDetector | None = None,
+        phone_proof: PhoneProof | None = None,
+        followup: SurveyAnswers | None = None,
+    ) -> None:
         self.store = store
         self.engine = engine
         self.metrics = metrics
@@ -108,8 +116,13 @@ class ConversationRouter:
         """The conversation's stored messages, oldest first (the latest 200)."""
         return await asyncio.to_thread(self.store.history, conversation_id)
 
-    async def record(self, conversation_id: str, replies: list[Reply], inbound: InboundMessage | None = None,
-                     error_code: str | None = None) -> None:  # fmt: skip
+    async def record(
+        self,
+        conversation_id: str,
+        replies: list[Reply],
+        inbound: InboundMessage | None = None,
+        error_code: str | None = None,
+    ) -> None:
         """Keep in the history what a channel said by itself, without the dialogue: its `replies`
         (a status list, a spoken prompt) and, when given, the citizen message they answer
         (`error_code` if the channel refused it), so agents and resumed sessions see everything."""
@@ -135,11 +148,16 @@ class ConversationRouter:
         conv = await asyncio.to_thread(self.store.get, conversation_id) if rows else None
         if conv is not None and conv.mode != Mode.BOT.value:  # people have it: they see the messages
             for row in rows:
-                await asyncio.to_thread(self.store.settle, row.id)
+                await asyncio.to_thread(self.store.settle, saved_id(row))
             return []
         return [
-            InboundMessage(conversation_id, conv.channel, conv.user_id, row.text,
-                           {**(row.payload or {}), "client_id": row.client_id})  # fmt: skip
+            InboundMessage(
+                conversation_id,
+                conv.channel,
+                conv.user_id,
+                row.text,
+                {**(row.payload or {}), "client_id": row.client_id},
+            )
             for row in rows
             if row.client_id is not None and conv is not None
         ]
@@ -155,7 +173,7 @@ class ConversationRouter:
         if lock is None:
             lock = self._locks[msg.conversation_id] = asyncio.Lock()
         async with lock:
-            state = await asyncio.to_thread(self.store.receive, _for_record(msg))
+            state = await asyncio.to_thread(self.store.receive, for_record(msg))
             if state.answered:  # a resent message: its replies are not produced again
                 return []
             self.metrics.messages.labels(msg.channel, "in").inc()
@@ -168,11 +186,15 @@ class ConversationRouter:
             if decision is None and self.desk is not None and wants_callback(msg, state):
                 replies = await callback_turn(self.desk, msg, state)
                 if replies:
-                    await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, replies, None, state.message_id)
+                    await asyncio.to_thread(
+                        self.store.add_outbound, msg.conversation_id, replies, None, state.message_id
+                    )
             if replies is None and decision is None and self.followup is not None:
                 replies = await self.followup.answer(msg)
                 if replies:
-                    await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, replies, None, state.message_id)
+                    await asyncio.to_thread(
+                        self.store.add_outbound, msg.conversation_id, replies, None, state.message_id
+                    )
             if replies is None:
                 if state.mode is Mode.BOT:
                     replies = await self._bot_turn(msg, state, decision)
@@ -195,21 +217,28 @@ class ConversationRouter:
         decision = await asyncio.to_thread(self.safety, msg.text)
         return decision if decision.emergency else None
 
-    async def _advise(self, msg: InboundMessage, decision: EmergencyDecision, urgent: ReplySink | None,
-                      answered: int | None) -> list[Reply]:  # fmt: skip
+    async def _advise(
+        self, msg: InboundMessage, decision: EmergencyDecision, urgent: ReplySink | None, answered: int | None
+    ) -> list[Reply]:
         """Store and deliver the advice; returns it when the caller must still deliver it."""
         advice = [advice_reply(decision.services)]
         await asyncio.to_thread(self.store.add_outbound, msg.conversation_id, advice, None, answered)
         self.metrics.messages.labels(msg.channel, "out").inc()
-        log.warning("conversation %s: emergency (%s) %s", short_id(msg.conversation_id), ",".join(decision.services),
-                    decision.reason())  # fmt: skip
+        log.warning(
+            "conversation %s: emergency (%s) %s",
+            short_id(msg.conversation_id),
+            ",".join(decision.services),
+            decision.reason(),
+        )
         await self._observe(msg.conversation_id, [reply_entry(r) for r in advice])
         if urgent is None:
             return advice
         await urgent(advice)
         return []
 
-    async def _emergency_with_people(self, conversation_id: str, mode: Mode, decision: EmergencyDecision) -> list[Reply]:
+    async def _emergency_with_people(
+        self, conversation_id: str, mode: Mode, decision: EmergencyDecision
+    ) -> list[Reply]:
         """An emergency while queued or with an agent: alert every console (and move a queued
         conversation to the head of the queue); the advice was already given."""
         if mode is Mode.QUEUED:
@@ -245,21 +274,24 @@ class ConversationRouter:
         if not replies:
             self.metrics.engine_failures.inc()
             if decision is not None:  # advised already: straight to the head of the agents' queue
-                return await self._commit(msg.conversation_id, state, [], {"reason": "emergency", "engine": "down",
-                                                                         "detection": detection})  # fmt: skip
+                return await self._commit(
+                    msg.conversation_id, state, [], {"reason": "emergency", "engine": "down", "detection": detection}
+                )
             if msg.text.strip() == REQUEST_HUMAN:
                 return await self._commit(msg.conversation_id, state, [], {"reason": "requested", "engine": "down"}, 0)
             state = replace(state, message_id=None)  # not passed on: stays pending until the engine is back
-            return await self._commit(msg.conversation_id, state, [Reply(ENGINE_DOWN, (HUMAN_BUTTON,), sender="system")])
+            return await self._commit(
+                msg.conversation_id, state, [Reply(ENGINE_DOWN, (HUMAN_BUTTON,), sender="system")]
+            )
         out: list[Reply] = []
         handoff, handoff_at = None, 0
         for reply in replies:
             if "emergency" in reply.data:  # the dialogue's own emergency advice
                 if decision is not None:
-                    reply = _without(reply, "emergency", text=True)  # the net advised already
+                    reply = without(reply, "emergency", text=True)  # the net advised already
                 else:  # the dialogue recognised what the net did not: its advice, with the right numbers
                     detection = await self._dialogue_detection(msg)
-                    advice, rest = advice_reply(tuple(detection["services"])), _without(reply, "emergency")
+                    advice, rest = advice_reply(tuple(detection["services"])), without(reply, "emergency")
                     reply = replace(advice, data={**rest.data, **advice.data})
                 if not reply.text and not reply.buttons and not reply.data:
                     continue
@@ -268,7 +300,7 @@ class ConversationRouter:
                 if detection is not None and alert.get("reason") == "emergency":
                     alert = {**alert, "detection": detection}
                 await self._alert(msg.conversation_id, alert)
-                reply = _without(reply, "alert")
+                reply = without(reply, "alert")
                 if not reply.text and not reply.buttons and not reply.data:
                     continue
             if isinstance(reply.data.get("handoff"), dict):
@@ -282,15 +314,23 @@ class ConversationRouter:
             handoff, handoff_at = mood_handoff(signal), len(out)
             if signal.label == "distress":
                 out.append(Reply(DISTRESS_CARE, sender="system"))
-            log.info("conversation %s: %s detected (%s, %.2f)", short_id(msg.conversation_id), signal.label, signal.by,
-                     signal.score)  # fmt: skip
+            log.info(
+                "conversation %s: %s detected (%s, %.2f)",
+                short_id(msg.conversation_id),
+                signal.label,
+                signal.by,
+                signal.score,
+            )
         return await self._commit(msg.conversation_id, state, out, handoff, handoff_at)
 
     async def _dialogue_detection(self, msg: InboundMessage) -> dict[str, Any]:
         services = await asyncio.to_thread(self.safety.services_for, msg.text) if self.safety else ()
         services = services or DEFAULT_SERVICES
-        log.warning("conversation %s: emergency (%s) recognised by the dialogue, not the safety net",
-                    short_id(msg.conversation_id), ",".join(services))  # fmt: skip
+        log.warning(
+            "conversation %s: emergency (%s) recognised by the dialogue, not the safety net",
+            short_id(msg.conversation_id),
+            ",".join(services),
+        )
         return {"services": list(services), "by": "dialogue", "reason": "by dialogue intent"}
 
     async def _alert(self, conversation_id: str, alert: dict[str, Any]) -> None:
@@ -299,34 +339,38 @@ class ConversationRouter:
         else:
             log.warning("alert %s on %s (no agent desk)", alert.get("reason"), short_id(conversation_id))
 
-    async def _commit(self, conversation_id: str, state: TurnState, out: list[Reply],
-                      handoff: dict | None = None, handoff_at: int = 0) -> list[Reply]:  # fmt: skip
+    async def _commit(
+        self, conversation_id: str, state: TurnState, out: list[Reply], handoff: dict | None = None, handoff_at: int = 0
+    ) -> list[Reply]:
         """Store the turn's replies (queuing the conversation on a handoff) unless an agent took
         the conversation while the engine was thinking: then nothing is delivered."""
         queue = False
+        desk = self.desk
         if handoff is not None:
             reason = str(handoff.get("reason", "requested"))
-            queue = self.desk is None or self.desk.accepting(reason)
-            if queue:
-                notice = Reply(HANDING_OFF, buttons=(BACK_BUTTON,), sender="system",
-                               data={"mode": Mode.QUEUED.value, "handoff_reason": reason})  # fmt: skip
-            else:
-                notice = Reply(OUT_OF_HOURS.format(hours=self.desk.hours_label()), buttons=(CALLBACK_BUTTON,),
-                               sender="system", data={"handoff_reason": reason, "out_of_hours": True})  # fmt: skip
+            queue = desk is None or desk.accepting(reason)
+            notice = handoff_notice(reason, None if queue or desk is None else desk.hours_label())
             out = [*out[:handoff_at], notice, *out[handoff_at:]]
         priority = 1 if handoff is not None and handoff.get("reason") in URGENT_REASONS else 0
         current = await asyncio.to_thread(
             self.store.finish_bot_turn, conversation_id, state.seq, out, handoff, queue, priority, state.message_id
         )
         if not current:
-            log.info("bot replies for %s dropped: an agent took the conversation during the turn", short_id(conversation_id))
+            log.info(
+                "bot replies for %s dropped: an agent took the conversation during the turn", short_id(conversation_id)
+            )
             return []
-        if queue:
+        if queue and handoff is not None:
             self.metrics.handoffs.labels(str(handoff.get("reason", "requested"))).inc()
-            log.info("conversation %s queued for a human agent (reason=%s)", short_id(conversation_id), handoff.get("reason"))
-            if self.desk is not None:
-                extra = await self.desk.on_queued(conversation_id, handoff)
-                if extra and await asyncio.to_thread(self.store.add_outbound, conversation_id, extra, Mode.QUEUED):
+            log.info(
+                "conversation %s queued for a human agent (reason=%s)", short_id(conversation_id), handoff.get("reason")
+            )
+            if desk is not None:
+                extra = await desk.on_queued(conversation_id, handoff)
+                stored = bool(extra) and await asyncio.to_thread(
+                    self.store.add_outbound, conversation_id, extra, Mode.QUEUED
+                )
+                if stored:
                     out = [*out, *extra]
         return out
 
@@ -336,32 +380,24 @@ class ConversationRouter:
             before = await self.desk.queue_ids() if self.desk is not None else []
             reply = Reply(BACK_WITH_BOT, data={"mode": Mode.BOT.value}, sender="system")
             left = await asyncio.to_thread(
-                self.store.change_mode, cid, Mode.BOT, (Mode.QUEUED,), values={"callback": None},
-                replies=[reply], event={"kind": "left"},
-            )  # fmt: skip
+                self.store.change_mode,
+                cid,
+                Mode.BOT,
+                (Mode.QUEUED,),
+                values={"callback": None},
+                replies=[reply],
+                event={"kind": "left"},
+            )
             if left is None:  # an agent took it meanwhile: the citizen is with them now
                 return []
             if self.desk is not None:
                 await self.desk.left_queue(cid, before)
             return [reply]
-        text, buttons = STILL_QUEUED, (BACK_BUTTON,)
+        text = STILL_QUEUED
+        buttons: tuple[Button, ...] = (BACK_BUTTON,)
         if self.desk is not None and (place := await self.desk.place_text(cid)):
             text, buttons = text + place, (CALLBACK_BUTTON, BACK_BUTTON)
         reply = Reply(text, buttons=buttons, sender="system")
         if not await asyncio.to_thread(self.store.add_outbound, cid, [reply], Mode.QUEUED):
             return []
         return [reply]
-
-
-def _for_record(msg: InboundMessage) -> InboundMessage:
-    """The message as stored: a channel's verified number travels to the engine only (a caller's
-    number is stored masked; a shared contact is stored as its own message)."""
-    if "verified_phone" not in msg.metadata:
-        return msg
-    return replace(msg, metadata={k: v for k, v in msg.metadata.items() if k != "verified_phone"})
-
-
-def _without(reply: Reply, key: str, text: bool = False) -> Reply:
-    """The reply without one data key (and, with `text`, without its text)."""
-    data = {k: v for k, v in reply.data.items() if k != key}
-    return replace(reply, data=data, text="" if text else reply.text)

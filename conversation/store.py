@@ -46,8 +46,9 @@ class ConversationStore:
         with Session(self.engine) as session:
             return session.get(Conversation, conversation_id)
 
-    def get_or_create(self, conversation_id: str, channel: str, user_id: str,
-                      resume_hash: str | None = None) -> Conversation:  # fmt: skip
+    def get_or_create(
+        self, conversation_id: str, channel: str, user_id: str, resume_hash: str | None = None
+    ) -> Conversation:
         with Session(self.engine) as session:
             conv = session.get(Conversation, conversation_id)
             if conv is None:
@@ -68,8 +69,9 @@ class ConversationStore:
             session.exec(update(Conversation).where(col(Conversation.id) == conversation_id).values(**values))
             session.commit()
 
-    def receive(self, msg: InboundMessage, error_code: str | None = None, original_length: int | None = None,
-                hold: bool = False) -> TurnState:  # fmt: skip
+    def receive(
+        self, msg: InboundMessage, error_code: str | None = None, original_length: int | None = None, hold: bool = False
+    ) -> TurnState:
         """Store a citizen message (creating its conversation if new) in one transaction and
         return the conversation's state at that moment. A message for the bot stays `pending`
         until the bot's replies to it are stored; with `hold` any message does (it is stored
@@ -86,8 +88,9 @@ class ConversationStore:
                 state = TurnState(Mode(conv.mode), conv.mode_seq or 0, conv.callback)
                 if client_id is not None:
                     stored = session.exec(
-                        select(Message).where(Message.conversation_id == msg.conversation_id,
-                                              Message.client_id == client_id)  # fmt: skip
+                        select(Message).where(
+                            Message.conversation_id == msg.conversation_id, Message.client_id == client_id
+                        )
                     ).first()
                     if stored is not None:
                         if stored.pending and not hold and state.mode is not Mode.BOT:
@@ -122,8 +125,9 @@ class ConversationStore:
     def add_inbound(self, msg: InboundMessage, error_code: str | None = None) -> Mode:
         return self.receive(msg, error_code).mode
 
-    def add_outbound(self, conversation_id: str, replies: Sequence[Reply], when: Mode | None = None,
-                     answered: int | None = None) -> bool:  # fmt: skip
+    def add_outbound(
+        self, conversation_id: str, replies: Sequence[Reply], when: Mode | None = None, answered: int | None = None
+    ) -> bool:
         """Store replies; with `when`, only if the conversation is still in that mode (else nothing
         is stored and False is returned). `answered`: the citizen message they answer."""
         with Session(self.engine) as session:
@@ -137,8 +141,16 @@ class ConversationStore:
             session.commit()
             return True
 
-    def finish_bot_turn(self, conversation_id: str, seq: int, replies: Sequence[Reply], handoff: dict | None = None,
-                        queue: bool = False, priority: int = 0, answered: int | None = None) -> bool:  # fmt: skip
+    def finish_bot_turn(
+        self,
+        conversation_id: str,
+        seq: int,
+        replies: Sequence[Reply],
+        handoff: dict | None = None,
+        queue: bool = False,
+        priority: int = 0,
+        answered: int | None = None,
+    ) -> bool:
         """Store the bot's replies if the conversation is still with the bot as the turn found it;
         keep a handoff summary and, with `queue`, put the conversation in the agents' queue.
         Otherwise the replies are kept for the record as SUPERSEDED, never delivered, and False
@@ -148,8 +160,15 @@ class ConversationStore:
         if handoff is not None:
             values["handoff"] = handoff
         if queue:
-            values |= {"mode": Mode.QUEUED.value, "mode_seq": seq + 1, "queued_at": now, "priority": priority,
-                       "agent": None, "callback": None, "draft": None}  # fmt: skip
+            values |= {
+                "mode": Mode.QUEUED.value,
+                "mode_seq": seq + 1,
+                "queued_at": now,
+                "priority": priority,
+                "agent": None,
+                "callback": None,
+                "draft": None,
+            }
         with Session(self.engine) as session:
             stmt = update(Conversation).where(
                 col(Conversation.id) == conversation_id,
@@ -165,9 +184,17 @@ class ConversationStore:
             session.commit()
             return current
 
-    def change_mode(self, conversation_id: str, to: Mode, from_modes: Collection[Mode], *,
-                    agent: str | None = None, values: dict[str, Any] | None = None,
-                    replies: Sequence[Reply] = (), event: dict[str, Any] | None = None) -> Conversation | None:  # fmt: skip
+    def change_mode(
+        self,
+        conversation_id: str,
+        to: Mode,
+        from_modes: Collection[Mode],
+        *,
+        agent: str | None = None,
+        values: dict[str, Any] | None = None,
+        replies: Sequence[Reply] = (),
+        event: dict[str, Any] | None = None,
+    ) -> Conversation | None:
         """Move the conversation to `to` if it is in one of `from_modes` (and, with `agent`, held
         by that agent), storing `replies` and a desk `event` in the same transaction. Returns the
         changed conversation, or None if the condition did not hold."""
@@ -182,7 +209,7 @@ class ConversationStore:
             if session.exec(stmt.values(**changes)).rowcount != 1:
                 session.rollback()
                 return None
-            conv = session.get(Conversation, conversation_id)
+            conv = session.get_one(Conversation, conversation_id)
             self._add_replies(session, conversation_id, replies)
             if event is not None:
                 if event.get("kind") == "taken" and conv.queued_at is not None:
@@ -191,8 +218,9 @@ class ConversationStore:
             session.commit()
             return conv
 
-    def update_held(self, conversation_id: str, agent: str, values: dict[str, Any] | None = None,
-                    replies: Sequence[Reply] = ()) -> bool:  # fmt: skip
+    def update_held(
+        self, conversation_id: str, agent: str, values: dict[str, Any] | None = None, replies: Sequence[Reply] = ()
+    ) -> bool:
         """Change fields of / add messages to a conversation only while `agent` holds it."""
         with Session(self.engine) as session:
             stmt = update(Conversation).where(
@@ -222,7 +250,7 @@ class ConversationStore:
             rows = session.exec(
                 select(Message)
                 .where(Message.conversation_id == conversation_id)
-                .order_by(Message.id.desc())
+                .order_by(col(Message.id).desc())
                 .limit(limit)
             ).all()
             return list(reversed(rows))
@@ -233,7 +261,7 @@ class ConversationStore:
             rows = session.exec(
                 select(Message)
                 .where(Message.conversation_id == conversation_id, col(Message.pending).is_(True))
-                .order_by(Message.id)
+                .order_by(col(Message.id))
             ).all()
             return list(rows)
 
@@ -269,8 +297,11 @@ class ConversationStore:
         with Session(self.engine) as session:
             last = (
                 select(func.max(Message.id))
-                .where(col(Message.conversation_id).in_(conversation_ids), Message.direction == "in",
-                       col(Message.error_code).is_(None))  # fmt: skip
+                .where(
+                    col(Message.conversation_id).in_(conversation_ids),
+                    Message.direction == "in",
+                    col(Message.error_code).is_(None),
+                )
                 .group_by(Message.conversation_id)
             )
             rows = session.exec(select(Message).where(col(Message.id).in_(last))).all()
@@ -279,9 +310,7 @@ class ConversationStore:
     def takes_since(self, since: datetime) -> list[DeskEvent]:
         with Session(self.engine) as session:
             return list(
-                session.exec(
-                    select(DeskEvent).where(DeskEvent.kind == "taken", DeskEvent.created_at >= since)
-                ).all()
+                session.exec(select(DeskEvent).where(DeskEvent.kind == "taken", DeskEvent.created_at >= since)).all()
             )
 
     @staticmethod
@@ -290,8 +319,9 @@ class ConversationStore:
             session.exec(update(Message).where(col(Message.id) == message_id).values(pending=False))
 
     @staticmethod
-    def _add_replies(session: Session, conversation_id: str, replies: Sequence[Reply],
-                     error_code: str | None = None) -> None:  # fmt: skip
+    def _add_replies(
+        session: Session, conversation_id: str, replies: Sequence[Reply], error_code: str | None = None
+    ) -> None:
         for reply in replies:
             body = reply.to_dict()
             session.add(

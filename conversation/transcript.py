@@ -1,6 +1,7 @@
 """A conversation as entries for people and pages: what the agent desk shows live, and the
 transcript a resumed web chat session is sent. Channel-neutral dicts (no database rows)."""
 
+from dataclasses import replace
 from typing import Any
 
 from conversation.messages import InboundMessage, Reply
@@ -9,13 +10,25 @@ from core.clock import iso_utc, utcnow
 
 
 def inbound_entry(msg: InboundMessage) -> dict[str, Any]:
-    return {"sender": "citizen", "direction": "in", "text": msg.metadata.get("title") or msg.text,
-            "kind": msg.metadata.get("kind", "text"), "delivered": True, "ts": iso_utc(utcnow())}  # fmt: skip
+    return {
+        "sender": "citizen",
+        "direction": "in",
+        "text": msg.metadata.get("title") or msg.text,
+        "kind": msg.metadata.get("kind", "text"),
+        "delivered": True,
+        "ts": iso_utc(utcnow()),
+    }
 
 
 def reply_entry(reply: Reply) -> dict[str, Any]:
-    return {"sender": reply.sender, "direction": "out", "text": reply.text, "kind": "reply", "delivered": True,
-            "ts": iso_utc(utcnow())}  # fmt: skip
+    return {
+        "sender": reply.sender,
+        "direction": "out",
+        "text": reply.text,
+        "kind": "reply",
+        "delivered": True,
+        "ts": iso_utc(utcnow()),
+    }
 
 
 def history_entries(rows: list[Message]) -> list[dict]:
@@ -36,3 +49,17 @@ def history_entries(rows: list[Message]) -> list[dict]:
             }
         )
     return entries
+
+
+def for_record(msg: InboundMessage) -> InboundMessage:
+    """The message as stored: a channel's verified number travels to the engine only (a caller's
+    number is stored masked; a shared contact is stored as its own message)."""
+    if "verified_phone" not in msg.metadata:
+        return msg
+    return replace(msg, metadata={k: v for k, v in msg.metadata.items() if k != "verified_phone"})
+
+
+def without(reply: Reply, key: str, text: bool = False) -> Reply:
+    """The reply without one data key (and, with `text`, without its text)."""
+    data = {k: v for k, v in reply.data.items() if k != key}
+    return replace(reply, data=data, text="" if text else reply.text)

@@ -37,8 +37,9 @@ class DetailErrors:
         return JSONResponse({"detail": f"request body larger than {limit} bytes"}, status_code=413)
 
     def rate_limited(self, request: Request, retry_after_s: int) -> Response:
-        return JSONResponse({"detail": "too many requests, retry later"}, status_code=429,
-                            headers={"Retry-After": str(retry_after_s)})  # fmt: skip
+        return JSONResponse(
+            {"detail": "too many requests, retry later"}, status_code=429, headers={"Retry-After": str(retry_after_s)}
+        )
 
     def invalid(self, request: Request, errors: list[dict]) -> Response:
         return JSONResponse({"detail": errors}, status_code=422)
@@ -57,8 +58,11 @@ def client_address(request: Request) -> str:
 AddressLimit = KeyedBuckets | Callable[[Request], KeyedBuckets | None]
 
 
-def bounded_route(max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, per_address: AddressLimit | None = None,
-                  errors: ErrorRenderer = DetailErrors()) -> type[APIRoute]:  # fmt: skip
+def bounded_route(
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    per_address: AddressLimit | None = None,
+    errors: ErrorRenderer = DetailErrors(),
+) -> type[APIRoute]:
     """The route class to give an APIRouter(route_class=...)."""
 
     class BoundedRoute(APIRoute):
@@ -103,8 +107,12 @@ def without_input(errors: Any) -> list[dict]:
 
 def detail_response(description: str) -> dict:
     """An OpenAPI `responses=` entry for a FastAPI-style `{"detail": …}` error."""
-    return {"description": description, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["detail"], "properties": {"detail": {}}}}}}  # fmt: skip
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": {"type": "object", "required": ["detail"], "properties": {"detail": {}}}}
+        },
+    }
 
 
 # The OpenAPI `responses=` of a bounded route with the default error bodies.

@@ -21,4 +21,3 @@ def short_id(conversation_id: str | None) -> str:
 def shorten_id_params(text: str) -> str:
     """URLs in log lines: `conversation_id=<full id>` becomes `conversation_id=<short_id>`."""
     return _CONVERSATION_ID_PARAM.sub(lambda m: m.group(1) + short_id(unquote(m.group(2))), text)
-

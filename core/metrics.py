@@ -19,9 +19,7 @@ class Metrics:
         self.engine_failures = Counter(
             "hotline_engine_failures", "Dialogue engine calls that failed", registry=self.registry
         )
-        self.frame_errors = Counter(
-            "hotline_frame_errors", "Rejected client frames", ["code"], registry=self.registry
-        )
+        self.frame_errors = Counter("hotline_frame_errors", "Rejected client frames", ["code"], registry=self.registry)
         self.handoffs = Counter(
             "hotline_handoffs", "Conversations handed to human agents", ["reason"], registry=self.registry
         )

@@ -22,12 +22,12 @@ ADVISORY_LOCK = 12345_0001  # gateways starting together migrate one after the o
 
 def import_table_models() -> None:
     """Import every module that declares tables, so that SQLModel.metadata knows them all."""
-    import desk.accounts.models  # noqa: F401
     import conversation.models  # noqa: F401
+    import desk.accounts.models  # noqa: F401
     import knowledge_base.models  # noqa: F401
-    import tickets.models  # noqa: F401
-    import tickets.units  # noqa: F401
     import reports.models  # noqa: F401
+    import tickets.models
+    import tickets.units  # noqa: F401
 
 
 def ours(obj, name, type_, reflected, compare_to) -> bool:
@@ -66,4 +66,7 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("the migrations directory has no revision")
+    return head

@@ -32,8 +32,9 @@ class TokenBucket:
 
 
 class KeyedBuckets:
-    def __init__(self, burst: int, per_s: float, max_keys: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+    def __init__(
+        self, burst: int, per_s: float, max_keys: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.burst, self.per_s, self.max_keys, self.clock = burst, per_s, max_keys, clock
         self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
 

@@ -13,12 +13,16 @@ WIDGET_PATHS = frozenset({"/"})
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
-BASE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-               "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-               "base-uri 'none'; form-action 'self'")  # fmt: skip
-DOCS_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-               "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
-               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")  # fmt: skip
+BASE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def widget_origins(value: str | None) -> tuple[str, ...]:
@@ -39,8 +43,11 @@ class SecurityHeaders:
         ancestors = " ".join(frame_ancestors)
         self.widget = [*common, ("Content-Security-Policy", f"{BASE_POLICY}; frame-ancestors {ancestors}")]
         self.docs = [*common, ("Content-Security-Policy", DOCS_POLICY), ("X-Frame-Options", "DENY")]
-        self.other = [*common, ("Content-Security-Policy", f"{BASE_POLICY}; frame-ancestors 'none'"),
-                      ("X-Frame-Options", "DENY")]  # fmt: skip
+        self.other = [
+            *common,
+            ("Content-Security-Policy", f"{BASE_POLICY}; frame-ancestors 'none'"),
+            ("X-Frame-Options", "DENY"),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -10,8 +10,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -22,8 +22,14 @@ from conversation.models import Conversation
 from conversation.store import ConversationStore
 from core.clock import iso_utc, utcnow
 from core.log_ids import short_id
+from desk.errors import Actor, Conflict, DeskError, Forbidden, Invalid, NotFound
 from desk.orders import DEADLINE_WORDS, DeskOrders, DraftPatch, apply_patch, draft_from_summary
-from desk.views import Extract, conversation_title, first_problem, first_words, prefill, problem_lines, unanswered, wait_figures
+from desk.payloads import aware, conversation_detail, desk_overview, held_item, queue_item
+from desk.views import (
+    Extract,
+    prefill,
+    unanswered,
+)
 from desk.waiting import RECENT, WorkingHours, estimate_minutes, position_text
 from normalize.text import has_control_characters
 
@@ -38,45 +44,11 @@ CLOSED = "本次人工服务已结束，感谢您的耐心。如还有其他问�
 AGENTS_ONLINE = "agents"  # bus group of online agent consoles: member "<username>/<socket id>"
 
 
-class DeskError(Exception):
-    status = 400
-
-    def __init__(self, code: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.code, self.detail, self.extra = code, detail, extra
-
-
-class NotFound(DeskError):
-    status = 404
-
-
-class Forbidden(DeskError):
-    status = 403
-
-
-class Conflict(DeskError):
-    status = 409
-
-
-class Invalid(DeskError):
-    status = 422
-
-
-class Actor(Protocol):
-    username: str
-    display_name: str
-    role: str
-
-
 @dataclass(frozen=True)
 class DeskConfig:
     hours: WorkingHours
     avg_handle_s: int = 180
     max_text_chars: int = 2000
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def number_text(number: str, channel: str) -> str:
@@ -86,9 +58,17 @@ def number_text(number: str, channel: str) -> str:
 
 
 class AgentDesk:
-    def __init__(self, store: ConversationStore, bus: EventBus, deliver: Callable[[str, list[Reply]], Awaitable[None]],
-                 orders: DeskOrders, config: DeskConfig, reset_dialogue: Callable[[str], Awaitable[None]] | None = None,
-                 clock: Callable[[], datetime] = utcnow, extract: Extract | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        store: ConversationStore,
+        bus: EventBus,
+        deliver: Callable[[str, list[Reply]], Awaitable[None]],
+        orders: DeskOrders,
+        config: DeskConfig,
+        reset_dialogue: Callable[[str], Awaitable[None]] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        extract: Extract | None = None,
+    ) -> None:
         """`extract` is the router's intake extractor (tickets.intake): it pre-fills the draft."""
         self.store, self.bus, self.deliver, self.orders = store, bus, deliver, orders
         self.config, self.clock, self.extract = config, clock, extract
@@ -115,27 +95,15 @@ class AgentDesk:
         rows = await asyncio.to_thread(self.store.queued)
         previews = await asyncio.to_thread(self.store.last_citizen_texts, [c.id for c in rows])
         now = self.clock()
-        items = []
-        for position, conv in enumerate(rows, 1):
-            summary = conv.handoff or {}
-            queued_at = _aware(conv.queued_at) or now
-            preview = previews.get(conv.id) or ""
-            said = [t.get("text") or "" for t in summary.get("last_turns") or [] if t.get("sender") == "citizen"]
-            draft = prefill(draft_from_summary(summary), said, self.extract, now)
-            items.append({
-                "title": conversation_title(conv.channel, draft, (problem_lines(said) or problem_lines([preview]) or [None])[0]),
-                "conversation_id": conv.id, "channel": conv.channel, "position": position,
-                "queued_at": iso_utc(queued_at), "waiting_s": max(0, int((now - queued_at).total_seconds())),
-                "reason": summary.get("reason"), "request_type": summary.get("request_type"),
-                "priority": conv.priority, "alert": conv.alert, "callback": conv.callback,
-                "preview": first_words(preview, 80),
-            })  # fmt: skip
-        return items
+        return [
+            queue_item(conv, position, previews.get(conv.id) or "", self.extract, now)
+            for position, conv in enumerate(rows, 1)
+        ]
 
     async def estimate(self, ahead: int) -> int:
         now = self.clock()
         takes = await asyncio.to_thread(self.store.takes_since, now - RECENT)
-        times = [_aware(t.created_at) for t in takes]
+        times = [aware(t.created_at) for t in takes]
         return estimate_minutes(ahead, times, now, self.config.avg_handle_s, len(await self.online_agents()))
 
     async def place_text(self, conversation_id: str) -> str | None:
@@ -168,7 +136,9 @@ class AgentDesk:
     async def on_queued(self, conversation_id: str, summary: dict[str, Any]) -> list[Reply]:
         """A handoff was committed: tell the agents, tell the citizen their place."""
         reason = str(summary.get("reason", "requested"))
-        await self.publish({"type": BusEvent.HANDOFF, "conversation_id": conversation_id, "reason": reason, "summary": summary})
+        await self.publish(
+            {"type": BusEvent.HANDOFF, "conversation_id": conversation_id, "reason": reason, "summary": summary}
+        )
         if reason == "emergency":
             await self.alert(conversation_id, {"reason": "emergency", "source": "handoff"})
         text = await self.place_text(conversation_id)
@@ -180,7 +150,9 @@ class AgentDesk:
         reason = str(alert.get("reason", "alert"))[:40]
         await asyncio.to_thread(self.store.set_fields, conversation_id, alert=reason)
         await asyncio.to_thread(self.store.add_desk_event, conversation_id, "alert", note=reason)
-        await self.publish({"type": BusEvent.ALERT, "conversation_id": conversation_id, "reason": reason, "detail": alert})
+        await self.publish(
+            {"type": BusEvent.ALERT, "conversation_id": conversation_id, "reason": reason, "detail": alert}
+        )
         log.warning("agents alerted: %s on %s", reason, short_id(conversation_id))
 
     async def observe(self, conversation_id: str, entries: list[dict[str, Any]]) -> None:
@@ -220,18 +192,28 @@ class AgentDesk:
         before = await self._queue_ids()
         reply = Reply(TAKEN, sender="system", data={"mode": Mode.AGENT.value, "agent": actor.display_name})
         taken = await asyncio.to_thread(
-            self.store.change_mode, conversation_id, Mode.AGENT, allowed,
+            self.store.change_mode,
+            conversation_id,
+            Mode.AGENT,
+            allowed,
             values={"agent": actor.username, "taken_at": utcnow(), "callback": None},
-            replies=[reply], event={"kind": "taken", "agent": actor.username},
-        )  # fmt: skip
+            replies=[reply],
+            event={"kind": "taken", "agent": actor.username},
+        )
         if taken is None:  # somebody else was quicker
             raise self._held_conflict(await self._get(conversation_id), actor)
         log.info("conversation %s taken by %s", short_id(conversation_id), actor.username)
         if self.reset_dialogue is not None:
             await self.reset_dialogue(conversation_id)
         await self.deliver(conversation_id, [reply])
-        await self.publish({"type": BusEvent.TAKEN, "conversation_id": conversation_id, "agent": actor.username,
-                            "agent_name": actor.display_name})  # fmt: skip
+        await self.publish(
+            {
+                "type": BusEvent.TAKEN,
+                "conversation_id": conversation_id,
+                "agent": actor.username,
+                "agent_name": actor.display_name,
+            }
+        )
         await self.observe(conversation_id, [_entry(reply)])
         await self._tell_queue_moved(before, conversation_id)
         return {"conversation_id": conversation_id, "mode": "agent", "agent": actor.username}
@@ -241,7 +223,9 @@ class AgentDesk:
         if not text:
             raise Invalid("empty_text", "text is empty")
         if len(text) > self.config.max_text_chars:
-            raise Invalid("text_too_long", f"text has {len(text)} characters; the limit is {self.config.max_text_chars}")
+            raise Invalid(
+                "text_too_long", f"text has {len(text)} characters; the limit is {self.config.max_text_chars}"
+            )
         if has_control_characters(text):
             raise Invalid("control_characters", "text contains control characters")
         reply = Reply(text, sender="agent", data={"agent": actor.display_name})
@@ -258,9 +242,15 @@ class AgentDesk:
         reply = Reply(RELEASED, sender="system", data={"mode": Mode.BOT.value})
         holder = None if actor.role == "supervisor" else actor.username
         done = await asyncio.to_thread(
-            self.store.change_mode, conversation_id, Mode.BOT, (Mode.AGENT,), agent=holder,
-            values={"agent": None}, replies=[reply], event={"kind": "released", "agent": actor.username},
-        )  # fmt: skip
+            self.store.change_mode,
+            conversation_id,
+            Mode.BOT,
+            (Mode.AGENT,),
+            agent=holder,
+            values={"agent": None},
+            replies=[reply],
+            event={"kind": "released", "agent": actor.username},
+        )
         if done is None:
             raise self._held_conflict(await self._get(conversation_id), actor)
         await self.deliver(conversation_id, [reply])
@@ -272,8 +262,8 @@ class AgentDesk:
         """The agent's saved draft, or the bot's summary completed from the citizen's own words."""
         if conv.draft:
             return dict(conv.draft)
-        rows = rows if rows is not None else await asyncio.to_thread(self.store.history, conv.id, 200)
-        said = [r.text for r in rows if r.sender == "citizen" and r.direction == "in" and r.text]
+        history = rows if rows is not None else await asyncio.to_thread(self.store.history, conv.id, 200)
+        said = [r.text for r in history if r.sender == "citizen" and r.direction == "in" and r.text]
         return prefill(draft_from_summary(conv.handoff), said, self.extract, self.clock())
 
     async def edit_draft(self, conversation_id: str, actor: Actor, patch: DraftPatch) -> dict[str, Any]:
@@ -281,11 +271,14 @@ class AgentDesk:
         draft = apply_patch(await self.draft_of(conv), patch)
         if not await asyncio.to_thread(self.store.update_held, conversation_id, actor.username, {"draft": draft}):
             raise self._held_conflict(await self._get(conversation_id), actor)
-        await self.publish({"type": BusEvent.DRAFT, "conversation_id": conversation_id, "agent": actor.username, "draft": draft})
+        await self.publish(
+            {"type": BusEvent.DRAFT, "conversation_id": conversation_id, "agent": actor.username, "draft": draft}
+        )
         return draft
 
-    async def close(self, conversation_id: str, actor: Actor, patch: DraftPatch | None = None,
-                    work_order: bool = True) -> dict[str, Any]:  # fmt: skip
+    async def close(
+        self, conversation_id: str, actor: Actor, patch: DraftPatch | None = None, work_order: bool = True
+    ) -> dict[str, Any]:
         """Create (or update) the conversation's work order from the draft, then back to the bot."""
         conv = await self._get(conversation_id)
         if conv.mode != Mode.AGENT.value or conv.agent != actor.username:
@@ -308,61 +301,67 @@ class AgentDesk:
         reply = Reply(text, sender="system", data=data)
         values = {"agent": None, "draft": draft, **({"work_order": order.number} if order else {})}
         done = await asyncio.to_thread(
-            self.store.change_mode, conversation_id, Mode.BOT, (Mode.AGENT,), agent=actor.username, values=values,
-            replies=[reply], event={"kind": "closed", "agent": actor.username, "note": order.number if order else None},
-        )  # fmt: skip
+            self.store.change_mode,
+            conversation_id,
+            Mode.BOT,
+            (Mode.AGENT,),
+            agent=actor.username,
+            values=values,
+            replies=[reply],
+            event={"kind": "closed", "agent": actor.username, "note": order.number if order else None},
+        )
         if done is None:
             raise self._held_conflict(await self._get(conversation_id), actor)
         number = order.number if order else None
         await self.deliver(conversation_id, [reply])
         await self.observe(conversation_id, [_entry(reply)])  # while the agent's console still watches
-        await self.publish({"type": BusEvent.CLOSED, "conversation_id": conversation_id, "agent": actor.username,
-                            "work_order": number, "work_order_action": action})  # fmt: skip
+        await self.publish(
+            {
+                "type": BusEvent.CLOSED,
+                "conversation_id": conversation_id,
+                "agent": actor.username,
+                "work_order": number,
+                "work_order_action": action,
+            }
+        )
         return {"conversation_id": conversation_id, "mode": "bot", "work_order": number, "work_order_action": action}
 
     async def _file(self, conv: Conversation, draft: dict[str, Any], actor: Actor) -> tuple[Any, str]:
         existing = await asyncio.to_thread(self.orders.of_conversation, conv.id)
         try:
             if existing is not None:
-                order, _ = await asyncio.to_thread(self.orders.update, existing.number, draft, f"agent:{actor.username}")
+                order, _ = await asyncio.to_thread(
+                    self.orders.update, existing.number, draft, f"agent:{actor.username}"
+                )
                 return order, "updated"
             order = await asyncio.to_thread(self.orders.create, draft, conv.channel, conv.id, f"agent:{actor.username}")
             return order, "created"
         except ValidationError as exc:
             errors = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
-            raise Invalid("invalid_work_order", "the draft work order is incomplete or invalid", errors=errors) from None
+            raise Invalid(
+                "invalid_work_order", "the draft work order is incomplete or invalid", errors=errors
+            ) from None
         except ValueError as exc:
             raise Conflict("work_order_closed", str(exc)) from None
 
     # ---- reading ----
 
     def can_view(self, conv: Conversation, actor: Actor) -> bool:
-        return (actor.role == "supervisor" or conv.mode == Mode.QUEUED.value or conv.agent == actor.username
-                or conv.alert is not None)  # fmt: skip
+        return (
+            actor.role == "supervisor"
+            or conv.mode == Mode.QUEUED.value
+            or conv.agent == actor.username
+            or conv.alert is not None
+        )
 
     async def detail(self, conversation_id: str, actor: Actor) -> dict[str, Any]:
         conv = await self._get(conversation_id)
         if not self.can_view(conv, actor):
             raise Forbidden("not_allowed", "agents see queued, alerted and their own conversations")
         rows = await asyncio.to_thread(self.store.history, conversation_id, 1000)
-        transcript = []
-        for row in rows:
-            payload = row.payload or {}
-            transcript.append({
-                "id": row.id, "sender": row.sender, "direction": row.direction, "text": row.text,
-                "title": payload.get("title") if row.direction == "in" else None,
-                "kind": payload.get("kind", "text") if row.direction == "in" else "reply",
-                "delivered": row.error_code is None, "error_code": row.error_code, "ts": iso_utc(row.created_at),
-            })  # fmt: skip
-        return {
-            "conversation_id": conv.id, "channel": conv.channel, "mode": conv.mode, "agent": conv.agent,
-            "queued_at": iso_utc(conv.queued_at) if conv.queued_at else None,
-            "taken_at": iso_utc(conv.taken_at) if conv.taken_at else None,
-            "alert": conv.alert, "callback": conv.callback, "work_order": conv.work_order,
-            "summary": conv.handoff or {}, "draft": (draft := await self.draft_of(conv, rows)), "transcript": transcript,
-            "title": conversation_title(conv.channel, draft, first_problem(rows)),
-            "category": await asyncio.to_thread(self.orders.category_words, draft.get("description")),
-        }  # fmt: skip
+        draft = await self.draft_of(conv, rows)
+        category = await asyncio.to_thread(self.orders.category_words, draft.get("description"))
+        return conversation_detail(conv, rows, draft, category)
 
     async def conversations(self, actor: Actor) -> list[dict[str, Any]]:
         rows = await asyncio.to_thread(self.store.held, None if actor.role == "supervisor" else actor.username)
@@ -371,32 +370,23 @@ class AgentDesk:
     async def _held_item(self, c: Conversation) -> dict[str, Any]:
         """One held conversation for the list: title, last citizen words, since when the citizen waits."""
         rows = await asyncio.to_thread(self.store.history, c.id, 40)
-        said = [r for r in rows if r.sender == "citizen" and r.direction == "in"]
-        pending = unanswered(rows, _aware(c.taken_at))
-        return {"conversation_id": c.id, "channel": c.channel, "agent": c.agent, "alert": c.alert,
-                "taken_at": iso_utc(c.taken_at) if c.taken_at else None, "reason": (c.handoff or {}).get("reason"),
-                "title": conversation_title(c.channel, await self.draft_of(c, rows), first_problem(rows)),
-                "preview": first_words(said[-1].text if said else "", 80),
-                "waiting_since": iso_utc(pending[-1].created_at) if pending else None,
-                "unanswered": len(pending)}  # fmt: skip
+        return held_item(c, rows, await self.draft_of(c, rows), unanswered(rows, aware(c.taken_at)))
 
     async def overview(self, accounts: list[Actor]) -> dict[str, Any]:
         """The supervisor's view: every agent (online or not, what they hold) and the queue."""
         online = await self.online_agents()
         held = await asyncio.to_thread(self.store.held)
         queue = await self.queue()
-        agents = [{"username": a.username, "display_name": a.display_name, "role": a.role,
-                   "online": a.username in online, "conversations": [c.id for c in held if c.agent == a.username]}
-                  for a in accounts]  # fmt: skip
         takes = await asyncio.to_thread(self.store.takes_since, self.clock() - timedelta(hours=1))
-        waits = [t.wait_s for t in takes if t.wait_s is not None]
-        return {"queue_length": len(queue), "queue": queue, "agents": agents, "active": len(held),
-                "online": sum(1 for a in agents if a["online"]), "takes_last_hour": len(takes),
-                "offline_holding": sum(1 for a in agents if not a["online"] and a["conversations"]),
-                **wait_figures(queue, waits)}  # fmt: skip
+        return desk_overview(accounts, online, held, queue, takes)
 
 
 def _entry(reply: Reply) -> dict[str, Any]:
-    return {"sender": reply.sender, "text": reply.text, "direction": "out", "ts": iso_utc(utcnow()),
-            "delivered": True, "kind": "reply"}  # fmt: skip
-
+    return {
+        "sender": reply.sender,
+        "text": reply.text,
+        "direction": "out",
+        "ts": iso_utc(utcnow()),
+        "delivered": True,
+        "kind": "reply",
+    }

@@ -7,7 +7,14 @@ import asyncio
 import logging
 
 from conversation.bus import BusEvent
-from conversation.commands import BACK_BUTTON, BACK_TO_BOT, CALLBACK, CALLBACK_BUTTON, CANCEL_CALLBACK, CANCEL_CALLBACK_BUTTON
+from conversation.commands import (
+    BACK_BUTTON,
+    BACK_TO_BOT,
+    CALLBACK,
+    CALLBACK_BUTTON,
+    CANCEL_CALLBACK,
+    CANCEL_CALLBACK_BUTTON,
+)
 from conversation.messages import InboundMessage, Mode, Reply
 from conversation.store import TurnState
 from core.log_ids import short_id
@@ -60,18 +67,28 @@ async def _cancelled(desk: AgentDesk, cid: str, state: TurnState) -> Reply:
 
 async def _file(desk: AgentDesk, cid: str, state: TurnState, phone: str) -> Reply:
     conv = await asyncio.to_thread(desk.store.get, cid)
+    if conv is None:  # erased meanwhile: nothing to file the callback for
+        return Reply(FAILED, sender="system")
     rows = await asyncio.to_thread(desk.store.history, cid, 50)
-    transcript = [{"sender": r.sender, "text": r.text} for r in rows if r.error_code is None and not r.text.startswith("/")]
+    transcript = [
+        {"sender": r.sender, "text": r.text} for r in rows if r.error_code is None and not r.text.startswith("/")
+    ]
     before = await desk.queue_ids()
     try:
         order = await asyncio.to_thread(desk.orders.callback, conv.handoff, phone, conv.channel, cid, transcript)
-    except Exception:  # noqa: BLE001  (the citizen gets an apology; the cause goes to the log)
+    except Exception:
         log.exception("callback work order for %s failed", short_id(cid))
-        return Reply(FAILED, buttons=(CALLBACK_BUTTON, BACK_BUTTON) if state.mode is Mode.QUEUED else (), sender="system")
+        return Reply(
+            FAILED, buttons=(CALLBACK_BUTTON, BACK_BUTTON) if state.mode is Mode.QUEUED else (), sender="system"
+        )
     await asyncio.to_thread(
-        desk.store.change_mode, cid, Mode.BOT, (Mode.QUEUED, Mode.BOT),
-        values={"callback": None, "work_order": order.number}, event={"kind": "callback", "note": order.number},
-    )  # fmt: skip
+        desk.store.change_mode,
+        cid,
+        Mode.BOT,
+        (Mode.QUEUED, Mode.BOT),
+        values={"callback": None, "work_order": order.number},
+        event={"kind": "callback", "note": order.number},
+    )
     log.info("callback request %s filed for %s", order.number, short_id(cid))
     await desk.left_queue(cid, before, kind=BusEvent.CALLBACK)
     number = number_text(order.number, conv.channel)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import Session, select
 
 from core.clock import iso_utc, utcnow
+from core.db import saved_id
 from normalize.phone import normalize_phone
 from normalize.text import has_control_characters
 from tickets.category_catalog import CategoryCatalog
@@ -19,8 +20,14 @@ from tickets.lifecycle import OPEN_STATUSES
 from tickets.models import RequestType, Status, WorkOrder, WorkOrderEvent
 from tickets.schemas import BEIJING_DISTRICTS, MAX_DESCRIPTION_CHARS, WorkOrderCreate, valid_phone
 
-REQUEST_TYPE_WORDS = {"consult": "咨询", "complain": "投诉", "report": "举报", "seek_help": "求助",
-                      "suggest": "建议", "praise": "表扬"}  # fmt: skip
+REQUEST_TYPE_WORDS = {
+    "consult": "咨询",
+    "complain": "投诉",
+    "report": "举报",
+    "seek_help": "求助",
+    "suggest": "建议",
+    "praise": "表扬",
+}
 DEADLINE_WORDS = {"2h": "2小时内", "24h": "24小时内", "7d": "7天内", "15d": "15天内"}
 # Fields of a work order an agent may edit; the rest (number, status, deadline …) are the ticket system's.
 EDITABLE = ("request_type", "description", "district", "street", "address", "occurred_at", "ongoing",
@@ -74,12 +81,15 @@ def draft_from_summary(summary: dict[str, Any] | None) -> dict[str, Any]:
     summary = summary or {}
     if isinstance(summary.get("draft"), dict):
         return {k: summary["draft"].get(k) for k in EDITABLE}
-    slots = summary.get("slots") if isinstance(summary.get("slots"), dict) else {}
+    raw_slots = summary.get("slots")
+    slots: dict[str, Any] = raw_slots if isinstance(raw_slots, dict) else {}
     occurred = slots.get("occurred")
     phone = slots.get("contact_phone")
     emergency = summary.get("reason") == "emergency"
     return {
-        "request_type": summary.get("request_type") or slots.get("request_type") or ("seek_help" if emergency else None),
+        "request_type": summary.get("request_type")
+        or slots.get("request_type")
+        or ("seek_help" if emergency else None),
         "description": slots.get("description"),
         "district": slots.get("district"),
         "street": slots.get("street"),
@@ -109,8 +119,9 @@ def citizen_lines(transcript: list[dict[str, Any]], limit: int = 6) -> list[str]
 
 
 class DeskOrders:
-    def __init__(self, repo: WorkOrderRepository, catalog: CategoryCatalog,
-                 category_of: Callable[[str], str | None]) -> None:  # fmt: skip
+    def __init__(
+        self, repo: WorkOrderRepository, catalog: CategoryCatalog, category_of: Callable[[str], str | None]
+    ) -> None:
         self.repo, self.catalog, self.category_of = repo, catalog, category_of
 
     def category_words(self, description: str | None) -> str | None:
@@ -137,10 +148,17 @@ class DeskOrders:
             order = session.exec(select(WorkOrder).where(WorkOrder.number == number).with_for_update()).one()
             current = {k: getattr(order, k) for k in EDITABLE}
             merged = {**current, **{k: v for k, v in draft.items() if k in EDITABLE}}
-            checked = WorkOrderCreate(**{k: v for k, v in merged.items() if v is not None},
-                                      channel=order.channel, conversation_id=order.conversation_id)  # fmt: skip
-            changed = [k for k in EDITABLE if getattr(checked, k) != current[k] and not (k == "occurred_at" and
-                       _same_instant(getattr(checked, k), current[k]))]  # fmt: skip
+            checked = WorkOrderCreate(
+                **{k: v for k, v in merged.items() if v is not None},
+                channel=order.channel,
+                conversation_id=order.conversation_id,
+            )
+            changed = [
+                k
+                for k in EDITABLE
+                if getattr(checked, k) != current[k]
+                and not (k == "occurred_at" and _same_instant(getattr(checked, k), current[k]))
+            ]
             if not changed:
                 return order, []
             if Status(order.status) not in OPEN_STATUSES:
@@ -152,13 +170,22 @@ class DeskOrders:
                 order.department = self.catalog.responsible_unit(category, order.district, order.street)
             order.updated_at = utcnow()
             session.add(order)
-            session.add(WorkOrderEvent(work_order_id=order.id, kind="note", actor=actor,
-                                       note="坐席修改：" + "、".join(changed)))  # fmt: skip
+            session.add(
+                WorkOrderEvent(
+                    work_order_id=saved_id(order), kind="note", actor=actor, note="坐席修改：" + "、".join(changed)
+                )
+            )
             session.commit()
             return order, changed
 
-    def callback(self, summary: dict[str, Any] | None, phone: str, channel: str, conversation_id: str,
-                 transcript: list[dict[str, Any]]) -> WorkOrder:  # fmt: skip
+    def callback(
+        self,
+        summary: dict[str, Any] | None,
+        phone: str,
+        channel: str,
+        conversation_id: str,
+        transcript: list[dict[str, Any]],
+    ) -> WorkOrder:
         """A work order asking the centre to call the citizen back, carrying what is known."""
         draft = draft_from_summary(summary)
         request_type = "consult" if draft.get("request_type") == "consult" else "seek_help"
@@ -173,8 +200,11 @@ class DeskOrders:
         if lines:
             parts.append("市民留言：" + " / ".join(lines))
         fields = {k: draft.get(k) for k in ("district", "street", "address", "contact_name")}
-        fields |= {"request_type": request_type, "description": "".join(parts)[:MAX_DESCRIPTION_CHARS],
-                   "contact_phone": phone}  # fmt: skip
+        fields |= {
+            "request_type": request_type,
+            "description": "".join(parts)[:MAX_DESCRIPTION_CHARS],
+            "contact_phone": phone,
+        }
         return self.create(fields, channel, conversation_id, actor="citizen:callback")
 
 

@@ -44,8 +44,9 @@ class WorkingHours:
         return f"{self.start.strftime('%H:%M')}至{end}"
 
 
-def estimate_minutes(ahead: int, take_times: list[datetime], now: datetime, avg_handle_s: int,
-                     agents_online: int) -> int:  # fmt: skip
+def estimate_minutes(
+    ahead: int, take_times: list[datetime], now: datetime, avg_handle_s: int, agents_online: int
+) -> int:
     """Minutes until the citizen with `ahead` conversations before them is taken.
 
     With enough recent takes the queue's own pace is used (takes per minute over the recent

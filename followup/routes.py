@@ -26,12 +26,22 @@ class SurveyAnswer(BaseModel):
     answer: str = Field(max_length=8)
 
 
-def build_followup_router(engine: Engine, handling: WorkOrderHandling, actor_of: ActorDependency,
-                          unit_of: Callable[[str], dict | None],
-                          on_change: Callable[[Outcome], Awaitable[None]]) -> APIRouter:  # fmt: skip
-    api = APIRouter(prefix="/api/followup", tags=["回访"], route_class=bounded_route(),
-                    responses={401: detail_response("a token from POST /api/agent/login is required"),
-                               403: detail_response("this needs an agent or supervisor account")})  # fmt: skip
+def build_followup_router(
+    engine: Engine,
+    handling: WorkOrderHandling,
+    actor_of: ActorDependency,
+    unit_of: Callable[[str], dict | None],
+    on_change: Callable[[Outcome], Awaitable[None]],
+) -> APIRouter:
+    api = APIRouter(
+        prefix="/api/followup",
+        tags=["回访"],
+        route_class=bounded_route(),
+        responses={
+            401: detail_response("a token from POST /api/agent/login is required"),
+            403: detail_response("this needs an agent or supervisor account"),
+        },
+    )
 
     async def desk_actor(caller: Annotated[Actor, Depends(actor_of)]) -> Actor:
         if caller.kind not in ("agent", "supervisor"):
@@ -47,8 +57,13 @@ def build_followup_router(engine: Engine, handling: WorkOrderHandling, actor_of:
         items = [{**o.to_json(unit_of(o.unit_code or "")), "description": mask_pii(o.description)} for o in rows]
         return {"items": items, "total": len(items)}
 
-    @api.post("/{number}/answer", responses={409: {"description": "the order is not awaiting a survey"},
-                                             422: detail_response("not an answer to that question")})  # fmt: skip
+    @api.post(
+        "/{number}/answer",
+        responses={
+            409: {"description": "the order is not awaiting a survey"},
+            422: detail_response("not an answer to that question"),
+        },
+    )
     async def answer(number: str, body: SurveyAnswer, agent: Agent) -> dict[str, Any]:
         """The citizen's answer, taken by an agent on the phone; recorded with the agent as actor."""
         try:

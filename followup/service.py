@@ -51,9 +51,15 @@ class PhoneSurveyCalls(Protocol):
 
 
 class FollowUp:
-    def __init__(self, handling: WorkOrderHandling, store: ConversationStore, deliver: Deliver, unit_of: UnitLookup,
-                 phone_calls: PhoneSurveyCalls | None = None,
-                 on_change: Callable[[Outcome], Awaitable[None]] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        handling: WorkOrderHandling,
+        store: ConversationStore,
+        deliver: Deliver,
+        unit_of: UnitLookup,
+        phone_calls: PhoneSurveyCalls | None = None,
+        on_change: Callable[[Outcome], Awaitable[None]] | None = None,
+    ) -> None:
         self.handling, self.store, self.deliver, self.unit_of = handling, store, deliver, unit_of
         self.phone_calls = phone_calls
         self.on_change = on_change  # e.g. the unit console hears of a reopened order
@@ -144,8 +150,13 @@ def callback_list(engine: Engine, now: datetime, limit: int = 200) -> list[WorkO
     result, or nobody answered the survey within 72 hours."""
     unasked = col(WorkOrder.survey_asked_at).is_(None)
     unanswered = (WorkOrder.survey_asked_at < now - NO_ANSWER_AFTER) & (
-        col(WorkOrder.survey_answered_at).is_(None) | (WorkOrder.survey_answered_at < WorkOrder.survey_asked_at))
+        col(WorkOrder.survey_answered_at).is_(None) | (WorkOrder.survey_answered_at < WorkOrder.survey_asked_at)
+    )
     with Session(engine) as session:
-        query = (select(WorkOrder).where(WorkOrder.status == Status.RESOLVED.value, unasked | unanswered)
-                 .order_by(col(WorkOrder.resolved_at)).limit(limit))  # fmt: skip
+        query = (
+            select(WorkOrder)
+            .where(WorkOrder.status == Status.RESOLVED.value, unasked | unanswered)
+            .order_by(col(WorkOrder.resolved_at))
+            .limit(limit)
+        )
         return list(session.exec(query).all())

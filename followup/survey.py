@@ -18,12 +18,16 @@ ESCALATED = "很抱歉问题还没有解决，工单已转主管人员督办，�
 STALE = "这张工单已不在回访阶段，不用再评价了，谢谢您。"
 # Typed or spoken answers; the first pattern that matches wins (negations first).
 _TEXT_ANSWERS: dict[str, list[tuple[re.Pattern, str]]] = {
-    "resolved": [(re.compile(r"没(有)?解决|未解决|还没|没好|没有处理|不行|没用"), "未解决"),
-                 (re.compile(r"解决了|已解决|已经解决|处理好了|好了|解决啦|是的|对"), "已解决")],
-    "satisfaction": [(re.compile(r"不满意|不太满意|很差|差劲"), "不满意"),
-                     (re.compile(r"基本满意|还行|还可以|一般|凑合"), "基本满意"),
-                     (re.compile(r"满意"), "满意")],
-}  # fmt: skip
+    "resolved": [
+        (re.compile(r"没(有)?解决|未解决|还没|没好|没有处理|不行|没用"), "未解决"),
+        (re.compile(r"解决了|已解决|已经解决|处理好了|好了|解决啦|是的|对"), "已解决"),
+    ],
+    "satisfaction": [
+        (re.compile(r"不满意|不太满意|很差|差劲"), "不满意"),
+        (re.compile(r"基本满意|还行|还可以|一般|凑合"), "基本满意"),
+        (re.compile(r"满意"), "满意"),
+    ],
+}
 
 
 def payload(number: str, question: str, answer: str) -> str:
@@ -51,8 +55,12 @@ def answer_in_text(text: str, question: str) -> str | None:
 
 def question_reply(number: str, question: str) -> Reply:
     buttons = tuple(Button(a, payload(number, question, a)) for a in ANSWERS[question])
-    return Reply(QUESTIONS[question], buttons=buttons, sender="system",
-                 data={"survey": {"work_order": number, "question": question}})  # fmt: skip
+    return Reply(
+        QUESTIONS[question],
+        buttons=buttons,
+        sender="system",
+        data={"survey": {"work_order": number, "question": question}},
+    )
 
 
 def result_replies(order: dict[str, Any]) -> list[Reply]:

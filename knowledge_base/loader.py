@@ -30,7 +30,7 @@ def is_article_path(path: Path) -> bool:
 def load_article(path: Path) -> Article:
     """Parse and validate one file; raises ValueError with an English reason."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ValueError(f"unreadable YAML ({type(exc).__name__}: {str(exc).splitlines()[0]})") from exc
     if not isinstance(data, dict):
@@ -61,7 +61,9 @@ def load_articles(root: Path) -> LoadResult:
                 result.articles[article.id] = article
                 result.paths[article.id] = path
                 if path.parent != root and path.parent.name != article.topic:
-                    log.info("knowledge base: %s has topic %r but lies in folder %r", path, article.topic, path.parent.name)
+                    log.info(
+                        "knowledge base: %s has topic %r but lies in folder %r", path, article.topic, path.parent.name
+                    )
                 continue
             reason = f"duplicate id {article.id!r} (already in {result.paths[article.id]})"
         result.errors.append((str(path), reason))

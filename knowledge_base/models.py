@@ -22,5 +22,10 @@ class KbArticleVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
     def to_json(self) -> dict:
-        return {"version": self.version, "action": self.action, "actor": self.actor,
-                "created_at": iso_utc(self.created_at), "article": self.body}  # fmt: skip
+        return {
+            "version": self.version,
+            "action": self.action,
+            "actor": self.actor,
+            "created_at": iso_utc(self.created_at),
+            "article": self.body,
+        }

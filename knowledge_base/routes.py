@@ -41,9 +41,12 @@ class SearchResponse(BaseModel):
     decision: Literal["answer", "choose", "refer", "none"]
     facet: Literal["materials", "where", "process", "time_limit", "fees"] | None
     results: list[dict] = Field(description="answer: the article first (then related ones); choose: 2-3 articles")
-    related: list[dict] = Field(default_factory=list,
-                                description="{id, title} of articles to offer beside an answer or a referral")
-    referral: dict | None = Field(default=None, description="refer: the unit that handles the matter and how to reach it")
+    related: list[dict] = Field(
+        default_factory=list, description="{id, title} of articles to offer beside an answer or a referral"
+    )
+    referral: dict | None = Field(
+        default=None, description="refer: the unit that handles the matter and how to reach it"
+    )
     took_ms: float
 
 
@@ -72,8 +75,14 @@ def build_kb_router(kb: KnowledgeBase, api_keys: frozenset[str]) -> APIRouter:
         results = [{**article_json(s.article), "score": round(s.score, 4)} for s in outcome.results]
         related = [{"id": s.article.id, "title": s.article.title} for s in outcome.related]
         took = (time.perf_counter() - started) * 1000
-        return SearchResponse(decision=outcome.decision, facet=outcome.facet, results=results, related=related,
-                              referral=outcome.referral, took_ms=round(took, 2))  # fmt: skip
+        return SearchResponse(
+            decision=outcome.decision,
+            facet=outcome.facet,
+            results=results,
+            related=related,
+            referral=outcome.referral,
+            took_ms=round(took, 2),
+        )
 
     @api.get("/articles/{article_id}")
     async def get_article(article_id: str, _actor: Actor) -> dict:

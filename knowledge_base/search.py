@@ -17,7 +17,18 @@ from knowledge_base.thresholds import Thresholds
 STRONG_FACETS: dict[str, tuple[str, ...]] = {
     "fees": ("要钱吗", "要不要钱", "收费吗", "收不收费", "收费标准", "工本费", "花钱吗", "交钱吗", "收钱吗", "免费吗"),
     "time_limit": ("多久能", "多长时间能", "几天能", "多少天能", "时限", "几个工作日", "多久办", "多久可以"),
-    "materials": ("材料", "带什么", "带啥", "准备什么", "准备啥", "需要什么证", "要什么证", "提交什么", "提供什么", "资料"),
+    "materials": (
+        "材料",
+        "带什么",
+        "带啥",
+        "准备什么",
+        "准备啥",
+        "需要什么证",
+        "要什么证",
+        "提交什么",
+        "提供什么",
+        "资料",
+    ),
     "where": ("在哪", "哪里办", "哪儿办", "去哪", "什么地方", "啥地方", "办理地点", "窗口"),
     "process": ("流程", "步骤", "办理方式"),
 }
@@ -26,24 +37,29 @@ WEAK_FACETS: dict[str, tuple[str, ...]] = {
     "time_limit": ("多久", "多长时间", "几天", "拿到", "办好", "办下来", "等多长"),
     "where": ("哪里", "哪儿", "网上", "线上", "在线", "地址", "哪个部门", "找谁"),
     "process": ("怎么办理", "如何办理", "怎么申请", "如何申请", "怎么办", "怎么弄", "程序", "操作"),
-}  # fmt: skip
+}
 # Words of a follow-up that never name a topic (on top of the tokenizer's stop words).
 GENERIC = frozenset(
-    "办 办理 申请 还 要 需要 能 多 多久 时间 去 找 谁 那 那么 然后 另外 还有 呢 吗 些 东西 带 准备 交 提交 提供 行 "
-    "可以 自己 本人 代办 别人 现在 一般 大概 最快 最多 具体 地方 部门 网上 线上 在线 哪儿 哪里 办好 拿到 拿 下来 好".split()
+    "办 办理 申请 还 要 需要 能 多 多久 时间 去 找 谁 那 那么 然后 另外 还有 呢 吗 些 东西 带 准备 "
+    "交 提交 提供 行 可以 自己 本人 代办 别人 现在 一般 大概 最快 最多 具体 地方 部门 网上 线上 "
+    "在线 哪儿 哪里 办好 拿到 拿 下来 好".split()
 )
 _FACET_RE = {f: re.compile("|".join(map(re.escape, w))) for f, w in STRONG_FACETS.items()}
 _WEAK_RE = {f: re.compile("|".join(map(re.escape, w))) for f, w in WEAK_FACETS.items()}
 _ALL_FACET_WORDS = re.compile(
-    "|".join(sorted((re.escape(w) for d in (STRONG_FACETS, WEAK_FACETS) for ws in d.values() for w in ws), key=len, reverse=True))
+    "|".join(
+        sorted(
+            (re.escape(w) for d in (STRONG_FACETS, WEAK_FACETS) for ws in d.values() for w in ws), key=len, reverse=True
+        )
+    )
 )
 FOLLOW_UP_MAX_CHARS = 20
 # Words asking which body handles a matter. A question about the hotline itself (12345, 工单, where
 # it sends what the citizen reported) is not one: the hotline articles answer it ("我反映的问题会转给
 # 哪个部门" is a question of hotline-process).
 WHO_WORDS = ("哪个部门", "哪个单位", "哪个机构", "找谁", "谁管", "谁负责", "谁来管", "谁来处理", "归谁",
-             "归哪", "向谁反映", "跟谁反映", "和谁反映", "找哪里", "找哪儿", "该找哪", "去哪反映", "去哪儿反映", "向哪反映",
-             "哪里管", "哪儿管", "哪管")  # fmt: skip
+             "归哪", "向谁反映", "跟谁反映", "和谁反映", "找哪里", "找哪儿", "该找哪", "去哪反映",
+             "去哪儿反映", "向哪反映", "哪里管", "哪儿管", "哪管")  # fmt: skip
 _WHO_RE = re.compile("|".join(map(re.escape, sorted(WHO_WORDS, key=len, reverse=True))))
 _ABOUT_HOTLINE_RE = re.compile(r"12345|热线|工单|接诉即办|我反映|派给|派到|转给|转到")
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from core.clock import iso_utc, utcnow
+from knowledge_base.chinese import normalise
 from knowledge_base.embeddings import E5Embedder, Embedder, VectorCache
 from knowledge_base.index import HybridIndex
 from knowledge_base.loader import load_articles
 from knowledge_base.schema import FACETS, Article, beijing_today, first_error
-from knowledge_base.chinese import normalise
 from knowledge_base.search import Outcome, search, wants_referral, with_referral
 from knowledge_base.store import Override, VersionStore
 from knowledge_base.thresholds import HYBRID, HYBRID_FUSION, LEXICAL, LEXICAL_FUSION, Thresholds
@@ -114,14 +114,31 @@ class KnowledgeBase:
                     origin[article_id] = "admin"
             embedder = self._dense_embedder()
             served = [a for i, a in known.items() if i not in retired]
-            index = HybridIndex(served, self.tokenizer, embedder, self._cache, HYBRID_FUSION if embedder else LEXICAL_FUSION)
-            snap = Snapshot(index, HYBRID if index.dense else LEXICAL, known, origin, frozenset(retired),
-                            files.errors, self.clock(), last_id, files.paths, files.folder_missing)  # fmt: skip
+            index = HybridIndex(
+                served, self.tokenizer, embedder, self._cache, HYBRID_FUSION if embedder else LEXICAL_FUSION
+            )
+            snap = Snapshot(
+                index,
+                HYBRID if index.dense else LEXICAL,
+                known,
+                origin,
+                frozenset(retired),
+                files.errors,
+                self.clock(),
+                last_id,
+                files.paths,
+                files.folder_missing,
+            )
             self._snapshot = snap
             log.info(
                 "knowledge base: %d articles served (%d retired, %d bad files), dense=%s, %d passages embedded, %.2f s",
-                len(served), len(retired), len(files.errors), index.dense, index.embedded, time.perf_counter() - started,
-            )  # fmt: skip
+                len(served),
+                len(retired),
+                len(files.errors),
+                index.dense,
+                index.embedded,
+                time.perf_counter() - started,
+            )
             return snap
 
     @staticmethod
@@ -131,8 +148,12 @@ class KnowledgeBase:
             try:
                 known[article_id] = Article.model_validate(ov.body)
             except ValidationError as exc:
-                log.warning("knowledge base: admin version %d of %s is invalid now (%s); ignored", ov.version,
-                            article_id, first_error(exc))  # fmt: skip
+                log.warning(
+                    "knowledge base: admin version %d of %s is invalid now (%s); ignored",
+                    ov.version,
+                    article_id,
+                    first_error(exc),
+                )
                 return "retire" if ov.action == "retire" else None
         return "retire" if ov.action == "retire" else "admin"
 
@@ -146,7 +167,11 @@ class KnowledgeBase:
 
     def changed_in_db(self) -> bool:
         """Another gateway recorded an admin change since our last build."""
-        return self.store is not None and self._snapshot is not None and self.store.last_id() != self._snapshot.last_version_id
+        return (
+            self.store is not None
+            and self._snapshot is not None
+            and self.store.last_id() != self._snapshot.last_version_id
+        )
 
     # -- searching --------------------------------------------------------------------------------
 
@@ -161,7 +186,7 @@ class KnowledgeBase:
     def _referral(self, text: str) -> dict | None:
         try:
             return self.referrer(text) if self.referrer is not None else None
-        except Exception:  # noqa: BLE001  (the unit look-up failing must not take the answer down)
+        except Exception:
             log.exception("knowledge base: who-handles look-up failed; answering from the articles")
             return None
 
@@ -183,8 +208,13 @@ class KnowledgeBase:
         snap = self.snapshot
         status = self.status_of(article_id)
         path = snap.paths.get(article_id)
-        return {**article_json(snap.known[article_id]), "status": status, "served": status == "served",
-                "origin": snap.origin[article_id], "file": str(path) if path else None}  # fmt: skip
+        return {
+            **article_json(snap.known[article_id]),
+            "status": status,
+            "served": status == "served",
+            "origin": snap.origin[article_id],
+            "file": str(path) if path else None,
+        }
 
     def put(self, article: Article, actor: str) -> dict:
         if self.store is None:
@@ -215,5 +245,11 @@ class KnowledgeBase:
             return {"ok": False, "state": "loading"}
         today = beijing_today(self.clock())
         served = int(snap.index.in_force_mask(today).sum())
-        return {"ok": True, "articles": served, "retired": len(snap.retired), "bad_files": len(snap.errors),
-                "dense": snap.index.dense, "built_at": iso_utc(snap.built_at)}  # fmt: skip
+        return {
+            "ok": True,
+            "articles": served,
+            "retired": len(snap.retired),
+            "bad_files": len(snap.errors),
+            "dense": snap.index.dense,
+            "built_at": iso_utc(snap.built_at),
+        }

@@ -31,7 +31,9 @@ class VersionStore:
                 last = session.exec(
                     select(func.max(KbArticleVersion.version)).where(KbArticleVersion.article_id == article_id)
                 ).one()
-                row = KbArticleVersion(article_id=article_id, version=(last or 0) + 1, action=action, body=body, actor=actor)
+                row = KbArticleVersion(
+                    article_id=article_id, version=(last or 0) + 1, action=action, body=body, actor=actor
+                )
                 session.add(row)
                 try:
                     session.commit()
@@ -53,7 +55,11 @@ class VersionStore:
         found: dict[str, Override] = {}
         with Session(self.engine) as session:
             for row in session.exec(stmt):  # admin edits are few: one pass over the table
-                body = row.body if row.action != "retire" else (found[row.article_id].body if row.article_id in found else None)
+                body = (
+                    row.body
+                    if row.action != "retire"
+                    else (found[row.article_id].body if row.article_id in found else None)
+                )
                 found[row.article_id] = Override(row.action, body, row.version)
         return found
 

@@ -27,7 +27,7 @@ USER_HZ = os.sysconf("SC_CLK_TCK")
 
 def limit_blas_threads() -> None:
     """One BLAS thread for this process (threadpoolctl; process-wide, idempotent)."""
-    from threadpoolctl import threadpool_limits  # noqa: PLC0415
+    from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
 
@@ -47,8 +47,13 @@ class CoreGauge:
     """Cores left idle by other processes, measured over at least `window_s` of recent time; the
     last answer is reused until a new window has passed (jiffies are 10 ms, too coarse for less)."""
 
-    def __init__(self, window_s: float = 0.2, busy_clock: Callable[[], float | None] = machine_busy_s,
-                 own_clock: Callable[[], float] = time.process_time, cores: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        window_s: float = 0.2,
+        busy_clock: Callable[[], float | None] = machine_busy_s,
+        own_clock: Callable[[], float] = time.process_time,
+        cores: int | None = None,
+    ) -> None:
         self.window_s = window_s
         self._busy_clock, self._own_clock = busy_clock, own_clock
         self.cores = cores or len(os.sched_getaffinity(0))

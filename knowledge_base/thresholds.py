@@ -37,8 +37,9 @@ class Thresholds:
 
 
 # Mixed lexical + dense scores (the normal mode).
-HYBRID_FUSION = FusionParams(body_weight=1.4, gram_weight=1.0, oov_weight=0.6, dense_lo=0.78, dense_hi=0.94,
-                             dense_weight=0.6)  # fmt: skip
+HYBRID_FUSION = FusionParams(
+    body_weight=1.4, gram_weight=1.0, oov_weight=0.6, dense_lo=0.78, dense_hi=0.94, dense_weight=0.6
+)
 HYBRID = Thresholds(answer_min=0.5, answer_gap=0.04, choose_min=0.5, choose_window=0.1)
 # Lexical only (the dense model could not be loaded, or HOTLINE_KB_DENSE=false).
 LEXICAL_FUSION = FusionParams(body_weight=1.4, gram_weight=1.5, oov_weight=0.6, dense_weight=0.0)

@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 SYNONYMS_FILE = Path(__file__).resolve().parent / "synonyms.yml"
 # Function words and question words: frequent in every question, no help in telling articles apart.
 STOPWORDS = frozenset(
-    "的 了 吗 呢 吧 啊 呀 哈 么 嘛 哦 是 在 有 和 与 或 及 等 也 都 就 还 又 要 想 能 会 可以 可 我 你 您 他 她 它 我们 "
-    "你们 他们 咱 这 那 这个 那个 这些 那些 怎么 怎么样 怎样 如何 什么 哪 哪些 吗 一下 一些 请 请问 个 把 被 给 让 "
+    "的 了 吗 呢 吧 啊 呀 哈 么 嘛 哦 是 在 有 和 与 或 及 等 也 都 就 还 又 要 想 能 会 可以 可 "
+    "我 你 您 他 她 它 我们 你们 他们 咱 这 那 这个 那个 这些 那些 怎么 怎么样 怎样 如何 什么 "
+    "哪 哪些 吗 一下 一些 请 请问 个 把 被 给 让 "
     "对 从 到 去 来 上 下 里 中 呗 啦 嗯 呃 喂 没 不 是否 需要 应该 得 地 着 过 之 其 以 为 及其 有没有 能不能 "
     "可不可以 怎么办 咋 咋办 啥".split()
 )

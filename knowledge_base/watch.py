@@ -2,6 +2,7 @@
 debounced) and admin changes recorded by another gateway (the version table, polled)."""
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -19,8 +20,13 @@ def _article_change(change: Change, path: str) -> bool:
     return is_article_path(p) or (not p.suffix and not p.name.startswith("."))
 
 
-async def watch_articles(kb: KnowledgeBase, debounce_ms: int = 400, poll_db_s: float = 10.0,
-                         stop: asyncio.Event | None = None, poll_dir_s: float = 5.0) -> None:  # fmt: skip
+async def watch_articles(
+    kb: KnowledgeBase,
+    debounce_ms: int = 400,
+    poll_db_s: float = 10.0,
+    stop: asyncio.Event | None = None,
+    poll_dir_s: float = 5.0,
+) -> None:
     """Run until cancelled (or `stop` is set); every batch of file changes triggers one rebuild."""
     stop = stop or asyncio.Event()
     root = kb.articles_dir
@@ -34,8 +40,9 @@ async def watch_articles(kb: KnowledgeBase, debounce_ms: int = 400, poll_db_s: f
         await _rebuild(kb)
     poller = asyncio.create_task(_poll_db(kb, poll_db_s, stop)) if kb.store is not None else None
     try:
-        async for changes in awatch(root, watch_filter=_article_change, debounce=debounce_ms, stop_event=stop,
-                                    recursive=True):  # fmt: skip
+        async for changes in awatch(
+            root, watch_filter=_article_change, debounce=debounce_ms, stop_event=stop, recursive=True
+        ):
             names = sorted({Path(p).name for _, p in changes})
             log.info("knowledge base: %d file change(s) (%s); rebuilding", len(changes), ", ".join(names[:5]))
             await _rebuild(kb)
@@ -65,7 +72,5 @@ async def _poll_db(kb: KnowledgeBase, every_s: float, stop: asyncio.Event) -> No
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        pass

@@ -11,7 +11,12 @@ config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through core.migrate.upgrade(engine) (or `hotline db upgrade`)")
-context.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True, include_object=ours,
-                  compare_type=False)  # fmt: skip
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,
+    render_as_batch=True,
+    include_object=ours,
+    compare_type=False,
+)
 with context.begin_transaction():
     context.run_migrations()

@@ -36,5 +36,4 @@ def small_number(text: str) -> int | None:
     tens, _, ones = text.partition("十")
     if len(tens) > 1 or len(ones) > 1:
         return None
-    value = (_SMALL[tens] if tens else 1) * 10 + (_SMALL[ones] if ones else 0)
-    return value
+    return (_SMALL[tens] if tens else 1) * 10 + (_SMALL[ones] if ones else 0)

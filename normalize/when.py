@@ -17,8 +17,10 @@ _NUM = r"[0-9零〇一二两三四五六七八九十]{1,3}"
 _RECENT_SPAN = re.compile(rf"(?:最近|近|这|过去)({_NUM}|几|两|半)个?多?(天|日|礼拜|星期|周|月|年)")
 _SPAN_SO_FAR = re.compile(rf"(?<![前后])({_NUM}|好几|几|半)个?多?(天|礼拜|星期|周|月|年)(?:多)?(?:了|以来|来|左右了)")
 # A start that lasts: "上周开始", "从上个月起", "去年以来", "前几天开始".
-_SINCE = re.compile(r"(上个?(?:周|礼拜|星期|月)|这个?(?:周|礼拜|星期|月)|本(?:周|月)|去年|今年|前几天|前两天|年初)"
-                    r"(?:初|底|末)?(?:就)?(?:开始|起|以来|到现在)")  # fmt: skip
+_SINCE = re.compile(
+    r"(上个?(?:周|礼拜|星期|月)|这个?(?:周|礼拜|星期|月)|本(?:周|月)|去年|今年|前几天|前两天|年初)"
+    r"(?:初|底|末)?(?:就)?(?:开始|起|以来|到现在)"
+)
 # A vague time of one event: "前几天", "前两天", "前阵子".
 _FEW_DAYS_AGO = {"前几天": 3, "前两天": 2, "前阵子": 14, "前段时间": 14}
 # Ongoing with no start said: "这段时间", "最近", "近来".
@@ -27,7 +29,9 @@ _TENURE = re.compile(r"住|搬来|工作|上班|干了|买房|开了")
 _SPAN_DAYS = {"天": 1, "日": 1, "礼拜": 7, "星期": 7, "周": 7, "月": 30, "年": 365}
 _START_OF = {"上周": -7, "上礼拜": -7, "上星期": -7, "这周": 0, "这礼拜": 0, "这星期": 0, "本周": 0}
 
-ONGOING = re.compile(r"一直|总是|老是|天天|每天|每晚|每天晚上|经常|长期|常年|好几个月了|好多年了|至今|到现在都|反复|三天两头")
+ONGOING = re.compile(
+    r"一直|总是|老是|天天|每天|每晚|每天晚上|经常|长期|常年|好几个月了|好多年了|至今|到现在都|反复|三天两头"
+)
 _DAYS = {"大前天": -3, "前天": -2, "前儿": -2, "昨天": -1, "昨儿": -1, "昨晚": -1, "今天": 0, "今儿": 0, "今早": 0,
          "今晚": 0, "刚才": 0, "刚刚": 0}  # fmt: skip
 # "11月15号", "15号那天", "15号晚上" are dates; a bare "1号" is usually a house number.
@@ -123,8 +127,13 @@ def _relative(text: str, now: datetime) -> When | None:
         if n is None:
             return None
         unit = m.group(2)
-        delta = {"分钟": timedelta(minutes=n), "小时": timedelta(hours=n), "钟头": timedelta(hours=n),
-                 "天": timedelta(days=n), "月": timedelta(days=30 * n)}.get(unit, timedelta(weeks=n))  # fmt: skip
+        delta = {
+            "分钟": timedelta(minutes=n),
+            "小时": timedelta(hours=n),
+            "钟头": timedelta(hours=n),
+            "天": timedelta(days=n),
+            "月": timedelta(days=30 * n),
+        }.get(unit, timedelta(weeks=n))
         precision = "minute" if unit == "分钟" else "hour" if unit in ("小时", "钟头") else "day"
         return When(now - delta, precision=precision)
     if m := re.search(r"(上个?月|这个?月|本月)(初|中旬|中|底|末)?", text):

@@ -109,10 +109,12 @@ class Gazetteer:
     def from_yaml(cls, path: Path, landmarks_path: Path | None = None) -> "Gazetteer":
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         districts = {
-            d["name"]: {"aliases": d.get("aliases") or [],
-                        "streets": {s["name"]: s.get("aliases") or [] for s in d.get("streets") or []}}
+            d["name"]: {
+                "aliases": d.get("aliases") or [],
+                "streets": {s["name"]: s.get("aliases") or [] for s in d.get("streets") or []},
+            }
             for d in data["districts"]
-        }  # fmt: skip
+        }
         return cls(districts, load_landmarks(landmarks_path) if landmarks_path else LandmarkData())
 
     @classmethod
@@ -204,7 +206,7 @@ def _imported_landmarks(
 def _drop_qualified(spans: list[_Span]) -> list[_Span]:
     """A landmark directly followed by a place elsewhere names its branch there (北京理工大学良乡校区)."""
     kept = []
-    for span, after in zip(spans, [*spans[1:], None]):
+    for span, after in zip(spans, [*spans[1:], None], strict=False):  # one more than spans when empty
         branch = after is not None and after.start == span.end and not span.districts & after.districts
         if not (branch and span.is_landmark):
             kept.append(span)

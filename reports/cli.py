@@ -47,9 +47,13 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
-    report = sub.add_parser("report", help="closed-loop reports: daily, the three rates (三率), monthly, hot issues (每月一题)")
+    report = sub.add_parser(
+        "report", help="closed-loop reports: daily, the three rates (三率), monthly, hot issues (每月一题)"
+    )
     report_sub = report.add_subparsers(dest="report_command", required=True)
-    daily = report_sub.add_parser("daily", help="received, dispatched, resolved, overdue and the three rates of one day")
+    daily = report_sub.add_parser(
+        "daily", help="received, dispatched, resolved, overdue and the three rates of one day"
+    )
     daily.add_argument("--date", type=_date, help="Beijing date YYYY-MM-DD (default: today in Beijing)")
     _output_options(daily)
     rates = report_sub.add_parser("rates", help="response, resolution and satisfaction rates per group")
@@ -57,8 +61,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     rates.add_argument("--to", dest="end", type=_date, required=True, help="last Beijing date, included (YYYY-MM-DD)")
     rates.add_argument("--by", choices=["unit", "district", "category"], required=True)
     _output_options(rates)
-    month = report_sub.add_parser("monthly", help="the monthly report (月度分析): volumes, 三率, worst units, "
-                                                  "每月一题 candidates")  # fmt: skip
+    month = report_sub.add_parser(
+        "monthly", help="the monthly report (月度分析): volumes, 三率, worst units, 每月一题 candidates"
+    )
     month.add_argument("--month", type=_month, required=True, help="Beijing calendar month YYYY-MM")
     month.add_argument("--format", choices=MONTHLY_FORMATS, default="html", help="output format (default: html)")
     month.add_argument("--out", type=Path, help="write to this file instead of stdout")
@@ -89,27 +94,30 @@ def _columns(value: str) -> list[str]:
     return columns
 
 
-def _daily(reports, args: argparse.Namespace) -> dict:  # noqa: ANN001
+def _daily(reports, args: argparse.Namespace) -> dict:
     return reports.daily(args.date)
 
 
-def _rates(reports, args: argparse.Namespace) -> dict:  # noqa: ANN001
+def _rates(reports, args: argparse.Namespace) -> dict:
     return reports.rates_report(args.start, args.end, args.by)
 
 
-def _hot_issues(reports, args: argparse.Namespace) -> dict:  # noqa: ANN001
-    from reports.hot_issues import hot_issues_from_orders, period  # noqa: PLC0415
+def _hot_issues(reports, args: argparse.Namespace) -> dict:
+    from reports.hot_issues import hot_issues_from_orders, period
 
     return hot_issues_from_orders(reports.engine, *period(args.start, args.end), top=args.top)
 
 
-def _monthly(reports, args: argparse.Namespace) -> dict:  # noqa: ANN001
+def _monthly(reports, args: argparse.Namespace) -> dict:
     from reports.hot_issues import hot_issues_from_orders
     from reports.monthly import monthly
     from reports.overview import Overview
 
-    return monthly(Overview(reports), args.month,
-                   lambda first, last, top: hot_issues_from_orders(reports.engine, first, last, top=top))  # fmt: skip
+    return monthly(
+        Overview(reports),
+        args.month,
+        lambda first, last, top: hot_issues_from_orders(reports.engine, first, last, top=top),
+    )
 
 
 def _render_monthly(report: dict, fmt: str) -> bytes:
@@ -120,14 +128,22 @@ def _render_monthly(report: dict, fmt: str) -> bytes:
 
 def _hot_issues_csv(args: argparse.Namespace) -> dict:
     """CSV mode: no database."""
-    from reports.hot_issues import hot_issues_from_csv  # noqa: PLC0415
+    from reports.hot_issues import hot_issues_from_csv
 
-    missing = [flag for flag, value in (("--text-columns", args.text_columns), ("--time-column", args.time_column),
-                                        ("--id-column", args.id_column)) if not value]  # fmt: skip
+    missing = [
+        flag
+        for flag, value in (
+            ("--text-columns", args.text_columns),
+            ("--time-column", args.time_column),
+            ("--id-column", args.id_column),
+        )
+        if not value
+    ]
     if missing:
         raise ValueError(f"--csv needs {', '.join(missing)}")
-    return hot_issues_from_csv(args.csv, args.text_columns, args.time_column, args.id_column, args.likes_column,
-                               args.start, args.end, args.top)  # fmt: skip
+    return hot_issues_from_csv(
+        args.csv, args.text_columns, args.time_column, args.id_column, args.likes_column, args.start, args.end, args.top
+    )
 
 
 HANDLERS: dict[str, Callable] = {"daily": _daily, "rates": _rates, "hot-issues": _hot_issues, "monthly": _monthly}
@@ -139,22 +155,22 @@ def _render(args: argparse.Namespace, report: dict) -> bytes:
     if args.report_command in RENDERERS:
         return RENDERERS[args.report_command](report, args.format)
     if args.report_command == "hot-issues":
-        import json  # noqa: PLC0415
+        import json
 
-        from reports.hot_issues import render_text  # noqa: PLC0415
+        from reports.hot_issues import render_text
 
         if args.format == "json":
             return (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode()
         return render_text(report).encode()
-    from reports.render import render  # noqa: PLC0415
+    from reports.render import render
 
     return render(report, args.format)
 
 
 def _from_database(args: argparse.Namespace, settings: Settings) -> dict:
-    from core.db import init_db, make_engine  # noqa: PLC0415
-    from reports.service import Reports  # noqa: PLC0415
-    from tickets.category_catalog import CategoryCatalog  # noqa: PLC0415
+    from core.db import init_db, make_engine
+    from reports.service import Reports
+    from tickets.category_catalog import CategoryCatalog
 
     engine = make_engine(settings.database)
     try:
@@ -167,10 +183,7 @@ def _from_database(args: argparse.Namespace, settings: Settings) -> dict:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     # Imported in the helpers: `hotline` starts fast for the other commands.
     try:
-        if getattr(args, "csv", None) is not None:
-            report = _hot_issues_csv(args)
-        else:
-            report = _from_database(args, settings)
+        report = _hot_issues_csv(args) if getattr(args, "csv", None) is not None else _from_database(args, settings)
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -44,10 +44,21 @@ def _person(phone: str | None, conversation: str | None) -> str | None:
 
 def order_messages(engine: Engine, start: date, end: date) -> list[Message]:
     """The work orders created on Beijing dates start..end (inclusive) as messages."""
-    query = (select(WO.c.number, WO.c.description, WO.c.address, WO.c.street, WO.c.district, WO.c.category_path,
-                    WO.c.contact_phone, WO.c.conversation_id, WO.c.created_at)
-             .where(WO.c.created_at >= day_start(start), WO.c.created_at < day_start(end + timedelta(days=1)))
-             .order_by(WO.c.created_at))  # fmt: skip
+    query = (
+        select(
+            WO.c.number,
+            WO.c.description,
+            WO.c.address,
+            WO.c.street,
+            WO.c.district,
+            WO.c.category_path,
+            WO.c.contact_phone,
+            WO.c.conversation_id,
+            WO.c.created_at,
+        )
+        .where(WO.c.created_at >= day_start(start), WO.c.created_at < day_start(end + timedelta(days=1)))
+        .order_by(WO.c.created_at)
+    )
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     messages = []
@@ -57,12 +68,21 @@ def order_messages(engine: Engine, start: date, end: date) -> list[Message]:
         category = " / ".join(row.category_path) if row.category_path else None
         created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)  # SQLite
         person = _person(row.contact_phone, row.conversation_id)
-        messages.append(Message(id=row.number, text=text, time=created, person=person, category=category,
-                                district=row.district, place=row.street))  # fmt: skip
+        messages.append(
+            Message(
+                id=row.number,
+                text=text,
+                time=created,
+                person=person,
+                category=category,
+                district=row.district,
+                place=row.street,
+            )
+        )
     return messages
 
 
-def _report(issues: list[dict], time_format) -> dict[str, Any]:  # noqa: ANN001
+def _report(issues: list[dict], time_format) -> dict[str, Any]:
     for issue in issues:
         issue["first"], issue["last"] = time_format(issue["first"]), time_format(issue["last"])
     return {"issues": issues}
@@ -101,8 +121,9 @@ class RememberedHotIssues:
         return report
 
     def _fingerprint(self, start: date, end: date) -> tuple:
-        query = (select(func.count(), func.max(WO.c.id), func.max(WO.c.updated_at))
-                 .where(WO.c.created_at >= day_start(start), WO.c.created_at < day_start(end + timedelta(days=1))))  # fmt: skip
+        query = select(func.count(), func.max(WO.c.id), func.max(WO.c.updated_at)).where(
+            WO.c.created_at >= day_start(start), WO.c.created_at < day_start(end + timedelta(days=1))
+        )
         with self.engine.connect() as conn:
             return tuple(conn.execute(query).one())
 
@@ -115,8 +136,9 @@ def _parse_time(value: str) -> datetime:
         return datetime.strptime(value, "%Y-%m-%d %H:%M")
 
 
-def csv_messages(path: Path, text_columns: Sequence[str], time_column: str, id_column: str,
-                 likes_column: str | None = None) -> list[Message]:  # fmt: skip
+def csv_messages(
+    path: Path, text_columns: Sequence[str], time_column: str, id_column: str, likes_column: str | None = None
+) -> list[Message]:
     """Messages of a history CSV (UTF-8, with a header row). Raises ValueError naming a missing
     column or an unreadable time."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -138,26 +160,44 @@ def csv_messages(path: Path, text_columns: Sequence[str], time_column: str, id_c
     return messages
 
 
-def hot_issues_from_csv(path: Path, text_columns: Sequence[str], time_column: str, id_column: str,
-                        likes_column: str | None = None, start: date | None = None, end: date | None = None,
-                        top: int = 10) -> dict[str, Any]:  # fmt: skip
+def hot_issues_from_csv(
+    path: Path,
+    text_columns: Sequence[str],
+    time_column: str,
+    id_column: str,
+    likes_column: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    top: int = 10,
+) -> dict[str, Any]:
     """The top hot issues of a history CSV, optionally only its messages dated start..end."""
-    messages = [m for m in csv_messages(path, text_columns, time_column, id_column, likes_column)
-                if (start is None or m.time.date() >= start) and (end is None or m.time.date() <= end)]  # fmt: skip
+    messages = [
+        m
+        for m in csv_messages(path, text_columns, time_column, id_column, likes_column)
+        if (start is None or m.time.date() >= start) and (end is None or m.time.date() <= end)
+    ]
     report = _report(mine(messages, top=top), lambda t: t.isoformat(sep=" "))
-    return {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None,
-            "messages": len(messages), **report}  # fmt: skip
+    return {
+        "from": start.isoformat() if start else None,
+        "to": end.isoformat() if end else None,
+        "messages": len(messages),
+        **report,
+    }
 
 
 def render_text(report: dict[str, Any], ids: int = 8) -> str:
     """The issues as people read them (Chinese labels)."""
-    lines = [f"热点问题（每月一题）{report.get('from') or ''} – {report.get('to') or ''}，共 {report['messages']} 条诉求"]
+    lines = [
+        f"热点问题（每月一题）{report.get('from') or ''} – {report.get('to') or ''}，共 {report['messages']} 条诉求"
+    ]
     if not report["issues"]:
         lines.append("（无：没有同一地点同一问题的多条诉求）")
     for issue in report["issues"]:
         shown = ", ".join(issue["message_ids"][:ids]) + (" …" if len(issue["message_ids"]) > ids else "")
         lines.append(f"{issue['rank']:>2}. {issue['title']}")
-        lines.append(f"    热度 {issue['heat']}  诉求 {issue['count']} 条  人数 {issue['people']}  地点 {issue['place']}"
-                     f"  类别 {issue.get('category') or '-'}  区 {issue.get('district') or '-'}")  # fmt: skip
+        lines.append(
+            f"    热度 {issue['heat']}  诉求 {issue['count']} 条  人数 {issue['people']}  地点 {issue['place']}"
+            f"  类别 {issue.get('category') or '-'}  区 {issue.get('district') or '-'}"
+        )
         lines.append(f"    时间 {issue['first']} – {issue['last']}  编号 {shown}")
     return "\n".join(lines) + "\n"

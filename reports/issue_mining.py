@@ -1,6 +1,6 @@
 """Hot-issue mining (每月一题): messages → issues, one concrete problem at one place.
 
-1. **Place** (`extract_place`): jieba segments the text; a place is a token ending in a place
+1. **Place** (`extract_place`, reports/place_words.py): jieba segments the text; a place is a token ending in a place
    suffix (小区, 花园, 苑, 路, 大道, 学校, 公司, 医院, 村 …, or tagged `ns` by jieba's dictionary),
    extended to the left over name-like tokens (nouns, unknown words, numbers), after the
    administrative prefixes (`A市A2区`, `朝阳区`) are cut off. The most specific kind wins
@@ -16,7 +16,6 @@
    period's end (never below half).
 """
 
-import functools
 import math
 import os
 import re
@@ -27,50 +26,8 @@ from datetime import datetime
 
 import numpy as np
 
-# (suffix, specificity): longer suffixes first so 小区 beats 区 and 有限公司 beats 公司.
-PLACE_SUFFIXES: tuple[tuple[str, int], ...] = (
-    ("小区", 3), ("花园", 3), ("家园", 3), ("公寓", 3), ("新城", 3), ("华苑", 3), ("花苑", 3), ("雅苑", 3),
-    ("苑", 3), ("府", 3), ("楼盘", 3), ("山庄", 3), ("名邸", 3), ("别墅", 3), ("公馆", 3), ("大厦", 3),
-    ("广场", 3), ("商场", 3), ("市场", 3), ("宿舍", 3),
-    ("有限公司", 3), ("公司", 3), ("集团", 3), ("工厂", 3), ("厂", 3),
-    ("小学", 3), ("中学", 3), ("大学", 3), ("学院", 3), ("学校", 3), ("幼儿园", 3), ("医院", 3),
-    ("卫生院", 3), ("酒店", 3), ("超市", 3), ("工业园", 3), ("产业园", 3), ("公园", 3), ("菜市场", 3),
-    ("里", 3), ("园", 3), ("城", 3), ("湾", 3),
-    ("大道", 2), ("大街", 2), ("路", 2), ("街", 2), ("巷", 2), ("胡同", 2), ("桥", 2), ("隧道", 2),
-    ("高速", 2), ("地铁站", 2), ("车站", 2), ("站", 2),
-    ("社区", 1), ("街道", 1), ("村", 1), ("镇", 1), ("乡", 1),
-)  # fmt: skip
-# Words that look like a place's end but are not places (or too generic to be one).
-NOT_PLACES = frozenset("""小区 社区 学校 公司 医院 市场 城市 城 园 站 路 街 村 乡 镇 厂 府 里 这里 那里 哪里 心里 家里
-公里 千里 万里 政府 出路 道路 马路 公路 线路 思路 网站 车站 地铁站 进站 出站 园区 校园 花园 公园 城区 城管 小城
-全城 进城 县城 市区 城乡 农村 乡村 乡镇 城镇 街道 街 大街 桥 路段 服务站 物业公司 开发商 该公司 该小区 本小区 我小区
-我们小区 他们公司 我们村 该村 本村 全村 全市 全省 超市 学院 大学 中学 小学 幼儿园 宿舍 工厂 集团 有限公司 广场 高速""".split())  # fmt: skip
-NAME_TAGS = frozenset({None, "n", "ns", "nz", "nr", "nrt", "nt", "m", "eng", "j", "x", "l", "an", "b", "s"})
-# Never part of a place name (jieba tags some of these as nouns).
-NAME_STOP = frozenset("""问题 附近 业主 居民 市民 我们 物业 物业管理 反映 投诉 关于 情况 周边 旁边 门口 对面 内部 小区 业委会
-请求 希望 建议 咨询 举报 领导 部门 相关 有关 政府 网友 群众 学生 家长 老师 员工 工人 村民 村里 现在 目前 今年 去年
-每天 晚上 白天 凌晨 年 月 日 号 时 一个 多个 这个 那个 整个 所有 位于 地处 一直 严重 非常 长期 多次 已经 工作""".split())  # fmt: skip
-ADMIN = re.compile(r"[A-Z][0-9]*[省市区县]|西地省|北京市"
-                   r"|(?:东城|西城|朝阳|海淀|丰台|石景山|门头沟|房山|通州|顺义|昌平|大兴|怀柔|平谷|密云|延庆)区")  # fmt: skip
-STOPWORDS = frozenset("""的 了 是 在 和 与 及 我 我们 你 您 他 她 它 他们 这 那 有 也 都 就 还 又 很 对 把 被 让 给 从 向 到
-为 为了 因为 所以 但是 但 而 且 或 等 着 过 吗 呢 吧 啊 一 一个 不 没有 没 能 会 要 可以 已经 请 请求 希望 问题 反映 情况
-关于 现在 目前 进行 相关 有关 领导 您好 你好 谢谢 感谢 市民 居民 网友 业主 部门 政府 这个 那个 什么 怎么 如何 哪里 及时
-解决 处理 尽快 多次 一直 严重 非常 长期 每天 出现 发现 存在 造成 导致 影响 要求 情况 其他 管一管 结果 谢谢 您们 你们
-投诉 举报 咨询 建议 反对 强烈 问题 关于 住在 我家 尊敬 书记 市长 回复 答复 帮助 帮忙 落实 重视 关注 给予 麻烦 无人 不管 希望""".split())  # fmt: skip
-GENERIC_TAGS = frozenset({"vn", "b", "a", "v", "f", "s", "d"})
-PROPER_TAGS = frozenset({None, "ns", "nz", "nt", "nr", "nrt", "j", "eng"})
-SUFFIXES = frozenset(suffix for suffix, _ in PLACE_SUFFIXES)
-SUFFIX_RANK = dict(reversed(PLACE_SUFFIXES))  # the first listed rank wins
-LONGEST_SUFFIX = max(len(suffix) for suffix in SUFFIXES)
-FUNCTION_CHARS = frozenset("的在于是了到向对把被给我你他她它这那有为从与及或等个也都就还又很不没让将以及其该本")
-NOT_PLACE_ENDS = ("政府", "部门", "机关", "党委", "委员会")
-SENTENCE_ENDS = frozenset("。！？!?\n；;")
-ADMIN_MARK = "\x00"
-WORD = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]")
-MAX_PLACE_CHARS = 16
-MAX_LEFT_TOKENS = 5
-MIN_LEAD_WORDS = 2
-TEXT_CHARS = 160  # characters of a message's text used for its place and its words
+from reports.place_words import Tokens, place_key, tokenize
+
 DISTANCE = 0.97
 DISTANCE_BROAD = 0.8  # a town or a street holds many places: only close wording is one problem
 CHAR_WEIGHT = 1.0  # cosine distance under which two messages at one place share a problem
@@ -91,142 +48,18 @@ class Message:
     place: str | None = None  # a known place (e.g. the order's street) used when the text names none
 
 
-@dataclass
-class Tokens:
-    words: list[str]
-    place: str | None
-    place_key: str | None
-    broad: bool = False  # the place is a town, street office, village or community (or the order's street)
-
-
-@functools.cache
-def _jieba():  # noqa: ANN202
-    """A tokenizer of our own (the global one is left as other packages set it up) that keeps
-    place suffixes whole, and jieba's part-of-speech dictionary."""
-    import jieba  # noqa: PLC0415  (its dictionary loads on first use)
-    import jieba.posseg  # noqa: PLC0415
-
-    jieba.setLogLevel(60)
-    tokenizer = jieba.Tokenizer()
-    for suffix, _ in PLACE_SUFFIXES:
-        if len(suffix) > 1:
-            tokenizer.add_word(suffix, freq=100_000)
-    return tokenizer, jieba.posseg.dt.word_tag_tab
-
-
-def _suffix(token: str) -> tuple[str, int] | None:
-    for size in range(min(len(token), LONGEST_SUFFIX), 0, -1):
-        rank = SUFFIX_RANK.get(token[-size:])
-        if rank is not None:
-            return token[-size:], rank
-    return None
-
-
-def place_key(place: str) -> str:
-    """The grouping key of a place: 丽发新城小区 and 丽发新城 are one place."""
-    for generic in ("小区", "社区"):
-        if place.endswith(generic) and len(place) - len(generic) >= 2:
-            return place[: -len(generic)]
-    return place
-
-
-def _name_part(token: str, tags: dict) -> bool:
-    """Whether a token can be part of a place's name. Unknown names are often cut into single
-    characters of any part of speech (望/珠/花园), so any single character but a function word is."""
-    if token in NAME_STOP or token.startswith(ADMIN_MARK) or not WORD.match(token):
-        return False
-    if token[0] in FUNCTION_CHARS and (len(token) == 1 or tags.get(token) is None):
-        return False  # 我 / 我读 (jieba glues an unknown verb to a pronoun)
-    return len(token) == 1 or tags.get(token) in NAME_TAGS
-
-
-def _generic(parts: list[str], tags: dict) -> bool:
-    """A place whose name is only common words (花园小区, 物流公司, 职业技术学院) names no particular
-    place: a name needs a proper or unknown word, a number or a single character."""
-    return not any(not _suffix(part) and (len(part) == 1 or tags.get(part) in PROPER_TAGS or tags.get(part) == "m")
-                   for part in parts)  # fmt: skip
-
-
-def _place_in(tokens: list[str], tags: dict) -> tuple[str, list[int], int] | None:
-    """The most specific place, preferring the first sentence (a message's subject)."""
-    best: tuple[int, int, int, str, list[int]] | None = None  # (later sentence, -rank, position, place, tokens)
-    sentence = 0
-    for i, token in enumerate(tokens):
-        if token in SENTENCE_ENDS:
-            sentence = 1
-        found = _suffix(token)
-        if found is None and tags.get(token) != "ns":
-            continue
-        rank = found[1] if found else 2
-        if found and token != found[0] and tags.get(token) not in PROPER_TAGS:
-            continue  # a common word that merely ends like a place: 线路, 网站, 道路
-        parts, j = [i], i - 1
-        length = len(token)
-        while j >= 0 and len(parts) <= MAX_LEFT_TOKENS:
-            left = tokens[j]
-            if not _name_part(left, tags) or length + len(left) > MAX_PLACE_CHARS or (_suffix(left) or ("", 0))[1] == 1:
-                break
-            parts.insert(0, j)
-            length += len(left)
-            j -= 1
-        while parts[-1] + 1 < len(tokens) and tokens[parts[-1] + 1] in ("小区", "社区", "花园", "家园"):
-            parts.append(parts[-1] + 1)  # 丽发新城 + 小区
-        names = [tokens[k] for k in parts]
-        admin = tokens[parts[0] - 1] if parts[0] > 0 and tokens[parts[0] - 1].startswith(ADMIN_MARK) else None
-        place = "".join(names)
-        if place in NOT_PLACES or len(place) < 3 or place.endswith(NOT_PLACE_ENDS):
-            continue
-        if admin:
-            place = admin[1:] + place
-        elif _generic(names, tags):
-            continue
-        key = (sentence, -rank, i)
-        if best is None or key < best[:3]:
-            best = (*key, place, parts)
-    return (best[3], best[4], -best[1]) if best else None
-
-
-def tokenize(text: str, fallback_place: str | None = None) -> Tokens:
-    """The words of a message (stopwords and place words dropped) and its place."""
-    jieba, tags = _jieba()
-    tokens: list[str] = []
-    snippet = text[:TEXT_CHARS]
-    at = 0
-    for match in ADMIN.finditer(snippet):  # administrative names are marked, never part of a name
-        tokens.extend(t for t in jieba.cut(snippet[at : match.start()]) if t.strip())
-        tokens.append(ADMIN_MARK + match.group())
-        at = match.end()
-    tokens.extend(t for t in jieba.cut(snippet[at:]) if t.strip())
-    found = _place_in(tokens, tags)
-    used = set(found[1]) if found else set()
-    def word(k: int, t: str) -> bool:
-        return k not in used and len(t) > 1 and t not in STOPWORDS and t not in SUFFIXES and bool(WORD.match(t))
-
-    words = [t for k, t in enumerate(tokens) if word(k, t)]
-    first = next((k for k, t in enumerate(tokens) if t in SENTENCE_ENDS), len(tokens))
-    lead = [t for k, t in enumerate(tokens[:first]) if word(k, t)]
-    if len(lead) >= MIN_LEAD_WORDS:
-        words = lead  # the first sentence states the problem (a subject line; the rest is detail)
-    place = found[0] if found else fallback_place
-    return Tokens(words, place, place_key(place) if place else None, broad=not found or found[2] == 1)
-
-
-def extract_place(text: str) -> str | None:
-    return tokenize(text).place
-
-
 def heat(count: int, people: int, support: int, days: int, age_days: float, half_life: float) -> float:
     recency = 0.5 + 0.5 * math.exp(-math.log(2) * max(age_days, 0.0) / half_life)
     score = 2.0 * math.log1p(people) + math.log1p(count) + 0.5 * math.log1p(support) + 0.5 * math.log1p(days)
     return round(10 * score * recency, 2)
 
 
-def _cluster(vectors, n: int, distance: float = DISTANCE) -> np.ndarray:  # noqa: ANN001  (L2-normalised sparse rows)
+def _cluster(vectors, n: int, distance: float = DISTANCE) -> np.ndarray:
     """Average-linkage clusters cut at DISTANCE (SciPy's hierarchy: little overhead per block)."""
-    from scipy.cluster.hierarchy import fcluster, linkage  # noqa: PLC0415
-    from scipy.spatial.distance import squareform  # noqa: PLC0415
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
 
-    def fit(matrix) -> np.ndarray:  # noqa: ANN001  (a message without words is at distance 1 of all)
+    def fit(matrix) -> np.ndarray:
         distances = np.clip(1.0 - (matrix @ matrix.T).toarray(), 0.0, 1.0)
         np.fill_diagonal(distances, 0.0)
         tree = linkage(squareform(distances, checks=False), method="average")
@@ -234,7 +67,7 @@ def _cluster(vectors, n: int, distance: float = DISTANCE) -> np.ndarray:  # noqa
 
     if n <= MAX_BLOCK:
         return fit(vectors)
-    from sklearn.neighbors import NearestCentroid  # noqa: PLC0415
+    from sklearn.neighbors import NearestCentroid
 
     rng = np.random.default_rng(0)
     sample = np.sort(rng.choice(n, MAX_BLOCK, replace=False))
@@ -244,13 +77,13 @@ def _cluster(vectors, n: int, distance: float = DISTANCE) -> np.ndarray:  # noqa
     return NearestCentroid(metric="euclidean").fit(vectors[sample].toarray(), labels).predict(vectors.toarray())
 
 
-def _keywords(matrix, rows: list[int], vocabulary: np.ndarray, k: int = 3) -> list[str]:  # noqa: ANN001
+def _keywords(matrix, rows: list[int], vocabulary: np.ndarray, k: int = 3) -> list[str]:
     weights = np.asarray(matrix[rows].sum(axis=0)).ravel()
     return [str(vocabulary[i]) for i in np.argsort(-weights)[:k] if weights[i] > 0]
 
 
 def _title(message: Message, place: str, keywords: list[str]) -> str:
-    from core.pii import mask_pii  # noqa: PLC0415
+    from core.pii import mask_pii
 
     first = re.split(r"[。！？!?\n；;]", message.text.strip(), maxsplit=1)[0].strip()
     if len(first) > 40 or not first:
@@ -268,8 +101,8 @@ def tokenize_all(messages: Sequence[Message], workers: int | None = None) -> lis
     pairs = [(m.text, m.place) for m in messages]
     if workers <= 1:
         return [tokenize(text, place) for text, place in pairs]
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-    from multiprocessing import get_context  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
 
     chunk = -(-len(pairs) // (workers * 4))
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:  # no fork of a threaded server
@@ -281,12 +114,17 @@ def _tokenize_chunk(pairs: list[tuple[str, str | None]]) -> list[Tokens]:
     return [tokenize(text, place) for text, place in pairs]
 
 
-def mine(messages: Sequence[Message], top: int = 10, end: datetime | None = None, min_count: int = 2,
-         workers: int | None = None) -> list[dict]:  # fmt: skip
+def mine(
+    messages: Sequence[Message],
+    top: int = 10,
+    end: datetime | None = None,
+    min_count: int = 2,
+    workers: int | None = None,
+) -> list[dict]:
     """The `top` hottest issues among messages (each with at least min_count messages)."""
-    from scipy.sparse import hstack  # noqa: PLC0415
-    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
-    from sklearn.preprocessing import normalize  # noqa: PLC0415
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
 
     if not messages:
         return []
@@ -324,9 +162,20 @@ def mine(messages: Sequence[Message], top: int = 10, end: datetime | None = None
                 scored.append((_heat_of(chosen, end, half_life), len(members), min(m.time for m in chosen), members))
     scored.sort(key=lambda item: (-item[0], -item[1], item[2]))
     vocabulary = words.get_feature_names_out()
-    return [{**_issue([messages[i] for i in members], [parsed[i] for i in members], matrix,
-                      [position[i] for i in members], vocabulary), "rank": rank, "heat": value}
-            for rank, (value, _, _, members) in enumerate(scored[:top], start=1)]  # fmt: skip
+    return [
+        {
+            **_issue(
+                [messages[i] for i in members],
+                [parsed[i] for i in members],
+                matrix,
+                [position[i] for i in members],
+                vocabulary,
+            ),
+            "rank": rank,
+            "heat": value,
+        }
+        for rank, (value, _, _, members) in enumerate(scored[:top], start=1)
+    ]
 
 
 def _people(members: Sequence[Message]) -> int:
@@ -341,12 +190,17 @@ def _support(members: Sequence[Message]) -> int:
 
 def _heat_of(members: Sequence[Message], end: datetime, half_life: float) -> float:
     last = max(m.time for m in members)
-    return heat(len(members), _people(members), _support(members), len({m.time.date() for m in members}),
-                (end - last).total_seconds() / 86400, half_life)  # fmt: skip
+    return heat(
+        len(members),
+        _people(members),
+        _support(members),
+        len({m.time.date() for m in members}),
+        (end - last).total_seconds() / 86400,
+        half_life,
+    )
 
 
-def _issue(members: list[Message], parsed: list[Tokens], matrix, rows: list[int],  # noqa: ANN001
-           vocabulary: np.ndarray) -> dict:  # fmt: skip
+def _issue(members: list[Message], parsed: list[Tokens], matrix, rows: list[int], vocabulary: np.ndarray) -> dict:
     ordered = sorted(members, key=lambda m: (m.time, m.id))
     place = Counter(t.place for t in parsed).most_common(1)[0][0]
     keywords = _keywords(matrix, rows, vocabulary)
@@ -355,9 +209,18 @@ def _issue(members: list[Message], parsed: list[Tokens], matrix, rows: list[int]
     category = Counter(m.category for m in ordered if m.category).most_common(1)
     district = Counter(m.district for m in ordered if m.district).most_common(1)
     return {
-        "rank": None, "title": _title(medoid, place, keywords), "heat": None, "count": len(ordered),
-        "people": _people(ordered), "support": _support(ordered), "days": len({m.time.date() for m in ordered}),
-        "first": ordered[0].time, "last": ordered[-1].time, "place": place, "keywords": keywords,
-        "category": category[0][0] if category else None, "district": district[0][0] if district else None,
+        "rank": None,
+        "title": _title(medoid, place, keywords),
+        "heat": None,
+        "count": len(ordered),
+        "people": _people(ordered),
+        "support": _support(ordered),
+        "days": len({m.time.date() for m in ordered}),
+        "first": ordered[0].time,
+        "last": ordered[-1].time,
+        "place": place,
+        "keywords": keywords,
+        "category": category[0][0] if category else None,
+        "district": district[0][0] if district else None,
         "message_ids": [m.id for m in ordered],
-    }  # fmt: skip
+    }

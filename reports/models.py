@@ -24,8 +24,9 @@ class SurgeAlert(SQLModel, table=True):
     window_start: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     window_end: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     work_orders: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # numbers
-    created_at: datetime = Field(default_factory=utcnow,
-                                 sa_column=Column(DateTime(timezone=True), nullable=False, index=True))  # fmt: skip
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
 
     def to_json(self) -> dict[str, Any]:
         body = self.model_dump(mode="json", exclude={"dedup_key"})

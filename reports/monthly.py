@@ -49,15 +49,22 @@ def worst_units(rows: list[dict[str, Any]], limit: int = WORST_UNITS) -> list[di
     return [item[3] for item in scored[:limit]]
 
 
-def monthly(overview: Overview, month: str, hot_issues: HotIssues | None = None,
-            top: int = HOT_ISSUES) -> dict[str, Any]:  # fmt: skip
+def monthly(
+    overview: Overview, month: str, hot_issues: HotIssues | None = None, top: int = HOT_ISSUES
+) -> dict[str, Any]:
     """The month's report as a dict (JSON-ready): `{"month", "from", "to", "totals", "volume",
     "rates", "worst_units", "hot_issues"}`; hot_issues is null without a miner."""
     first, last = month_dates(month)
     figures = overview.overview(first, last)
     issues = hot_issues(first, last, top)["issues"] if hot_issues is not None else None
     return {
-        "month": month, "from": figures["from"], "to": figures["to"], "generated_at": figures["generated_at"],
-        "totals": figures["totals"], "volume": figures["volume"], "rates": figures["rates"],
-        "worst_units": worst_units(figures["rates"]["unit"]), "hot_issues": issues,
-    }  # fmt: skip
+        "month": month,
+        "from": figures["from"],
+        "to": figures["to"],
+        "generated_at": figures["generated_at"],
+        "totals": figures["totals"],
+        "volume": figures["volume"],
+        "rates": figures["rates"],
+        "worst_units": worst_units(figures["rates"]["unit"]),
+        "hot_issues": issues,
+    }

@@ -39,8 +39,12 @@ def _issue_cell(issue: dict[str, Any], key: str) -> Any:
 
 def _summary_rows(report: dict[str, Any]) -> list[tuple[str, Any]]:
     totals = report["totals"]
-    rows: list[tuple[str, Any]] = [("月份", report["month"]), ("统计期", f"{report['from']} 至 {report['to']}"),
-                                   ("受理量", totals["received"]), ("办结量", totals["resolved"])]  # fmt: skip
+    rows: list[tuple[str, Any]] = [
+        ("月份", report["month"]),
+        ("统计期", f"{report['from']} 至 {report['to']}"),
+        ("受理量", totals["received"]),
+        ("办结量", totals["resolved"]),
+    ]
     for name in RATE_KEYS:
         counts = totals["counts"][name]
         rows.append((RATE_LABELS[name], totals["rates"][name]))
@@ -88,19 +92,25 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
         ws.freeze_panes = "A2"
 
     summary = _summary_rows(report)
-    sheet("概况", ["项目", "数值"], [list(r) for r in summary],
-          rate_columns=set())  # fmt: skip
+    sheet("概况", ["项目", "数值"], [list(r) for r in summary], rate_columns=set())
     ws = book["概况"]
     for index, (label, _) in enumerate(summary, start=2):
         if label in RATE_LABELS.values():
             ws.cell(index, 2).number_format = "0.0%"
-    volume_rows = [[VOLUME_LABELS[by], r["key"] or "—", r["name"], r["count"]]
-                   for by in VOLUME_LABELS for r in report["volume"][by]]  # fmt: skip
+    volume_rows = [
+        [VOLUME_LABELS[by], r["key"] or "—", r["name"], r["count"]]
+        for by in VOLUME_LABELS
+        for r in report["volume"][by]
+    ]
     sheet("受理量", ["维度", "代码", "名称", "受理量"], volume_rows)
     for by in ("unit", "district", "category"):
         offset = 1 if by == "district" else 2
-        sheet(f"三率按{GROUP_LABELS[by]}", _rate_headings(by), [_rate_row(by, r) for r in report["rates"][by]],
-              {offset + 1 + 3 * i for i in range(3)})  # fmt: skip
+        sheet(
+            f"三率按{GROUP_LABELS[by]}",
+            _rate_headings(by),
+            [_rate_row(by, r) for r in report["rates"][by]],
+            {offset + 1 + 3 * i for i in range(3)},
+        )
     worst = [[i, *_rate_row("unit", r), r["score"]] for i, r in enumerate(report["worst_units"], start=1)]
     sheet("后进单位", ["排名", *_rate_headings("unit"), "综合得分"], worst, {4, 7, 10, 11})
     if report["hot_issues"] is not None:
@@ -135,8 +145,10 @@ def _table(headings: list[str], rows: list[list[str]], numeric: int | set[int], 
     if not rows:
         return '<p class="muted">（无）</p>'
     head = "".join(f"<th>{_e(h)}</th>" for h in headings)
-    body = "".join("<tr>" + "".join(f'<td{" class=n" if _numeric(i, numeric) else ""}>{c}</td>' for i, c in enumerate(r))
-                   + "</tr>" for r in rows)  # fmt: skip
+    body = "".join(
+        "<tr>" + "".join(f"<td{' class=n' if _numeric(i, numeric) else ''}>{c}</td>" for i, c in enumerate(r)) + "</tr>"
+        for r in rows
+    )
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -146,49 +158,81 @@ def _numeric(index: int, numeric: int | set[int]) -> bool:
 
 def _volume_html(rows: list[dict[str, Any]]) -> str:
     top = max((r["count"] for r in rows), default=0) or 1
-    return _table(["名称", "受理量"], [[_e(r["name"]), f'<span class="bar" style="width:{round(80 * r["count"] / top)}px">'
-                                      f'</span>{r["count"]}'] for r in rows], 1)  # fmt: skip
+    return _table(
+        ["名称", "受理量"],
+        [
+            [_e(r["name"]), f'<span class="bar" style="width:{round(80 * r["count"] / top)}px"></span>{r["count"]}']
+            for r in rows
+        ],
+        1,
+    )
 
 
 def _rate_cells(row: dict[str, Any]) -> list[str]:
-    return [f"{percent(row['rates'][n])} ({row['counts'][n]['numerator']}/{row['counts'][n]['denominator']})"
-            for n in RATE_KEYS]  # fmt: skip
+    return [
+        f"{percent(row['rates'][n])} ({row['counts'][n]['numerator']}/{row['counts'][n]['denominator']})"
+        for n in RATE_KEYS
+    ]
 
 
 def to_html(report: dict[str, Any]) -> bytes:
     totals = report["totals"]
-    parts = [f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>12345热线月度分析 '
-             f'{_e(report["month"])}</title><style>{STYLE}</style></head><body>',
-             f'<h1>12345热线月度分析 {_e(report["month"])}</h1>',
-             f'<p class="muted">统计期 {_e(report["from"])} 至 {_e(report["to"])}（北京时间），'
-             f'生成于 {_e(beijing_minutes(report["generated_at"]))}</p>', '<div class="cards">',
-             f'<div class="card">受理量<b id="received">{totals["received"]}</b></div>',
-             f'<div class="card">办结量<b id="resolved">{totals["resolved"]}</b></div>']  # fmt: skip
+    parts = [
+        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>12345热线月度分析 '
+        f"{_e(report['month'])}</title><style>{STYLE}</style></head><body>",
+        f"<h1>12345热线月度分析 {_e(report['month'])}</h1>",
+        f'<p class="muted">统计期 {_e(report["from"])} 至 {_e(report["to"])}（北京时间），'
+        f"生成于 {_e(beijing_minutes(report['generated_at']))}</p>",
+        '<div class="cards">',
+        f'<div class="card">受理量<b id="received">{totals["received"]}</b></div>',
+        f'<div class="card">办结量<b id="resolved">{totals["resolved"]}</b></div>',
+    ]
     for name in RATE_KEYS:
         counts = totals["counts"][name]
-        parts.append(f'<div class="card">{RATE_LABELS[name]}<b id="{name}">{percent(totals["rates"][name])}</b>'
-                     f'<span class="muted">{counts["numerator"]}/{counts["denominator"]}</span></div>')  # fmt: skip
+        parts.append(
+            f'<div class="card">{RATE_LABELS[name]}<b id="{name}">{percent(totals["rates"][name])}</b>'
+            f'<span class="muted">{counts["numerator"]}/{counts["denominator"]}</span></div>'
+        )
     parts.append("</div><h2>受理量</h2><div class=grid>")
     for by, label in VOLUME_LABELS.items():
         parts.append(f"<section><h3>按{label}</h3>{_volume_html(report['volume'][by])}</section>")
     parts.append("</div>")
     parts.append("<h2>后进单位（综合得分 = 三率中有数据者的平均）</h2>")
-    parts.append(_table(["排名", "承办单位", *RATE_LABELS.values(), "综合得分"],
-                        [[str(i), _e(r["name"] or r["unit"]), *_rate_cells(r), percent(r["score"])]
-                         for i, r in enumerate(report["worst_units"], start=1)], 2))  # fmt: skip
+    parts.append(
+        _table(
+            ["排名", "承办单位", *RATE_LABELS.values(), "综合得分"],
+            [
+                [str(i), _e(r["name"] or r["unit"]), *_rate_cells(r), percent(r["score"])]
+                for i, r in enumerate(report["worst_units"], start=1)
+            ],
+            2,
+        )
+    )
     for by in ("unit", "district", "category"):
         parts.append(f"<h2>三率 按{GROUP_LABELS[by]}</h2>")
-        parts.append(_table([GROUP_LABELS[by], *RATE_LABELS.values()],
-                            [[_e(r["name"] or r.get(by)), *_rate_cells(r)] for r in report["rates"][by]], 1))  # fmt: skip
+        parts.append(
+            _table(
+                [GROUP_LABELS[by], *RATE_LABELS.values()],
+                [[_e(r["name"] or r.get(by)), *_rate_cells(r)] for r in report["rates"][by]],
+                1,
+            )
+        )
     parts.append("<h2>每月一题候选（本月热点问题）</h2>")
     if report["hot_issues"] is None:
         parts.append('<p class="muted">（未计算热点问题）</p>')
     else:
-        parts.append(_table([label for _, label in ISSUE_COLUMNS],
-                            [[_e(_issue_cell(issue, key)) for key, _ in ISSUE_COLUMNS]
-                             for issue in report["hot_issues"]], {0, 2, 3}, "issues"))  # fmt: skip
-    parts.append('<p class="muted">响应率 = 按时响应/应响应；解决率 = 已解决/回访；满意率 = (满意+基本满意)/回访；'
-                 "— 表示分母为 0。</p></body></html>")  # fmt: skip
+        parts.append(
+            _table(
+                [label for _, label in ISSUE_COLUMNS],
+                [[_e(_issue_cell(issue, key)) for key, _ in ISSUE_COLUMNS] for issue in report["hot_issues"]],
+                {0, 2, 3},
+                "issues",
+            )
+        )
+    parts.append(
+        '<p class="muted">响应率 = 按时响应/应响应；解决率 = 已解决/回访；满意率 = (满意+基本满意)/回访；'
+        "— 表示分母为 0。</p></body></html>"
+    )
     return "\n".join(parts).encode("utf-8")
 
 

@@ -40,7 +40,7 @@ def period_dates(period: Period, today: date) -> tuple[date, date]:
     raise ValueError(f"period must be today or week, not {period!r}")
 
 
-def _volume_column(by: str):  # noqa: ANN202  (an SQL expression)
+def _volume_column(by: str):
     if by == "channel":
         return WO.c.channel
     if by == "request_type":
@@ -66,20 +66,29 @@ class Overview:
         now = self.reports.clock()
         with self.reports._connect() as conn:
             volume = {by: self._volume(conn, by, start_at, end_at) for by in VOLUME_BY}
-            resolved = conn.execute(select(func.count()).select_from(EV)
-                                    .where(EV.c.kind == "resolve", EV.c.created_at >= start_at,
-                                           EV.c.created_at < end_at)).scalar_one()  # fmt: skip
+            resolved = conn.execute(
+                select(func.count())
+                .select_from(EV)
+                .where(EV.c.kind == "resolve", EV.c.created_at >= start_at, EV.c.created_at < end_at)
+            ).scalar_one()
             overdue = self._overdue(conn, now)
         totals = self.reports.totals(first, end)
         return {
-            "period": period, "from": first.isoformat(), "to": last.isoformat(),
+            "period": period,
+            "from": first.isoformat(),
+            "to": last.isoformat(),
             "generated_at": now.isoformat().replace("+00:00", "Z"),
-            "totals": {"received": sum(r["count"] for r in volume["channel"]), "resolved": int(resolved),
-                       "overdue": overdue["count"], "rates": totals["rates"], "counts": totals["counts"]},
+            "totals": {
+                "received": sum(r["count"] for r in volume["channel"]),
+                "resolved": int(resolved),
+                "overdue": overdue["count"],
+                "rates": totals["rates"],
+                "counts": totals["counts"],
+            },
             "volume": volume,
             "rates": {by: self.reports.rates(first, end, by) for by in RATES_BY},  # type: ignore[arg-type]
             "overdue": overdue,
-        }  # fmt: skip
+        }
 
     def for_period(self, period: Period) -> dict[str, Any]:
         first, last = period_dates(period, self.today())
@@ -87,10 +96,9 @@ class Overview:
 
     # --- the SQL ---
 
-    def _volume(self, conn, by: str, start: datetime, end: datetime) -> list[dict[str, Any]]:  # noqa: ANN001
+    def _volume(self, conn, by: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
         column = _volume_column(by)
-        query = (select(column, func.count()).where(WO.c.created_at >= start, WO.c.created_at < end)
-                 .group_by(column))  # fmt: skip
+        query = select(column, func.count()).where(WO.c.created_at >= start, WO.c.created_at < end).group_by(column)
         rows = [(key, int(count)) for key, count in conn.execute(query)]
         district_order = {name: i for i, name in enumerate(BEIJING_DISTRICTS)}
         rows.sort(key=lambda r: (r[0] is None, -r[1], district_order.get(r[0], 99), r[0] or ""))
@@ -108,20 +116,32 @@ class Overview:
             return path[0] if path else key
         return key
 
-    def _overdue(self, conn, now: datetime) -> dict[str, Any]:  # noqa: ANN001
+    def _overdue(self, conn, now: datetime) -> dict[str, Any]:
         late = and_(WO.c.status.in_(sorted(s.value for s in OPEN_STATUSES)), WO.c.deadline < now)
         count = conn.execute(select(func.count()).where(late)).scalar_one()
-        query = (select(WO.c.number, WO.c.unit_code, WO.c.deadline, WO.c.status, WO.c.category_code,
-                        WO.c.district).where(late).order_by(WO.c.deadline, WO.c.number).limit(OVERDUE_LIST))  # fmt: skip
+        query = (
+            select(WO.c.number, WO.c.unit_code, WO.c.deadline, WO.c.status, WO.c.category_code, WO.c.district)
+            .where(late)
+            .order_by(WO.c.deadline, WO.c.number)
+            .limit(OVERDUE_LIST)
+        )
         rows = list(conn.execute(query))
         names = self.reports._unit_names(conn, {r.unit_code for r in rows if r.unit_code})
         orders = []
         for r in rows:
             path = self.reports.catalog.path_of(r.category_code) if r.category_code else []
-            orders.append({"number": r.number, "unit": r.unit_code, "unit_name": names.get(r.unit_code),
-                           "deadline": _utc_iso(r.deadline), "overdue_hours": _hours(now - _aware(r.deadline)),
-                           "status": r.status, "category": " / ".join(path[:2]) or None,
-                           "district": r.district})  # fmt: skip
+            orders.append(
+                {
+                    "number": r.number,
+                    "unit": r.unit_code,
+                    "unit_name": names.get(r.unit_code),
+                    "deadline": _utc_iso(r.deadline),
+                    "overdue_hours": _hours(now - _aware(r.deadline)),
+                    "status": r.status,
+                    "category": " / ".join(path[:2]) or None,
+                    "district": r.district,
+                }
+            )
         return {"count": int(count), "orders": orders}
 
 
@@ -135,4 +155,3 @@ def _utc_iso(value: datetime) -> str:
 
 def _hours(delta: timedelta) -> float:
     return round(delta.total_seconds() / 3600, 1)
-

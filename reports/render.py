@@ -24,19 +24,26 @@ def flat(row: dict[str, Any]) -> dict[str, Any]:
     """A report row (or a report's totals) with its rates and counts as flat columns."""
     counts, rates = row.get("counts"), row["rates"]
     out = {key: row.get(key) for key, _ in DAILY_COLUMNS if key in row}
-    out.update(response_rate=rates["response"], resolution_rate=rates["resolution"],
-               satisfaction_rate=rates["satisfaction"])  # fmt: skip
+    out.update(
+        response_rate=rates["response"], resolution_rate=rates["resolution"], satisfaction_rate=rates["satisfaction"]
+    )
     if counts is not None:
-        out.update(responded=counts["response"]["numerator"], response_due=counts["response"]["denominator"],
-                   answered_resolved=counts["resolution"]["numerator"], surveyed=counts["resolution"]["denominator"],
-                   satisfied=counts["satisfaction"]["numerator"])  # fmt: skip
+        out.update(
+            responded=counts["response"]["numerator"],
+            response_due=counts["response"]["denominator"],
+            answered_resolved=counts["resolution"]["numerator"],
+            surveyed=counts["resolution"]["denominator"],
+            satisfied=counts["satisfaction"]["numerator"],
+        )
     return out
 
 
 def summed_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     """The counts of a whole breakdown (every order is in exactly one row of by_unit)."""
-    return {name: {part: sum(r["counts"][name][part] for r in rows) for part in ("numerator", "denominator")}
-            for name in RATE_LABELS}  # fmt: skip
+    return {
+        name: {part: sum(r["counts"][name][part] for r in rows) for part in ("numerator", "denominator")}
+        for name in RATE_LABELS
+    }
 
 
 def daily_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -65,8 +72,13 @@ def to_csv(rows: list[dict[str, Any]], daily: bool) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=_csv_columns(daily), lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: (f"{v:.4f}" if k.endswith("_rate") and v is not None else v)
-                         for k, v in row.items() if k in writer.fieldnames})  # fmt: skip
+        writer.writerow(
+            {
+                k: (f"{v:.4f}" if k.endswith("_rate") and v is not None else v)
+                for k, v in row.items()
+                if k in writer.fieldnames
+            }
+        )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -88,8 +100,11 @@ def table(headings: list[str], rows: Iterable[list[str]], numeric_from: int) -> 
     widths = [max(_width(c) for c in column) for column in zip(headings, *body, strict=True)]
     lines = []
     for cells in (headings, *body):
-        lines.append("  ".join(_pad(c, w, i >= numeric_from) for i, (c, w) in enumerate(zip(cells, widths)))
-                     .rstrip())  # fmt: skip
+        lines.append(
+            "  ".join(
+                _pad(c, w, i >= numeric_from) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            ).rstrip()
+        )
     return "\n".join(lines)
 
 
@@ -175,8 +190,9 @@ def to_xlsx(sheets: list[tuple[str, list[dict[str, Any]]]], daily: bool) -> byte
 
 def daily_xlsx(report: dict[str, Any]) -> bytes:
     rows = daily_rows(report)
-    sheets = [("汇总", rows[:1])] + [(f"按{GROUP_LABELS[by]}", [r for r in rows if r["group"] == by])
-                                    for by in ("unit", "category", "district")]  # fmt: skip
+    sheets = [("汇总", rows[:1])] + [
+        (f"按{GROUP_LABELS[by]}", [r for r in rows if r["group"] == by]) for by in ("unit", "category", "district")
+    ]
     return to_xlsx(sheets, daily=True)
 
 

@@ -42,9 +42,13 @@ def check_period(start: date, end: date) -> None:
         raise HTTPException(422, f"from must not be after to (both included), at most {MAX_DAYS} days")
     if start < EARLIEST or end > LATEST:
         raise HTTPException(422, f"dates must lie between {EARLIEST} and {LATEST}")
+
+
 Format = Literal["json", "csv", "xlsx"]
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
-               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}  # fmt: skip
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def access_dependency(api_keys: frozenset[str], supervisor_dependency: Callable[..., Any] | None = None) -> Callable:
@@ -52,14 +56,17 @@ def access_dependency(api_keys: frozenset[str], supervisor_dependency: Callable[
     if supervisor_dependency is None:
         return bearer_key_dependency(api_keys)
 
-    async def require(authorization: Annotated[str | None, Header()] = None,
-                      supervisor: Annotated[Any, Depends(supervisor_dependency)] = None) -> Any:  # fmt: skip
+    async def require(
+        authorization: Annotated[str | None, Header()] = None,
+        supervisor: Annotated[Any, Depends(supervisor_dependency)] = None,
+    ) -> Any:
         if has_bearer_key(authorization, api_keys):
             return "api"
         if supervisor:
             return supervisor
-        raise HTTPException(401, "a valid bearer API key or supervisor token is required",
-                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        raise HTTPException(
+            401, "a valid bearer API key or supervisor token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
 
     return require
 
@@ -67,44 +74,64 @@ def access_dependency(api_keys: frozenset[str], supervisor_dependency: Callable[
 def _respond(report: dict, fmt: str, filename: str) -> Response:
     if fmt == "json":
         return JSONResponse(report)
-    return Response(render(report, fmt), media_type=MEDIA_TYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'})  # fmt: skip
+    return Response(
+        render(report, fmt),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'},
+    )
 
 
-def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: frozenset[str],
-                         supervisor_dependency: Callable[..., Any] | None = None,
-                         unit_name: UnitName | None = None) -> APIRouter:  # fmt: skip
+def build_reports_router(
+    engine: Engine,
+    catalog: CategoryCatalog,
+    api_keys: frozenset[str],
+    supervisor_dependency: Callable[..., Any] | None = None,
+    unit_name: UnitName | None = None,
+) -> APIRouter:
     """unit_name: code -> name (default: read from the handling_unit table)."""
     reports = Reports(engine, catalog, unit_name)
     figures = Overview(reports)
     hot_issues_of = RememberedHotIssues(engine)
-    api = APIRouter(prefix="/api/reports", tags=["reports"],
-                    dependencies=[Depends(access_dependency(api_keys, supervisor_dependency))],
-                    responses={401: detail_response("a valid bearer API key (or supervisor token) is required"),
-                               422: detail_response("invalid input")})  # fmt: skip
+    api = APIRouter(
+        prefix="/api/reports",
+        tags=["reports"],
+        dependencies=[Depends(access_dependency(api_keys, supervisor_dependency))],
+        responses={
+            401: detail_response("a valid bearer API key (or supervisor token) is required"),
+            422: detail_response("invalid input"),
+        },
+    )
 
     @api.get("/daily", responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}})
-    async def daily(day: Annotated[date | None, Query(alias="date", description="Beijing date; default today")] = None,
-                    format: Format = "json") -> Response:  # noqa: A002  # fmt: skip
+    async def daily(
+        day: Annotated[date | None, Query(alias="date", description="Beijing date; default today")] = None,
+        fmt: Annotated[Format, Query(alias="format")] = "json",
+    ) -> Response:
         """{"date", "received", "dispatched", "resolved", "overdue", "rates", "by_unit",
         "by_category", "by_district"} (see reports/service.py for the definitions)."""
         if day is not None:
             check_period(day, day)
         report = await asyncio.to_thread(reports.daily, day)
-        return _respond(report, format, f"daily-{report['date']}")
+        return _respond(report, fmt, f"daily-{report['date']}")
 
     @api.get("/rates", responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}})
-    async def rates(start: Annotated[date, Query(alias="from")], end: Annotated[date, Query(alias="to")],
-                    by: Literal["unit", "district", "category"], format: Format = "json") -> Response:  # noqa: A002  # fmt: skip
+    async def rates(
+        start: Annotated[date, Query(alias="from")],
+        end: Annotated[date, Query(alias="to")],
+        by: Literal["unit", "district", "category"],
+        fmt: Annotated[Format, Query(alias="format")] = "json",
+    ) -> Response:
         """{"from", "to", "by", "rates", "counts", "groups": [{<by>, "name", "rates", "counts"}]}."""
         check_period(start, end)
         report = await asyncio.to_thread(reports.rates_report, start, end, by)
-        return _respond(report, format, f"rates-{by}-{start}-{end}")
+        return _respond(report, fmt, f"rates-{by}-{start}-{end}")
 
     @api.get("/overview")
-    async def overview(period: Literal["today", "week"] | None = None,
-                       start: Annotated[date | None, Query(alias="from")] = None,
-                       end: Annotated[date | None, Query(alias="to")] = None) -> dict[str, Any]:  # fmt: skip
+    async def overview(
+        period: Literal["today", "week"] | None = None,
+        start: Annotated[date | None, Query(alias="from")] = None,
+        end: Annotated[date | None, Query(alias="to")] = None,
+    ) -> dict[str, Any]:
         """{"period", "from", "to", "generated_at", "totals", "volume": {channel, request_type,
         category, district: [{"key", "name", "count"}]}, "rates": {unit, district, category:
         [rates rows]}, "overdue": {"count", "orders": [...]}}: today, this week (Monday to today)
@@ -131,8 +158,10 @@ def build_reports_router(engine: Engine, catalog: CategoryCatalog, api_keys: fro
         return JSONResponse(await asyncio.to_thread(hot_issues_of, start, end, top))
 
     @api.get("/surges")
-    async def surges(days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="alerts of the last N days")] = 7,
-                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> JSONResponse:  # fmt: skip
+    async def surges(
+        days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="alerts of the last N days")] = 7,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> JSONResponse:
         """{"surges": [{"id", "district", "place", "category_code", "category", "count",
         "baseline", "window_start", "window_end", "work_orders", "created_at"}]}, newest first:
         the surge watch's alerts (未诉先办), for supervisors who were not online when they rose."""

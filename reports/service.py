@@ -9,7 +9,7 @@ falls in the period. *Responded*: of those, the orders with an `accept`, `reply`
 event by a unit (`unit:…`) or the API key (`api`), created at or before `response_due_at` and at
 or after the latest dispatch (the latest `dispatch` event, or `reopened` event that sent the order
 back to its unit). Computed from the event log; it equals the projection
-`responded_at <= response_due_at` (tests/tickets/test_reports.py checks it). An order counts once,
+`responded_at <= response_due_at` (tests/tickets/reporting/test_rates.py checks it). An order counts once,
 in the period of its current response limit (a reopening sets a new one).
 
 **Resolution rate (解决率)** = orders answered 已解决 / surveyed orders. *Surveyed*: orders whose
@@ -101,17 +101,21 @@ class Tally:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def rates(self) -> dict[str, float | None]:
-        return {"response": ratio(self.responded, self.response_due),
-                "resolution": ratio(self.answered_resolved, self.surveyed),
-                "satisfaction": ratio(self.satisfied, self.surveyed)}  # fmt: skip
+        return {
+            "response": ratio(self.responded, self.response_due),
+            "resolution": ratio(self.answered_resolved, self.surveyed),
+            "satisfaction": ratio(self.satisfied, self.surveyed),
+        }
 
     def counts(self) -> dict[str, dict[str, int]]:
-        return {"response": {"numerator": self.responded, "denominator": self.response_due},
-                "resolution": {"numerator": self.answered_resolved, "denominator": self.surveyed},
-                "satisfaction": {"numerator": self.satisfied, "denominator": self.surveyed}}  # fmt: skip
+        return {
+            "response": {"numerator": self.responded, "denominator": self.response_due},
+            "resolution": {"numerator": self.answered_resolved, "denominator": self.surveyed},
+            "satisfaction": {"numerator": self.satisfied, "denominator": self.surveyed},
+        }
 
 
-def _dimension(name: str):  # noqa: ANN202  (an SQL expression)
+def _dimension(name: str):
     if name == "unit":
         return WO.c.unit_code
     if name == "district":
@@ -121,28 +125,35 @@ def _dimension(name: str):  # noqa: ANN202  (an SQL expression)
     raise ValueError(f"by must be one of {', '.join(GROUPINGS)}, not {name!r}")
 
 
-def responded_in_time():  # noqa: ANN201  (an SQL condition on work_order)
+def responded_in_time():
     """EXISTS an accept/reply/resolve event by a unit or the API key, at or before the order's
     response limit and at or after its latest dispatch (or reopening to the unit)."""
     dispatch, answer = EV.alias("d"), EV.alias("e")
     latest_dispatch = (
         select(func.max(dispatch.c.created_at))
-        .where(dispatch.c.work_order_id == WO.c.id,
-               or_(dispatch.c.kind == "dispatch", and_(dispatch.c.kind == "reopened",
-                                                       dispatch.c.to_status == "dispatched")))
+        .where(
+            dispatch.c.work_order_id == WO.c.id,
+            or_(
+                dispatch.c.kind == "dispatch", and_(dispatch.c.kind == "reopened", dispatch.c.to_status == "dispatched")
+            ),
+        )
         .correlate(WO)
         .scalar_subquery()
-    )  # fmt: skip
+    )
     return (
         exists()
-        .where(answer.c.work_order_id == WO.c.id, answer.c.kind.in_(RESPONSE_KINDS),
-               or_(answer.c.actor.startswith("unit:"), answer.c.actor == "api"),
-               answer.c.created_at <= WO.c.response_due_at, answer.c.created_at >= latest_dispatch)
+        .where(
+            answer.c.work_order_id == WO.c.id,
+            answer.c.kind.in_(RESPONSE_KINDS),
+            or_(answer.c.actor.startswith("unit:"), answer.c.actor == "api"),
+            answer.c.created_at <= WO.c.response_due_at,
+            answer.c.created_at >= latest_dispatch,
+        )
         .correlate(WO)
-    )  # fmt: skip
+    )
 
 
-def _count_if(condition):  # noqa: ANN001, ANN202
+def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -150,8 +161,13 @@ class Reports:
     """Reports over one database. `unit_name` maps a unit code to its name; without it names
     are read from the `handling_unit` table. `clock` is the current time (UTC)."""
 
-    def __init__(self, engine: Engine, catalog: CategoryCatalog, unit_name: UnitName | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        engine: Engine,
+        catalog: CategoryCatalog,
+        unit_name: UnitName | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.engine, self.catalog, self.unit_name = engine, catalog, unit_name
         self.clock = clock or (lambda: utcnow())
 
@@ -169,15 +185,32 @@ class Reports:
         for tally in cells.values():
             total.add(tally)
         report: dict[str, Any] = {
-            "date": day.isoformat(), "received": total.received, "dispatched": total.dispatched,
-            "resolved": total.resolved, "overdue": total.overdue, "rates": total.rates(),
-        }  # fmt: skip
+            "date": day.isoformat(),
+            "received": total.received,
+            "dispatched": total.dispatched,
+            "resolved": total.resolved,
+            "overdue": total.overdue,
+            "rates": total.rates(),
+        }
         for index, name in enumerate(dims):
             groups = _roll_up(cells, index)
-            report[f"by_{name}"] = [self._row(name, key, tally, names, daily=True)
-                                    for key, tally in _sorted(name, groups, by_volume=True)]  # fmt: skip
-        return {key: report[key] for key in ("date", "received", "dispatched", "resolved", "overdue", "rates",
-                                             "by_unit", "by_category", "by_district")}  # fmt: skip
+            report[f"by_{name}"] = [
+                self._row(name, key, tally, names, daily=True) for key, tally in _sorted(name, groups, by_volume=True)
+            ]
+        return {
+            key: report[key]
+            for key in (
+                "date",
+                "received",
+                "dispatched",
+                "resolved",
+                "overdue",
+                "rates",
+                "by_unit",
+                "by_category",
+                "by_district",
+            )
+        }
 
     def rates(self, start: date, end: date, by: Grouping) -> list[dict[str, Any]]:
         """The three rates and their counts per unit, district or category (level 1) for the
@@ -208,12 +241,23 @@ class Reports:
         total = Tally()
         for group in groups:
             counts = group["counts"]
-            total.add(Tally(response_due=counts["response"]["denominator"],
-                            responded=counts["response"]["numerator"], surveyed=counts["resolution"]["denominator"],
-                            answered_resolved=counts["resolution"]["numerator"],
-                            satisfied=counts["satisfaction"]["numerator"]))  # fmt: skip
-        return {"from": first.isoformat(), "to": last.isoformat(), "by": by, "rates": total.rates(),
-                "counts": total.counts(), "groups": groups}  # fmt: skip
+            total.add(
+                Tally(
+                    response_due=counts["response"]["denominator"],
+                    responded=counts["response"]["numerator"],
+                    surveyed=counts["resolution"]["denominator"],
+                    answered_resolved=counts["resolution"]["numerator"],
+                    satisfied=counts["satisfaction"]["numerator"],
+                )
+            )
+        return {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "by": by,
+            "rates": total.rates(),
+            "counts": total.counts(),
+            "groups": groups,
+        }
 
     # --- the SQL ---
 
@@ -223,38 +267,71 @@ class Reports:
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         return conn
 
-    def _tally(self, conn: Connection, dims: tuple[str, ...], start: datetime, end: datetime,
-               overdue_by: datetime | None = None, daily: bool = False) -> dict[tuple, Tally]:  # fmt: skip
+    def _tally(
+        self,
+        conn: Connection,
+        dims: tuple[str, ...],
+        start: datetime,
+        end: datetime,
+        overdue_by: datetime | None = None,
+        daily: bool = False,
+    ) -> dict[tuple, Tally]:
         """Counts per combination of `dims` (a handful of grouped queries)."""
         keys = [_dimension(d).label(f"g{i}") for i, d in enumerate(dims)]
         groups = [_dimension(d) for d in dims]
-        in_period = lambda c: and_(c >= start, c < end)  # noqa: E731
+
+        def in_period(c: Any) -> Any:
+            return and_(c >= start, c < end)
+
         joined = EV.join(WO, EV.c.work_order_id == WO.c.id)
         queries: list[tuple[tuple[str, ...], Any]] = [
-            (("response_due", "responded"),
-             select(*keys, func.count(), _count_if(responded_in_time()))
-             .where(in_period(WO.c.response_due_at)).group_by(*groups)),
-            (("surveyed", "answered_resolved", "satisfied"),
-             select(*keys, func.count(), _count_if(WO.c.survey_resolved.is_(True)),
-                    _count_if(WO.c.survey_satisfaction.in_(SATISFIED)))
-             .where(in_period(WO.c.survey_answered_at), WO.c.survey_resolved.is_not(None)).group_by(*groups)),
-        ]  # fmt: skip
+            (
+                ("response_due", "responded"),
+                select(*keys, func.count(), _count_if(responded_in_time()))
+                .where(in_period(WO.c.response_due_at))
+                .group_by(*groups),
+            ),
+            (
+                ("surveyed", "answered_resolved", "satisfied"),
+                select(
+                    *keys,
+                    func.count(),
+                    _count_if(WO.c.survey_resolved.is_(True)),
+                    _count_if(WO.c.survey_satisfaction.in_(SATISFIED)),
+                )
+                .where(in_period(WO.c.survey_answered_at), WO.c.survey_resolved.is_not(None))
+                .group_by(*groups),
+            ),
+        ]
         if daily:
             open_statuses = sorted(s.value for s in OPEN_STATUSES)
             queries += [
                 (("received",), select(*keys, func.count()).where(in_period(WO.c.created_at)).group_by(*groups)),
-                (("dispatched",), select(*keys, func.count()).select_from(joined)
-                 .where(EV.c.kind == "dispatch", in_period(EV.c.created_at)).group_by(*groups)),
-                (("resolved",), select(*keys, func.count()).select_from(joined)
-                 .where(EV.c.kind == "resolve", in_period(EV.c.created_at)).group_by(*groups)),
-                (("overdue",), select(*keys, func.count())
-                 .where(WO.c.status.in_(open_statuses), WO.c.deadline < overdue_by, WO.c.created_at < end)
-                 .group_by(*groups)),
-            ]  # fmt: skip
+                (
+                    ("dispatched",),
+                    select(*keys, func.count())
+                    .select_from(joined)
+                    .where(EV.c.kind == "dispatch", in_period(EV.c.created_at))
+                    .group_by(*groups),
+                ),
+                (
+                    ("resolved",),
+                    select(*keys, func.count())
+                    .select_from(joined)
+                    .where(EV.c.kind == "resolve", in_period(EV.c.created_at))
+                    .group_by(*groups),
+                ),
+                (
+                    ("overdue",),
+                    select(*keys, func.count())
+                    .where(WO.c.status.in_(open_statuses), WO.c.deadline < overdue_by, WO.c.created_at < end)
+                    .group_by(*groups),
+                ),
+            ]
         cells: dict[tuple, Tally] = {}
         for fields, query in queries:
             for row in conn.execute(query):
-                key, values = tuple(row[: len(dims)]), row[len(dims):]
+                key, values = tuple(row[: len(dims)]), row[len(dims) :]
                 tally = cells.setdefault(key, Tally())
                 for name, value in zip(fields, values, strict=True):
                     setattr(tally, name, int(value or 0))
@@ -266,10 +343,11 @@ class Reports:
         if self.unit_name is not None:
             return {code: self.unit_name(code) for code in codes}
         query = select(UNIT_TABLE.c.code, UNIT_TABLE.c.name).where(UNIT_TABLE.c.code.in_(sorted(codes)))
-        return {code: name for code, name in conn.execute(query)}
+        return dict(conn.execute(query).all())  # the result itself has keys(): dict() would index it
 
-    def _row(self, by: str, key: str | None, tally: Tally, unit_names: dict[str, str | None],
-             daily: bool = False) -> dict[str, Any]:  # fmt: skip
+    def _row(
+        self, by: str, key: str | None, tally: Tally, unit_names: dict[str, str | None], daily: bool = False
+    ) -> dict[str, Any]:
         if key is None:
             name = NO_KEY_NAME[by]
         elif by == "unit":

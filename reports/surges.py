@@ -1,7 +1,7 @@
 """Surges (未诉先办): one problem at one place rising above its own baseline.
 
 A work order's key is (district, place, category): the place is the one its address or
-description names (reports/issue_mining.py: an estate, a road, a school …), else its street; the
+description names (reports/place_words.py: an estate, a road, a school …), else its street; the
 problem is its category code (orders without one are not watched). Every `scan(now)`:
 
 1. counts the orders of each key created in the window [now - window, now);
@@ -30,8 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from core.clock import utcnow
-from reports.issue_mining import tokenize
 from reports.models import SurgeAlert
+from reports.place_words import tokenize
 from reports.service import beijing_today
 from tickets.category_catalog import CategoryCatalog
 from tickets.models import OutboxMessage, WorkOrder
@@ -56,10 +56,17 @@ def _aware(value: datetime) -> datetime:
 
 
 class SurgeWatch:
-    def __init__(self, engine: Engine, alert_callback: AlertCallback | None = None,
-                 catalog: CategoryCatalog | None = None, window: timedelta = timedelta(hours=3),
-                 baseline_days: int = 7, min_count: int = 3, alpha: float = 1e-3,
-                 floor_per_day: float = 0.5) -> None:  # fmt: skip
+    def __init__(
+        self,
+        engine: Engine,
+        alert_callback: AlertCallback | None = None,
+        catalog: CategoryCatalog | None = None,
+        window: timedelta = timedelta(hours=3),
+        baseline_days: int = 7,
+        min_count: int = 3,
+        alpha: float = 1e-3,
+        floor_per_day: float = 0.5,
+    ) -> None:
         self.engine, self.alert_callback = engine, alert_callback
         self.catalog = catalog or CategoryCatalog.load()
         self.window, self.baseline_days, self.min_count = window, baseline_days, min_count
@@ -73,18 +80,24 @@ class SurgeWatch:
             await asyncio.sleep(interval_s)
             try:
                 alerts = await asyncio.to_thread(self.scan)
-            except Exception:  # noqa: BLE001  (a failed scan must not end the watch)
+            except Exception:
                 log.exception("surge watch: scan failed")
                 alerts = []
             for alert in alerts:
-                log.info("surge: %s %s %s: %d orders (baseline %.2f)", alert["district"], alert["place"],
-                         alert["category_code"], alert["count"], alert["baseline"])  # fmt: skip
+                log.info(
+                    "surge: %s %s %s: %d orders (baseline %.2f)",
+                    alert["district"],
+                    alert["place"],
+                    alert["category_code"],
+                    alert["count"],
+                    alert["baseline"],
+                )
                 if self.alert_callback is not None:
                     await self.alert_callback(alert)
 
     def scan(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """The new alerts (already stored) of the window ending at now."""
-        from scipy.stats import poisson  # noqa: PLC0415  (0.5 s to import: not at gateway start)
+        from scipy.stats import poisson
 
         now = now or utcnow()
         start = now - self.window
@@ -108,13 +121,21 @@ class SurgeWatch:
                 alerts.append(alert)
         return alerts
 
-    def _orders(self, start: datetime, end: datetime, category: str | None = None,
-                district: str | None = None) -> tuple[list[_Order], list[int]]:  # fmt: skip
+    def _orders(
+        self, start: datetime, end: datetime, category: str | None = None, district: str | None = None
+    ) -> tuple[list[_Order], list[int]]:
         """The keyed orders created in [start, end) (of one category and district when given),
         and the ids of all the orders read."""
-        query = (select(WO.c.id, WO.c.number, WO.c.description, WO.c.address, WO.c.street, WO.c.district,
-                        WO.c.category_code, WO.c.created_at)
-                 .where(WO.c.created_at >= start, WO.c.created_at < end, WO.c.category_code.is_not(None)))  # fmt: skip
+        query = select(
+            WO.c.id,
+            WO.c.number,
+            WO.c.description,
+            WO.c.address,
+            WO.c.street,
+            WO.c.district,
+            WO.c.category_code,
+            WO.c.created_at,
+        ).where(WO.c.created_at >= start, WO.c.created_at < end, WO.c.category_code.is_not(None))
         if category is not None:
             query = query.where(WO.c.category_code == category)
             query = query.where(WO.c.district == district if district else WO.c.district.is_(None))
@@ -125,24 +146,34 @@ class SurgeWatch:
             if row.id not in self._keys:
                 text = "。".join(part for part in (row.address, row.description) if part)
                 tokens = tokenize(text, row.street)
-                self._keys[row.id] = ((row.district, tokens.place_key, row.category_code), tokens.place) \
-                    if tokens.place_key else None  # fmt: skip
+                self._keys[row.id] = (
+                    ((row.district, tokens.place_key, row.category_code), tokens.place) if tokens.place_key else None
+                )
             known = self._keys[row.id]
             if known is not None:
                 out.append(_Order(row.id, row.number, known[0], known[1], _aware(row.created_at)))
         return out, [row.id for row in rows]
 
-    def _store(self, key: Key, orders: list[_Order], baseline: float, start: datetime,
-               end: datetime) -> dict[str, Any] | None:  # fmt: skip
+    def _store(
+        self, key: Key, orders: list[_Order], baseline: float, start: datetime, end: datetime
+    ) -> dict[str, Any] | None:
         district, place_key, code = key
         day = beijing_today(end).isoformat()
         digest = hashlib.sha256("|".join((district or "", place_key, code)).encode()).hexdigest()[:40]
         orders = sorted(orders, key=lambda o: (o.created_at, o.number))
         places = [o.place for o in orders]
-        alert = SurgeAlert(dedup_key=f"{day}:{digest}", district=district, place=max(set(places), key=places.count),
-                           category_code=code, category=" / ".join(self.catalog.path_of(code)) or None,
-                           count=len(orders), baseline=round(baseline, 3), window_start=start, window_end=end,
-                           work_orders=[o.number for o in orders])  # fmt: skip
+        alert = SurgeAlert(
+            dedup_key=f"{day}:{digest}",
+            district=district,
+            place=max(set(places), key=places.count),
+            category_code=code,
+            category=" / ".join(self.catalog.path_of(code)) or None,
+            count=len(orders),
+            baseline=round(baseline, 3),
+            window_start=start,
+            window_end=end,
+            work_orders=[o.number for o in orders],
+        )
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 if session.exec(select(SurgeAlert.id).where(SurgeAlert.dedup_key == alert.dedup_key)).first():
@@ -150,8 +181,15 @@ class SurgeWatch:
                 session.add(alert)
                 session.flush()
                 body = alert.to_json()
-                session.add(OutboxMessage(work_order_id=orders[-1].id, idempotency_key=f"surge:{alert.dedup_key}"[:64],
-                                          event="surge.detected", target="supervisors", payload=body))  # fmt: skip
+                session.add(
+                    OutboxMessage(
+                        work_order_id=orders[-1].id,
+                        idempotency_key=f"surge:{alert.dedup_key}"[:64],
+                        event="surge.detected",
+                        target="supervisors",
+                        payload=body,
+                    )
+                )
                 session.commit()
         except IntegrityError:
             return None  # another gateway stored it first
@@ -160,7 +198,11 @@ class SurgeWatch:
 
 def recent_surges(engine: Engine, since: datetime, limit: int = 100) -> list[dict[str, Any]]:
     """The stored alerts raised since `since`, newest first."""
-    query = (select(SurgeAlert).where(SurgeAlert.created_at >= since)
-             .order_by(SurgeAlert.created_at.desc(), SurgeAlert.id.desc()).limit(limit))  # fmt: skip
+    query = (
+        select(SurgeAlert)
+        .where(SurgeAlert.created_at >= since)
+        .order_by(SurgeAlert.created_at.desc(), SurgeAlert.id.desc())
+        .limit(limit)
+    )
     with Session(engine) as session:
         return [alert.to_json() for alert in session.exec(query)]

@@ -10,7 +10,11 @@ from datetime import datetime, timedelta
 from reports.issue_mining import Message
 
 PROBLEMS: dict[str, tuple[str, ...]] = {
-    "mixing_noise": ("附近搅拌站夜间施工噪音扰民", "旁边的搅拌站半夜还在作业，噪音吵得睡不着", "搅拌站噪声太大，晚上十二点还在运转"),
+    "mixing_noise": (
+        "附近搅拌站夜间施工噪音扰民",
+        "旁边的搅拌站半夜还在作业，噪音吵得睡不着",
+        "搅拌站噪声太大，晚上十二点还在运转",
+    ),
     "water_cut": ("突然停水了，没有任何通知", "已经停水一整天，做饭洗澡都成问题", "又停水了，请问什么时候恢复供水"),
     "heating": ("暖气不热，室内温度只有十几度", "供暖不达标，家里暖气片是凉的", "集中供暖温度太低，老人孩子都冻感冒了"),
     "parking": ("停车位严重不足，车辆乱停乱放", "私家车占用消防通道停车", "停车难，晚上回来根本找不到车位"),
@@ -27,14 +31,22 @@ OPENINGS = ("", "反映", "投诉", "我住在", "关于", "举报")
 CLOSINGS = ("", "希望有关部门尽快处理。", "请相关部门管一管。", "多次反映没有结果。", "谢谢！")
 SYLLABLES = "丽发金桥翠湖望京康宁和平幸福阳光锦绣龙湾春晖盛世景蓉华远嘉禾瑞祥鸿运清河东升明珠天润紫荆泰和"
 KINDS = {  # suffixes per kind of place, and the problems that happen there
-    "estate": (("小区", "花园", "家园", "新城"), ("mixing_noise", "water_cut", "heating", "parking", "garbage",
-                                                  "elevator", "barbecue", "property_fee")),
+    "estate": (
+        ("小区", "花园", "家园", "新城"),
+        ("mixing_noise", "water_cut", "heating", "parking", "garbage", "elevator", "barbecue", "property_fee"),
+    ),
     "road": (("路", "大街", "大道"), ("road", "lights", "parking", "barbecue", "mixing_noise")),
     "school": (("小学", "中学", "幼儿园"), ("tuition",)),
     "company": (("建材有限公司", "物流公司", "科技有限公司"), ("wage",)),
-}  # fmt: skip
-UNPLACED = ("希望加强全市公交线路规划", "建议延长地铁末班车运营时间", "咨询社保卡办理流程", "希望提高退休人员养老金",
-            "建议增加公共厕所数量", "咨询居住证办理需要哪些材料")  # fmt: skip
+}
+UNPLACED = (
+    "希望加强全市公交线路规划",
+    "建议延长地铁末班车运营时间",
+    "咨询社保卡办理流程",
+    "希望提高退休人员养老金",
+    "建议增加公共厕所数量",
+    "咨询居住证办理需要哪些材料",
+)
 
 
 @dataclass(frozen=True)
@@ -67,8 +79,9 @@ def sentence(rng: random.Random, place: str, problem: str) -> str:
     return f"{opening}{place}{joiner}{text}。{rng.choice(CLOSINGS)}"
 
 
-def stream(n: int, planted: list[Planted], end: datetime, days: float = 30.0, seed: int = 7,
-           unplaced_share: float = 0.15) -> Stream:  # fmt: skip
+def stream(
+    n: int, planted: list[Planted], end: datetime, days: float = 30.0, seed: int = 7, unplaced_share: float = 0.15
+) -> Stream:
     """n messages over `days` days up to `end`: the planted issues plus background. Background
     places come from a pool large enough that a background place/problem pair rarely repeats."""
     rng = random.Random(seed)
@@ -80,8 +93,14 @@ def stream(n: int, planted: list[Planted], end: datetime, days: float = 30.0, se
         for k in range(plant.count):
             when = end - timedelta(days=rng.uniform(0, plant.days))
             message_id = f"P{p_index:02d}-{k:04d}"
-            out.append(Message(id=message_id, text=sentence(rng, plant.place, plant.problem), time=when,
-                               person=f"planted{p_index}-{k % senders}"))  # fmt: skip
+            out.append(
+                Message(
+                    id=message_id,
+                    text=sentence(rng, plant.place, plant.problem),
+                    time=when,
+                    person=f"planted{p_index}-{k % senders}",
+                )
+            )
             ids.append(message_id)
         truth[(plant.place, plant.problem)] = sorted(ids)
     background = max(0, n - len(out))

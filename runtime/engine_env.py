@@ -18,4 +18,3 @@ def engine_command(tool: str, *args: str) -> list[str]:
             f"{exe} not found: the engine environment is not set up. Run `make setup` (needs Python 3.10)."
         )
     return [str(exe), *args]
-

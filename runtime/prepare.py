@@ -54,8 +54,9 @@ def prepare_models(settings: Settings, progress: Progress | None = None) -> Path
     progress = progress or Progress()
     rasa_trains = not model_path(PROJECT_ROOT).exists()  # a hint for thread counts only
     threads = cache_threads(settings, rasa_trains)
-    cache_settings = settings if threads == settings.kb_embed_threads else settings.model_copy(
-        update={"kb_embed_threads": threads})  # fmt: skip
+    cache_settings = (
+        settings if threads == settings.kb_embed_threads else settings.model_copy(update={"kb_embed_threads": threads})
+    )
     cancel = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rasa-model") as pool:
         rasa = pool.submit(_rasa_model, progress, cancel, settings.var_dir / "log" / "rasa-train.log")
@@ -70,5 +71,6 @@ def prepare_models(settings: Settings, progress: Progress | None = None) -> Path
 def _rasa_model(progress: Progress, cancel: threading.Event, log_path: Path) -> Path:
     """Rasa's own output (TensorFlow, epoch bars) goes to log_path: the terminal keeps the stages."""
     with progress.stage("rasa model", doing=None):  # ensure_model tells what it is doing
-        return ensure_model(PROJECT_ROOT, cancel=cancel, log_path=log_path,
-                            on_status=lambda text: progress.say("rasa model", text))  # fmt: skip
+        return ensure_model(
+            PROJECT_ROOT, cancel=cancel, log_path=log_path, on_status=lambda text: progress.say("rasa model", text)
+        )

@@ -36,17 +36,24 @@ def rasa_env(settings: Settings) -> dict[str, str]:
     }
     if settings.rasa_tracker_url:
         url = urlsplit(settings.rasa_tracker_url)
-        env.update(RASA_TRACKER_HOST=url.hostname or "127.0.0.1", RASA_TRACKER_PORT=str(url.port or 5432),
-                   RASA_TRACKER_DB=url.path.lstrip("/") or "rasa", RASA_TRACKER_USER=unquote(url.username or ""),
-                   RASA_TRACKER_PASSWORD=unquote(url.password or ""))  # fmt: skip
+        env.update(
+            RASA_TRACKER_HOST=url.hostname or "127.0.0.1",
+            RASA_TRACKER_PORT=str(url.port or 5432),
+            RASA_TRACKER_DB=url.path.lstrip("/") or "rasa",
+            RASA_TRACKER_USER=unquote(url.username or ""),
+            RASA_TRACKER_PASSWORD=unquote(url.password or ""),
+        )
     else:  # one file for all replicas: a conversation whose replica is down goes on on another
         tracker_db = settings.var_dir / "rasa" / "tracker.db"
         prepare_sqlite_tracker_store(tracker_db)
         env["RASA_TRACKER_DB"] = str(tracker_db)
     if settings.redis_url:
         url = urlsplit(settings.redis_url)
-        env.update(RASA_LOCK_HOST=url.hostname or "127.0.0.1", RASA_LOCK_PORT=str(url.port or 6379),
-                   RASA_LOCK_DB=url.path.lstrip("/") or "0")  # fmt: skip
+        env.update(
+            RASA_LOCK_HOST=url.hostname or "127.0.0.1",
+            RASA_LOCK_PORT=str(url.port or 6379),
+            RASA_LOCK_DB=url.path.lstrip("/") or "0",
+        )
     return env
 
 
@@ -55,21 +62,32 @@ def rasa_command(settings: Settings, model: Path, port: int) -> list[str]:
     /conversations/…) answers only with the token (?token=…) the gateway holds. `rasa run` through
     bot/engine_runtime.py, which installs the project's Rasa patches first."""
     return engine_command(
-        "python", "-m", "bot.engine_runtime", "run", "--enable-api",
-        "--model", str(model),
-        "--interface", settings.engine_host,
-        "--port", str(port),
-        "--auth-token", settings.rasa_auth_token,
-        "--endpoints", str(settings.rasa_endpoints),
-        "--credentials", "credentials.yml",
-    )  # fmt: skip
+        "python",
+        "-m",
+        "bot.engine_runtime",
+        "run",
+        "--enable-api",
+        "--model",
+        str(model),
+        "--interface",
+        settings.engine_host,
+        "--port",
+        str(port),
+        "--auth-token",
+        settings.rasa_auth_token,
+        "--endpoints",
+        str(settings.rasa_endpoints),
+        "--credentials",
+        "credentials.yml",
+    )
 
 
 def action_server_command(settings: Settings) -> list[str]:
     """rasa-sdk's action server behind bot/action_server.py: on settings.engine_host, and /webhook
     only for Rasa (the shared token)."""
-    return engine_command("python", "-m", "bot.action_server", "--actions", "bot.actions",
-                          "--port", str(settings.action_port))  # fmt: skip
+    return engine_command(
+        "python", "-m", "bot.action_server", "--actions", "bot.actions", "--port", str(settings.action_port)
+    )
 
 
 def action_server_env(settings: Settings) -> dict[str, str]:
@@ -138,7 +156,9 @@ async def warm_up(settings: Settings) -> None:
 
         async def one(index: int, base: str) -> None:
             await client.post(f"{base}/model/parse", params={"token": settings.rasa_auth_token}, json={"text": "你好"})
-            await client.post(f"{base}/webhooks/rest/webhook", json={"sender": f"system:warmup-{index}", "message": "你好"})
+            await client.post(
+                f"{base}/webhooks/rest/webhook", json={"sender": f"system:warmup-{index}", "message": "你好"}
+            )
 
         await asyncio.gather(*(one(i, base) for i, base in enumerate(settings.rasa_base_urls)))
 
@@ -151,8 +171,9 @@ async def run_stack(settings: Settings) -> int:
         speech_ok, message = ensure_speech_model(settings)
         (log.info if speech_ok else log.warning)("%s", message)
         progress.say("speech model", "ready" if speech_ok else "missing: phone calls in keypad-only mode (see the log)")
-    supervisor = Supervisor(stack_specs(settings, model), settings.var_dir / "log", settings.var_dir / "run",
-                            on_event=progress.say)  # fmt: skip
+    supervisor = Supervisor(
+        stack_specs(settings, model), settings.var_dir / "log", settings.var_dir / "run", on_event=progress.say
+    )
 
     async def ready() -> None:
         with progress.stage("warm-up", doing=f"one turn through {len(settings.rasa_base_urls)} Rasa replica(s)…"):
@@ -161,9 +182,11 @@ async def run_stack(settings: Settings) -> int:
         print(
             f"\n  12345 hotline is up.\n  Citizen chat:  {base}/\n  Health:        {base}/healthz\n"
             f"  Open311:       {base}/open311/v2/services.json\n"
-            f"  Phone:         AudioSocket {settings.host}:{settings.audiosocket_port}, media streams {base.replace('http', 'ws')}/ws/media\n"
+            f"  Phone:         AudioSocket {settings.host}:{settings.audiosocket_port}, "
+            f"media streams {base.replace('http', 'ws')}/ws/media\n"
             f"  Rasa:          {', '.join(settings.rasa_base_urls)}\n  Logs:          {settings.var_dir / 'log'}\n"
-            f"  Ticket API key (/api/tickets): {'HOTLINE_API_KEYS' if settings.api_keys else settings.var_dir / 'secrets/api_key'}\n"
+            "  Ticket API key (/api/tickets): "
+            f"{'HOTLINE_API_KEYS' if settings.api_keys else settings.var_dir / 'secrets/api_key'}\n"
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )

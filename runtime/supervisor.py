@@ -4,6 +4,7 @@ var/log/<name>.log line by line with personal data masked (Rasa and the action s
 citizens' texts too, and they cannot import the gateway's masking)."""
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -42,8 +43,9 @@ class Supervisor:
     STOP_GRACE_S = 10.0
     MAX_BACKOFF_S = 30.0
 
-    def __init__(self, specs: list[ProcessSpec], log_dir: Path, run_dir: Path,
-                 on_event: Callable[[str, str], None] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, specs: list[ProcessSpec], log_dir: Path, run_dir: Path, on_event: Callable[[str, str], None] | None = None
+    ) -> None:
         """`on_event(name, what)` hears each start, restart and readiness (the terminal's progress)."""
         self.specs = specs
         self.log_dir, self.run_dir = log_dir, run_dir
@@ -99,11 +101,15 @@ class Supervisor:
             while time.monotonic() < deadline and not self._stopping.is_set():
                 proc = self.running[spec.name].proc
                 if proc.returncode is not None:
-                    raise RuntimeError(f"{spec.name} exited with code {proc.returncode}; see {self.log_dir / spec.name}.log")
+                    raise RuntimeError(
+                        f"{spec.name} exited with code {proc.returncode}; see {self.log_dir / spec.name}.log"
+                    )
                 try:
                     if (await client.get(spec.health_url)).status_code < 500:
                         log.info("%s is healthy (%s)", spec.name, spec.health_url)
-                        self._on_event(spec.name, f"ready ({time.monotonic() - self.running[spec.name].started_at:.0f} s)")
+                        self._on_event(
+                            spec.name, f"ready ({time.monotonic() - self.running[spec.name].started_at:.0f} s)"
+                        )
                         return
                 except httpx.HTTPError:
                     pass
@@ -120,7 +126,7 @@ class Supervisor:
                 return
             uptime = time.monotonic() - running.started_at
             restarts = 0 if uptime > 60 else running.restarts + 1
-            delay = min(self.MAX_BACKOFF_S, 0.5 * 2 ** restarts) if restarts else 0.5
+            delay = min(self.MAX_BACKOFF_S, 0.5 * 2**restarts) if restarts else 0.5
             log.error("%s exited with code %s after %.0f s; restarting in %.1f s", name, code, uptime, delay)
             await asyncio.sleep(delay)
             if self._stopping.is_set():
@@ -174,7 +180,5 @@ async def copy_masked(stream: asyncio.StreamReader, path: Path, max_line: int = 
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -44,8 +44,13 @@ class TrainingCancelled(RuntimeError):
     """ensure_model was cancelled (another preparation step failed, or Ctrl-C)."""
 
 
-def ensure_model(root: Path, *, cancel: threading.Event | None = None, log_path: Path | None = None,
-                 on_status: Callable[[str], None] | None = None) -> Path:  # fmt: skip
+def ensure_model(
+    root: Path,
+    *,
+    cancel: threading.Event | None = None,
+    log_path: Path | None = None,
+    on_status: Callable[[str], None] | None = None,
+) -> Path:
     """Return the model for the current inputs, training it first if there is none. Concurrent
     callers (several stacks starting at once) wait for one training instead of repeating it.
     `cancel` stops the wait or the training (no half-trained model is kept); `log_path` takes
@@ -84,20 +89,27 @@ def _train(root: Path, path: Path, cancel: threading.Event, log_path: Path | Non
     log.info("training the Rasa model (inputs changed) ...")
     started, cpu_before = time.monotonic(), _children_cpu_s()
     cmd = engine_command(
-        "rasa", "train",
-        "--config", "config.yml",
-        "--domain", "bot/domain",
-        "--data", *TRAINING_DATA,
-        "--out", "models",
-        "--fixed-model-name", path.name.removesuffix(".tar.gz"),
-    )  # fmt: skip
+        "rasa",
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        "bot/domain",
+        "--data",
+        *TRAINING_DATA,
+        "--out",
+        "models",
+        "--fixed-model-name",
+        path.name.removesuffix(".tar.gz"),
+    )
     with contextlib.ExitStack() as stack:
         out = None
         if log_path is not None:
             log_path.parent.mkdir(parents=True, exist_ok=True)
             out = stack.enter_context(open(log_path, "wb"))
-        proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **ENGINE_ENV}, stdout=out,
-                                stderr=subprocess.STDOUT if out else None)  # fmt: skip
+        proc = subprocess.Popen(
+            cmd, cwd=root, env={**os.environ, **ENGINE_ENV}, stdout=out, stderr=subprocess.STDOUT if out else None
+        )
         try:
             while proc.poll() is None:
                 if cancel.wait(0.5):
@@ -111,7 +123,9 @@ def _train(root: Path, path: Path, cancel: threading.Event, log_path: Path | Non
                     proc.kill()
                     proc.wait()
     if proc.returncode != 0:
-        raise RuntimeError(f"rasa train failed with exit code {proc.returncode}" + (f"; see {log_path}" if log_path else ""))
+        raise RuntimeError(
+            f"rasa train failed with exit code {proc.returncode}" + (f"; see {log_path}" if log_path else "")
+        )
     if not path.exists():
         raise RuntimeError(f"rasa train finished but {path} is missing")
     wall, cpu = time.monotonic() - started, _children_cpu_s() - cpu_before

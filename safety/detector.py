@@ -72,7 +72,7 @@ def load_tuning_split() -> list[Example]:
 def load_examples(path: Path) -> list[Example]:
     """Examples from a YAML file whose keys are labels: a service, services joined by '+', or none."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    examples = []
+    examples: list[Example] = []
     for label, texts in data.items():
         services = () if label == "none" else tuple(label.split("+"))
         unknown = set(services) - set(SERVICES)
@@ -98,8 +98,13 @@ class EmergencyDecision:
         return "; ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"services": list(self.services), "score": round(self.score, 3), "by": self.by,
-                "cues": list(self.cues), "reason": self.reason()}  # fmt: skip
+        return {
+            "services": list(self.services),
+            "score": round(self.score, 3),
+            "by": self.by,
+            "cues": list(self.cues),
+            "reason": self.reason(),
+        }
 
 
 NOT_EMERGENCY = EmergencyDecision(False)
@@ -115,8 +120,9 @@ def rule_features(norm: str) -> list[float]:
 
 
 class EmergencyDetector:
-    def __init__(self, chars: Any, words: Any, model: Any, service_models: dict[str, Any], embed: Embed | None,
-                 threshold: float) -> None:  # fmt: skip
+    def __init__(
+        self, chars: Any, words: Any, model: Any, service_models: dict[str, Any], embed: Embed | None, threshold: float
+    ) -> None:
         self.chars, self.words = chars, words
         self.model = model
         self.service_models = service_models
@@ -124,8 +130,13 @@ class EmergencyDetector:
         self.threshold = threshold
 
     @classmethod
-    def train(cls, examples: Iterable[Example], embed: Embed | None = None, threshold: float | None = None,
-              train_embed: Embed | None = None) -> EmergencyDetector:  # fmt: skip
+    def train(
+        cls,
+        examples: Iterable[Example],
+        embed: Embed | None = None,
+        threshold: float | None = None,
+        train_embed: Embed | None = None,
+    ) -> EmergencyDetector:
         """`embed` embeds texts at prediction time; `train_embed` (e.g. through a vector cache)
         the training texts, defaulting to `embed`."""
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -186,7 +197,7 @@ class EmergencyDetector:
         scores = {s: float(_positive(m, x)[0]) for s, m in self.service_models.items()}
         for service in cues:
             scores[service] = max(scores.get(service, 0.0), 0.5)
-        chosen = [s for s, v in scores.items() if v >= SERVICE_THRESHOLD] or [max(scores, key=scores.get)]
+        chosen = [s for s, v in scores.items() if v >= SERVICE_THRESHOLD] or [max(scores, key=lambda s: scores[s])]
         return tuple(sorted(chosen, key=lambda s: -scores[s]))
 
     def services_for(self, text: str) -> tuple[str, ...]:

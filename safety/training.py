@@ -29,6 +29,10 @@ def build_detector(embedder: Embedder | None) -> EmergencyDetector:
         )
         cache.save(keep=[e.text for e in examples])
     detector.warm_up()
-    log.info("emergency detector trained on %d phrasings in %.1f s (%s)", len(examples), time.monotonic() - started,
-             "text + e5" if embedder is not None else "text only")  # fmt: skip
+    log.info(
+        "emergency detector trained on %d phrasings in %.1f s (%s)",
+        len(examples),
+        time.monotonic() - started,
+        "text + e5" if embedder is not None else "text only",
+    )
     return detector

@@ -4,9 +4,9 @@ server and the gateway, under `hotline up`) is started once per test session."""
 import asyncio
 import os
 import signal
-import threading
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +32,16 @@ class SessionPbx:
         self.asterisk.quiet_s, self.asterisk.prompt_timeout_s, self.asterisk.call_timeout_s = 2.0, 60.0, 120.0
         self.run(self.asterisk.start())
 
-    def run(self, coro, timeout: float = 60):  # noqa: ANN001, ANN201  (any coroutine)
+    def run(self, coro, timeout: float = 60):
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def env(self) -> dict:
-        return {"HOTLINE_PBX": "ari", "HOTLINE_PBX_ARI_URL": self.asterisk.url,
-                "HOTLINE_PBX_ARI_USER": self.asterisk.user, "HOTLINE_PBX_ARI_PASSWORD": self.asterisk.password}
+        return {
+            "HOTLINE_PBX": "ari",
+            "HOTLINE_PBX_ARI_URL": self.asterisk.url,
+            "HOTLINE_PBX_ARI_USER": self.asterisk.user,
+            "HOTLINE_PBX_ARI_PASSWORD": self.asterisk.password,
+        }
 
     def stop(self) -> None:
         self.run(self.asterisk.stop())
@@ -90,8 +94,11 @@ def stack(tmp_path_factory) -> Stack:
     ports = {"gateway": free_port(), "rasa": free_port(), "actions": free_port()}
     pbx = SessionPbx()
     emergency_services = ExternalTicketSystem(emergency_port := free_port())
-    env = {**stack_env(var_dir, **ports), **pbx.env(),
-           "HOTLINE_EMERGENCY_WEBHOOK": f"http://127.0.0.1:{emergency_port}/110"}
+    env = {
+        **stack_env(var_dir, **ports),
+        **pbx.env(),
+        "HOTLINE_EMERGENCY_WEBHOOK": f"http://127.0.0.1:{emergency_port}/110",
+    }
     out = open(var_dir / "hotline-up.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "up"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT

@@ -16,7 +16,6 @@ import httpx
 import uvicorn
 import websockets
 
-
 _HANDED_OUT: set[int] = set()
 
 
@@ -77,8 +76,9 @@ class ChatClient:
         self.resume_token: str | None = None
 
     @classmethod
-    async def connect(cls, base_ws: str, conversation_id: str | None = None,
-                      resume_token: str | None = None) -> "ChatClient":  # fmt: skip
+    async def connect(
+        cls, base_ws: str, conversation_id: str | None = None, resume_token: str | None = None
+    ) -> "ChatClient":
         """A new conversation, or the given one (resumed only with its resume_token)."""
         query = urlencode({"conversation_id": conversation_id, "resume_token": resume_token or ""})
         url = f"{base_ws}/ws/chat" + (f"?{query}" if conversation_id else "")
@@ -113,7 +113,7 @@ class ChatClient:
         await self.ws.send(json.dumps({"type": "text", "text": text}, ensure_ascii=False))
         return await self._turn(timeout)
 
-    async def say_until(self, text: str, pred, timeout: float = 30) -> list[dict]:  # noqa: ANN001
+    async def say_until(self, text: str, pred, timeout: float = 30) -> list[dict]:
         """Like `say`, for a turn whose replies come in two waves (emergency advice at once, then
         the dialogue): frames until one satisfies pred, then what follows within a quiet period."""
         frames = await self.say(text, timeout)
@@ -151,14 +151,20 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
-def launch_chromium(pw, fake_audio: Path | None = None):  # noqa: ANN001, ANN201  (playwright types)
+def launch_chromium(pw, fake_audio: Path | None = None):
     """Debian's headless Chromium for the browser tests (fake microphone, optionally from a WAV)."""
     import pytest
 
     if not CHROMIUM.exists():
         pytest.fail("Debian chromium is missing: run scripts/install-system-packages.sh test (make test does)")
-    args = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-quic",
-            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]  # fmt: skip
+    args = [
+        "--no-sandbox",
+        "--disable-background-networking",
+        "--disable-gpu",
+        "--disable-quic",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+    ]
     if fake_audio is not None:
         args.append(f"--use-file-for-fake-audio-capture={fake_audio}")
     return pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
@@ -175,7 +181,7 @@ class ExternalTicketSystem:
         system = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 system.requests += 1
                 if system.fail_with:

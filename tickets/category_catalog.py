@@ -28,7 +28,9 @@ class Category:
 class CategoryCatalog:
     def __init__(self, categories: list[Category]) -> None:
         self.by_code = {c.code: c for c in categories}
-        self.level1 = sorted({c.path[0] for c in categories}, key=lambda n: min(c.code for c in categories if c.path[0] == n))
+        self.level1 = sorted(
+            {c.path[0] for c in categories}, key=lambda n: min(c.code for c in categories if c.path[0] == n)
+        )
 
     @classmethod
     def load(cls, path: Path = CATALOG_FILE) -> "CategoryCatalog":

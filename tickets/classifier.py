@@ -2,8 +2,8 @@
 on coarser labels) of the catalog in tickets/catalog/categories.yml.
 
 Model: TF-IDF (sublinear tf, l2-normalised; tickets/text_features.py) of the character 1–3-grams
-of a normalised text plus its jieba words of two or more characters (words keep apart what n-grams across a word boundary
-blur; on the teddy2020 set they added about half a point), and two
+of a normalised text plus its jieba words of two or more characters (words keep apart what
+n-grams across a word boundary blur; on the teddy2020 set they added about half a point), and two
 multinomial logistic regressions on it: one over the categories, one over their level-1 groups.
 A category's score is log P(category) + `level1_weight` · log P(its level 1): the level-1 model
 pools the examples of a whole group and steadies the choice on long or unusual messages. Its
@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -140,7 +141,7 @@ class TextClassifier:
         self.dense_weight = dense_weight if dense_coef is not None else 0.0
         self.embed: Embed | None = None
 
-    def use_embedder(self, embed: Embed | None) -> "TextClassifier":
+    def use_embedder(self, embed: Embed | None) -> TextClassifier:
         """The embedder of the dense view (the one it was trained with); None: text features only."""
         self.embed = embed
         return self
@@ -166,7 +167,7 @@ class TextClassifier:
         embed: Embed | None = None,
         dense_weight: float = 1.0,
         dense_C: float = 10.0,
-    ) -> "TextClassifier":
+    ) -> TextClassifier:
         """Fit on (text, code) pairs; codes are catalog codes of 2, 4 or 6 digits. `min_df`
         (default: 2 from 500 training texts on, else 1) drops n-grams seen in fewer texts."""
         from sklearn.linear_model import LogisticRegression
@@ -239,19 +240,21 @@ class TextClassifier:
     def scores(self, text: str) -> np.ndarray:
         """Probability of each label (order of `self.labels`)."""
         idx, values = self._features(text)
-        logits = self.intercept + (self.coef[:, idx] @ values if idx.size else 0.0)
+        logits: np.ndarray = self.intercept + (self.coef[:, idx] @ values if idx.size else 0.0)
         if self.keyword_weight and self.keywords:
             norm = normalize(text)
             for keyword, label_idx in self.keywords.items():
                 if keyword in norm:
                     logits[label_idx] += self.keyword_weight
-        if self.level1_weight:
+        level1_coef, level1_intercept = self.level1_coef, self.level1_intercept
+        if self.level1_weight and level1_coef is not None and level1_intercept is not None:
             logits = log_softmax(logits)
-            level1 = self.level1_intercept + (self.level1_coef[:, idx] @ values if idx.size else 0.0)
+            level1 = level1_intercept + (level1_coef[:, idx] @ values if idx.size else 0.0)
             logits = logits + self.level1_weight * log_softmax(level1)[self._label_level1]
-        if self.uses_dense:
-            vector = np.asarray(self.embed([text[:DENSE_CHARS]]), dtype=np.float32)[0]
-            logits = log_softmax(logits) + self.dense_weight * log_softmax(self.dense_intercept + self.dense_coef @ vector)
+        embed, dense_coef, dense_intercept = self.embed, self.dense_coef, self.dense_intercept
+        if self.dense_weight and embed is not None and dense_coef is not None and dense_intercept is not None:
+            vector = np.asarray(embed([text[:DENSE_CHARS]]), dtype=np.float32)[0]
+            logits = log_softmax(logits) + self.dense_weight * log_softmax(dense_intercept + dense_coef @ vector)
         logits = logits - logits.max()
         p = np.exp(logits)
         return p / p.sum()
@@ -270,7 +273,7 @@ class TextClassifier:
     def level1_scores(self, text: str) -> dict[str, float]:
         """Probability of each level-1 name: the sum over its categories."""
         out: dict[str, float] = {}
-        for path, prob in zip(self.paths, self.scores(text)):
+        for path, prob in zip(self.paths, self.scores(text), strict=True):
             out[path[0]] = out.get(path[0], 0.0) + float(prob)
         return out
 
@@ -290,10 +293,10 @@ class TextClassifier:
             "level1_weight": self.level1_weight,
             "dense_weight": self.dense_weight,
         }
-        heads = {}
-        if self.level1_weight:
+        heads: dict[str, Any] = {}
+        if self.level1_weight and self.level1_coef is not None and self.level1_intercept is not None:
             heads = {"level1_coef": self.level1_coef.astype(np.float16), "level1_intercept": self.level1_intercept}
-        if self.dense_weight:
+        if self.dense_weight and self.dense_coef is not None and self.dense_intercept is not None:
             heads |= {"dense_coef": self.dense_coef.astype(np.float16), "dense_intercept": self.dense_intercept}
         with path.open("wb") as fh:
             np.savez_compressed(
@@ -308,7 +311,7 @@ class TextClassifier:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "TextClassifier":
+    def load(cls, path: str | Path) -> TextClassifier:
         with np.load(Path(path), allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             if meta.get("format") != FORMAT_VERSION or tuple(meta.get("ngram_range", ())) != NGRAM_RANGE:
@@ -330,4 +333,3 @@ class TextClassifier:
                 dense_intercept=data["dense_intercept"] if "dense_intercept" in data.files else None,
                 dense_weight=float(meta.get("dense_weight", 0.0)),
             )
-

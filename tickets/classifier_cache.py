@@ -14,9 +14,9 @@ from typing import Protocol, TypeVar
 
 from core.settings import PROJECT_ROOT, Settings
 from knowledge_base.embeddings import Embedder, VectorCache
+from tickets import request_type
 from tickets.category_catalog import CATALOG_FILE, CategoryCatalog
 from tickets.classifier import TRAINING_DIR, TextClassifier, load_training_examples
-from tickets import request_type
 from tickets.request_type import RequestTypeModel
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,9 @@ def content_hash(salt: bytes, files: Iterable[Path]) -> str:
     return digest.hexdigest()[:HASH_CHARS]
 
 
-def load_or_build(name: str, digest: str, load: Callable[[Path], M], build: Callable[[], M],
-                  models_dir: Path = MODELS_DIR) -> M:  # fmt: skip
+def load_or_build(
+    name: str, digest: str, load: Callable[[Path], M], build: Callable[[], M], models_dir: Path = MODELS_DIR
+) -> M:
     """models/<name>-<digest>.npz loaded if present, else built, saved there, and all but the KEEP
     newest models of that name (other digests) removed."""
     path = models_dir / f"{name}-{digest}.npz"
@@ -66,13 +67,17 @@ def dense_embedder(settings: Settings) -> Embedder | None:
     then the classifier is trained and used on text features alone)."""
     if not settings.kb_dense:
         return None
-    from knowledge_base.embeddings import E5Embedder  # noqa: PLC0415  (loads the 70 MB model)
+    from knowledge_base.embeddings import E5Embedder
 
     return E5Embedder.shared(settings.kb_embed_threads)
 
 
-def train(examples: list[tuple[str, str]], catalog: CategoryCatalog, embedder: Embedder | None,
-          vectors_dir: Path = VECTORS_DIR) -> TextClassifier:  # fmt: skip
+def train(
+    examples: list[tuple[str, str]],
+    catalog: CategoryCatalog,
+    embedder: Embedder | None,
+    vectors_dir: Path = VECTORS_DIR,
+) -> TextClassifier:
     """Train with the dense view when an embedder is given, its vectors read from and added to the
     cache in `vectors_dir`; the classifier then embeds new texts with `embedder.passages`."""
     if embedder is None:
@@ -92,12 +97,16 @@ def training_hash(dense: bool = False) -> str:
     return content_hash(b"dense" if dense else b"text", inputs)
 
 
-def load_or_train(catalog: CategoryCatalog, embedder: Embedder | None = None,
-                  models_dir: Path = MODELS_DIR) -> TextClassifier:  # fmt: skip
+def load_or_train(
+    catalog: CategoryCatalog, embedder: Embedder | None = None, models_dir: Path = MODELS_DIR
+) -> TextClassifier:
     classifier = load_or_build(
-        "classifier", training_hash(embedder is not None), TextClassifier.load,
-        lambda: train(load_training_examples(), catalog, embedder), models_dir,
-    )  # fmt: skip
+        "classifier",
+        training_hash(embedder is not None),
+        TextClassifier.load,
+        lambda: train(load_training_examples(), catalog, embedder),
+        models_dir,
+    )
     return classifier.use_embedder(embedder.passages if embedder else None)
 
 
@@ -107,5 +116,10 @@ def request_type_hash() -> str:
 
 
 def load_or_train_request_types(models_dir: Path = MODELS_DIR) -> RequestTypeModel:
-    return load_or_build("request-type", request_type_hash(), RequestTypeModel.load,
-                         lambda: RequestTypeModel.train(request_type.load_examples()), models_dir)  # fmt: skip
+    return load_or_build(
+        "request-type",
+        request_type_hash(),
+        RequestTypeModel.load,
+        lambda: RequestTypeModel.train(request_type.load_examples()),
+        models_dir,
+    )

@@ -20,6 +20,7 @@ from tickets.classifier import (
 
 log = logging.getLogger(__name__)
 
+
 def resolve_label(catalog: CategoryCatalog, label: str) -> str | None:
     """A catalog code for a CSV label: a code of 2/4/6 digits, a level-3 name, a level-2 name, a
     level-1 name, or a path written as "一级/二级/三级" (also with > or - between names)."""
@@ -86,8 +87,12 @@ def train_from_csv(
     catalog = catalog or CategoryCatalog.load()
     examples, unknown = read_labelled_csv(csv_path, text_column, label_column, catalog)
     if unknown:
-        log.warning("%s: %d rows skipped, unknown labels: %s", csv_path, sum(unknown.values()),
-                    ", ".join(f"{k!r}×{n}" for k, n in unknown.most_common(10)))  # fmt: skip
+        log.warning(
+            "%s: %d rows skipped, unknown labels: %s",
+            csv_path,
+            sum(unknown.values()),
+            ", ".join(f"{k!r}×{n}" for k, n in unknown.most_common(10)),
+        )
     if include_project_examples:
         examples += load_training_examples()
     return TextClassifier.train(examples, catalog, **train_options)

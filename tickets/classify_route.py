@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from core.bounded_route import LIMIT_RESPONSES, bounded_route
 from core.clock import utcnow
-from normalize.text import has_control_characters
 from core.rate_limit import KeyedBuckets
+from normalize.text import has_control_characters
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.dispatch import dispatch
@@ -66,11 +66,12 @@ def build_classify_router(
         code = await asyncio.to_thread(category_of, body.text)  # an e5 embedding: off the event loop
         draft = WorkOrderCreate(request_type=request_type, description=body.text, district=district, street=street)
         decided = dispatch(draft, catalog, utcnow(), catalog.get(code) if code else None)
-        coarse = code is not None and decided.category_code is None  # a model trained on coarse labels
+        # A model trained on coarse labels: its code is coarser than any category the rules know.
+        coarse = code if code is not None and decided.category_code is None else None
         return ClassifyResponse(
             request_type=request_type,
-            category=list(catalog.path_of(code)) if coarse else decided.category_path,
-            category_code=code if coarse else decided.category_code,
+            category=list(catalog.path_of(coarse)) if coarse is not None else decided.category_path,
+            category_code=coarse if coarse is not None else decided.category_code,
             department=decided.department,
             urgency=decided.urgency,
             district=district,

@@ -6,17 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from tickets.lifecycle import OPEN_STATUSES, WorkOrderNotFound  # noqa: F401 (re-exported)
 from core.clock import utcnow
+from core.db import saved_id
+from tickets.handling import RESPONSE_LIMITS
+from tickets.lifecycle import OPEN_STATUSES, WorkOrderNotFound
 from tickets.models import Open311Submission, OutboxMessage, Status, WorkOrder, WorkOrderEvent
 from tickets.numbering import next_number
-from tickets.handling import RESPONSE_LIMITS
 from tickets.schemas import WorkOrderCreate, clock_deadline
-
 
 COUNT_CAP = 10_000
 
@@ -39,8 +39,12 @@ class WorkOrderFilter:
 
 
 class WorkOrderRepository:
-    def __init__(self, engine: Engine, assign_unit: Callable[[WorkOrderCreate], str | None] | None = None,
-                 deadline_for: Callable[[str, datetime], datetime] = clock_deadline) -> None:  # fmt: skip
+    def __init__(
+        self,
+        engine: Engine,
+        assign_unit: Callable[[WorkOrderCreate], str | None] | None = None,
+        deadline_for: Callable[[str, datetime], datetime] = clock_deadline,
+    ) -> None:
         """assign_unit: the handling unit of a new order (its code), or None when a supervisor
         must dispatch it by hand; deadline_for: (urgency, received) -> deadline."""
         self.engine, self.assign_unit, self.deadline_for = engine, assign_unit, deadline_for
@@ -58,31 +62,63 @@ class WorkOrderRepository:
                 if not attempts_left:
                     raise
 
-    def _insert(self, data: WorkOrderCreate, actor: str, number: str, now: datetime,
-                submission: Open311Submission | None) -> WorkOrder:  # fmt: skip
+    def _insert(
+        self, data: WorkOrderCreate, actor: str, number: str, now: datetime, submission: Open311Submission | None
+    ) -> WorkOrder:
         unit = self.assign_unit(data) if self.assign_unit is not None else None
         with Session(self.engine, expire_on_commit=False) as session:
-            order = WorkOrder(**data.model_dump(), number=number, deadline=self.deadline_for(data.urgency, now),
-                              created_at=now, updated_at=now)  # fmt: skip
+            order = WorkOrder(
+                **data.model_dump(),
+                number=number,
+                deadline=self.deadline_for(data.urgency, now),
+                created_at=now,
+                updated_at=now,
+            )
             if unit is not None:  # dispatched at once to the unit the rules name
                 order.status, order.unit_code, order.dispatched_at = Status.DISPATCHED.value, unit, now
                 order.response_due_at = now + RESPONSE_LIMITS[data.urgency]
             session.add(order)
             session.flush()
-            session.add(WorkOrderEvent(work_order_id=order.id, kind="created", to_status=Status.ACCEPTED.value,
-                                       actor=actor, created_at=now))  # fmt: skip
+            session.add(
+                WorkOrderEvent(
+                    work_order_id=saved_id(order),
+                    kind="created",
+                    to_status=Status.ACCEPTED.value,
+                    actor=actor,
+                    created_at=now,
+                )
+            )
             if unit is not None:
-                session.add(WorkOrderEvent(work_order_id=order.id, kind="dispatch", from_status=Status.ACCEPTED.value,
-                                           to_status=order.status, actor="system:dispatch", data={"unit": unit},
-                                           created_at=now))  # fmt: skip
+                session.add(
+                    WorkOrderEvent(
+                        work_order_id=saved_id(order),
+                        kind="dispatch",
+                        from_status=Status.ACCEPTED.value,
+                        to_status=order.status,
+                        actor="system:dispatch",
+                        data={"unit": unit},
+                        created_at=now,
+                    )
+                )
             snapshot = order.to_json()  # delivered as it was filed
-            session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"work-order-{number}", payload=snapshot))
+            session.add(
+                OutboxMessage(work_order_id=saved_id(order), idempotency_key=f"work-order-{number}", payload=snapshot)
+            )
             if order.emergency:  # 12345+110: the emergency services hear of it at once
-                session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"emergency-{number}",
-                                          target="emergency", payload=snapshot))  # fmt: skip
+                session.add(
+                    OutboxMessage(
+                        work_order_id=saved_id(order),
+                        idempotency_key=f"emergency-{number}",
+                        target="emergency",
+                        payload=snapshot,
+                    )
+                )
             if submission is not None:
-                session.add(Open311Submission(**submission.model_dump(exclude={"id", "work_order_id"}),
-                                              work_order_id=order.id))  # fmt: skip
+                session.add(
+                    Open311Submission(
+                        **submission.model_dump(exclude={"id", "work_order_id"}), work_order_id=saved_id(order)
+                    )
+                )
             session.commit()
             return order
 
@@ -108,14 +144,15 @@ class WorkOrderRepository:
             return list(
                 session.exec(
                     select(WorkOrderEvent)
-                    .join(WorkOrder, WorkOrder.id == WorkOrderEvent.work_order_id)
+                    .join(WorkOrder, col(WorkOrder.id) == WorkOrderEvent.work_order_id)
                     .where(WorkOrder.number == number)
-                    .order_by(WorkOrderEvent.id)
+                    .order_by(col(WorkOrderEvent.id))
                 ).all()
             )
 
-    def search(self, flt: WorkOrderFilter, offset: int = 0, limit: int = 50,
-               order_by: str = "created") -> tuple[int, list[WorkOrder]]:  # fmt: skip
+    def search(
+        self, flt: WorkOrderFilter, offset: int = 0, limit: int = 50, order_by: str = "created"
+    ) -> tuple[int, list[WorkOrder]]:
         """A page of matching work orders, newest first (or the nearest deadline first), and
         their number (counted up to COUNT_CAP: beyond that an exact total costs more than it tells)."""
         query = select(WorkOrder)
@@ -150,13 +187,17 @@ class WorkOrderRepository:
             query = query.where(late if flt.overdue else ~late)
         with Session(self.engine) as session:
             total = session.exec(select(func.count()).select_from(query.limit(COUNT_CAP).subquery())).one()
-            ordering = ((col(WorkOrder.deadline), col(WorkOrder.id)) if order_by == "deadline"
-                        else (col(WorkOrder.created_at).desc(), col(WorkOrder.id).desc()))  # fmt: skip
+            ordering = (
+                (col(WorkOrder.deadline), col(WorkOrder.id))
+                if order_by == "deadline"
+                else (col(WorkOrder.created_at).desc(), col(WorkOrder.id).desc())
+            )
             rows = session.exec(query.order_by(*ordering).offset(offset).limit(limit)).all()
             return total, list(rows)
 
 
-def _code_prefix(prefix: str):  # noqa: ANN202  (an SQL condition)
+def _code_prefix(prefix: str):
     """Category codes starting with `prefix`, as a range so that the index serves it."""
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return (WorkOrder.category_code >= prefix) & (WorkOrder.category_code < upper)
+    code = col(WorkOrder.category_code)
+    return (code >= prefix) & (code < upper)

@@ -23,9 +23,21 @@ WarningAt = Callable[[str, datetime, datetime], datetime]  # (urgency, dispatche
 
 
 class DeadlineWatch:
-    def __init__(self, engine: Engine, handling: WorkOrderHandling, warning_at: WarningAt,
-                 on_change: Callable[[Outcome], Awaitable[None]], batch: int = 200) -> None:  # fmt: skip
-        self.engine, self.handling, self.warning_at, self.on_change, self.batch = engine, handling, warning_at, on_change, batch
+    def __init__(
+        self,
+        engine: Engine,
+        handling: WorkOrderHandling,
+        warning_at: WarningAt,
+        on_change: Callable[[Outcome], Awaitable[None]],
+        batch: int = 200,
+    ) -> None:
+        self.engine, self.handling, self.warning_at, self.on_change, self.batch = (
+            engine,
+            handling,
+            warning_at,
+            on_change,
+            batch,
+        )
 
     async def run(self, every_s: float = 60.0) -> None:
         """Check until cancelled."""
@@ -40,37 +52,65 @@ class DeadlineWatch:
         """Warn and alert what is due now; returns the events written."""
         now = now or utcnow()
         warn, late = await asyncio.to_thread(self._due, now)
-        done = []
+        marked: list[Outcome | None] = []
         for number, when in warn:
-            outcome = await asyncio.to_thread(self.handling.mark, number, "deadline_warning", WATCHER,
-                                              f"deadline {when}", {"deadline_warned_at": now}, "deadline_warned_at",
-                                              True)  # fmt: skip
-            done.append(outcome)
+            outcome = await asyncio.to_thread(
+                self.handling.mark,
+                number,
+                "deadline_warning",
+                WATCHER,
+                f"deadline {when}",
+                {"deadline_warned_at": now},
+                "deadline_warned_at",
+                True,
+            )
+            marked.append(outcome)
         for number in late:
-            outcome = await asyncio.to_thread(self.handling.mark, number, "overdue", WATCHER, None,
-                                              {"overdue_alerted_at": now}, "overdue_alerted_at", True)  # fmt: skip
-            done.append(outcome)
-        done = [o for o in done if o is not None]
+            outcome = await asyncio.to_thread(
+                self.handling.mark,
+                number,
+                "overdue",
+                WATCHER,
+                None,
+                {"overdue_alerted_at": now},
+                "overdue_alerted_at",
+                True,
+            )
+            marked.append(outcome)
+        done = [o for o in marked if o is not None]
         for outcome in done:
             await self.on_change(outcome)
         if done:
-            log.info("deadlines: %d warnings, %d overdue alerts", sum(o.action == "deadline_warning" for o in done),
-                     sum(o.action == "overdue" for o in done))  # fmt: skip
+            log.info(
+                "deadlines: %d warnings, %d overdue alerts",
+                sum(o.action == "deadline_warning" for o in done),
+                sum(o.action == "overdue" for o in done),
+            )
         return done
 
     def _due(self, now: datetime) -> tuple[list[tuple[str, str]], list[str]]:
         with Session(self.engine) as session:
             open_orders = col(WorkOrder.status).in_(WATCHED)
             late = session.exec(
-                select(WorkOrder.number).where(open_orders, WorkOrder.deadline < now,
-                                               col(WorkOrder.overdue_alerted_at).is_(None)).limit(self.batch)
-            ).all()  # fmt: skip
+                select(WorkOrder.number)
+                .where(open_orders, WorkOrder.deadline < now, col(WorkOrder.overdue_alerted_at).is_(None))
+                .limit(self.batch)
+            ).all()
             soon = session.exec(
-                select(WorkOrder).where(open_orders, WorkOrder.deadline >= now, WorkOrder.deadline < now + LOOK_AHEAD,
-                                        col(WorkOrder.deadline_warned_at).is_(None)).limit(self.batch * 5)
-            ).all()  # fmt: skip
-        warn = [(o.number, o.deadline.isoformat()) for o in soon
-                if self.warning_at(o.urgency, _aware(o.dispatched_at or o.created_at), _aware(o.deadline)) <= now]  # fmt: skip
+                select(WorkOrder)
+                .where(
+                    open_orders,
+                    WorkOrder.deadline >= now,
+                    WorkOrder.deadline < now + LOOK_AHEAD,
+                    col(WorkOrder.deadline_warned_at).is_(None),
+                )
+                .limit(self.batch * 5)
+            ).all()
+        warn = [
+            (o.number, o.deadline.isoformat())
+            for o in soon
+            if self.warning_at(o.urgency, _aware(o.dispatched_at or o.created_at), _aware(o.deadline)) <= now
+        ]
         return warn, list(late)
 
 

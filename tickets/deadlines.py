@@ -34,8 +34,9 @@ def is_working_day(day: date) -> bool:
             log.warning(
                 "chinese_calendar has no holiday data for %d: deadlines in %d count Monday to Friday "
                 "as working days (upgrade chinesecalendar when the State Council publishes the year's holidays)",
-                day.year, day.year,
-            )  # fmt: skip
+                day.year,
+                day.year,
+            )
         return day.weekday() < 5
 
 

@@ -4,7 +4,7 @@ heating or water during Beijing's heating season."""
 
 import re
 from datetime import datetime
-from typing import get_args
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 from tickets.category_catalog import DISPATCH_CENTRE, Category, CategoryCatalog
@@ -38,8 +38,9 @@ def classify_by_keywords(catalog: CategoryCatalog, text: str) -> Category | None
     return best
 
 
-def dispatch(data: WorkOrderCreate, catalog: CategoryCatalog, now: datetime,
-             category: Category | None = None) -> WorkOrderCreate:  # fmt: skip
+def dispatch(
+    data: WorkOrderCreate, catalog: CategoryCatalog, now: datetime, category: Category | None = None
+) -> WorkOrderCreate:
     """Fill category, department and urgency of a new work order."""
     if category is None and data.category_code:
         category = catalog.get(data.category_code)
@@ -53,7 +54,7 @@ def dispatch(data: WorkOrderCreate, catalog: CategoryCatalog, now: datetime,
             urgency = most_urgent(urgency, "24h")
     if data.emergency:
         urgency = "2h"
-    update = {"urgency": urgency}
+    update: dict[str, Any] = {"urgency": urgency}
     if category is not None:
         update |= {
             "category_code": category.code,

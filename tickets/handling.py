@@ -12,14 +12,19 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlmodel import Session, select
 
 from core.clock import utcnow
+from core.db import saved_id
 from normalize.text import has_control_characters
 from tickets.lifecycle import IllegalTransition, WorkOrderNotFound
 from tickets.models import OutboxMessage, Status, WorkOrder, WorkOrderEvent
 
 ActorKind = Literal["unit", "supervisor", "agent", "api", "citizen", "system"]
 # A unit's first answer (accept, progress note or result) is due this long after dispatch.
-RESPONSE_LIMITS = {"2h": timedelta(minutes=30), "24h": timedelta(hours=4), "7d": timedelta(hours=24),
-                   "15d": timedelta(hours=24)}  # fmt: skip
+RESPONSE_LIMITS = {
+    "2h": timedelta(minutes=30),
+    "24h": timedelta(hours=4),
+    "7d": timedelta(hours=24),
+    "15d": timedelta(hours=24),
+}
 ESCALATE_AFTER_REOPENINGS = 3  # the third reopening goes to a supervisor instead of the unit
 RESOLVED_ANSWERS = {"已解决": True, "未解决": False}
 SATISFACTION_ANSWERS = ("满意", "基本满意", "不满意")
@@ -94,15 +99,16 @@ _OPEN_WORK = frozenset({Status.DISPATCHED, Status.IN_PROGRESS})
 _UNIT_SIDE = frozenset({"unit", "api"})
 _CENTRE_SIDE = frozenset({"supervisor", "api"})
 RULES: dict[str, ActionRule] = {
-    "dispatch": ActionRule(DispatchBody, _CENTRE_SIDE,
-                           frozenset({Status.ACCEPTED, Status.RETURNED, *_OPEN_WORK}), Status.DISPATCHED),
+    "dispatch": ActionRule(
+        DispatchBody, _CENTRE_SIDE, frozenset({Status.ACCEPTED, Status.RETURNED, *_OPEN_WORK}), Status.DISPATCHED
+    ),
     "accept": ActionRule(EmptyBody, _UNIT_SIDE, frozenset({Status.DISPATCHED}), Status.IN_PROGRESS),
     "return": ActionRule(ReasonBody, _UNIT_SIDE, _OPEN_WORK, Status.RETURNED),
     "reply": ActionRule(TextBody, _UNIT_SIDE, _OPEN_WORK, None),
     "resolve": ActionRule(TextBody, _UNIT_SIDE, _OPEN_WORK, Status.RESOLVED),
     "extend": ActionRule(ExtendBody, frozenset({"unit", "supervisor", "api"}), _OPEN_WORK, None),
     "close": ActionRule(ReasonBody, _CENTRE_SIDE, frozenset(Status) - {Status.CLOSED}, Status.CLOSED),
-}  # fmt: skip
+}
 ACTIONS: tuple[str, ...] = tuple(RULES)
 
 
@@ -114,9 +120,15 @@ class Outcome:
 
 
 class WorkOrderHandling:
-    def __init__(self, engine, unit_exists: Callable[[str], bool], deadline_for: DeadlineFn,  # noqa: ANN001
-                 extend_by: ExtendFn, category_path: Callable[[str], tuple[str, ...] | None] = lambda code: None,
-                 clock: Callable[[], datetime] = utcnow) -> None:  # fmt: skip
+    def __init__(
+        self,
+        engine,
+        unit_exists: Callable[[str], bool],
+        deadline_for: DeadlineFn,
+        extend_by: ExtendFn,
+        category_path: Callable[[str], tuple[str, ...] | None] = lambda code: None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         """category_path: the names of a category code (None: unknown code)."""
         self.engine, self.category_path = engine, category_path
         self.unit_exists, self.deadline_for, self.extend_by, self.clock = unit_exists, deadline_for, extend_by, clock
@@ -132,13 +144,15 @@ class WorkOrderHandling:
         try:
             data = rule.body.model_validate(body or {})
         except ValidationError as exc:
-            raise ActionInvalid("; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
-                                          for e in exc.errors())) from None  # fmt: skip
-        if action == "dispatch" and not self.unit_exists(data.unit):
-            raise ActionInvalid(f"unknown unit {data.unit!r}")
-        if action == "dispatch" and data.category and not self.category_path(data.category):
-            raise ActionInvalid(f"unknown category {data.category!r}")
-        if action == "extend" and actor.kind == "unit" and data.days == 0:
+            raise ActionInvalid(
+                "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+            ) from None
+        if isinstance(data, DispatchBody) and action == "dispatch":
+            if not self.unit_exists(data.unit):
+                raise ActionInvalid(f"unknown unit {data.unit!r}")
+            if data.category and not self.category_path(data.category):
+                raise ActionInvalid(f"unknown category {data.category!r}")
+        if isinstance(data, ExtendBody) and action == "extend" and actor.kind == "unit" and data.days == 0:
             raise ActionInvalid("days: a request asks for at least 1 working day")
         with Session(self.engine, expire_on_commit=False) as session:
             order = self._locked(session, number)
@@ -162,8 +176,12 @@ class WorkOrderHandling:
             now = self.clock()
             if question == "resolved" and answer in RESOLVED_ANSWERS and current is Status.RESOLVED:
                 order.survey_resolved, order.survey_satisfaction = RESOLVED_ANSWERS[answer], None
-            elif (question == "satisfaction" and answer in SATISFACTION_ANSWERS and current is Status.RESOLVED
-                  and order.survey_resolved):  # fmt: skip
+            elif (
+                question == "satisfaction"
+                and answer in SATISFACTION_ANSWERS
+                and current is Status.RESOLVED
+                and order.survey_resolved
+            ):
                 order.survey_satisfaction = answer
             elif current is not Status.RESOLVED:
                 raise IllegalTransition(current, Status.VISITED)
@@ -172,8 +190,17 @@ class WorkOrderHandling:
             order.survey_answered_at = now
             citizen = actor or Actor("citizen", "citizen")
             reopen, complete = answer in ("未解决", "不满意"), question == "satisfaction"
-            survey = self._record(session, order, "survey", current, citizen, answer, {"question": question}, now,
-                                  commit=not (reopen or complete))  # fmt: skip
+            survey = self._record(
+                session,
+                order,
+                "survey",
+                current,
+                citizen,
+                answer,
+                {"question": question},
+                now,
+                commit=not (reopen or complete),
+            )
             if not (reopen or complete):  # 已解决: the satisfaction question follows
                 return Outcome(order, survey, "survey")
             if reopen:
@@ -183,8 +210,16 @@ class WorkOrderHandling:
             event = self._record(session, order, kind, Status.RESOLVED, citizen, note, None, now)
             return Outcome(order, event, "survey")
 
-    def mark(self, number: str, kind: str, actor: Actor, note: str | None = None,
-             values: dict[str, Any] | None = None, once: str | None = None, outbox: bool = False) -> Outcome | None:  # fmt: skip
+    def mark(
+        self,
+        number: str,
+        kind: str,
+        actor: Actor,
+        note: str | None = None,
+        values: dict[str, Any] | None = None,
+        once: str | None = None,
+        outbox: bool = False,
+    ) -> Outcome | None:
         """An event that changes no status (deadline warning, overdue alert, result notified,
         contact viewed), with the projection columns it sets. With `once` (a column name) nothing
         happens, and None is returned, when that column is set already (another gateway did it)."""
@@ -204,7 +239,10 @@ class WorkOrderHandling:
         self._to_unit(order, data.unit, now)
         order.status = Status.DISPATCHED.value
         if data.category:
-            order.category_code, order.category_path = data.category, list(self.category_path(data.category))
+            order.category_code, order.category_path = (
+                data.category,
+                list(self.category_path(data.category) or ()),
+            )  # checked in perform()
         return "dispatch", None, {"unit": data.unit, **({"category": data.category} if data.category else {})}
 
     def _accept(self, order: WorkOrder, _data: EmptyBody, actor: Actor, now: datetime) -> tuple:
@@ -266,17 +304,41 @@ class WorkOrderHandling:
         return order
 
     @staticmethod
-    def _record(session: Session, order: WorkOrder, kind: str, before: Status, actor: Actor, note: str | None,
-                data: dict | None, now: datetime, commit: bool = True, outbox: bool = True) -> WorkOrderEvent:  # fmt: skip
+    def _record(
+        session: Session,
+        order: WorkOrder,
+        kind: str,
+        before: Status,
+        actor: Actor,
+        note: str | None,
+        data: dict | None,
+        now: datetime,
+        commit: bool = True,
+        outbox: bool = True,
+    ) -> WorkOrderEvent:
         order.updated_at = now
         session.add(order)
-        event = WorkOrderEvent(work_order_id=order.id, kind=kind, from_status=before.value, to_status=order.status,
-                               actor=actor.label, note=note, data=data, created_at=now)  # fmt: skip
+        event = WorkOrderEvent(
+            work_order_id=saved_id(order),
+            kind=kind,
+            from_status=before.value,
+            to_status=order.status,
+            actor=actor.label,
+            note=note,
+            data=data,
+            created_at=now,
+        )
         session.add(event)
         session.flush()
         if outbox:
-            session.add(OutboxMessage(work_order_id=order.id, idempotency_key=f"work-order-{order.number}-{event.id}",
-                                      event="work_order.updated", payload=order.to_json()))  # fmt: skip
+            session.add(
+                OutboxMessage(
+                    work_order_id=saved_id(order),
+                    idempotency_key=f"work-order-{order.number}-{event.id}",
+                    event="work_order.updated",
+                    payload=order.to_json(),
+                )
+            )
         if commit:
             session.commit()
             session.refresh(order)

@@ -46,26 +46,40 @@ def order_for(actor: Actor, order: WorkOrder, unit: dict | None, reveal: bool = 
     body = order.to_json(unit)
     if actor.kind == "unit" and not reveal:
         body["contact_phone"] = mask_phone(order.contact_phone) if order.contact_phone else None
-        body["contact_name"] = (order.contact_name[0] + "*" * (len(order.contact_name) - 1)) if order.contact_name else None
+        body["contact_name"] = (
+            (order.contact_name[0] + "*" * (len(order.contact_name) - 1)) if order.contact_name else None
+        )
         body["description"] = mask_pii(order.description)
         body["address"] = mask_pii(order.address) if order.address else None
     return body
 
 
-def build_handling_router(repo: WorkOrderRepository, handling: WorkOrderHandling, actor_of: ActorDependency,
-                          unit_of: UnitLookup, on_change: ChangeListener,
-                          list_units: Callable[[str | None, str | None, str | None], list[dict]]) -> APIRouter:  # fmt: skip
-    api = APIRouter(tags=["closed loop"], route_class=bounded_route(),
-                    responses={401: detail_response("an API key or a unit/supervisor token is required"),
-                               403: detail_response("the caller may not do this"),
-                               404: detail_response("no such work order")})  # fmt: skip
+def build_handling_router(
+    repo: WorkOrderRepository,
+    handling: WorkOrderHandling,
+    actor_of: ActorDependency,
+    unit_of: UnitLookup,
+    on_change: ChangeListener,
+    list_units: Callable[[str | None, str | None, str | None], list[dict]],
+) -> APIRouter:
+    api = APIRouter(
+        tags=["closed loop"],
+        route_class=bounded_route(),
+        responses={
+            401: detail_response("an API key or a unit/supervisor token is required"),
+            403: detail_response("the caller may not do this"),
+            404: detail_response("no such work order"),
+        },
+    )
     Caller = Annotated[Actor, Depends(actor_of)]
 
     @api.post(
         "/api/tickets/{number}/{action}",
-        responses={409: {"description": "illegal_transition: the order's status does not allow this action"},
-                   422: detail_response("a missing or invalid field")},
-    )  # fmt: skip
+        responses={
+            409: {"description": "illegal_transition: the order's status does not allow this action"},
+            422: detail_response("a missing or invalid field"),
+        },
+    )
     async def act(number: str, action: str, caller: Caller, body: Annotated[dict | None, Body()] = None) -> Any:
         """One step of the closed loop; 200 with the updated order."""
         if action not in ACTIONS:
@@ -74,8 +88,9 @@ def build_handling_router(repo: WorkOrderRepository, handling: WorkOrderHandling
             with as_http_errors(number):
                 outcome = await asyncio.to_thread(handling.perform, number, action, body, caller)
         except IllegalTransition as exc:
-            return JSONResponse({"detail": str(exc), "error": "illegal_transition", "status": exc.current.value},
-                                status_code=409)  # fmt: skip
+            return JSONResponse(
+                {"detail": str(exc), "error": "illegal_transition", "status": exc.current.value}, status_code=409
+            )
         await on_change(outcome)
         return order_for(caller, outcome.order, unit_of(outcome.order.unit_code or ""))
 
@@ -98,17 +113,29 @@ def build_handling_router(repo: WorkOrderRepository, handling: WorkOrderHandling
             unit = caller.unit_code
         elif caller.kind not in ("supervisor", "api"):
             raise HTTPException(403, "this needs a unit or supervisor account")
-        flt = WorkOrderFilter(status=[s.value for s in (status or INBOX_DEFAULT)], unit=unit, overdue=overdue,
-                              extension_requested=extension)  # fmt: skip
+        flt = WorkOrderFilter(
+            status=[s.value for s in (status or INBOX_DEFAULT)],
+            unit=unit,
+            overdue=overdue,
+            extension_requested=extension,
+        )
         total, rows = await asyncio.to_thread(repo.search, flt, (page - 1) * page_size, page_size, "deadline")
-        return {"unit": unit_of(unit) if unit else None, "total": total, "page": page, "page_size": page_size,
-                "items": [order_for(caller, o, unit_of(o.unit_code or "")) for o in rows]}  # fmt: skip
+        return {
+            "unit": unit_of(unit) if unit else None,
+            "total": total,
+            "page": page,
+            "page_size": page_size,
+            "items": [order_for(caller, o, unit_of(o.unit_code or "")) for o in rows],
+        }
 
     @api.get("/api/units")
-    async def units(caller: Caller, q: Annotated[str | None, Query(max_length=40)] = None,
-                    level: Annotated[str | None, Query(pattern="^(street|district|city|utility)$")] = None,
-                    district: Annotated[str | None, Query(max_length=20)] = None,
-                    limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict:  # fmt: skip
+    async def units(
+        caller: Caller,
+        q: Annotated[str | None, Query(max_length=40)] = None,
+        level: Annotated[str | None, Query(pattern="^(street|district|city|utility)$")] = None,
+        district: Annotated[str | None, Query(max_length=20)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    ) -> dict:
         """The handling units, for a dispatcher's picker (`q` matches code or name)."""
         if caller.kind not in ("supervisor", "api"):
             raise HTTPException(403, "this needs a supervisor account or the API key")
@@ -119,8 +146,7 @@ def build_handling_router(repo: WorkOrderRepository, handling: WorkOrderHandling
     async def order_detail(number: str, caller: Caller) -> dict:
         """One order with its event log, as the caller may see it."""
         order, events = await _readable(number, caller)
-        return {**order_for(caller, order, unit_of(order.unit_code or "")),
-                "events": [_event_json(e) for e in events]}  # fmt: skip
+        return {**order_for(caller, order, unit_of(order.unit_code or "")), "events": [_event_json(e) for e in events]}
 
     @api.post("/api/units/orders/{number}/contact")
     async def reveal_contact(number: str, caller: Caller) -> dict:
@@ -129,7 +155,7 @@ def build_handling_router(repo: WorkOrderRepository, handling: WorkOrderHandling
         await asyncio.to_thread(handling.mark, number, "contact_viewed", caller)
         return {"contact_name": order.contact_name, "contact_phone": order.contact_phone}
 
-    async def _readable(number: str, caller: Actor):  # noqa: ANN202
+    async def _readable(number: str, caller: Actor):
         if caller.kind not in ("unit", "supervisor", "api"):
             raise HTTPException(403, "this needs a unit or supervisor account")
         try:
@@ -143,7 +169,7 @@ def build_handling_router(repo: WorkOrderRepository, handling: WorkOrderHandling
     return api
 
 
-def _event_json(event) -> dict:  # noqa: ANN001
+def _event_json(event) -> dict:
     body = event.model_dump(mode="json", exclude={"id", "work_order_id"})
     if event.kind == "survey" or (event.actor or "").startswith("citizen"):
         body["note"] = mask_pii(event.note) if event.note else None

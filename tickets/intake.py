@@ -19,12 +19,14 @@ _NAMED_TYPE = re.compile(
     r"(?<!不)(?<!不是)(?<!不算)(?:(举报)(?!过|电话|热线)"
     r"|(?:我要|我想|想要|想|要|是|来|提个|有个|提一个|提点)(投诉|求助|建议|表扬)"
     r"|(投诉|求助|表扬)一下)"
-)  # fmt: skip
+)
 NAMED_TYPES = {"举报": "report", "投诉": "complain", "求助": "seek_help", "建议": "suggest", "表扬": "praise"}
 _ANONYMOUS = re.compile(r"匿名|不留名|不想留名|不方便留|不用留名|保密")
 _TICKET = re.compile(r"(?<!\d)2\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{5}(?!\d)")
 _CLAUSE = re.compile(r"[，,。.！!？?；;\n]+")
-_ADDRESS_END = re.compile(r"(?:有个|有人|有一|的那个|这个|那个|楼下的|天天|总是|一直|太|很|半夜|晚上|昨天|今天|前天|老是|电话|手机)")
+_ADDRESS_END = re.compile(
+    r"(?:有个|有人|有一|的那个|这个|那个|楼下的|天天|总是|一直|太|很|半夜|晚上|昨天|今天|前天|老是|电话|手机)"
+)
 
 
 def ticket_number(text: str) -> str | None:

@@ -81,7 +81,9 @@ class WorkOrder(SQLModel, table=True):
     result: str | None = Field(default=None, sa_column=Column(Text))  # 办理结果, from the last resolve
     resolved_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
     reopen_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-    extension: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True)))  # a unit's pending request
+    extension: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True))
+    )  # a unit's pending request
     deadline_warned_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     overdue_alerted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     survey_asked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
@@ -99,8 +101,11 @@ class WorkOrder(SQLModel, table=True):
                 body[key] = iso_utc(getattr(self, key))
         body["unit"] = unit or ({"code": self.unit_code, "name": None, "level": None} if self.unit_code else None)
         answered = self.survey_answered_at
-        body["survey"] = {"resolved": self.survey_resolved, "satisfaction": self.survey_satisfaction,
-                          "answered_at": iso_utc(answered) if answered else None}  # fmt: skip
+        body["survey"] = {
+            "resolved": self.survey_resolved,
+            "satisfaction": self.survey_satisfaction,
+            "answered_at": iso_utc(answered) if answered else None,
+        }
         body["status_label"] = STATUS_LABELS[Status(self.status)]
         return body
 
@@ -160,8 +165,9 @@ class OutboxMessage(SQLModel, table=True):
     idempotency_key: str = Field(unique=True, max_length=64)
     # What happened (work_order.created | work_order.updated) and for whom: the external ticket
     # system, or the emergency services' webhook (12345+110).
-    event: str = Field(default="work_order.created", sa_column=Column(String(32), nullable=False,
-                                                                     server_default="work_order.created"))
+    event: str = Field(
+        default="work_order.created", sa_column=Column(String(32), nullable=False, server_default="work_order.created")
+    )
     target: str = Field(default="tickets", sa_column=Column(String(12), nullable=False, server_default="tickets"))
     payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # the order as it was then
     status: str = Field(default="pending", index=True, max_length=10)  # pending | delivered | failed

@@ -3,12 +3,14 @@
 upsert-increment of one counter row per day, committed at once in its own short transaction
 (numbers may skip, never repeat; the unique index on work_order.number is the last guard)."""
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from tickets.models import TicketCounter
 
@@ -19,15 +21,19 @@ SEQUENCE_DIGITS = 5
 def next_number(engine: Engine, now: datetime) -> str:
     day = now.astimezone(BEIJING).strftime("%y%m%d")
     dialect = engine.dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    inserts: dict[str, Callable[[type[TicketCounter]], postgresql.Insert | sqlite.Insert]] = {
+        "postgresql": postgresql.insert,
+        "sqlite": sqlite.insert,
+    }
+    insert = inserts.get(dialect)
     if insert is None:
         raise NotImplementedError(f"work order numbering needs PostgreSQL or SQLite, not {dialect}")
-    table = TicketCounter.__table__
+    counter = col(TicketCounter.value)
     stmt = (
-        insert(table)
+        insert(TicketCounter)
         .values(day=day, value=1)
-        .on_conflict_do_update(index_elements=[table.c.day], set_={"value": table.c.value + 1})
-        .returning(table.c.value)
+        .on_conflict_do_update(index_elements=[col(TicketCounter.day)], set_={"value": counter + 1})
+        .returning(counter)
     )
     with engine.begin() as conn:
         if dialect == "postgresql":  # a lost increment after a crash is caught by the unique index

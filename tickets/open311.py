@@ -16,6 +16,7 @@ from api.deps import ApiKeysDep, CatalogDep, WorkOrdersDep
 from core.api_keys import is_valid_key
 from core.bounded_route import bounded_route
 from core.clock import iso_utc, utcnow
+from core.db import saved_id
 from core.pii import mask_phone, mask_pii
 from core.rate_limit import KeyedBuckets
 from tickets.category_catalog import CategoryCatalog
@@ -106,18 +107,26 @@ def _post_limit(request: Request) -> KeyedBuckets | None:
 
 
 _errors = Open311Errors()
-router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=bounded_route(errors=_errors),
-                   responses=errors_for(400, 404))  # fmt: skip
+router = APIRouter(
+    prefix="/open311/v2", tags=["open311"], route_class=bounded_route(errors=_errors), responses=errors_for(400, 404)
+)
 _posts = APIRouter(route_class=bounded_route(per_address=_post_limit, errors=_errors))
 
 
 @router.get("/services.{fmt}", response_model=list[Service], responses=_ok(list[Service]))
 def services(fmt: Fmt, catalog: CatalogDep) -> Response:
     body = [
-        {"service_code": c.code, "service_name": c.name, "description": " / ".join(c.path), "metadata": True,
-         "type": "realtime", "keywords": ",".join(c.keywords), "group": c.path[0]}
+        {
+            "service_code": c.code,
+            "service_name": c.name,
+            "description": " / ".join(c.path),
+            "metadata": True,
+            "type": "realtime",
+            "keywords": ",".join(c.keywords),
+            "group": c.path[0],
+        }
         for c in catalog
-    ]  # fmt: skip
+    ]
     return render(fmt, "services", body)
 
 
@@ -126,24 +135,54 @@ def service_definition(code: str, fmt: Fmt, catalog: CatalogDep) -> Response:
     if catalog.get(code) is None:
         return error(fmt, 404, f"unknown service_code {code}")
     district_values = [{"key": d, "name": d} for d in BEIJING_DISTRICTS]
-    return render(fmt, "service_definition", {
-        "service_code": code,
-        "attributes": [
-            {"variable": True, "code": "district", "datatype": "singlevaluelist", "required": False,
-             "datatype_description": "Beijing district", "order": 1, "description": "所在区", "values": district_values},
-            {"variable": True, "code": "street", "datatype": "string", "required": False,
-             "datatype_description": "street office or town", "order": 2, "description": "街道/乡镇", "values": []},
-            {"variable": True, "code": "request_type", "datatype": "singlevaluelist", "required": False,
-             "datatype_description": "kind of request", "order": 3, "description": "诉求类型",
-             "values": [{"key": t, "name": t} for t in ("complain", "report", "seek_help", "suggest", "praise", "consult")]},
-        ],
-    })  # fmt: skip
+    return render(
+        fmt,
+        "service_definition",
+        {
+            "service_code": code,
+            "attributes": [
+                {
+                    "variable": True,
+                    "code": "district",
+                    "datatype": "singlevaluelist",
+                    "required": False,
+                    "datatype_description": "Beijing district",
+                    "order": 1,
+                    "description": "所在区",
+                    "values": district_values,
+                },
+                {
+                    "variable": True,
+                    "code": "street",
+                    "datatype": "string",
+                    "required": False,
+                    "datatype_description": "street office or town",
+                    "order": 2,
+                    "description": "街道/乡镇",
+                    "values": [],
+                },
+                {
+                    "variable": True,
+                    "code": "request_type",
+                    "datatype": "singlevaluelist",
+                    "required": False,
+                    "datatype_description": "kind of request",
+                    "order": 3,
+                    "description": "诉求类型",
+                    "values": [
+                        {"key": t, "name": t}
+                        for t in ("complain", "report", "seek_help", "suggest", "praise", "consult")
+                    ],
+                },
+            ],
+        },
+    )
 
 
 def public_requests(repo: WorkOrderRepository, catalog: CategoryCatalog, orders: list[WorkOrder]) -> list[dict]:
     """The public views of work orders, with what their Open311 submissions added (e-mail, media)."""
-    extras = repo.submissions([o.id for o in orders if o.id is not None])
-    return [request_json(o, catalog, extras.get(o.id)) for o in orders]
+    extras = repo.submissions([saved_id(o) for o in orders])
+    return [request_json(o, catalog, extras.get(saved_id(o))) for o in orders]
 
 
 def search_requests(repo: WorkOrderRepository, catalog: CategoryCatalog, flt: WorkOrderFilter) -> list[dict]:
@@ -155,7 +194,9 @@ async def list_requests(
     fmt: Fmt,
     repo: WorkOrdersDep,
     catalog: CatalogDep,
-    service_request_id: Annotated[str | None, Query(description="comma-separated; overrides every other parameter")] = None,
+    service_request_id: Annotated[
+        str | None, Query(description="comma-separated; overrides every other parameter")
+    ] = None,
     service_code: Annotated[str | None, Query(description="comma-separated codes (or code prefixes)")] = None,
     start_date: datetime | None = None,
     end_date: datetime | None = None,
@@ -163,15 +204,18 @@ async def list_requests(
 ) -> Response:
     if service_request_id is not None:
         numbers = comma_list(service_request_id)
-        found = await asyncio.to_thread(search_requests, repo, catalog, WorkOrderFilter(numbers=numbers)) if numbers else []
+        found = (
+            await asyncio.to_thread(search_requests, repo, catalog, WorkOrderFilter(numbers=numbers)) if numbers else []
+        )
         return render(fmt, "service_requests", found)
     wanted = set(comma_list(status)) or set(_STATUSES)
     if not wanted <= set(_STATUSES):
         return error(fmt, 400, "status must be open, closed or open,closed")
     statuses = [s.value for s in Status if ("open" if s in OPEN_STATUSES else "closed") in wanted]
     start, end = date_window(start_date, end_date)
-    flt = WorkOrderFilter(status=statuses, categories=comma_list(service_code) or None,
-                          created_from=start, created_to=end)  # fmt: skip
+    flt = WorkOrderFilter(
+        status=statuses, categories=comma_list(service_code) or None, created_from=start, created_to=end
+    )
     return render(fmt, "service_requests", await asyncio.to_thread(search_requests, repo, catalog, flt))
 
 
@@ -184,8 +228,12 @@ async def get_request(number: str, fmt: Fmt, repo: WorkOrdersDep, catalog: Catal
     return render(fmt, "service_requests", await asyncio.to_thread(public_requests, repo, catalog, [order]))
 
 
-@_posts.post("/requests.{fmt}", status_code=201, response_model=list[CreatedRequest],
-             responses={**_ok(list[CreatedRequest], 201), **errors_for(400, 403, 404, 413, 429)})  # fmt: skip
+@_posts.post(
+    "/requests.{fmt}",
+    status_code=201,
+    response_model=list[CreatedRequest],
+    responses={**_ok(list[CreatedRequest], 201), **errors_for(400, 403, 404, 413, 429)},
+)
 async def create_request(
     fmt: Fmt,
     api_key: Annotated[str, Form()],
@@ -216,9 +264,17 @@ async def create_request(
     name = "".join(p for p in (last_name, first_name) if p) or None
     try:
         data = WorkOrderCreate(
-            request_type=request_type, description=description, district=district, street=street,
-            address=address_string, lat=lat, lon=long, contact_name=name, contact_phone=phone, channel="open311",
-        )  # fmt: skip
+            request_type=request_type,
+            description=description,
+            district=district,
+            street=street,
+            address=address_string,
+            lat=lat,
+            lon=long,
+            contact_name=name,
+            contact_phone=phone,
+            channel="open311",
+        )
         data = dispatch(data, catalog, utcnow(), category)
         extra = SubmissionFields(email=email, media_url=media_url, device_id=device_id, account_id=account_id)
     except ValidationError as exc:

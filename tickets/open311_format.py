@@ -13,10 +13,22 @@ Format = Literal["json", "xml"]
 FORMATS: tuple[str, ...] = ("json", "xml")
 XML_MEDIA_TYPE = "text/xml; charset=utf-8"
 # The element of one entry of a list, by the list's name (the spec's plurals and ours).
-_ITEM_NAMES = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
-               "values": "value", "category_path": "name"}  # fmt: skip
-_REASONS = {400: "bad request", 403: "forbidden", 404: "not found", 405: "method not allowed",
-            413: "request too large", 429: "too many requests"}  # fmt: skip
+_ITEM_NAMES = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "values": "value",
+    "category_path": "name",
+}
+_REASONS = {
+    400: "bad request",
+    403: "forbidden",
+    404: "not found",
+    405: "method not allowed",
+    413: "request too large",
+    429: "too many requests",
+}
 
 
 def _fill(element: ET.Element, value: Any) -> None:
@@ -62,8 +74,7 @@ class Open311Errors:
         return error(format_of(request), 413, f"request body larger than {limit} bytes")
 
     def rate_limited(self, request: Request, retry_after_s: int) -> Response:
-        return error(format_of(request), 429, "too many requests, retry later",
-                     {"Retry-After": str(retry_after_s)})  # fmt: skip
+        return error(format_of(request), 429, "too many requests, retry later", {"Retry-After": str(retry_after_s)})
 
     def invalid(self, request: Request, errors: list[dict]) -> Response:
         if any(e["loc"][:2] == ["path", "fmt"] for e in errors):
@@ -81,12 +92,19 @@ def error_schema(description: str) -> dict:
     return {
         "description": description,
         "content": {
-            "application/json": {"schema": {"type": "array", "items": {
-                "type": "object", "required": ["code", "description"],
-                "properties": {"code": {"type": "integer"}, "description": {"type": "string"}}}}},
+            "application/json": {
+                "schema": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "description"],
+                        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                    },
+                }
+            },
             "text/xml": {"schema": {"type": "string"}},
         },
-    }  # fmt: skip
+    }
 
 
 def errors_for(*statuses: int) -> dict[int | str, dict]:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from core.clock import utcnow
+from core.db import saved_id
 from tickets.models import OutboxMessage, WorkOrder
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,14 @@ Delivered = Callable[[OutboxMessage, WorkOrder, str | None], Awaitable[None]]  #
 
 
 class OutboxDeliverer:
-    def __init__(self, engine: Engine, target: OutboxTarget, client: httpx.AsyncClient, batch: int = 20,
-                 on_attempt: Delivered | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        engine: Engine,
+        target: OutboxTarget,
+        client: httpx.AsyncClient,
+        batch: int = 20,
+        on_attempt: Delivered | None = None,
+    ) -> None:
         """on_attempt: told of every attempt (the agent console shows whether an emergency
         order reached the emergency services)."""
         self.engine, self.target, self.client, self.batch, self.on_attempt = engine, target, client, batch, on_attempt
@@ -57,7 +64,7 @@ class OutboxDeliverer:
                 error = None  # an Open311 endpoint takes new requests only; updates are read from requests.json
             else:
                 error = await self._send(message, order)
-            await asyncio.to_thread(self._record, message.id, error)
+            await asyncio.to_thread(self._record, saved_id(message), error)
             if self.on_attempt is not None:
                 await self.on_attempt(message, order, error)
         return len(rows)
@@ -68,9 +75,12 @@ class OutboxDeliverer:
             now = utcnow()
             query = (
                 select(OutboxMessage, WorkOrder)
-                .join(WorkOrder, WorkOrder.id == OutboxMessage.work_order_id)
-                .where(OutboxMessage.status == "pending", OutboxMessage.target == self.target.name,
-                       OutboxMessage.next_attempt_at <= now)
+                .join(WorkOrder, col(WorkOrder.id) == OutboxMessage.work_order_id)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.target == self.target.name,
+                    OutboxMessage.next_attempt_at <= now,
+                )
                 .order_by(col(OutboxMessage.id))
                 .limit(self.batch)
             )
@@ -87,9 +97,14 @@ class OutboxDeliverer:
         headers = {"Idempotency-Key": message.idempotency_key}
         try:
             if self.target.format == "open311":
-                form = {"api_key": self.target.api_key or "", "service_code": order.category_code or "",
-                        "description": order.description, "address_string": order.address or "",
-                        "attribute[district]": order.district or "", "attribute[number]": order.number}  # fmt: skip
+                form = {
+                    "api_key": self.target.api_key or "",
+                    "service_code": order.category_code or "",
+                    "description": order.description,
+                    "address_string": order.address or "",
+                    "attribute[district]": order.district or "",
+                    "attribute[number]": order.number,
+                }
                 resp = await self.client.post(self.target.url, data=form, headers=headers, timeout=10)
             else:
                 if self.target.api_key:
@@ -104,7 +119,7 @@ class OutboxDeliverer:
 
     def _record(self, message_id: int, error: str | None) -> None:
         with Session(self.engine) as session:
-            message = session.get(OutboxMessage, message_id)
+            message = session.get_one(OutboxMessage, message_id)
             message.attempts += 1
             if error is None:
                 message.status, message.delivered_at, message.last_error = "delivered", utcnow(), None
@@ -116,7 +131,8 @@ class OutboxDeliverer:
                 else:
                     backoff = min(self.target.max_backoff_s, self.target.base_backoff_s * 2 ** (message.attempts - 1))
                     message.next_attempt_at = utcnow() + timedelta(seconds=backoff * random.uniform(0.8, 1.2))
-                    log.warning("work order delivery failed (attempt %d, retry in %.1f s): %s",
-                                message.attempts, backoff, error)  # fmt: skip
+                    log.warning(
+                        "work order delivery failed (attempt %d, retry in %.1f s): %s", message.attempts, backoff, error
+                    )
             session.add(message)
             session.commit()

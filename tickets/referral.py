@@ -40,9 +40,17 @@ class Referral:
     district: str | None
 
     def to_json(self) -> dict:
-        return {"category_code": self.category_code, "category": list(self.category), "unit_name": self.unit_name,
-                "unit": self.unit, "level": self.level, "contact": self.contact, "request_type": self.request_type,
-                "confidence": round(self.confidence, 3), "district": self.district}  # fmt: skip
+        return {
+            "category_code": self.category_code,
+            "category": list(self.category),
+            "unit_name": self.unit_name,
+            "unit": self.unit,
+            "level": self.level,
+            "contact": self.contact,
+            "request_type": self.request_type,
+            "confidence": round(self.confidence, 3),
+            "district": self.district,
+        }
 
 
 @dataclass(frozen=True)
@@ -53,8 +61,10 @@ class Contacts:
     @classmethod
     def load(cls, path: Path = CONTACTS_FILE) -> "Contacts":
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return cls({str(k): str(v) for k, v in (data.get("by_name") or {}).items()},
-                   {str(k): str(v) for k, v in (data.get("levels") or {}).items()})  # fmt: skip
+        return cls(
+            {str(k): str(v) for k, v in (data.get("by_name") or {}).items()},
+            {str(k): str(v) for k, v in (data.get("levels") or {}).items()},
+        )
 
     def of(self, name: str | None, level: str) -> str:
         """The line of a unit (or of a district bureau, named without its district), else the level's."""
@@ -62,9 +72,15 @@ class Contacts:
 
 
 class Referrals:
-    def __init__(self, predict: Callable[[str], Prediction], catalog: CategoryCatalog, gazetteer: Gazetteer,
-                 unit_for: UnitFor, contacts: Contacts | None = None,
-                 min_confidence: float = MIN_CONFIDENCE) -> None:  # fmt: skip
+    def __init__(
+        self,
+        predict: Callable[[str], Prediction],
+        catalog: CategoryCatalog,
+        gazetteer: Gazetteer,
+        unit_for: UnitFor,
+        contacts: Contacts | None = None,
+        min_confidence: float = MIN_CONFIDENCE,
+    ) -> None:
         self.predict, self.catalog, self.gazetteer, self.unit_for = predict, catalog, gazetteer, unit_for
         self.contacts = contacts or Contacts.load()
         self.min_confidence = min_confidence
@@ -79,14 +95,24 @@ class Referrals:
         district, street = (place.district, place.street) if place and not place.outside_beijing else (None, None)
         name, level, unit = self._unit(category, district, street)
         confidence = prediction.confidence + sum(
-            p for code, p in prediction.alternatives
+            p
+            for code, p in prediction.alternatives
             if (other := self.catalog.get(code)) is not None and self._unit(other, district, street)[0] == name
-        )  # fmt: skip
+        )
         if confidence < self.min_confidence:
             return None
         key = category.department if level == "district" else (unit["name"] if unit else category.department)
-        return Referral(category.code, category.path, name, unit, level, self.contacts.of(key, level),
-                        "seek_help" if category.urgency in URGENT else "complain", confidence, district)  # fmt: skip
+        return Referral(
+            category.code,
+            category.path,
+            name,
+            unit,
+            level,
+            self.contacts.of(key, level),
+            "seek_help" if category.urgency in URGENT else "complain",
+            confidence,
+            district,
+        )
 
     def refer_json(self, text: str) -> dict | None:
         referral = self.refer(text)

@@ -48,32 +48,47 @@ HEAD_CHARS = 40
 _HEAD_END = re.compile(r"[\n。！？!?：:；;]")
 
 # (name, pattern): matched on the NFKC form of the text, anywhere and in its head.
-CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(pattern)) for name, pattern in (
-    ("frame_complain", r"来电人?投诉"),
-    ("frame_neutral", r"来电人?反映|市民来电"),  # many centres frame every order so
-    ("frame_consult", r"来电人?(咨询|询问|想了解)"),
-    ("frame_report", r"来电人?举报"),
-    ("frame_help", r"来电人?求助"),
-    ("frame_suggest", r"来电人?(建议|提议)"),
-    ("frame_praise", r"来电人?(表扬|感谢|致谢)"),
-    ("report", r"举报"),
-    ("illegal", r"违法|非法|违规|违章|违建|私搭|乱建|私挖|无证|无照|未批先建|偷排|直排|偷倒|偷偷|地沟油|传销|集资"
-                r"|诈骗|贪污|受贿|侵占|私用|有偿补课|虚开|冒用|涉黑|赌博|吸毒"),
-    ("illegal_building", r"违法建设|违章建筑|违章搭建|违建|未批先建|私搭乱建|违规(搭建|加建|建设)"),
-    ("enforce", r"查处|取缔|严查|查办|依法(拆除|处理|查)|严厉打击|立案|调查|执法"),
-    ("consult", r"咨询|想了解|了解一下|想问|问一下|问问|询问|请教"),
-    ("question", r"请问|是否|能否|可否|能不能|可不可以|吗[?]|如何|怎么|哪些|多久|多长时间|什么时候|何时|哪里|哪个部门|多少"),
-    ("procedure", r"办理|手续|材料|条件|流程|申请|政策|标准|补贴"),
-    ("suggest", r"建议|提议|倡议|呼吁|希望(增设|增加|开通|设置|建设|修建|延长)|增设"),
-    ("proposal", r"(请求|希望|恳请|要求|盼望|期盼|期待|呼吁|能否|能不能|可否)[^。！？!?\n]{0,15}"
-                 r"(修建|新建|建设|建一|增设|增加|加设|开通|安装|设立|延伸|延长|规划|引进|推广|拓宽)"),
-    ("help", r"求助|帮忙|帮帮|帮助|救助|困难|救济"),
-    ("hardship", r"低保|贫困户|困难户|孤寡|残疾|危房|患病|重病|丧失劳动能力|村民请求|受灾"),
-    ("praise", r"表扬|点赞|致谢|锦旗|称赞|赞扬|值得学习"),
-    ("thanks", r"谢谢|感谢|感激"),
-    ("complain", r"投诉|扰民|拖欠|不退|推诿|推脱|不作为|没人管|无人管|不管|至今|一直没|多次|严重影响|乱收费|强制|态度"),
-    ("grievance", r"不合理|不公|欺骗|虚假|质疑|反对|不满|凭什么"),
-))  # fmt: skip
+CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("frame_complain", r"来电人?投诉"),
+        ("frame_neutral", r"来电人?反映|市民来电"),  # many centres frame every order so
+        ("frame_consult", r"来电人?(咨询|询问|想了解)"),
+        ("frame_report", r"来电人?举报"),
+        ("frame_help", r"来电人?求助"),
+        ("frame_suggest", r"来电人?(建议|提议)"),
+        ("frame_praise", r"来电人?(表扬|感谢|致谢)"),
+        ("report", r"举报"),
+        (
+            "illegal",
+            r"违法|非法|违规|违章|违建|私搭|乱建|私挖|无证|无照|未批先建|偷排|直排|偷倒|偷偷|地沟油|传销|集资"
+            r"|诈骗|贪污|受贿|侵占|私用|有偿补课|虚开|冒用|涉黑|赌博|吸毒",
+        ),
+        ("illegal_building", r"违法建设|违章建筑|违章搭建|违建|未批先建|私搭乱建|违规(搭建|加建|建设)"),
+        ("enforce", r"查处|取缔|严查|查办|依法(拆除|处理|查)|严厉打击|立案|调查|执法"),
+        ("consult", r"咨询|想了解|了解一下|想问|问一下|问问|询问|请教"),
+        (
+            "question",
+            r"请问|是否|能否|可否|能不能|可不可以|吗[?]|如何|怎么|哪些|多久|多长时间|什么时候|何时|哪里|哪个部门|多少",
+        ),
+        ("procedure", r"办理|手续|材料|条件|流程|申请|政策|标准|补贴"),
+        ("suggest", r"建议|提议|倡议|呼吁|希望(增设|增加|开通|设置|建设|修建|延长)|增设"),
+        (
+            "proposal",
+            r"(请求|希望|恳请|要求|盼望|期盼|期待|呼吁|能否|能不能|可否)[^。！？!?\n]{0,15}"
+            r"(修建|新建|建设|建一|增设|增加|加设|开通|安装|设立|延伸|延长|规划|引进|推广|拓宽)",
+        ),
+        ("help", r"求助|帮忙|帮帮|帮助|救助|困难|救济"),
+        ("hardship", r"低保|贫困户|困难户|孤寡|残疾|危房|患病|重病|丧失劳动能力|村民请求|受灾"),
+        ("praise", r"表扬|点赞|致谢|锦旗|称赞|赞扬|值得学习"),
+        ("thanks", r"谢谢|感谢|感激"),
+        (
+            "complain",
+            r"投诉|扰民|拖欠|不退|推诿|推脱|不作为|没人管|无人管|不管|至今|一直没|多次|严重影响|乱收费|强制|态度",
+        ),
+        ("grievance", r"不合理|不公|欺骗|虚假|质疑|反对|不满|凭什么"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -118,8 +133,16 @@ def load_examples(directory: Path = TRAINING_DIR) -> list[tuple[str, str]]:
 
 
 class RequestTypeModel:
-    def __init__(self, labels: list[str], vocabulary: dict[str, int], idf: np.ndarray, coef: np.ndarray,
-                 cue_coef: np.ndarray, intercept: np.ndarray, cue_scale: float) -> None:  # fmt: skip
+    def __init__(
+        self,
+        labels: list[str],
+        vocabulary: dict[str, int],
+        idf: np.ndarray,
+        coef: np.ndarray,
+        cue_coef: np.ndarray,
+        intercept: np.ndarray,
+        cue_scale: float,
+    ) -> None:
         self.labels = labels
         self.vocabulary = vocabulary
         self.idf = idf.astype(np.float32)
@@ -129,11 +152,12 @@ class RequestTypeModel:
         self.cue_scale = cue_scale
 
     @classmethod
-    def train(cls, examples: list[tuple[str, str]], *, C: float = 30.0, cue_scale: float = 0.5,
-              max_iter: int = 1000) -> "RequestTypeModel":  # fmt: skip
+    def train(
+        cls, examples: list[tuple[str, str]], *, C: float = 30.0, cue_scale: float = 0.5, max_iter: int = 1000
+    ) -> RequestTypeModel:
         """Fit on (text, request type) pairs."""
-        from scipy.sparse import csr_matrix, hstack  # noqa: PLC0415  (training only)
-        from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+        from scipy.sparse import csr_matrix, hstack
+        from sklearn.linear_model import LogisticRegression
 
         kinds = {kind for _, kind in examples}
         if len(kinds) < 2 or not kinds <= set(REQUEST_TYPES):
@@ -144,8 +168,9 @@ class RequestTypeModel:
         model = LogisticRegression(C=C, max_iter=max_iter).fit(hstack([x_text, cues]).tocsr(), [k for _, k in examples])
         coef, intercept = full_rank(model)
         n_text = x_text.shape[1]
-        return cls([str(c) for c in model.classes_], vocabulary, idf, coef[:, :n_text], coef[:, n_text:], intercept,
-                   cue_scale)  # fmt: skip
+        return cls(
+            [str(c) for c in model.classes_], vocabulary, idf, coef[:, :n_text], coef[:, n_text:], intercept, cue_scale
+        )
 
     def scores(self, text: str) -> np.ndarray:
         """Probability of each label (order of `self.labels`)."""
@@ -173,8 +198,12 @@ class RequestTypeModel:
     def save(self, path: str | Path) -> Path:
         """Write one compressed .npz of plain arrays (no pickled objects)."""
         path = Path(path)
-        meta = {"format": FORMAT_VERSION, "labels": self.labels, "cues": [name for name, _ in CUES],
-                "cue_scale": self.cue_scale}  # fmt: skip
+        meta = {
+            "format": FORMAT_VERSION,
+            "labels": self.labels,
+            "cues": [name for name, _ in CUES],
+            "cue_scale": self.cue_scale,
+        }
         with path.open("wb") as fh:
             np.savez_compressed(
                 fh,
@@ -188,12 +217,18 @@ class RequestTypeModel:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "RequestTypeModel":
+    def load(cls, path: str | Path) -> RequestTypeModel:
         with np.load(Path(path), allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             if meta.get("format") != FORMAT_VERSION or meta.get("cues") != [name for name, _ in CUES]:
                 raise ValueError(f"{path}: unsupported request-type model format")
             terms = [str(t) for t in data["terms"]]
-            return cls(list(meta["labels"]), {t: i for i, t in enumerate(terms)}, data["idf"],
-                       data["coef"].astype(np.float32), data["cue_coef"], data["intercept"],
-                       float(meta["cue_scale"]))  # fmt: skip
+            return cls(
+                list(meta["labels"]),
+                {t: i for i, t in enumerate(terms)},
+                data["idf"],
+                data["coef"].astype(np.float32),
+                data["cue_coef"],
+                data["intercept"],
+                float(meta["cue_scale"]),
+            )

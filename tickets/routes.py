@@ -36,8 +36,9 @@ router = APIRouter(prefix="/api/tickets", tags=["tickets"], dependencies=[Depend
 
 
 @router.post("", status_code=201)
-async def create(data: WorkOrderCreate, repo: WorkOrdersDep, catalog: CatalogDep, category_of: CategoryOfDep,
-                 unit_of: UnitOfDep) -> dict:  # fmt: skip
+async def create(
+    data: WorkOrderCreate, repo: WorkOrdersDep, catalog: CatalogDep, category_of: CategoryOfDep, unit_of: UnitOfDep
+) -> dict:
     """Create a work order; category, responsible unit and urgency are filled when missing."""
     if data.category_code and catalog.get(data.category_code) is None:
         raise HTTPException(422, f"unknown category_code {data.category_code}")
@@ -70,13 +71,24 @@ async def list_tickets(
     if district is not None and district not in BEIJING_DISTRICTS:
         raise HTTPException(422, "district must be one of Beijing's 16 districts")
     flt = WorkOrderFilter(
-        status=[s.value for s in status] if status else None, district=district, category=category,
-        request_type=request_type, created_from=date_from, created_to=date_to, overdue=overdue,
-        conversation_id=conversation_id, phone=phone,
-    )  # fmt: skip
+        status=[s.value for s in status] if status else None,
+        district=district,
+        category=category,
+        request_type=request_type,
+        created_from=date_from,
+        created_to=date_to,
+        overdue=overdue,
+        conversation_id=conversation_id,
+        phone=phone,
+    )
     total, rows = await asyncio.to_thread(repo.search, flt, (page - 1) * page_size, page_size)
-    return {"total": total, "total_is_lower_bound": total >= COUNT_CAP, "page": page, "page_size": page_size,
-            "items": [public(o, unit_of) for o in rows]}  # fmt: skip
+    return {
+        "total": total,
+        "total_is_lower_bound": total >= COUNT_CAP,
+        "page": page,
+        "page_size": page_size,
+        "items": [public(o, unit_of) for o in rows],
+    }
 
 
 @router.get("/{number}", responses={404: detail_response("no such work order")})
@@ -86,5 +98,7 @@ async def get_ticket(number: str, repo: WorkOrdersDep, unit_of: UnitOfDep) -> di
     except WorkOrderNotFound:
         raise HTTPException(404, f"no work order {number}") from None
     events = await asyncio.to_thread(repo.events, number)
-    return {**public(order, unit_of), "events": [e.model_dump(mode="json", exclude={"id", "work_order_id"}) for e in events]}
-
+    return {
+        **public(order, unit_of),
+        "events": [e.model_dump(mode="json", exclude={"id", "work_order_id"}) for e in events],
+    }

@@ -45,8 +45,8 @@ def char_ngrams(text: str, ngram_range: tuple[int, int] = NGRAM_RANGE) -> list[s
 
 
 @functools.cache
-def _segmenter():  # noqa: ANN202  (jieba.Tokenizer; its own instance, untouched by other users' words)
-    import jieba  # noqa: PLC0415  (a 0.5 s dictionary load, only when a text model is used)
+def _segmenter():
+    import jieba
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
@@ -60,10 +60,10 @@ def text_features(text: str) -> list[str]:
     return char_ngrams(text) + [WORD_PREFIX + w for w in words if len(w) > 1 and not w.isspace()]
 
 
-def fit_tfidf(texts: Sequence[str], min_df: int = 1):  # noqa: ANN201  (vocabulary, idf, sparse matrix)
+def fit_tfidf(texts: Sequence[str], min_df: int = 1):
     """Fit the TF-IDF weighting on `texts`: (vocabulary term -> column, idf per column, the
     l2-normalised document-term matrix of `texts`)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415  (training only)
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectorizer = TfidfVectorizer(analyzer=text_features, sublinear_tf=True, min_df=min_df, dtype=np.float32)
     x = vectorizer.fit_transform(texts)
@@ -91,7 +91,7 @@ def vocabulary_terms(vocabulary: dict[str, int]) -> list[str]:
     return terms
 
 
-def full_rank(model) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001  (a fitted LogisticRegression)
+def full_rank(model) -> tuple[np.ndarray, np.ndarray]:
     """(coef, intercept) with one row per class (sklearn keeps one row for two classes)."""
     if model.coef_.shape[0] == len(model.classes_):
         return model.coef_, model.intercept_

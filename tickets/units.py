@@ -20,37 +20,36 @@ imported one. Names are unique among active units.
 import csv
 import hashlib
 import logging
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 import yaml
 from sqlalchemy import Index, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import DISPATCH_CENTRE, Category, CategoryCatalog
+from tickets.unit_import import NAME_MAX, ImportResult, RowError, UnitSpec, read_units_csv, street_unit_name
 
 log = logging.getLogger(__name__)
 
 UNITS_FILE = Path(__file__).resolve().parent / "catalog" / "units.yml"
-LEVELS = ("street", "district", "city", "utility")
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,23}$")
-NAME_MAX = 80
-UNIT_COLUMNS = ("code", "name", "level", "district")
-OFFICIAL_COLUMNS = ("code", "name", "district_code", "district")
 
 
 class HandlingUnit(SQLModel, table=True):
     __tablename__ = "handling_unit"
     # Unique among active units: a replaced built-in unit keeps its name, inactive.
     __table_args__ = (
-        Index("ux_handling_unit_active_name", "name", unique=True,
-              sqlite_where=text("active"), postgresql_where=text("active")),  # fmt: skip
+        Index(
+            "ux_handling_unit_active_name",
+            "name",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
     )
 
     code: str = Field(primary_key=True, max_length=24)
@@ -60,30 +59,13 @@ class HandlingUnit(SQLModel, table=True):
     active: bool = True
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "name": self.name, "level": self.level, "district": self.district,
-                "active": self.active}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class UnitSpec:
-    """A built-in unit (the data, not a database row)."""
-
-    code: str
-    name: str
-    level: str
-    district: str | None
-
-
-@dataclass
-class ImportResult:
-    added: int = 0
-    updated: int = 0
-    errors: list[str] = field(default_factory=list)
-    replaced: list[str] = field(default_factory=list)  # codes of built-in units made inactive
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+        return {
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "district": self.district,
+            "active": self.active,
+        }
 
 
 @dataclass(frozen=True)
@@ -92,13 +74,6 @@ class BuiltinData:
     district_codes: dict[str, str]
     utility_by_category: dict[str, str]  # category code -> utility unit code
     ambiguous_streets: frozenset[str]  # street names found in more than one district
-
-
-def street_unit_name(district: str | None, street: str, ambiguous: Iterable[str] = ()) -> str:
-    """The street-level unit of a 街道 / 地区 / 镇 / 乡, as CategoryCatalog.responsible_unit names it;
-    prefixed with the district when the street name alone is found in several districts."""
-    name = f"{street}人民政府" if street.endswith(("镇", "乡")) else f"{street}办事处"
-    return f"{district}{name}" if district and street in ambiguous else name
 
 
 def _fallback_key(name: str) -> str:
@@ -139,8 +114,7 @@ def build_builtin(gazetteer: Gazetteer, catalog: CategoryCatalog, units_file: Pa
             key = dept_keys.get(dept) or _fallback_key(dept)
             units.append(UnitSpec(f"{dcode}-{key}", f"{district}{dept}", "district", district))
 
-    named = [c.department for c in catalog
-             if c.scope == "city" and c.department and c.code not in utility_by_category]  # fmt: skip
+    named = [c.department for c in catalog if c.scope == "city" and c.department and c.code not in utility_by_category]
     for dept in sorted(set(named), key=named.index):
         units.append(UnitSpec(f"CITY-{city_keys.get(dept) or _fallback_key(dept)}", dept, "city", None))
 
@@ -157,10 +131,6 @@ def builtin() -> BuiltinData:
 @lru_cache(maxsize=1)
 def _catalog() -> CategoryCatalog:
     return CategoryCatalog.load()
-
-
-class _RowError(ValueError):
-    pass
 
 
 class UnitRegistry:
@@ -212,7 +182,9 @@ class UnitRegistry:
             rows = session.exec(select(HandlingUnit).where(HandlingUnit.name == name)).all()
         return min(rows, key=lambda u: (not u.active, u.code), default=None)
 
-    def all(self, level: str | None = None, district: str | None = None, active: bool | None = None) -> list[HandlingUnit]:
+    def all(
+        self, level: str | None = None, district: str | None = None, active: bool | None = None
+    ) -> list[HandlingUnit]:
         """Units ordered by code; filters are optional."""
         query = select(HandlingUnit)
         if level is not None:
@@ -256,7 +228,9 @@ class UnitRegistry:
     def _street_unit(self, district: str | None, street: str) -> HandlingUnit | None:
         plain = street_unit_name(None, street)
         names = [plain] if not district else [f"{district}{plain}", plain]
-        query = select(HandlingUnit).where(HandlingUnit.active, HandlingUnit.level == "street", HandlingUnit.name.in_(names))
+        query = select(HandlingUnit).where(
+            HandlingUnit.active, HandlingUnit.level == "street", col(HandlingUnit.name).in_(names)
+        )
         if district:
             query = query.where(HandlingUnit.district == district)
         with self._session() as session:
@@ -274,7 +248,7 @@ class UnitRegistry:
         that built-in unit inactive. With any bad row nothing is written and `errors` says why."""
         result = ImportResult()
         try:
-            specs = self._read_csv(Path(path), result)
+            specs = read_units_csv(Path(path), result, self.data.district_codes, self.data.ambiguous_streets)
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             result.errors.append(f"{path}: cannot read the file: {exc}")
             return result
@@ -285,7 +259,7 @@ class UnitRegistry:
                 for line, spec in specs:
                     try:
                         self._apply(session, line, spec, result)
-                    except _RowError as exc:
+                    except RowError as exc:
                         result.errors.append(str(exc))
                 if result.errors:
                     session.rollback()
@@ -297,101 +271,16 @@ class UnitRegistry:
             return ImportResult(errors=result.errors)
         return result
 
-    def _read_csv(self, path: Path, result: ImportResult) -> list[tuple[int, UnitSpec]]:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            reader = csv.DictReader(f)
-            header = [h.strip() for h in reader.fieldnames or []]
-            reader.fieldnames = header
-            if set(UNIT_COLUMNS) <= set(header):
-                official = False
-            elif set(OFFICIAL_COLUMNS) <= set(header):
-                official = True
-            else:
-                result.errors.append(
-                    f"line 1: the header must name the columns {','.join(UNIT_COLUMNS)} "
-                    f"(or the official street list's {','.join(OFFICIAL_COLUMNS)}); got {','.join(header) or 'nothing'}"
-                )
-                return []
-            rows = [(reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader]
-        if official:
-            # Street names found in two districts of this list (or of the built-in one) get the district prefix.
-            districts_of: dict[str, set[str]] = {}
-            for _, row in rows:
-                districts_of.setdefault(row["name"], set()).add(row["district"])
-            ambiguous = self.data.ambiguous_streets | {s for s, ds in districts_of.items() if len(ds) > 1}
-        specs: list[tuple[int, UnitSpec]] = []
-        seen_codes: dict[str, int] = {}
-        seen_names: dict[str, int] = {}
-        for line, row in rows:
-            if not any(row.values()):
-                continue  # a blank line
-            try:
-                spec = self._official_row(row, ambiguous) if official else self._unit_row(row)
-                if spec.code in seen_codes:
-                    raise _RowError(f"the code {spec.code} is already on line {seen_codes[spec.code]}")
-                if spec.name in seen_names:
-                    raise _RowError(f"the name {spec.name} is already on line {seen_names[spec.name]}")
-            except _RowError as exc:
-                result.errors.append(f"line {line}: {exc}")
-                continue
-            seen_codes[spec.code], seen_names[spec.name] = line, line
-            specs.append((line, spec))
-        if not specs and not result.errors:
-            result.errors.append(f"{path}: no units in the file")
-        return specs
-
-    def _check_code(self, code: str) -> None:
-        if not code:
-            raise _RowError("code is empty")
-        if not CODE_RE.match(code):
-            raise _RowError(f"code {code!r} must be 1-24 ASCII letters, digits, '.', '_' or '-'")
-
-    def _check_district(self, district: str, required: bool, level: str) -> str | None:
-        if not district:
-            if required:
-                raise _RowError(f"district is required for level {level}")
-            return None
-        if district not in self.data.district_codes:
-            raise _RowError(f"district {district!r} is not one of Beijing's 16 districts "
-                            f"({', '.join(self.data.district_codes)})")  # fmt: skip
-        return district
-
-    def _unit_row(self, row: dict) -> UnitSpec:
-        code, name, level = row.get("code", ""), row.get("name", ""), row.get("level", "")
-        self._check_code(code)
-        if not name:
-            raise _RowError("name is empty")
-        if len(name) > NAME_MAX:
-            raise _RowError(f"name is longer than {NAME_MAX} characters")
-        if level not in LEVELS:
-            raise _RowError(f"level must be one of {', '.join(LEVELS)} (got {level!r})")
-        district = self._check_district(row.get("district", ""), level in ("street", "district"), level)
-        return UnitSpec(code, name, level, district)
-
-    def _official_row(self, row: dict, ambiguous: frozenset[str]) -> UnitSpec:
-        code, street, district_code = row.get("code", ""), row.get("name", ""), row.get("district_code", "")
-        self._check_code(code)
-        if not street:
-            raise _RowError("name is empty")
-        district = self._check_district(row.get("district", ""), True, "street")
-        if district_code != self.data.district_codes[district]:
-            raise _RowError(f"district_code {district_code!r} is not the code of {district} "
-                            f"({self.data.district_codes[district]})")  # fmt: skip
-        if not code.startswith(district_code):
-            raise _RowError(f"code {code} does not start with its district_code {district_code}")
-        name = street_unit_name(district, street, ambiguous)
-        if len(name) > NAME_MAX:
-            raise _RowError(f"name is longer than {NAME_MAX - 3} characters")
-        return UnitSpec(code, name, "street", district)
-
     def _apply(self, session: Session, line: int, spec: UnitSpec, result: ImportResult) -> None:
         holder = session.exec(
-            select(HandlingUnit).where(HandlingUnit.name == spec.name, HandlingUnit.active, HandlingUnit.code != spec.code)
+            select(HandlingUnit).where(
+                HandlingUnit.name == spec.name, HandlingUnit.active, HandlingUnit.code != spec.code
+            )
         ).first()
         if holder is not None:
             original = self._builtin_by_code.get(holder.code)
             if original is None or original.name != holder.name:
-                raise _RowError(f"line {line}: the name {spec.name} is already used by the unit {holder.code}")
+                raise RowError(f"line {line}: the name {spec.name} is already used by the unit {holder.code}")
             holder.active = False  # an unchanged built-in unit: the imported one replaces it
             session.add(holder)
             session.flush()

@@ -20,9 +20,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     listing.add_argument("--district", help="e.g. 朝阳区")
     listing.add_argument("--format", choices=["text", "json"], default="text")
     imp = units_sub.add_parser("import", help="add or update units from a CSV file, all rows or none")
-    imp.add_argument("csv", type=Path, metavar="CSV",
-                     help="UTF-8 with a header: code,name,level,district (or the official street list's "
-                          "code,name,district_code,district)")  # fmt: skip
+    imp.add_argument(
+        "csv",
+        type=Path,
+        metavar="CSV",
+        help="UTF-8 with a header: code,name,level,district (or the official street list's "
+        "code,name,district_code,district)",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -61,8 +61,9 @@ def decode_audio(source: bytes | Path, *, sample_rate: int = 16000, max_seconds:
     return bytes(out)
 
 
-def decode_upload(data: bytes, fmt: str, *, sample_rate: int = 16000, max_seconds: float = 120.0,
-                  pcm16_rate: int = 16000) -> bytes:  # fmt: skip
+def decode_upload(
+    data: bytes, fmt: str, *, sample_rate: int = 16000, max_seconds: float = 120.0, pcm16_rate: int = 16000
+) -> bytes:
     """A voice message as the web chat sends it (`format`: webm|ogg|wav|mp3|m4a|pcm16; pcm16 is
     raw little-endian mono at `pcm16_rate`) -> mono PCM16 at `sample_rate`."""
     if fmt not in UPLOAD_FORMATS:

@@ -17,7 +17,6 @@ from enum import StrEnum
 from typing import Any
 
 
-
 class PipelineStage(StrEnum):
     """A stage of a run; each emits `<stage>-start` and then `<stage>-end` (or an `error`)."""
 
@@ -102,7 +101,11 @@ class EventLog:
         return [e for e in self.events if e.type == kind]
 
     async def wait_for(
-        self, kind: PipelineEventType, pred: Callable[[PipelineEvent], bool] = lambda e: True, *, after: int = 0,
+        self,
+        kind: PipelineEventType,
+        pred: Callable[[PipelineEvent], bool] = lambda e: True,
+        *,
+        after: int = 0,
         timeout: float = 10,
     ) -> PipelineEvent:
         """The first event of `kind` (at index >= after) that satisfies pred."""
@@ -149,7 +152,7 @@ class StageTracker:
         for listener in self.listeners:
             try:
                 listener(event)
-            except Exception:  # noqa: BLE001  (a broken listener must not break the call)
+            except Exception:
                 logging.getLogger(__name__).exception("event listener failed on %s", kind)
 
     def start(self, stage: PipelineStage, data: dict[str, Any]) -> None:

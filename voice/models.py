@@ -44,12 +44,18 @@ class ModelSpec:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ModelSpec:
-        return cls(settings.vosk_model_url, settings.vosk_model_sha256.lower(), settings.vosk_model_size,
-                   settings.vosk_model_dir)  # fmt: skip
+        return cls(
+            settings.vosk_model_url,
+            settings.vosk_model_sha256.lower(),
+            settings.vosk_model_size,
+            settings.vosk_model_dir,
+        )
 
     def offline_hint(self) -> str:
-        return (f"download {self.url} on a machine with internet access (sha256 {self.sha256}), copy it "
-                f"here and run `hotline models fetch --zip FILE`")  # fmt: skip
+        return (
+            f"download {self.url} on a machine with internet access (sha256 {self.sha256}), copy it "
+            f"here and run `hotline models fetch --zip FILE`"
+        )
 
 
 def _sha256_file(path: Path) -> str:
@@ -101,13 +107,17 @@ def download(spec: ModelSpec, target: Path, *, out: TextIO = sys.stderr, timeout
         if spec.size is not None and progress.done != spec.size:
             raise ModelError(f"download ended after {progress.done} of {spec.size} bytes: refused")
         if h.hexdigest() != spec.sha256:
-            raise ModelError(f"sha256 mismatch for {spec.url}: expected {spec.sha256}, got {h.hexdigest()}; "
-                             "the download was refused and deleted")  # fmt: skip
+            raise ModelError(
+                f"sha256 mismatch for {spec.url}: expected {spec.sha256}, got {h.hexdigest()}; "
+                "the download was refused and deleted"
+            )
         part.replace(target)
         return target
     except httpx.HTTPError as exc:
-        raise ModelError(f"cannot download {spec.url} ({type(exc).__name__}: {exc}). This machine may be "
-                         f"offline: {spec.offline_hint()}") from exc  # fmt: skip
+        raise ModelError(
+            f"cannot download {spec.url} ({type(exc).__name__}: {exc}). This machine may be "
+            f"offline: {spec.offline_hint()}"
+        ) from exc
     finally:
         part.unlink(missing_ok=True)
 
@@ -169,8 +179,7 @@ def install_zip(spec: ModelSpec, zip_path: Path, *, out: TextIO = sys.stderr) ->
     return spec.directory
 
 
-def fetch(spec: ModelSpec, *, zip_path: Path | None = None, out: TextIO = sys.stderr,
-          timeout_s: float = 30.0) -> Path:  # fmt: skip
+def fetch(spec: ModelSpec, *, zip_path: Path | None = None, out: TextIO = sys.stderr, timeout_s: float = 30.0) -> Path:
     if zip_path is not None:
         return install_zip(spec, zip_path, out=out)
     spec.directory.parent.mkdir(parents=True, exist_ok=True)
@@ -194,8 +203,9 @@ def verify(spec: ModelSpec) -> tuple[bool, str]:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     if manifest.get("sha256") != spec.sha256:
         return False, f"{d} was installed from a zip with sha256 {manifest.get('sha256')}, expected {spec.sha256}"
-    bad = [rel for rel, digest in manifest["files"].items()
-           if not (d / rel).is_file() or _sha256_file(d / rel) != digest]  # fmt: skip
+    bad = [
+        rel for rel, digest in manifest["files"].items() if not (d / rel).is_file() or _sha256_file(d / rel) != digest
+    ]
     if bad:
         return False, f"{len(bad)} model file(s) missing or changed in {d}, e.g. {bad[0]}: run `hotline models fetch`"
     return True, f"ok: {d} ({len(manifest['files'])} files, zip sha256 {spec.sha256[:12]}…)"

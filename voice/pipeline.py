@@ -22,21 +22,36 @@ from dataclasses import dataclass
 
 from conversation.messages import InboundMessage, Mode, Reply
 from conversation.router import REQUEST_HUMAN, ConversationRouter
+from core.log_ids import short_id
 from voice import events as ev
-from voice.call import (
-    CHANNEL, FRAME_MS, GOODBYE_SILENT, GREETING, GREETING_KEYPAD, INVALID_KEYS, KEYPAD_HINT, NOT_HEARD, REPROMPT,
-    REPROMPT_KEYPAD, SURVEY_DONE, SURVEY_GOODBYE, SURVEY_REPROMPT, SURVEY_SILENT, SYSTEM_APOLOGY, CallInfo,
-    CallTransport, InputOverflow, PipelineConfig,
-)  # fmt: skip
 from voice.asr.base import SpeechToText, SpeechUnavailable
-from voice.audio import StreamConverter
+from voice.call import (
+    CHANNEL,
+    FRAME_MS,
+    GOODBYE_SILENT,
+    GREETING,
+    GREETING_KEYPAD,
+    INVALID_KEYS,
+    KEYPAD_HINT,
+    NOT_HEARD,
+    REPROMPT,
+    REPROMPT_KEYPAD,
+    SURVEY_DONE,
+    SURVEY_GOODBYE,
+    SURVEY_REPROMPT,
+    SURVEY_SILENT,
+    SYSTEM_APOLOGY,
+    CallInfo,
+    CallTransport,
+    InputOverflow,
+    PipelineConfig,
+)
 from voice.recognition import Recognition, StreamPool
-from voice.spoken import SlotPhrases, expected_slot, sentences, spoken_reply
-from voice.synthesis import ReplySynthesis
-from voice.tts.base import SynthesisError, TextToSpeech
+from voice.speaker import CallSpeaker
+from voice.spoken import SlotPhrases, expected_slot
+from voice.tts.base import TextToSpeech
 from voice.turns import DtmfCollector, KeyAction, KeyResult, SilenceAction, TurnTaking
 from voice.vad import VoiceActivityDetector
-from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +105,7 @@ class VoicePipeline:
         self._expect: str | None = None
         # The caller ID proves the caller's number: the dialogue may look up work orders by it.
         self._verified = {"verified_phone": call.verified_phone} if call.verified_phone else {}
-        self._playing = False
-        self._interrupt = asyncio.Event()
-        self._tts_stats: dict = {}
-        self._synthesis: ReplySynthesis | None = None
-        self._synth_tasks: set[asyncio.Task] = set()  # sentences still draining after a barge-in
+        self._speaker = CallSpeaker(call.call_id, tts, transport, self.stages, self._turns, self.config.tts_rate)
         self._ended = self._aborted = False
         self.end_reason: str | None = None
         # A call we placed opens with these replies instead of the greeting (the survey 回访).
@@ -150,16 +161,16 @@ class VoicePipeline:
             reason, disposition = await self._loop()
             if disposition is not None:
                 await self.transport.end(disposition)
-        except Exception as exc:  # noqa: BLE001  (a broken call must not take the server down)
+        except Exception as exc:
             log.exception("call %s failed: %s", short_id(self.call.call_id), exc)
             self.stages.error(None, ev.PipelineErrorCode.ENGINE_UNAVAILABLE, str(exc))
             reason = "error"
         finally:
             self._ended = True
-            self._interrupt.set()  # a reply still playing stops waiting for its end
+            self._speaker.interrupt.set()  # a reply still playing stops waiting for its end
             if worker is not None:
                 await ev.stop_task(worker)
-            for task in list(self._synth_tasks):
+            for task in list(self._speaker.synth_tasks):
                 await ev.stop_task(task)
             if self._rec is not None:
                 await self._rec.close()
@@ -187,9 +198,14 @@ class VoicePipeline:
             return
         chunk = self._frame_bytes * self.config.stt_chunk_ms // FRAME_MS
         self._rec = Recognition(
-            self.pool, self.transport.audio_format.sample_rate, chunk, self.stages, self._heard, self.phrases,
+            self.pool,
+            self.transport.audio_format.sample_rate,
+            chunk,
+            self.stages,
+            self._heard,
+            self.phrases,
             self.call.call_id,
-        )  # fmt: skip
+        )
 
     async def _loop(self) -> tuple[str, str | None]:
         while True:
@@ -225,7 +241,7 @@ class VoicePipeline:
             event = self._vad.end_turn() if finished else None  # else wait for the full end silence
         if event is not None and event.kind == "speech_start":
             if self._turns.speech_started(now, allow_barge_in=self._rec is not None):
-                self._barge_in()
+                self._speaker.barge_in()
             if self._rec is not None:
                 self._recording = True
                 self._rec.start(b"".join(self._preroll), self._expect)
@@ -248,7 +264,7 @@ class VoicePipeline:
     def _on_key(self, key: str, now: float) -> None:
         self.stages.emit(ev.PipelineEventType.DTMF, {"digit": key})
         self._turns.key_pressed(now)
-        self._barge_in()
+        self._speaker.barge_in()
         if self._survey_key(key):
             return
         if (result := self._keys.press(key, now)) is not None:
@@ -298,12 +314,12 @@ class VoicePipeline:
             self._turns.bot_busy(interruptible=not isinstance(job, _Say) or job.interruptible)
             if isinstance(job, _Turn):
                 replies = await self._intent(job)
-                await self._speak(replies, interruptible=True)
+                await self._speaker.speak(replies, interruptible=True)
             else:
                 if job.record:
                     await self.router.record(self.call.conversation_id, job.replies)
                 replies = job.replies
-                await self._speak(replies, interruptible=job.interruptible)
+                await self._speaker.speak(replies, interruptible=job.interruptible)
                 if job.then is not None:
                     self._inbox.put_nowait(("end", job.then, "hangup"))
                     return
@@ -315,9 +331,12 @@ class VoicePipeline:
     async def _intent(self, turn: _Turn) -> list[Reply]:
         self.stages.start(ev.PipelineStage.INTENT, {"text": turn.text, "source": turn.source})
         msg = InboundMessage(
-            self.call.conversation_id, CHANNEL, self.call.user_id, turn.text,
+            self.call.conversation_id,
+            CHANNEL,
+            self.call.user_id,
+            turn.text,
             {"kind": turn.source, "transport": self.transport.name, **self._verified},
-        )  # fmt: skip
+        )
         try:
             replies = await self.router.handle(msg, urgent=self._say_first)
         except Exception as exc:  # noqa: BLE001  (database or engine failure: apologise, keep the call)
@@ -332,7 +351,7 @@ class VoicePipeline:
 
     async def _say_first(self, replies: list[Reply]) -> None:
         """Emergency advice: read out at once, before the dialogue answers, without barge-in."""
-        await self._speak(replies, interruptible=False)
+        await self._speaker.speak(replies, interruptible=False)
 
     def _after_turn(self, replies: list[Reply]) -> bool:
         """Act on mode changes in the replies; True when the call leaves the line (transfer)."""
@@ -352,77 +371,6 @@ class VoicePipeline:
             elif mode == Mode.BOT.value:
                 self._turns.waiting_for_agent = False
         return False
-
-    async def _speak(self, replies: list[Reply], *, interruptible: bool) -> None:
-        for reply in replies:
-            text = spoken_reply(reply)
-            if text and not await self._speak_one(text, interruptible):
-                return  # barge-in: the rest of this turn is dropped
-
-    async def _speak_one(self, text: str, interruptible: bool) -> bool:
-        """Synthesise and queue one reply, sentence by sentence; False when interrupted."""
-        self.stages.start(ev.PipelineStage.TTS, {"text": text})
-        self._interrupt.clear()
-        self._playing, self._turns.interruptible = True, interruptible
-        stats = self._tts_stats = {"started": time.monotonic(), "first_audio_ms": None, "bytes": 0}
-        out = StreamConverter(self.tts.audio_format, self.transport.audio_format)
-        big = self.tts.audio_format.bytes_per_second // 5  # convert chunks over 200 ms off the loop
-        carry = b""
-        synthesis = self._synthesis = ReplySynthesis(self.tts, sentences(text), self.config.tts_rate, self.call.call_id)
-        self._synth_tasks.add(synthesis.task)
-        synthesis.task.add_done_callback(self._synth_tasks.discard)
-        try:
-            async for chunk in synthesis.chunks():
-                data = carry + chunk
-                carry = data[len(data) - len(data) % 2 :] if self.tts.audio_format.sample_width == 2 else b""
-                data = data[: len(data) - len(carry)]
-                pcm = await asyncio.to_thread(out.process, data) if len(data) > big else out.process(data)
-                if pcm and not self._interrupt.is_set():
-                    self._play(pcm, stats)
-            if not self._interrupt.is_set():
-                if tail := out.flush():
-                    self._play(tail, stats)
-                await self._wait_drained()
-        except SynthesisError as exc:
-            log.error("call %s: speech synthesis failed: %s", short_id(self.call.call_id), exc)
-            self.stages.error(ev.PipelineStage.TTS, ev.PipelineErrorCode.TTS_FAILED, str(exc))
-            return True
-        finally:
-            self._playing = False
-            synthesis.stop()
-        self._end_tts(interrupted=self._interrupt.is_set())
-        return not self._interrupt.is_set()
-
-    def _play(self, pcm: bytes, stats: dict) -> None:
-        if stats["first_audio_ms"] is None:
-            stats["first_audio_ms"] = round((time.monotonic() - stats["started"]) * 1000)
-        stats["bytes"] += len(pcm)
-        self.transport.play(pcm)
-
-    def _end_tts(self, *, interrupted: bool) -> None:
-        stats = self._tts_stats
-        audio_ms = stats.get("bytes", 0) * 1000 // self.transport.audio_format.bytes_per_second
-        self.stages.end(ev.PipelineStage.TTS, {"interrupted": interrupted, "first_audio_ms": stats.get("first_audio_ms"),
-                                               "audio_ms": audio_ms})  # fmt: skip
-
-    async def _wait_drained(self) -> None:
-        drained = asyncio.ensure_future(self.transport.drained())
-        interrupted = asyncio.ensure_future(self._interrupt.wait())
-        try:
-            await asyncio.wait({drained, interrupted}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            drained.cancel()
-            interrupted.cancel()
-
-    def _barge_in(self) -> None:
-        """Caller speech or a key while we play: stop at once, flush, close the tts stage now."""
-        if self._playing and self._turns.interruptible and not self._interrupt.is_set():
-            self._interrupt.set()
-            self.transport.clear()
-            if self._synthesis is not None:
-                self._synthesis.stop()
-            self.stages.emit(ev.PipelineEventType.BARGE_IN, {})
-            self._end_tts(interrupted=True)
 
 
 def _survey_question(replies: list[Reply]) -> Reply | None:

@@ -16,7 +16,9 @@ from normalize.numerals import SPOKEN_DIGITS
 from places.gazetteer import Gazetteer
 
 # Hesitation sounds that carry no meaning on their own (as whole words).
-FILLER_TOKENS = frozenset({"嗯", "呃", "额", "唔", "哦", "噢", "啊", "哎", "诶", "欸", "嗯嗯", "呃呃", "啊啊", "嗯哼", "emm", "em"})
+FILLER_TOKENS = frozenset(
+    {"嗯", "呃", "额", "唔", "哦", "噢", "啊", "哎", "诶", "欸", "嗯嗯", "呃呃", "啊啊", "嗯哼", "emm", "em"}
+)
 # Discourse fillers dropped at the start of an utterance ("那个 我想问一下…").
 LEADING_FILLERS = ("就是说", "那个", "就是", "然后", "这个")
 _HESITATION_CHARS = re.compile(r"[嗯呃唔]+[，,。、]?")  # never part of a word
@@ -40,7 +42,9 @@ _LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-(\d{7,8})(?!\d)")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _SYMBOLS = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]")
 # Full-width digits and letters to ASCII; Chinese punctuation stays (TTS pauses on it).
-_HALFWIDTH = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)}
+_HALFWIDTH = {
+    c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)
+}
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 
 

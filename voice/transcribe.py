@@ -19,15 +19,18 @@ if TYPE_CHECKING:
 EXIT_UNAVAILABLE = 3
 
 
-async def transcribe_files(settings: Settings, files: list[Path], *, out: TextIO | None = None,
-                           err: TextIO | None = None) -> int:  # fmt: skip
+async def transcribe_files(
+    settings: Settings, files: list[Path], *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     stt = create_speech_to_text(settings)
     try:
         try:
             if not stt.available():
-                raise SpeechUnavailable(f"no {stt.name} model at {getattr(stt, 'model_path', '?')}: "
-                                        "run `hotline models fetch` (see `hotline models verify`)")  # fmt: skip
+                raise SpeechUnavailable(
+                    f"no {stt.name} model at {getattr(stt, 'model_path', '?')}: "
+                    "run `hotline models fetch` (see `hotline models verify`)"
+                )
             await stt.warm_up()
         except SpeechUnavailable as exc:
             print(f"error: speech recognition unavailable: {exc}", file=err, flush=True)

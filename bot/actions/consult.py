@@ -57,8 +57,10 @@ def without_question(tracker: Tracker) -> bool:
 
 
 def topic_buttons() -> list[dict[str, str]]:
-    buttons = [{"title": title, "payload": "/consult" + json.dumps({"kb_article": article})}
-               for title, article in COMMON_TOPICS]  # fmt: skip
+    buttons = [
+        {"title": title, "payload": "/consult" + json.dumps({"kb_article": article})}
+        for title, article in COMMON_TOPICS
+    ]
     return buttons + [HUMAN_BUTTON]
 
 
@@ -77,8 +79,10 @@ def answer_text(article: dict[str, Any], facet: str | None, spoken: bool) -> str
 
 
 def article_buttons(articles: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return [{"title": a["title"], "payload": "/consult" + json.dumps({"kb_article": a["id"]}, ensure_ascii=False)}
-            for a in articles]  # fmt: skip
+    return [
+        {"title": a["title"], "payload": "/consult" + json.dumps({"kb_article": a["id"]}, ensure_ascii=False)}
+        for a in articles
+    ]
 
 
 def referral_text(referral: dict[str, Any], spoken: bool) -> str:
@@ -97,23 +101,31 @@ def kb_data(article: dict[str, Any], facet: str | None) -> dict[str, Any]:
     return {"kb": {"article_id": article["id"], "facet": facet, **{k: article.get(k) for k in keys}}}
 
 
-def reply_from_kb(dispatcher: CollectingDispatcher, result: dict[str, Any], question: str, spoken: bool,
-                  confident_only: bool = False) -> list[EventType] | None:
+def reply_from_kb(
+    dispatcher: CollectingDispatcher, result: dict[str, Any], question: str, spoken: bool, confident_only: bool = False
+) -> list[EventType] | None:
     """The reply to a search result: the answer (a close runner-up beside), the responsible unit
     with the 登记工单 offer, or a choice (not when `confident_only`); None when it has nothing."""
     decision, results = result.get("decision"), result.get("results") or []
     related = [] if spoken else article_buttons(result.get("related") or [])
     if decision == "answer" and results:
         article = results[0]
-        dispatcher.utter_message(text=answer_text(article, result.get("facet"), spoken), buttons=related,
-                                 json_message=kb_data(article, result.get("facet")))  # fmt: skip
+        dispatcher.utter_message(
+            text=answer_text(article, result.get("facet"), spoken),
+            buttons=related,
+            json_message=kb_data(article, result.get("facet")),
+        )
         return [SlotSet("kb_article", article["id"]), SlotSet("kb_question", question)]
     if decision == "refer" and result.get("referral"):
         referral = result["referral"]
-        dispatcher.utter_message(text=referral_text(referral, spoken), buttons=[ORDER_BUTTON, *related],
-                                 json_message={"referral": referral})  # fmt: skip
-        return [SlotSet("kb_article", None), SlotSet("kb_question", question),
-                SlotSet("kb_referral", {k: referral.get(k) for k in ("unit_name", "request_type", "category_code")})]
+        dispatcher.utter_message(
+            text=referral_text(referral, spoken), buttons=[ORDER_BUTTON, *related], json_message={"referral": referral}
+        )
+        return [
+            SlotSet("kb_article", None),
+            SlotSet("kb_question", question),
+            SlotSet("kb_referral", {k: referral.get(k) for k in ("unit_name", "request_type", "category_code")}),
+        ]
     if decision == "choose" and len(results) > 1 and not confident_only:
         buttons = article_buttons(results[:3])
         buttons.append({"title": "都不是", "payload": "/consult" + json.dumps({"kb_article": NONE_OF_THESE})})
@@ -143,7 +155,11 @@ class ActionAnswerConsult(Action):
             if chosen:  # a choice button; "都不是" (none of these) or a retired article: the fallback
                 article = await self.gateway.kb_article(chosen) if chosen != NONE_OF_THESE else None
                 article = article if article and article.get("served", True) else None
-                result = {"decision": "answer" if article else "none", "facet": None, "results": [article] if article else []}
+                result = {
+                    "decision": "answer" if article else "none",
+                    "facet": None,
+                    "results": [article] if article else [],
+                }
                 question = tracker.get_slot("kb_question") or question
             else:
                 result = await self.gateway.kb_search(question, tracker.get_slot("kb_article"))
@@ -181,7 +197,12 @@ class ActionStartReferralOrder(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         referral = tracker.get_slot("kb_referral") or {}
         unit = referral.get("unit_name")
-        dispatcher.utter_message(text=f"好的，我来帮您登记工单，会派给{unit}办理。" if unit else "好的，我来帮您登记工单。")
-        return [SlotSet("request_type", referral.get("request_type") or "complain"),
-                SlotSet("description", tracker.get_slot("kb_question")), SlotSet("kb_article", None),
-                SlotSet("kb_referral", None)]  # fmt: skip
+        dispatcher.utter_message(
+            text=f"好的，我来帮您登记工单，会派给{unit}办理。" if unit else "好的，我来帮您登记工单。"
+        )
+        return [
+            SlotSet("request_type", referral.get("request_type") or "complain"),
+            SlotSet("description", tracker.get_slot("kb_question")),
+            SlotSet("kb_article", None),
+            SlotSet("kb_referral", None),
+        ]

@@ -42,8 +42,9 @@ class GatewayClient:
 
     async def work_orders_of_conversation(self, conversation_id: str, limit: int = 3) -> list[dict[str, Any]]:
         """The work orders filed in this conversation (the citizen's own, newest first)."""
-        page = await self._request("GET", "/api/tickets", params={"conversation_id": conversation_id,
-                                                                   "page_size": limit})  # fmt: skip
+        page = await self._request(
+            "GET", "/api/tickets", params={"conversation_id": conversation_id, "page_size": limit}
+        )
         return page["items"]
 
     async def kb_search(self, text: str, context_article: str | None = None) -> dict[str, Any]:
@@ -59,16 +60,18 @@ class GatewayClient:
     async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self.api_key}"}
         try:
-            async with aiohttp.ClientSession(timeout=self.timeout, headers=headers) as session:
-                async with session.request(method, self.base_url + path, **kwargs) as resp:
-                    body = await resp.json(content_type=None)
-                    if resp.status == 404:
-                        raise NotFound(path)
-                    if resp.status == 403:
-                        raise Forbidden(f"{method} {path}: HTTP 403: {str(body)[:300]}")
-                    if resp.status >= 400:
-                        raise GatewayUnavailable(f"{method} {path}: HTTP {resp.status}: {str(body)[:300]}")
-                    return body
+            async with (
+                aiohttp.ClientSession(timeout=self.timeout, headers=headers) as session,
+                session.request(method, self.base_url + path, **kwargs) as resp,
+            ):
+                body = await resp.json(content_type=None)
+                if resp.status == 404:
+                    raise NotFound(path)
+                if resp.status == 403:
+                    raise Forbidden(f"{method} {path}: HTTP 403: {str(body)[:300]}")
+                if resp.status >= 400:
+                    raise GatewayUnavailable(f"{method} {path}: HTTP {resp.status}: {str(body)[:300]}")
+                return body
         # asyncio.TimeoutError (what aiohttp raises) is not the builtin TimeoutError on Python 3.10.
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise GatewayUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc

@@ -18,21 +18,35 @@ log = logging.getLogger(__name__)
 
 INTAKE_SLOTS = ("request_type", "description", "address", "district", "street", "occurred", "contact_phone",
                 "contact_name", "anonymous", "intake_confirmed", "intake_failures", "address_problem")  # fmt: skip
-TYPE_NAMES = {"complain": "投诉", "report": "举报", "seek_help": "求助", "suggest": "建议", "praise": "表扬",
-              "consult": "咨询"}  # fmt: skip
+TYPE_NAMES = {
+    "complain": "投诉",
+    "report": "举报",
+    "seek_help": "求助",
+    "suggest": "建议",
+    "praise": "表扬",
+    "consult": "咨询",
+}
 DEADLINE_WORDS = {"2h": "2小时内", "24h": "24小时内", "7d": "7天内", "15d": "15天内"}
-_FILLER = re.compile(r"喂|你好|您好|那个|就是|嗯|啊|呃|我要|我想|想要|要|投诉|举报|反映|求助|建议|表扬|一下|个|问题|事儿|事情|的|了")
+_FILLER = re.compile(
+    r"喂|你好|您好|那个|就是|嗯|啊|呃|我要|我想|想要|要|投诉|举报|反映|求助|建议|表扬|一下|个|问题|事儿|事情|的|了"
+)
 HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
 MAX_FAILURES = 2
 # An address that cannot be placed: what to say (typed on the web, spoken on the phone), one bubble a turn.
 ADDRESS_PROBLEMS = {
-    "outside": ("12345北京热线受理北京市范围内的诉求。请输入北京的具体地址，比如“朝阳区望京街道望京西园三区”。",
-                "12345北京热线受理北京市范围内的诉求。请说一下北京的具体地址。"),
-    "ambiguous": ("这个地名好几个区都有，请补充是哪个区，比如“西城区和平里”。",
-                  "这个地名好几个区都有，请说一下是哪个区，比如“西城区和平里”。"),
-    "unknown": ("抱歉，没能识别这个地址。请输入所在的区和街道或小区，比如“朝阳区望京街道望京西园三区”。",
-                "没听清具体位置。请说一下区和街道或小区，比如“朝阳区望京街道望京西园三区”。"),
-}  # fmt: skip
+    "outside": (
+        "12345北京热线受理北京市范围内的诉求。请输入北京的具体地址，比如“朝阳区望京街道望京西园三区”。",
+        "12345北京热线受理北京市范围内的诉求。请说一下北京的具体地址。",
+    ),
+    "ambiguous": (
+        "这个地名好几个区都有，请补充是哪个区，比如“西城区和平里”。",
+        "这个地名好几个区都有，请说一下是哪个区，比如“西城区和平里”。",
+    ),
+    "unknown": (
+        "抱歉，没能识别这个地址。请输入所在的区和街道或小区，比如“朝阳区望京街道望京西园三区”。",
+        "没听清具体位置。请说一下区和街道或小区，比如“朝阳区望京街道望京西园三区”。",
+    ),
+}
 ADDRESS_WAY_OUT = "说不清具体地址也没关系，可以跳过，由工作人员回电核实；也可以转人工客服。"
 ADDRESS_SKIPPED = "未提供具体地址（待回电核实）"
 SKIP_ADDRESS_BUTTON = {"title": "跳过地址", "payload": '/inform{"address_skip": "yes"}'}
@@ -167,8 +181,9 @@ class ValidateIntakeForm(FormValidationAction):
             dispatcher.utter_message(text=message)
         return {slot: None, "intake_failures": float(failures)}
 
-    def validate_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> dict:  # fmt: skip
+    def validate_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict:
         text = str(value or "").strip()
         if not text.startswith("/") and len(_FILLER.sub("", re.sub(r"\s", "", text))) >= 4:  # "/complain": a button
             return {"description": text[:2000]}
@@ -176,8 +191,9 @@ class ValidateIntakeForm(FormValidationAction):
             return self._refuse("description", "请再具体说说是什么问题，比如“楼下饭馆油烟太大”。", dispatcher, tracker)
         return {"description": None}  # "我要投诉" alone: ask for the content next
 
-    def validate_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                         domain: DomainDict) -> dict:  # fmt: skip
+    def validate_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict:
         """A placed address is kept; otherwise nothing is said here: action_ask_address re-asks once."""
         found = extracted(tracker)
         if value == ADDRESS_SKIPPED:
@@ -191,19 +207,26 @@ class ValidateIntakeForm(FormValidationAction):
         failures = int(tracker.get_slot("intake_failures") or 0) + 1
         return {"address": None, "address_problem": problem, "intake_failures": float(failures)}
 
-    def validate_occurred(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: DomainDict) -> dict:  # fmt: skip
+    def validate_occurred(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict:
         return {"occurred": value}
 
-    def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> dict:  # fmt: skip
+    def validate_contact_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict:
         if isinstance(value, str) and not value.startswith("invalid:"):
             return {"contact_phone": value}
-        return self._refuse("contact_phone", "这个号码好像不对。请说11位手机号，或者带区号的座机，比如13812345678。",
-                            dispatcher, tracker)  # fmt: skip
+        return self._refuse(
+            "contact_phone",
+            "这个号码好像不对。请说11位手机号，或者带区号的座机，比如13812345678。",
+            dispatcher,
+            tracker,
+        )
 
-    def validate_intake_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> dict:  # fmt: skip
+    def validate_intake_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict:
         if value is True:
             return {"intake_confirmed": True}
         if not extracted(tracker):
@@ -228,7 +251,9 @@ class ActionAskAddress(Action):
         if is_phone(tracker):
             text, buttons = spoken + (" 如果不方便，我可以为您转人工客服。" if stuck else ""), []
         else:
-            text, buttons = (typed + "\n" + ADDRESS_WAY_OUT, [SKIP_ADDRESS_BUTTON, HUMAN_BUTTON]) if stuck else (typed, [])
+            text, buttons = (
+                (typed + "\n" + ADDRESS_WAY_OUT, [SKIP_ADDRESS_BUTTON, HUMAN_BUTTON]) if stuck else (typed, [])
+            )
         dispatcher.utter_message(text=text, buttons=buttons, json_message={"expect": "district"})
         return []
 

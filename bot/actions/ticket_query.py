@@ -61,8 +61,7 @@ class ValidateTicketQueryForm(FormValidationAction):
     def name(self) -> str:
         return "validate_ticket_query_form"
 
-    async def extract_ticket_ref(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> dict:  # fmt: skip
+    async def extract_ticket_ref(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict:
         found = extracted(tracker)
         if found.get("ticket_number"):
             return {"ticket_ref": found["ticket_number"]}
@@ -85,8 +84,9 @@ class ValidateTicketQueryForm(FormValidationAction):
         except (GatewayUnavailable, Forbidden):
             return False
 
-    def validate_ticket_ref(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                            domain: DomainDict) -> dict:  # fmt: skip
+    def validate_ticket_ref(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict:
         if value == UNVERIFIED_PHONE:  # the form then asks for the work-order number
             dispatcher.utter_message(text=NO_PHONE_LOOKUP)
             return {"ticket_ref": None}
@@ -115,15 +115,20 @@ class ActionQueryTicket(Action):
                 text = "；".join(status_line(o) for o in orders) + "。" if orders else NEED_NUMBER
             elif own is not None:
                 orders = await self.gateway.work_orders_of_phone(*own)
-                text = (f"您的号码{masked(own[0])}名下的工单：" + "；".join(status_line(o) for o in orders) + "。"
-                        if orders else NONE_OF_PHONE.format(phone=masked(own[0])))  # fmt: skip
+                text = (
+                    f"您的号码{masked(own[0])}名下的工单：" + "；".join(status_line(o) for o in orders) + "。"
+                    if orders
+                    else NONE_OF_PHONE.format(phone=masked(own[0]))
+                )
             else:  # a typed number, or a proof the gateway did not give: ask for the work-order number
                 text = NEED_NUMBER
         except Forbidden:
             text = NEED_NUMBER
         except GatewayUnavailable:
-            dispatcher.utter_message(text="抱歉，工单系统暂时查不了，请稍后再试，或者转人工客服。",
-                                     buttons=[{"title": "转人工", "payload": "/request_human"}])  # fmt: skip
+            dispatcher.utter_message(
+                text="抱歉，工单系统暂时查不了，请稍后再试，或者转人工客服。",
+                buttons=[{"title": "转人工", "payload": "/request_human"}],
+            )
             return [SlotSet("ticket_ref", None)]
         dispatcher.utter_message(text=text)
         return [SlotSet("ticket_ref", None)]

@@ -8,14 +8,14 @@ from typing import Annotated
 
 from fastapi import Header, HTTPException
 
+from core.api_keys import is_valid_key
 from core.log_ids import shorten_id_params
 from core.pii import redact_secrets
-from tickets.handling import Actor
-from core.api_keys import is_valid_key
 from desk.accounts.limits import LoginLimiter
 from desk.accounts.models import DESK_ROLES
 from desk.accounts.service import Agent, AgentAccounts
 from desk.accounts.tokens import InvalidToken, TokenClaims, TokenSigner
+from tickets.handling import Actor
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,9 @@ class DeskAuth:
         allowed = roles or DESK_ROLES
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise HTTPException(401, "a bearer token from POST /api/agent/login is required",
-                                headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+            raise HTTPException(
+                401, "a bearer token from POST /api/agent/login is required", headers={"WWW-Authenticate": "Bearer"}
+            )
         try:
             session = await self.session_for(token.strip())
         except InvalidToken as exc:
@@ -75,7 +76,7 @@ class DeskAuth:
             raise HTTPException(403, f"this needs the {' or '.join(allowed)} role")
         return session
 
-    def actor_dependency(self, api_keys: frozenset[str]):  # noqa: ANN201  (a FastAPI dependency)
+    def actor_dependency(self, api_keys: frozenset[str]):
         """Who acts in the closed loop: the external ticket system (an API key), or the account of
         a bearer token (unit, supervisor, agent — the rules of tickets/handling.py decide what each may)."""
 
@@ -83,8 +84,11 @@ class DeskAuth:
             scheme, _, token = (authorization or "").partition(" ")
             token = token.strip()
             if scheme.lower() != "bearer" or not token:
-                raise HTTPException(401, "a bearer API key or a token from POST /api/agent/login is required",
-                                    headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+                raise HTTPException(
+                    401,
+                    "a bearer API key or a token from POST /api/agent/login is required",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
             if is_valid_key(token, api_keys):
                 return Actor("api", "api")
             try:

@@ -5,14 +5,15 @@ queue changes (with a fresh queue snapshot), handoffs, alerts, takes, releases, 
 everyone; messages and draft edits of a conversation to the consoles watching it (an agent
 watches what they hold and may watch queued or alerted conversations; a supervisor may watch
 any, read-only); agent presence, work-order changes and surge alerts (未诉先办) to supervisors.
-Each console has its own send queue, so a slow one never holds up the others. Invalid or expired tokens are refused with close code 4401 (also
-when a token expires while connected).
+Each console has its own send queue, so a slow one never holds up the others. Invalid or expired
+tokens are refused with close code 4401 (also when a token expires while connected).
 
 Server frames: hello, queue, handoff, alert, taken, released, closed, left, callback, message,
 draft, agents, work_order, surge, pong, error. Client frames: {"type": "watch"|"unwatch",
 "conversation_id"}, {"type": "ping"}."""
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -96,7 +97,11 @@ class AgentHub:
                 console.push(event)
             if extra is not None:
                 console.push(extra)
-            if kind in (BusEvent.RELEASED, BusEvent.CLOSED) and event.get("agent") == console.username and not console.supervisor:
+            if (
+                kind in (BusEvent.RELEASED, BusEvent.CLOSED)
+                and event.get("agent") == console.username
+                and not console.supervisor
+            ):
                 console.watching.discard(cid)
 
     async def serve(self, ws: WebSocket, token: str | None) -> None:
@@ -104,8 +109,9 @@ class AgentHub:
         try:
             session = await self.auth.session_for(token or "")
         except InvalidToken as exc:
-            await ws.send_json({"type": "error", "code": "unauthorized", "message": "登录已失效，请重新登录。",
-                                "detail": str(exc)})  # fmt: skip
+            await ws.send_json(
+                {"type": "error", "code": "unauthorized", "message": "登录已失效，请重新登录。", "detail": str(exc)}
+            )
             await ws.close(code=UNAUTHORIZED, reason="invalid or expired token")
             return
         if session.agent.role not in DESK_ROLES:
@@ -117,12 +123,22 @@ class AgentHub:
         console.watching = {c["conversation_id"] for c in held if c["agent"] == console.username}
         self.consoles[console.id] = console
         await self.bus.mark(AGENTS_ONLINE, f"{console.username}/{console.id}", PRESENCE_TTL_S)
-        tasks = [asyncio.create_task(self._writer(console)), asyncio.create_task(self._presence(console)),
-                 asyncio.create_task(self._expiry(console))]  # fmt: skip
+        tasks = [
+            asyncio.create_task(self._writer(console)),
+            asyncio.create_task(self._presence(console)),
+            asyncio.create_task(self._expiry(console)),
+        ]
         try:
-            await ws.send_json({"type": "hello", "agent": session.agent.to_json(), "gateway": self.bus.gateway_id,
-                                "expires_at": session.claims.expires_at, "queue": await self.desk.queue(),
-                                "conversations": held})  # fmt: skip
+            await ws.send_json(
+                {
+                    "type": "hello",
+                    "agent": session.agent.to_json(),
+                    "gateway": self.bus.gateway_id,
+                    "expires_at": session.claims.expires_at,
+                    "queue": await self.desk.queue(),
+                    "conversations": held,
+                }
+            )
             await self.bus.publish(DESK_TOPIC, {"type": BusEvent.AGENTS})
             await self._reader(console)
         except (WebSocketDisconnect, RuntimeError):
@@ -143,8 +159,14 @@ class AgentHub:
                 frame = json.loads(event.get("text") or "")
                 kind, cid = frame.get("type"), frame.get("conversation_id")
             except (ValueError, AttributeError):
-                console.push({"type": "error", "code": "invalid_frame", "message": "消息格式有误。",
-                              "detail": "frames are JSON objects with a 'type'"})  # fmt: skip
+                console.push(
+                    {
+                        "type": "error",
+                        "code": "invalid_frame",
+                        "message": "消息格式有误。",
+                        "detail": "frames are JSON objects with a 'type'",
+                    }
+                )
                 continue
             if kind == "ping":
                 console.push({"type": "pong"})
@@ -153,14 +175,27 @@ class AgentHub:
             elif kind == "unwatch" and isinstance(cid, str):
                 console.watching.discard(cid)
             else:
-                console.push({"type": "error", "code": "unknown_type", "message": "不支持的操作。",
-                              "detail": "expected ping, watch or unwatch"})  # fmt: skip
+                console.push(
+                    {
+                        "type": "error",
+                        "code": "unknown_type",
+                        "message": "不支持的操作。",
+                        "detail": "expected ping, watch or unwatch",
+                    }
+                )
 
     async def _watch(self, console: Console, cid: str) -> None:
         conv = await asyncio.to_thread(self.desk.store.get, cid)
         if conv is None or not self.desk.can_view(conv, console.session.agent):
-            console.push({"type": "error", "code": "not_allowed", "message": "无权查看该会话。", "conversation_id": cid,
-                          "detail": "agents watch queued, alerted and their own conversations"})  # fmt: skip
+            console.push(
+                {
+                    "type": "error",
+                    "code": "not_allowed",
+                    "message": "无权查看该会话。",
+                    "conversation_id": cid,
+                    "detail": "agents watch queued, alerted and their own conversations",
+                }
+            )
             return
         console.watching.add(cid)
         console.push({"type": "watching", "conversation_id": cid})
@@ -183,17 +218,13 @@ class AgentHub:
         await asyncio.sleep(max(0.0, console.session.claims.expires_at - time.time()))
         console.push({"type": "error", "code": "token_expired", "message": "登录已过期，请重新登录。"})
         await asyncio.sleep(0.2)  # let the writer send it
-        try:
+        with contextlib.suppress(RuntimeError):
             await console.ws.close(code=UNAUTHORIZED, reason="token expired")
-        except RuntimeError:
-            pass
 
     async def stop(self) -> None:
         for console in list(self.consoles.values()):
-            try:
+            with contextlib.suppress(RuntimeError):
                 await console.ws.close(code=1001)
-            except RuntimeError:
-                pass
 
 
 def build_agent_socket(hub: AgentHub) -> APIRouter:

@@ -56,8 +56,10 @@ async def _answer(call: Awaitable[Any]) -> Any:
         return JSONResponse({"code": err.code, "detail": err.detail, **err.extra}, status_code=err.status)
 
 
-LOGIN_REFUSED = {401: detail_response("wrong username or password"),
-                 429: detail_response("too many login attempts (see Retry-After)")}  # fmt: skip
+LOGIN_REFUSED = {
+    401: detail_response("wrong username or password"),
+    429: detail_response("too many login attempts (see Retry-After)"),
+}
 router = APIRouter()
 
 
@@ -74,8 +76,11 @@ async def login(body: LoginBody, request: Request, auth: DeskAuthDep) -> Any:
 
 @router.get("/api/agent/me", tags=["agent desk"])
 async def me(desk: DeskDep, session: AnySession) -> dict:
-    return {"agent": session.agent.to_json(), "expires_at": session.claims.expires_at,
-            "working_hours": desk.hours_label()}  # fmt: skip
+    return {
+        "agent": session.agent.to_json(),
+        "expires_at": session.claims.expires_at,
+        "working_hours": desk.hours_label(),
+    }
 
 
 @router.get("/api/agent/queue", tags=["agent desk"])

@@ -2,7 +2,6 @@
 channel registry with the tracked web chat channel, accounts and tokens, the AgentDesk (built
 first: the ConversationRouter is then built with it), the /ws/agent hub and the HTTP routes."""
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,9 +10,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
+from channels.agent import routes
 from channels.agent.auth import DeskAuth, TokenRedactingFilter
 from channels.agent.hub import AgentHub, build_agent_socket
-from channels.agent import routes
 from channels.registry import ChannelRegistry, TrackedWebChatChannel
 from conversation.bus import make_bus
 from conversation.store import ConversationStore
@@ -24,8 +23,8 @@ from desk.accounts.tokens import TokenSigner
 from desk.agent_desk import AgentDesk, DeskConfig
 from desk.orders import DeskOrders
 from desk.waiting import WorkingHours
-from tickets.category_catalog import CategoryCatalog
 from places.gazetteer import Gazetteer
+from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderRepository
 from tickets.intake import IntakeExtractor
 
@@ -33,10 +32,17 @@ log = logging.getLogger(__name__)
 
 
 class AgentDeskWiring:
-    def __init__(self, settings: Settings, db: Engine, store: ConversationStore, work_orders: WorkOrderRepository,
-                 catalog: CategoryCatalog, category_of: Callable[[str], str | None],
-                 reset_dialogue: Callable[[str], Awaitable[None]] | None = None,
-                 extractor: IntakeExtractor | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: Settings,
+        db: Engine,
+        store: ConversationStore,
+        work_orders: WorkOrderRepository,
+        catalog: CategoryCatalog,
+        category_of: Callable[[str], str | None],
+        reset_dialogue: Callable[[str], Awaitable[None]] | None = None,
+        extractor: IntakeExtractor | None = None,
+    ) -> None:
         """`reset_dialogue` is the dialogue engine's reset: a conversation an agent takes starts
         afresh with the bot afterwards. `extractor` is the router's intake extractor (the gateway
         passes its own; built from the built-in gazetteer if not): it pre-fills agents' drafts."""
@@ -47,14 +53,22 @@ class AgentDeskWiring:
         self.accounts = AgentAccounts(db)
         signer = TokenSigner(settings.agent_token_key, settings.agent_token_ttl_s)
         self.auth = DeskAuth(self.accounts, signer, LoginLimiter(self.bus))
-        self.config = DeskConfig(WorkingHours.parse(settings.agent_hours), settings.agent_avg_handle_s,
-                                 settings.max_text_chars)  # fmt: skip
+        self.config = DeskConfig(
+            WorkingHours.parse(settings.agent_hours), settings.agent_avg_handle_s, settings.max_text_chars
+        )
         self._redact = TokenRedactingFilter()
         orders = DeskOrders(work_orders, catalog, category_of)
         # For the ConversationRouter (which then queues, alerts and reports through it).
         extractor = extractor or IntakeExtractor(Gazetteer.builtin())
-        self.desk = AgentDesk(store, self.bus, self.registry.deliver, orders, self.config, reset_dialogue=reset_dialogue,
-                              extract=extractor.extract)  # fmt: skip
+        self.desk = AgentDesk(
+            store,
+            self.bus,
+            self.registry.deliver,
+            orders,
+            self.config,
+            reset_dialogue=reset_dialogue,
+            extract=extractor.extract,
+        )
         self.hub = AgentHub(self.desk, self.auth, self.bus)
 
     def include(self, app: FastAPI) -> None:
@@ -71,8 +85,12 @@ class AgentDeskWiring:
             logging.getLogger(name).addFilter(self._redact)
         await self.bus.start()
         await self.registry.start()
-        log.info("agent desk ready (bus=%s, gateway=%s, hours=%s)", self.bus.kind, self.bus.gateway_id,
-                 self.config.hours.label())  # fmt: skip
+        log.info(
+            "agent desk ready (bus=%s, gateway=%s, hours=%s)",
+            self.bus.kind,
+            self.bus.gateway_id,
+            self.config.hours.label(),
+        )
 
     async def stop(self) -> None:
         for name in ("uvicorn.error", "uvicorn.access"):

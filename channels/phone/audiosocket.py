@@ -12,17 +12,18 @@ nothing else on the server is affected.
 """
 
 import asyncio
+import contextlib
 import logging
 import struct
 import uuid
 
 from channels.phone.calls import PhoneChannel, run_to_end
 from channels.phone.playout import Playout
+from core.log_ids import short_id
 from voice import events as ev
 from voice.audio import PCM16_8K
 from voice.call import CallInfo, InputOverflow
 from voice.pipeline import VoicePipeline
-from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,9 @@ def encode_frame(kind: int, payload: bytes = b"") -> bytes:
     return struct.pack(">BH", kind, len(payload)) + payload
 
 
-async def read_frame(reader: asyncio.StreamReader, idle_timeout_s: float, frame_timeout_s: float) -> tuple[int, bytes] | None:
+async def read_frame(
+    reader: asyncio.StreamReader, idle_timeout_s: float, frame_timeout_s: float
+) -> tuple[int, bytes] | None:
     """The next (kind, payload); None on a clean end of stream between frames."""
     try:
         header = await asyncio.wait_for(reader.readexactly(3), idle_timeout_s)
@@ -62,7 +65,8 @@ async def read_frame(reader: asyncio.StreamReader, idle_timeout_s: float, frame_
         ) from None
     except TimeoutError:
         raise ProtocolError(
-            f"incomplete frame: kind 0x{kind:02x} announced {length} payload bytes, the rest did not arrive within {frame_timeout_s:g} s"
+            f"incomplete frame: kind 0x{kind:02x} announced {length} payload bytes, "
+            f"the rest did not arrive within {frame_timeout_s:g} s"
         ) from None
     return kind, payload
 
@@ -116,10 +120,8 @@ class AudioSocketTransport:
         await self.playout.stop()
         await self._send_control(KIND_HANGUP)
         self._writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, TimeoutError):
             await asyncio.wait_for(self._writer.wait_closed(), 2)
-        except (ConnectionError, TimeoutError):
-            pass
 
 
 class AudioSocketServer:
@@ -174,13 +176,15 @@ class AudioSocketServer:
             except ValueError as exc:
                 raise ProtocolError(str(exc)) from None
             transport.playout.start()
-            reader_task = asyncio.create_task(self._read(reader, transport, pipeline), name=f"audiosocket-{call.call_id}")
+            reader_task = asyncio.create_task(
+                self._read(reader, transport, pipeline), name=f"audiosocket-{call.call_id}"
+            )
             await run_to_end(self.phone, pipeline, reader_task)
         except ProtocolError as exc:
             self.protocol_errors += 1
             log.warning("AudioSocket peer %s: %s", peer, exc)
             await transport.send_error(str(exc))
-        except Exception:  # noqa: BLE001  (one broken call must not stop the server)
+        except Exception:
             log.exception("AudioSocket connection from %s failed", peer)
         finally:
             await transport.close()
@@ -194,7 +198,9 @@ class AudioSocketServer:
             raise ProtocolError(f"UUID frame must carry 16 bytes, got {len(payload)}")
         return str(uuid.UUID(bytes=payload))
 
-    async def _read(self, reader: asyncio.StreamReader, transport: AudioSocketTransport, pipeline: VoicePipeline) -> None:
+    async def _read(
+        self, reader: asyncio.StreamReader, transport: AudioSocketTransport, pipeline: VoicePipeline
+    ) -> None:
         code = ev.PipelineErrorCode.PROTOCOL_ERROR
         try:
             while True:
@@ -219,13 +225,20 @@ class AudioSocketServer:
                     return
                 elif kind == KIND_ERROR:
                     what = ASTERISK_ERRORS.get(payload[0], "unknown") if payload else "no code"
-                    log.info("call %s: the PBX reported an error (%s: %s)", short_id(pipeline.call.call_id), payload.hex(), what)
+                    log.info(
+                        "call %s: the PBX reported an error (%s: %s)",
+                        short_id(pipeline.call.call_id),
+                        payload.hex(),
+                        what,
+                    )
                     pipeline.caller_hangup()
                     return
                 elif kind == KIND_UUID:
                     raise ProtocolError("a second UUID frame on one connection")
                 elif kind in OTHER_RATE_KINDS:
-                    raise ProtocolError(f"audio kind 0x{kind:02x} is not 8 kHz; configure the channel for slin (kind 0x10)")
+                    raise ProtocolError(
+                        f"audio kind 0x{kind:02x} is not 8 kHz; configure the channel for slin (kind 0x10)"
+                    )
                 else:
                     raise ProtocolError(f"unknown frame kind 0x{kind:02x} ({len(payload)} payload bytes)")
         except (ProtocolError, InputOverflow) as exc:

@@ -12,9 +12,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 
-from conversation.messages import Reply
 from channels.phone.outbound import OutboundCalls
+from conversation.messages import Reply
 from conversation.router import ConversationRouter
+from core.log_ids import short_id
 from core.pii import mask_phone
 from voice.asr.base import SpeechToText
 from voice.call import CHANNEL, CallInfo, CallTransport, PipelineConfig
@@ -23,7 +24,6 @@ from voice.pipeline import VoicePipeline
 from voice.recognition import StreamPool
 from voice.spoken import SlotPhrases
 from voice.tts.base import TextToSpeech
-from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class PhoneChannel:
         # many as callers may speak at the same moment (a cold one costs seconds of CPU).
         self.pool = StreamPool(stt, max_idle=STREAMS_PER_CORE * (os.cpu_count() or 1)) if stt is not None else None
 
-    def attach_registry(self, registry) -> None:  # noqa: ANN001
+    def attach_registry(self, registry) -> None:
         """Deliveries for `phone:` conversations (agents' messages) come here while the call lasts."""
         self.registry = registry
         registry.register(self)
@@ -97,13 +97,24 @@ class PhoneChannel:
         placed = self.outbound.take(call.placed_id or call.call_id)
         if placed is not None:  # we dialled the number: it is the citizen's, as a caller ID would be
             call = replace(call, caller=call.caller or placed.phone)
-            log.info("call %s: survey call about %s to %s connected", short_id(call.call_id), placed.work_order,
-                     mask_phone(placed.phone))  # fmt: skip
+            log.info(
+                "call %s: survey call about %s to %s connected",
+                short_id(call.call_id),
+                placed.work_order,
+                mask_phone(placed.phone),
+            )
         pipeline = VoicePipeline(
-            call, transport, self.router, self.stt, self.tts, self.phrases, self.config,
-            listeners=[lambda event: self._notify(call, event)], pool=self.pool,
+            call,
+            transport,
+            self.router,
+            self.stt,
+            self.tts,
+            self.phrases,
+            self.config,
+            listeners=[lambda event: self._notify(call, event)],
+            pool=self.pool,
             opening=list(placed.replies) if placed is not None else None,
-        )  # fmt: skip
+        )
         self.calls[call.conversation_id] = pipeline
         self.calls_total += 1
         if self.registry is not None:
@@ -123,7 +134,13 @@ class PhoneChannel:
                 self.registry.disconnected(call.conversation_id, call.call_id)
         disposition = "transfer" if reason == "transfer" else "hangup"
         self._remember(call.call_id, disposition)
-        log.info("call %s ended: %s after %.1f s (%d live)", short_id(call.call_id), reason, time.monotonic() - started, len(self.calls))
+        log.info(
+            "call %s ended: %s after %.1f s (%d live)",
+            short_id(call.call_id),
+            reason,
+            time.monotonic() - started,
+            len(self.calls),
+        )
 
     def disposition(self, call_id: str) -> str | None:
         """'active', 'transfer', 'hangup', or None for a call this gateway does not know."""

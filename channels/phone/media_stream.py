@@ -13,6 +13,7 @@ handoff), `clear` (barge-in). The call leg ends with close code 1000 and reason 
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import logging
 import re
@@ -21,13 +22,13 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from channels.phone.calls import PhoneChannel, run_to_end
-from channels.phone.signature import signature_ok
 from channels.phone.playout import Playout
+from channels.phone.signature import signature_ok
+from core.log_ids import short_id
 from voice import events as ev
 from voice.audio import PCM16_8K, mulaw_to_pcm16, pcm16_to_mulaw
 from voice.call import CallInfo, InputOverflow
 from voice.pipeline import VoicePipeline
-from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +99,8 @@ class MediaStreamTransport:
             if self.closed is not None:
                 return
             self.closed = (code, reason)
-            try:
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect, OSError):  # the peer is already gone
                 await self.ws.close(code=code, reason=reason)
-            except (RuntimeError, WebSocketDisconnect, OSError):
-                pass  # the peer is already gone
 
 
 def _parse(event: dict[str, Any]) -> dict[str, Any]:
@@ -145,7 +144,11 @@ async def _await_start(ws: WebSocket) -> dict[str, Any] | None:
             if not isinstance(value, str) or not _SID.fullmatch(value):
                 raise CloseCall(INVALID, f"{key} must be 1-64 letters, digits, '-' or '_'")
         fmt = start.get("mediaFormat") or {}
-        if (fmt.get("encoding"), int(fmt.get("sampleRate") or 0), int(fmt.get("channels") or 1)) != ("audio/x-mulaw", 8000, 1):
+        if (fmt.get("encoding"), int(fmt.get("sampleRate") or 0), int(fmt.get("channels") or 1)) != (
+            "audio/x-mulaw",
+            8000,
+            1,
+        ):
             raise CloseCall(UNSUPPORTED, f"unsupported mediaFormat {fmt}; expected audio/x-mulaw, 8000 Hz, mono")
         return {**start, "streamSid": sid}
 
@@ -174,7 +177,9 @@ async def _read(ws: WebSocket, pipeline: VoicePipeline, transport: MediaStreamTr
                 else:
                     log.warning("call %s: ignored dtmf event with digit %r", short_id(pipeline.call.call_id), digit)
             elif kind == "mark":
-                log.debug("call %s: mark %s played", short_id(pipeline.call.call_id), (message.get("mark") or {}).get("name"))
+                log.debug(
+                    "call %s: mark %s played", short_id(pipeline.call.call_id), (message.get("mark") or {}).get("name")
+                )
             elif kind != "connected":
                 log.info("call %s: ignored unknown media-stream event %r", short_id(pipeline.call.call_id), kind)
     except CloseCall as exc:
@@ -206,8 +211,11 @@ def build_media_router(phone: PhoneChannel, auth_token: str | None = None) -> AP
                 return
             params = start.get("customParameters") or {}
             placed = params.get(PLACED_CALL_PARAMETER)  # a survey call we placed (followup/pbx/twilio.py)
-            call = CallInfo(str(start.get("callSid") or start["streamSid"]), caller=params.get("caller") or None,
-                            placed_id=placed if isinstance(placed, str) and placed else None)  # fmt: skip
+            call = CallInfo(
+                str(start.get("callSid") or start["streamSid"]),
+                caller=params.get("caller") or None,
+                placed_id=placed if isinstance(placed, str) and placed else None,
+            )
             transport = MediaStreamTransport(ws, start["streamSid"])
             try:
                 pipeline = phone.open_call(call, transport)

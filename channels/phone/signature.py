@@ -35,8 +35,9 @@ def public_url(conn: HTTPConnection, websocket: bool = False) -> str:
     return f"{proto}://{host}{conn.url.path}{query}"
 
 
-def signature_ok(auth_token: str | None, conn: HTTPConnection, params: Iterable[tuple[str, str]] = (),
-                 websocket: bool = False) -> bool:  # fmt: skip
+def signature_ok(
+    auth_token: str | None, conn: HTTPConnection, params: Iterable[tuple[str, str]] = (), websocket: bool = False
+) -> bool:
     """True without a configured token (unsigned deployments, e.g. a PBX on a private network)."""
     if not auth_token:
         return True

@@ -18,9 +18,9 @@ from conversation.messages import Reply
 from conversation.router import ConversationRouter
 from core.settings import Settings
 from places.gazetteer import Gazetteer
+from voice import call as prompts
 from voice.asr.base import SpeechToText
 from voice.asr.vosk_provider import INSTALL_HINT
-from voice import call as prompts
 from voice.call import PipelineConfig
 from voice.spoken import SlotPhrases, sentences, spoken_reply
 from voice.tts import create_text_to_speech
@@ -30,14 +30,23 @@ WARM_UP_SPEECH = "你好，我要投诉，朝阳区望京街道，电话幺三�
 
 
 class PhoneWiring:
-    def __init__(self, settings: Settings, router: ConversationRouter, stt: SpeechToText, gazetteer: Gazetteer,
-                 registry: Any = None, outbound: OutboundCalls | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: Settings,
+        router: ConversationRouter,
+        stt: SpeechToText,
+        gazetteer: Gazetteer,
+        registry: Any = None,
+        outbound: OutboundCalls | None = None,
+    ) -> None:
         """`outbound`: the registry the survey calls (followup/pbx) are placed into, shared with
         FollowUp's `survey_calls_from(settings, outbound)`."""
         self.settings, self.stt = settings, stt
         self.tts = tts = create_text_to_speech(settings)
         config = PipelineConfig(
-            silence_timeout_s=settings.phone_silence_timeout_s, tts_rate=settings.tts_rate, handoff=settings.phone_handoff
+            silence_timeout_s=settings.phone_silence_timeout_s,
+            tts_rate=settings.tts_rate,
+            handoff=settings.phone_handoff,
         )
         self.channel = PhoneChannel(router, stt, tts, SlotPhrases(gazetteer), config, outbound)
         if registry is not None:
@@ -57,15 +66,23 @@ class PhoneWiring:
         try:
             await self.server.start()
         except OSError as exc:
-            self.listen_error = f"cannot listen on {self.settings.host}:{self.settings.audiosocket_port}: {exc.strerror}"
+            self.listen_error = (
+                f"cannot listen on {self.settings.host}:{self.settings.audiosocket_port}: {exc.strerror}"
+            )
             log.error("AudioSocket server not started: %s (set HOTLINE_AUDIOSOCKET_PORT)", self.listen_error)
         self._warming = asyncio.create_task(self._warm_up(), name="phone-tts-warm-up")
 
     async def _warm_up(self) -> None:
         """Synthesise the fixed prompts once (cached before the first caller), then let the pooled
         recognisers decode some speech: a fresh Vosk recogniser is several times slower at first."""
-        texts = (prompts.GREETING, prompts.GREETING_KEYPAD, prompts.NOT_HEARD, prompts.REPROMPT, prompts.KEYPAD_HINT,
-                 prompts.SURVEY_GOODBYE)  # fmt: skip
+        texts = (
+            prompts.GREETING,
+            prompts.GREETING_KEYPAD,
+            prompts.NOT_HEARD,
+            prompts.REPROMPT,
+            prompts.KEYPAD_HINT,
+            prompts.SURVEY_GOODBYE,
+        )
         try:
             for sentence in (s for text in texts for s in sentences(spoken_reply(Reply(text)))):
                 await self.tts.synthesize_all(sentence, rate=self.settings.tts_rate)
@@ -87,8 +104,12 @@ class PhoneWiring:
         await self.tts.aclose()
 
     def health(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"ok": self.listen_error is None, "live_calls": len(self.channel.calls),
-                                 "calls_total": self.channel.calls_total, "media_stream": "/ws/media"}  # fmt: skip
+        state: dict[str, Any] = {
+            "ok": self.listen_error is None,
+            "live_calls": len(self.channel.calls),
+            "calls_total": self.channel.calls_total,
+            "media_stream": "/ws/media",
+        }
         if self.listen_error:
             state["error"] = self.listen_error
         else:
@@ -99,8 +120,13 @@ class PhoneWiring:
         """Unavailable speech recognition is a reduced mode (keypad-only calls), not an outage."""
         if self.channel.speech_available():
             return {"ok": True, "available": True, "provider": self.stt.name}
-        return {"ok": True, "available": False, "provider": self.stt.name, "fallback": "keypad-only",
-                "hint": self._hint()}  # fmt: skip
+        return {
+            "ok": True,
+            "available": False,
+            "provider": self.stt.name,
+            "fallback": "keypad-only",
+            "hint": self._hint(),
+        }
 
     def _hint(self) -> str:
         if self.stt.name == "vosk":

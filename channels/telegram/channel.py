@@ -155,7 +155,11 @@ class TelegramChannel:
             except (TelegramAPIError, OSError) as exc:
                 delay = self.retry.delay(attempt)
                 attempt += 1
-                kind = "conflict (another poller or a webhook)" if isinstance(exc, TelegramConflictError) else type(exc).__name__
+                kind = (
+                    "conflict (another poller or a webhook)"
+                    if isinstance(exc, TelegramConflictError)
+                    else type(exc).__name__
+                )
                 self._state.update(ok=False, error=type(exc).__name__)
                 log.warning("telegram getUpdates failed: %s; retry in %.1f s", kind, delay)
                 await asyncio.sleep(delay)
@@ -182,7 +186,7 @@ class TelegramChannel:
     async def process_update(self, update: Update) -> None:
         try:
             await self.dispatcher.feed_update(self.bot, update)
-        except Exception:  # noqa: BLE001  (the error handler already answered; never stop polling)
+        except Exception:
             log.exception("telegram update %s could not be handled", update.update_id)
 
     async def feed_webhook(self, body: dict[str, Any]) -> None:
@@ -203,11 +207,16 @@ class TelegramChannel:
                 last = i == len(chunks) - 1
                 entities = [MessageEntity(**e) for e in phone_number_entities(chunk, numbers)] or None
 
-                async def call(chunk: str = chunk, last: bool = last, markup: Any = markup, entities: Any = entities) -> Any:
+                async def call(
+                    chunk: str = chunk, last: bool = last, markup: Any = markup, entities: Any = entities
+                ) -> Any:
                     return await self.bot.send_message(
-                        chat_id=chat_id, text=chunk, parse_mode=None, entities=entities,
+                        chat_id=chat_id,
+                        text=chunk,
+                        parse_mode=None,
+                        entities=entities,
                         reply_markup=markup if last else None,
-                    )  # fmt: skip
+                    )
 
                 if not await self._deliver(call, "sendMessage", conversation_id):
                     return
@@ -244,9 +253,10 @@ class TelegramChannel:
     async def answer_callback(self, callback_id: str, text: str | None = None) -> None:
         try:
             await call_with_retry(
-                lambda: self.bot.answer_callback_query(callback_query_id=callback_id, text=text), "answerCallbackQuery",
+                lambda: self.bot.answer_callback_query(callback_query_id=callback_id, text=text),
+                "answerCallbackQuery",
                 RetryPolicy(attempts=3, base_delay_s=0.3),
-            )  # fmt: skip
+            )
         except (TelegramDeliveryFailed, TelegramAPIError) as exc:
             log.warning("answerCallbackQuery failed: %s", exc)  # the button only keeps spinning a while
 

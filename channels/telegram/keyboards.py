@@ -65,7 +65,9 @@ def keyboard(buttons: tuple[Button, ...], payloads: PayloadMap) -> InlineKeyboar
     row_size = 1 if any(len(b.title) > 8 for b in buttons) else BUTTONS_PER_ROW
     rows = [
         [
-            InlineKeyboardButton(text=(b.title or b.payload)[:MAX_BUTTON_TITLE], callback_data=payloads.callback_data(b.payload))
+            InlineKeyboardButton(
+                text=(b.title or b.payload)[:MAX_BUTTON_TITLE], callback_data=payloads.callback_data(b.payload)
+            )
             for b in buttons[i : i + row_size]
         ]
         for i in range(0, len(buttons), row_size)

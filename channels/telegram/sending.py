@@ -57,7 +57,9 @@ def phone_number_entities(text: str, numbers: list[str]) -> list[dict[str, int |
         while start >= 0:
             before, after = text[start - 1 : start], text[start + len(number) : start + len(number) + 1]
             if not before.isdigit() and not after.isdigit():
-                entities.append({"type": "phone_number", "offset": utf16_len(text[:start]), "length": utf16_len(number)})
+                entities.append(
+                    {"type": "phone_number", "offset": utf16_len(text[:start]), "length": utf16_len(number)}
+                )
             start = text.find(number, start + len(number))
     return sorted(entities, key=lambda e: e["offset"])
 
@@ -72,7 +74,7 @@ class RetryPolicy:
     def delay(self, attempt: int) -> float:
         """Exponential backoff with jitter: 0.5, 1, 2, 4 … seconds (capped)."""
         raw = min(self.max_delay_s, self.base_delay_s * 2**attempt)
-        return raw * (0.75 + random.random() / 2)  # noqa: S311  (jitter, not crypto)
+        return raw * (0.75 + random.random() / 2)
 
 
 async def call_with_retry(call: Callable[[], Awaitable[T]], what: str, policy: RetryPolicy) -> T:

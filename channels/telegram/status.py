@@ -10,8 +10,14 @@ from tickets.models import STATUS_LABELS, WorkOrder
 
 BEIJING = timezone(timedelta(hours=8))
 MAX_LISTED = 5
-TYPE_NAMES = {"complain": "投诉", "report": "举报", "seek_help": "求助", "suggest": "建议", "praise": "表扬",
-              "consult": "咨询"}  # fmt: skip
+TYPE_NAMES = {
+    "complain": "投诉",
+    "report": "举报",
+    "seek_help": "求助",
+    "suggest": "建议",
+    "praise": "表扬",
+    "consult": "咨询",
+}
 NONE_FOUND = "暂未查到您的工单。在这里反映问题后会生成工单；分享您的手机号码后，也可以查到用这个号码登记的工单。"
 
 
@@ -65,5 +71,5 @@ def _line(order: WorkOrder) -> str:
     return "\n".join(parts)
 
 
-def _aware(value):  # noqa: ANN001, ANN202
+def _aware(value):
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -44,9 +44,12 @@ async def with_verified_phone(conversations: ConversationRouter, msg: InboundMes
 
 
 async def local_turn(
-    channel: TelegramChannel, conversations: ConversationRouter, msg: InboundMessage, replies: list[Reply],
+    channel: TelegramChannel,
+    conversations: ConversationRouter,
+    msg: InboundMessage,
+    replies: list[Reply],
     error_code: str | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """A message the channel answers itself (status list, refusals): kept in the history both ways."""
     await conversations.record(msg.conversation_id, replies, msg, error_code)
     await channel.send(msg.conversation_id, replies)

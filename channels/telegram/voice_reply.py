@@ -30,7 +30,7 @@ def ogg_opus(pcm16: bytes, sample_rate: int, bitrate: int = 24000) -> bytes:
     return buf.getvalue()
 
 
-def make_speak(tts: Any, rate: str = "+0%"):  # noqa: ANN201  (returns voice.Speak)
+def make_speak(tts: Any, rate: str = "+0%"):
     """`async speak(text) -> OGG/Opus bytes | None` from a TextToSpeech (`synthesize_all`,
     `audio_format.sample_rate`); None when synthesis gives nothing."""
 

@@ -56,7 +56,9 @@ def create_channel(settings: Settings, dispatcher: Dispatcher) -> TelegramChanne
         raise ValueError("HOTLINE_TELEGRAM_TOKEN is not set")
     webhook = settings.telegram_mode == "webhook"
     if webhook and not settings.telegram_webhook_url:
-        raise ValueError("HOTLINE_TELEGRAM_MODE=webhook needs HOTLINE_TELEGRAM_WEBHOOK_URL (https://your.host/telegram/webhook)")
+        raise ValueError(
+            "HOTLINE_TELEGRAM_MODE=webhook needs HOTLINE_TELEGRAM_WEBHOOK_URL (https://your.host/telegram/webhook)"
+        )
     return TelegramChannel(
         make_bot(settings.telegram_token, settings.telegram_api_url),
         dispatcher,

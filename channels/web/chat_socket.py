@@ -35,9 +35,10 @@ from core.log_ids import short_id
 log = logging.getLogger(__name__)
 
 NOT_FOUND = FrameError(
-    "conversation_not_found", "未找到之前的对话，已为您开始新的对话。",
+    "conversation_not_found",
+    "未找到之前的对话，已为您开始新的对话。",
     "unknown conversation_id or wrong resume_token; a new session was started",
-)  # fmt: skip
+)
 
 
 class WebChatChannel:
@@ -74,17 +75,23 @@ class WebChatChannel:
                 self.detach(conversation_id, ws)
 
 
-def build_router(conversations: ConversationRouter, channel: WebChatChannel, max_text_chars: int,
-                 voice: VoiceMessages | None = None, limits: ChatLimits = ChatLimits(),
-                 greeting: dict[str, Any] | None = None) -> APIRouter:  # fmt: skip
+def build_router(
+    conversations: ConversationRouter,
+    channel: WebChatChannel,
+    max_text_chars: int,
+    voice: VoiceMessages | None = None,
+    limits: ChatLimits = ChatLimits(),
+    greeting: dict[str, Any] | None = None,
+) -> APIRouter:
     """`greeting`: a message frame sent at once on a new conversation whose client asked for it
     with `?greet=1` (the chat page does; API clients are not sent it); it is not stored."""
     api = APIRouter()
     sessions = ChatSessions(conversations, limits)
 
     @api.websocket("/ws/chat")
-    async def chat(ws: WebSocket, conversation_id: str | None = None, resume_token: str | None = None,
-                   greet: bool = False) -> None:  # fmt: skip
+    async def chat(
+        ws: WebSocket, conversation_id: str | None = None, resume_token: str | None = None, greet: bool = False
+    ) -> None:
         await ws.accept()
         address = ws.client.host if ws.client else "-"
         session = await sessions.open(address, conversation_id, resume_token)
@@ -117,7 +124,9 @@ def build_router(conversations: ConversationRouter, channel: WebChatChannel, max
         try:
             if event.get("text") is None:
                 raise FrameError(
-                    "binary_not_supported", BAD_FORMAT, "binary frames are not accepted on /ws/chat; send JSON text frames"
+                    "binary_not_supported",
+                    BAD_FORMAT,
+                    "binary frames are not accepted on /ws/chat; send JSON text frames",
                 )
             size = len(event["text"].encode())
             if size > limits.frame_bytes:

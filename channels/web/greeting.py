@@ -17,6 +17,11 @@ def load_greeting(domain_dir: Path) -> dict[str, Any] | None:
         if variants:
             first = variants[0]
             buttons = [{"title": str(b["title"]), "payload": str(b["payload"])} for b in first.get("buttons") or []]
-            return {"type": "message", "sender": "bot", "text": str(first.get("text", "")), "buttons": buttons,
-                    "data": {"greeting": True}}  # fmt: skip
+            return {
+                "type": "message",
+                "sender": "bot",
+                "text": str(first.get("text", "")),
+                "buttons": buttons,
+                "data": {"greeting": True},
+            }
     return None

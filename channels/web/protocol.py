@@ -18,8 +18,9 @@ ClientId = str | int
 
 
 class FrameError(Exception):
-    def __init__(self, code: str, message: str, detail: str, rejected_text: str | None = None,
-                 original_length: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, code: str, message: str, detail: str, rejected_text: str | None = None, original_length: int | None = None
+    ) -> None:
         super().__init__(detail)
         self.code, self.message, self.detail = code, message, detail
         # A citizen's text refused as it stands, kept for the record (cut to the text limit, with
@@ -51,13 +52,17 @@ BAD_FORMAT = "消息格式有误，请重新发送。"
 
 
 def frame_too_large(size: int, limit: int) -> FrameError:
-    return FrameError("frame_too_large", "消息太大了，无法发送。语音请分段发送，文字请精简后再发。",
-                      f"frame has {size} bytes; the limit is {limit}")  # fmt: skip
+    return FrameError(
+        "frame_too_large",
+        "消息太大了，无法发送。语音请分段发送，文字请精简后再发。",
+        f"frame has {size} bytes; the limit is {limit}",
+    )
 
 
 def rate_limited(retry_after_s: float) -> FrameError:
-    return FrameError("rate_limited", "您发送消息太频繁了，请稍等几秒再发。",
-                      f"too many messages; retry after {retry_after_s:.1f} s")  # fmt: skip
+    return FrameError(
+        "rate_limited", "您发送消息太频繁了，请稍等几秒再发。", f"too many messages; retry after {retry_after_s:.1f} s"
+    )
 
 
 def parse_client_frame(raw: str, max_text_chars: int) -> ClientFrame:
@@ -92,7 +97,9 @@ def _parse_object(obj: dict[str, Any], max_text_chars: int) -> ClientFrame:
     if kind == "button":
         payload = obj.get("payload")
         if not isinstance(payload, str) or not payload.strip() or len(payload) > MAX_PAYLOAD_CHARS:
-            raise FrameError("invalid_button", BAD_FORMAT, "'payload' must be a non-empty string of at most 200 characters")
+            raise FrameError(
+                "invalid_button", BAD_FORMAT, "'payload' must be a non-empty string of at most 200 characters"
+            )
         title = obj.get("title")
         return ClientFrame("button", payload=payload.strip(), text=title if isinstance(title, str) else "")
     if kind == "audio":
@@ -119,7 +126,9 @@ def _clean_text(text: Any, max_chars: int) -> str:
         )
     if has_control_characters(text):
         raise FrameError(
-            "control_characters", "消息中含有无法识别的字符，请重新输入。", "text contains control characters",
+            "control_characters",
+            "消息中含有无法识别的字符，请重新输入。",
+            "text contains control characters",
             rejected_text=text,
         )
     return text

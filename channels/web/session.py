@@ -78,7 +78,11 @@ class ChatSessions:
         existing = None
         if valid_conversation_id(conversation_id) and resume_token:
             conv = await self.conversations.find(conversation_id)
-            if conv is not None and conv.resume_hash and hmac.compare_digest(conv.resume_hash, token_hash(resume_token)):
+            if (
+                conv is not None
+                and conv.resume_hash
+                and hmac.compare_digest(conv.resume_hash, token_hash(resume_token))
+            ):
                 existing = conv
         buckets = TokenBucket(self.limits.burst, self.limits.per_s), self.addresses.get(address)
         if existing is not None:
@@ -88,6 +92,7 @@ class ChatSessions:
     async def store(self, session: ChatSession) -> None:
         """Write the conversation row (with the token's hash) before its first message."""
         if not session.stored:
-            await self.conversations.open(session.conversation_id, CHANNEL, session.user_id,
-                                          token_hash(session.resume_token))  # fmt: skip
+            await self.conversations.open(
+                session.conversation_id, CHANNEL, session.user_id, token_hash(session.resume_token)
+            )
             session.stored = True

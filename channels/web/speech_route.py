@@ -61,7 +61,9 @@ def build_tts_router(
         if not audio:
             return _refuse(503, "tts_unavailable", "speech synthesis returned no audio")
         return Response(
-            wav_bytes(audio, tts.audio_format), media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"}
+            wav_bytes(audio, tts.audio_format),
+            media_type="audio/wav",
+            headers={"Cache-Control": "private, max-age=3600"},
         )
 
     return api

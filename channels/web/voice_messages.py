@@ -91,7 +91,9 @@ class VoiceMessages:
                 "audio_unavailable", AUDIO_UNAVAILABLE.message, f"speech recognition failed ({type(exc).__name__})"
             ) from None
         if not text:
-            raise FrameError("asr_empty", "没有听清您说的话，请再说一遍，或直接输入文字。", "speech recognition returned no text")
+            raise FrameError(
+                "asr_empty", "没有听清您说的话，请再说一遍，或直接输入文字。", "speech recognition returned no text"
+            )
         elapsed = int((time.perf_counter() - started) * 1000)
         return VoiceMessage(text, duration_ms, audio_format, elapsed)
 
@@ -106,9 +108,7 @@ class VoiceMessages:
         try:
             raw = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
-            raise FrameError(
-                "invalid_audio", "语音数据已损坏，请重新录制。", "'data' is not valid base64"
-            ) from None
+            raise FrameError("invalid_audio", "语音数据已损坏，请重新录制。", "'data' is not valid base64") from None
         if not raw:
             raise FrameError("invalid_audio", "语音消息是空的，请重新录制。", "'data' is empty")
         return raw

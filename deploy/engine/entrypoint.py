@@ -50,14 +50,24 @@ def rasa_env(env: dict[str, str]) -> dict[str, str]:
 def rasa_argv(env: dict[str, str]) -> list[str]:
     """`rasa run` through bot/engine_runtime.py (the project's Rasa patches), as runtime/stack.py."""
     return [
-        "python", "-m", "bot.engine_runtime", "run", "--enable-api",
-        "--model", MODEL,
-        "--interface", env.get("HOTLINE_ENGINE_HOST", "0.0.0.0"),
-        "--port", env.get("HOTLINE_RASA_PORT", "5005"),
-        "--auth-token", need(env, "HOTLINE_RASA_TOKEN", 16),
-        "--endpoints", "endpoints.scale-out.yml",
-        "--credentials", "credentials.yml",
-    ]  # fmt: skip
+        "python",
+        "-m",
+        "bot.engine_runtime",
+        "run",
+        "--enable-api",
+        "--model",
+        MODEL,
+        "--interface",
+        env.get("HOTLINE_ENGINE_HOST", "0.0.0.0"),
+        "--port",
+        env.get("HOTLINE_RASA_PORT", "5005"),
+        "--auth-token",
+        need(env, "HOTLINE_RASA_TOKEN", 16),
+        "--endpoints",
+        "endpoints.scale-out.yml",
+        "--credentials",
+        "credentials.yml",
+    ]
 
 
 def actions_env(env: dict[str, str]) -> dict[str, str]:
@@ -71,8 +81,15 @@ def actions_env(env: dict[str, str]) -> dict[str, str]:
 
 
 def actions_argv(env: dict[str, str]) -> list[str]:
-    return ["python", "-m", "bot.action_server", "--actions", "bot.actions",
-            "--port", env.get("HOTLINE_ACTION_PORT", "5055")]  # fmt: skip
+    return [
+        "python",
+        "-m",
+        "bot.action_server",
+        "--actions",
+        "bot.actions",
+        "--port",
+        env.get("HOTLINE_ACTION_PORT", "5055"),
+    ]
 
 
 def main(argv: list[str]) -> None:

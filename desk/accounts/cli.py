@@ -30,8 +30,8 @@ def read_password() -> str:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     # Imported here: `hotline` starts fast for the other commands.
-    from desk.accounts.service import AgentAccounts
     from core.db import init_db, make_engine
+    from desk.accounts.service import AgentAccounts
     from tickets.units import UnitRegistry
 
     engine = make_engine(settings.database)

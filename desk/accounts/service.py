@@ -10,11 +10,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from desk.accounts.models import ROLES, AgentAccount
 from core.clock import utcnow
+from desk.accounts.models import ROLES, AgentAccount
 
 # argon2id with OWASP's baseline parameters (19 MiB, 2 passes, 1 lane): ~0.1 s per check here.
-HASHER_PARAMS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
 USERNAME = re.compile(r"[a-z0-9][a-z0-9_.-]{1,39}")
 MIN_PASSWORD_CHARS = 10
 
@@ -44,12 +43,13 @@ def _agent(row: AgentAccount) -> Agent:
 class AgentAccounts:
     def __init__(self, engine: Engine, hasher: PasswordHasher | None = None) -> None:
         self.engine = engine
-        self.hasher = hasher or PasswordHasher(**HASHER_PARAMS)
+        self.hasher = hasher or PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
         # Verified when the username is unknown, so that its answer takes as long as a wrong password.
         self._dummy_hash = self.hasher.hash("no such agent: dummy password")
 
-    def add(self, username: str, password: str, role: str, display_name: str | None = None,
-            unit_code: str | None = None) -> Agent:  # fmt: skip
+    def add(
+        self, username: str, password: str, role: str, display_name: str | None = None, unit_code: str | None = None
+    ) -> Agent:
         """unit_code: required for (and only for) the `unit` role; the caller checks it exists."""
         username = username.strip().lower()
         if not USERNAME.fullmatch(username):
@@ -62,8 +62,13 @@ class AgentAccounts:
             raise AccountError(f"password: at least {MIN_PASSWORD_CHARS} characters, no leading/trailing spaces")
         if password.lower() in (username, "password12", "1234567890", "0123456789"):
             raise AccountError("password is too easy to guess")
-        row = AgentAccount(username=username, display_name=(display_name or username)[:40], role=role,
-                           password_hash=self.hasher.hash(password), unit_code=unit_code)  # fmt: skip
+        row = AgentAccount(
+            username=username,
+            display_name=(display_name or username)[:40],
+            role=role,
+            password_hash=self.hasher.hash(password),
+            unit_code=unit_code,
+        )
         with Session(self.engine) as session:
             session.add(row)
             try:

@@ -43,8 +43,13 @@ class TokenSigner:
     def issue(self, username: str, role: str) -> tuple[str, TokenClaims]:
         now = int(self.clock())
         claims = TokenClaims(username, role, now, now + self.ttl_s)
-        body = _b64(json.dumps({"sub": username, "role": role, "iat": now, "exp": claims.expires_at},
-                               separators=(",", ":"), ensure_ascii=False).encode())  # fmt: skip
+        body = _b64(
+            json.dumps(
+                {"sub": username, "role": role, "iat": now, "exp": claims.expires_at},
+                separators=(",", ":"),
+                ensure_ascii=False,
+            ).encode()
+        )
         return f"{body}.{self._sign(body)}", claims
 
     def verify(self, token: str) -> TokenClaims:

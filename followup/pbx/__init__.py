@@ -20,19 +20,33 @@ def survey_calls_from(settings: Settings, outbound: OutboundCalls) -> SurveyCall
         _require(settings, "pbx_ari_url", "pbx_ari_user", "pbx_ari_password")
         audiosocket = settings.pbx_audiosocket_address
         if audiosocket is None and settings.host in ("0.0.0.0", "::", ""):
-            raise ValueError("HOTLINE_HOST listens on every interface: set HOTLINE_PBX_AUDIOSOCKET_ADDRESS to the "
-                             "host:port Asterisk reaches this gateway's AudioSocket server at")  # fmt: skip
+            raise ValueError(
+                "HOTLINE_HOST listens on every interface: set HOTLINE_PBX_AUDIOSOCKET_ADDRESS to the "
+                "host:port Asterisk reaches this gateway's AudioSocket server at"
+            )
         return AriSurveyCalls(
-            outbound, settings.pbx_ari_url, settings.pbx_ari_user, settings.pbx_ari_password,
-            audiosocket or f"{settings.host}:{settings.audiosocket_port}", endpoint=settings.pbx_endpoint,
-            context=settings.pbx_context, extension=settings.pbx_extension, priority=settings.pbx_priority,
-            caller_id=settings.pbx_caller_id, ring_timeout_s=settings.pbx_ring_timeout_s,
-        )  # fmt: skip
+            outbound,
+            settings.pbx_ari_url,
+            settings.pbx_ari_user,
+            settings.pbx_ari_password,
+            audiosocket or f"{settings.host}:{settings.audiosocket_port}",
+            endpoint=settings.pbx_endpoint,
+            context=settings.pbx_context,
+            extension=settings.pbx_extension,
+            priority=settings.pbx_priority,
+            caller_id=settings.pbx_caller_id,
+            ring_timeout_s=settings.pbx_ring_timeout_s,
+        )
     _require(settings, "pbx_twilio_account_sid", "twilio_auth_token", "pbx_public_url")
     return TwilioSurveyCalls(
-        outbound, settings.pbx_twilio_account_sid, settings.twilio_auth_token, settings.pbx_caller_id,
-        settings.pbx_public_url, api_url=settings.pbx_twilio_api_url, ring_timeout_s=settings.pbx_ring_timeout_s,
-    )  # fmt: skip
+        outbound,
+        settings.pbx_twilio_account_sid,
+        settings.twilio_auth_token,
+        settings.pbx_caller_id,
+        settings.pbx_public_url,
+        api_url=settings.pbx_twilio_api_url,
+        ring_timeout_s=settings.pbx_ring_timeout_s,
+    )
 
 
 def _require(settings: Settings, *names: str) -> None:

@@ -19,10 +19,22 @@ AUDIOSOCKET_VARIABLE = "HOTLINE_AUDIOSOCKET"
 class AriSurveyCalls(SurveyCalls):
     name = "ari"
 
-    def __init__(self, outbound: OutboundCalls, url: str, user: str, password: str, audiosocket: str, *,
-                 endpoint: str = "PJSIP/{phone}@trunk", context: str = "hotline-survey", extension: str = "s",
-                 priority: int = 1, caller_id: str = "12345", ring_timeout_s: int = 30,
-                 request_timeout_s: float = 10.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        outbound: OutboundCalls,
+        url: str,
+        user: str,
+        password: str,
+        audiosocket: str,
+        *,
+        endpoint: str = "PJSIP/{phone}@trunk",
+        context: str = "hotline-survey",
+        extension: str = "s",
+        priority: int = 1,
+        caller_id: str = "12345",
+        ring_timeout_s: int = 30,
+        request_timeout_s: float = 10.0,
+    ) -> None:
         super().__init__(outbound, request_timeout_s)
         try:
             endpoint.format(phone="0", e164="+0")
@@ -37,10 +49,14 @@ class AriSurveyCalls(SurveyCalls):
     def originate_body(self, call_id: str, phone: str) -> dict:
         return {
             "endpoint": self.endpoint.format(phone=dialled(phone), e164=e164(phone)),
-            "context": self.context, "extension": self.extension, "priority": self.priority,
-            "callerId": self.caller_id, "timeout": self.ring_timeout_s, "channelId": call_id,
+            "context": self.context,
+            "extension": self.extension,
+            "priority": self.priority,
+            "callerId": self.caller_id,
+            "timeout": self.ring_timeout_s,
+            "channelId": call_id,
             "variables": {CALL_ID_VARIABLE: call_id, AUDIOSOCKET_VARIABLE: self.audiosocket},
-        }  # fmt: skip
+        }
 
     async def originate(self, http: httpx.AsyncClient, call_id: str, phone: str) -> None:
         body = self.originate_body(call_id, phone)

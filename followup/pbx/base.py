@@ -64,11 +64,21 @@ class SurveyCalls:
         except (httpx.HTTPError, OriginateFailed) as exc:
             self.outbound.discard(call_id)
             reason = str(exc) if isinstance(exc, OriginateFailed) else type(exc).__name__  # httpx texts may carry URLs
-            log.warning("survey call about %s to %s not placed through %s: %s", order.number, mask_phone(phone),
-                        self.name, reason)  # fmt: skip
+            log.warning(
+                "survey call about %s to %s not placed through %s: %s",
+                order.number,
+                mask_phone(phone),
+                self.name,
+                reason,
+            )
             return False
-        log.info("survey call %s about %s to %s placed through %s", short_id(call_id), order.number,
-                 mask_phone(phone), self.name)  # fmt: skip
+        log.info(
+            "survey call %s about %s to %s placed through %s",
+            short_id(call_id),
+            order.number,
+            mask_phone(phone),
+            self.name,
+        )
         return True
 
     async def originate(self, http: httpx.AsyncClient, call_id: str, phone: str) -> None:

@@ -52,8 +52,9 @@ def start_gateway(var_dir: Path, **extra: str) -> Gateway:
     port = free_port()
     env = gateway_env(var_dir, port, **extra)
     log = open(var_dir / f"gateway-{port}.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     http = f"http://127.0.0.1:{port}"
     gateway = Gateway(http, http.replace("http://", "ws://"), var_dir, env, proc)
     try:
@@ -66,8 +67,15 @@ def start_gateway(var_dir: Path, **extra: str) -> Gateway:
 
 
 def add_agent(env: dict, name: str, role: str = "agent", password: str = PASSWORD) -> None:
-    done = subprocess.run([sys.executable, "-m", "cli", "agents", "add", name, "--role", role], cwd=ROOT,
-                          env=env, input=password + "\n", capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "agents", "add", name, "--role", role],
+        cwd=ROOT,
+        env=env,
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -90,8 +98,7 @@ class AgentClient:
     async def connect(self) -> dict:
         url = self.base.replace("http://", "ws://") + f"/ws/agent?token={self.token}"
         self.ws = await websockets.connect(url)
-        hello = await self.next_event(lambda e: e["type"] == "hello")
-        return hello
+        return await self.next_event(lambda e: e["type"] == "hello")
 
     async def next_event(self, pred, timeout: float = 10) -> dict:
         """The first event (already received or arriving) that satisfies pred; it is consumed."""
@@ -131,4 +138,3 @@ async def queued_citizen(ws_base: str) -> ChatClient:
     frames = await chat.click("/request_human", "转人工")
     assert [f["mode"] for f in frames if f["type"] == "status"] == ["queued"], frames
     return chat
-

@@ -42,9 +42,15 @@ def test_passwords_are_stored_as_argon2_hashes_and_checked(accounts):
 
 @pytest.mark.parametrize(
     ("username", "password", "role"),
-    [("a", "long enough pw", "agent"), ("bad name", "long enough pw", "agent"), ("carol", "short", "agent"),
-     ("carol", "long enough pw", "admin"), ("carol", "carol", "agent"), ("carol", " padded password ", "agent")],
-)  # fmt: skip
+    [
+        ("a", "long enough pw", "agent"),
+        ("bad name", "long enough pw", "agent"),
+        ("carol", "short", "agent"),
+        ("carol", "long enough pw", "admin"),
+        ("carol", "carol", "agent"),
+        ("carol", " padded password ", "agent"),
+    ],
+)
 def test_bad_accounts_are_refused(accounts, username, password, role):
     with pytest.raises(AccountError):
         accounts.add(username, password, role)
@@ -121,8 +127,15 @@ def test_hotline_agents_add_reads_the_password_from_stdin(tmp_path):
     env["HOTLINE_VAR_DIR"] = str(tmp_path)
 
     def add(*args: str, password: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "cli", "agents", "add", *args], cwd=ROOT, env=env,
-                              input=password + "\n", capture_output=True, text=True, timeout=60)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "cli", "agents", "add", *args],
+            cwd=ROOT,
+            env=env,
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     done = add("zhang.san", "--role", "supervisor", "--display-name", "张三", password="a long pass phrase")
     assert done.returncode == 0, done.stderr

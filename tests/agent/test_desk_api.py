@@ -49,16 +49,28 @@ def api_key(gateway) -> str:
 async def test_every_route_needs_a_valid_unexpired_token(gateway):
     expired, _ = TokenSigner(TOKEN_SECRET, 60, clock=lambda: time.time() - 120).issue("alice", "agent")
     forged, _ = TokenSigner(TOKEN_SECRET + "-other", 3600).issue("alice", "supervisor")
-    routes = [("GET", "/api/agent/queue"), ("GET", "/api/agent/conversations"), ("GET", "/api/agent/me"),
-              ("GET", "/api/agent/conversations/web:x"), ("POST", "/api/agent/conversations/web:x/take"),
-              ("POST", "/api/agent/conversations/web:x/messages"), ("POST", "/api/agent/conversations/web:x/release"),
-              ("POST", "/api/agent/conversations/web:x/close"), ("PUT", "/api/agent/conversations/web:x/draft"),
-              ("GET", "/api/agent/canned"), ("GET", "/api/agent/overview")]  # fmt: skip
+    routes = [
+        ("GET", "/api/agent/queue"),
+        ("GET", "/api/agent/conversations"),
+        ("GET", "/api/agent/me"),
+        ("GET", "/api/agent/conversations/web:x"),
+        ("POST", "/api/agent/conversations/web:x/take"),
+        ("POST", "/api/agent/conversations/web:x/messages"),
+        ("POST", "/api/agent/conversations/web:x/release"),
+        ("POST", "/api/agent/conversations/web:x/close"),
+        ("PUT", "/api/agent/conversations/web:x/draft"),
+        ("GET", "/api/agent/canned"),
+        ("GET", "/api/agent/overview"),
+    ]
     async with httpx.AsyncClient(base_url=gateway.http) as client:
         for header in (None, "Bearer", "Bearer nonsense", f"Bearer {expired}", f"Bearer {forged}", f"Basic {expired}"):
             for method, path in routes:
-                resp = await client.request(method, path, headers={"Authorization": header} if header else {},
-                                            json={"text": "x"} if method != "GET" else None)  # fmt: skip
+                resp = await client.request(
+                    method,
+                    path,
+                    headers={"Authorization": header} if header else {},
+                    json={"text": "x"} if method != "GET" else None,
+                )
                 assert resp.status_code == 401, (header, path, resp.text)
         valid, _ = TokenSigner(TOKEN_SECRET, 60).issue("alice", "agent")
         assert (await client.get("/api/agent/me", headers={"Authorization": f"Bearer {valid}"})).status_code == 200
@@ -80,8 +92,10 @@ async def test_login(gateway):
 
 async def test_login_attempts_are_rate_limited(gateway):
     async with httpx.AsyncClient(base_url=gateway.http) as client:
-        codes = [(await client.post("/api/agent/login", json={"username": "carol", "password": f"guess {i}"})).status_code
-                 for i in range(6)]  # fmt: skip
+        codes = [
+            (await client.post("/api/agent/login", json={"username": "carol", "password": f"guess {i}"})).status_code
+            for i in range(6)
+        ]
         assert codes == [401] * 5 + [429]
         right = await client.post("/api/agent/login", json={"username": "carol", "password": PASSWORD})
         assert right.status_code == 429 and int(right.headers["Retry-After"]) > 0
@@ -123,7 +137,11 @@ async def test_queue_take_reply_release_and_close(gateway):
     listed = (await alice.get("/api/agent/queue")).json()
     assert listed["length"] == 1 and listed["items"][0]["preview"] == "转人工"
 
-    assert (await alice.post(alice.conv(cid, "take"))).json() == {"conversation_id": cid, "mode": "agent", "agent": "alice"}
+    assert (await alice.post(alice.conv(cid, "take"))).json() == {
+        "conversation_id": cid,
+        "mode": "agent",
+        "agent": "alice",
+    }
     frames = await chat.recv_until(lambda f: f["type"] == "status")
     assert "人工客服已接入" in texts(frames) and statuses(frames) == ["agent"]
 
@@ -150,8 +168,10 @@ async def test_queue_take_reply_release_and_close(gateway):
     assert statuses(frames) == ["queued"]
     await alice.post(alice.conv(cid, "take"))
     await chat.recv_until(lambda f: f["type"] == "status")
-    edit = await alice.http.put(alice.conv(cid, "draft"), json={"request_type": "complain", "district": "朝阳区",
-                                                                "description": "楼下烧烤店每天营业到凌晨，噪音扰民"})  # fmt: skip
+    edit = await alice.http.put(
+        alice.conv(cid, "draft"),
+        json={"request_type": "complain", "district": "朝阳区", "description": "楼下烧烤店每天营业到凌晨，噪音扰民"},
+    )
     assert edit.status_code == 200 and edit.json()["district"] == "朝阳区"
     bad = await alice.http.put(alice.conv(cid, "draft"), json={"district": "浦东新区"})
     assert bad.status_code == 422
@@ -160,8 +180,11 @@ async def test_queue_take_reply_release_and_close(gateway):
     number = closed.json()["work_order"]
     frames = await chat.recv_until(lambda f: f["type"] == "status")
     assert "已为您登记工单" in texts(frames) and statuses(frames) == ["bot"]
-    tickets = httpx.get(f"{gateway.http}/api/tickets", params={"conversation_id": cid},
-                        headers={"Authorization": f"Bearer {api_key(gateway)}"}).json()  # fmt: skip
+    tickets = httpx.get(
+        f"{gateway.http}/api/tickets",
+        params={"conversation_id": cid},
+        headers={"Authorization": f"Bearer {api_key(gateway)}"},
+    ).json()
     [order] = tickets["items"]
     assert (order["number"], order["district"], order["request_type"]) == (number, "朝阳区", "complain")
     assert order["contact_phone"] == "13812345678" and "凌晨" in order["description"]
@@ -191,10 +214,14 @@ async def test_an_agent_cannot_act_on_a_conversation_another_holds(gateway):
     cid = chat.conversation_id
     assert (await bob.get(bob.conv(cid))).status_code == 200  # queued: any agent may look
     assert (await alice.post(alice.conv(cid, "take"))).status_code == 200
-    for resp in (await bob.post(bob.conv(cid, "take")), await bob.post(bob.conv(cid, "messages"), json={"text": "我来"}),
-                 await bob.post(bob.conv(cid, "release")), await bob.post(bob.conv(cid, "close")),
-                 await bob.http.put(bob.conv(cid, "draft"), json={"district": "海淀区"}),
-                 await sue.post(sue.conv(cid, "messages"), json={"text": "主管插话"})):  # fmt: skip
+    for resp in (
+        await bob.post(bob.conv(cid, "take")),
+        await bob.post(bob.conv(cid, "messages"), json={"text": "我来"}),
+        await bob.post(bob.conv(cid, "release")),
+        await bob.post(bob.conv(cid, "close")),
+        await bob.http.put(bob.conv(cid, "draft"), json={"district": "海淀区"}),
+        await sue.post(sue.conv(cid, "messages"), json={"text": "主管插话"}),
+    ):
         assert resp.status_code == 409 and resp.json()["agent"] == "alice", resp.text
     assert (await bob.get(bob.conv(cid))).status_code == 403
     assert (await sue.get(sue.conv(cid))).json()["agent"] == "alice"
@@ -260,8 +287,11 @@ async def test_a_queued_citizen_can_leave_a_callback_request(gateway):
     assert "请留下您的联系电话" in texts(asked)
     done = await chat.say("我的电话是 139 1234 5678")
     assert "已为您登记回电请求" in texts(done) and statuses(done) == ["bot"]
-    tickets = httpx.get(f"{gateway.http}/api/tickets", params={"conversation_id": chat.conversation_id},
-                        headers={"Authorization": f"Bearer {api_key(gateway)}"}).json()  # fmt: skip
+    tickets = httpx.get(
+        f"{gateway.http}/api/tickets",
+        params={"conversation_id": chat.conversation_id},
+        headers={"Authorization": f"Bearer {api_key(gateway)}"},
+    ).json()
     [order] = tickets["items"]
     assert order["contact_phone"] == "13912345678" and order["description"].startswith("来电请求回电")
     assert order["request_type"] == "seek_help"

@@ -17,10 +17,16 @@ from tickets.crud import WorkOrderFilter
 SUMMARY = {
     "reason": "requested",
     "request_type": "complain",
-    "slots": {"description": "楼下烧烤店半夜太吵", "district": "朝阳区", "street": "望京街道",
-              "address": "望京西园三区", "occurred": "ongoing", "contact_phone": "13812345678"},
+    "slots": {
+        "description": "楼下烧烤店半夜太吵",
+        "district": "朝阳区",
+        "street": "望京街道",
+        "address": "望京西园三区",
+        "occurred": "ongoing",
+        "contact_phone": "13812345678",
+    },
     "last_turns": [{"sender": "citizen", "text": "我要投诉楼下烧烤店"}],
-}  # fmt: skip
+}
 
 
 def handoff_reply(summary: dict) -> Reply:
@@ -70,7 +76,10 @@ async def test_alert_in_bot_data_reaches_agents_not_the_citizen_and_the_bot_goes
     card = {"number": "26112100001"}
     s.engine.script["煤气味好大"] = [
         Reply("请立即离开现场并拨打96777。"),
-        Reply("已同步登记紧急工单。", data={"work_order": card, "alert": {"reason": "emergency", "work_order": "26112100001"}}),
+        Reply(
+            "已同步登记紧急工单。",
+            data={"work_order": card, "alert": {"reason": "emergency", "work_order": "26112100001"}},
+        ),
         Reply("", data={"alert": {"reason": "emergency"}}),
     ]
     replies = await s.say("煤气味好大", "web:9")
@@ -135,8 +144,9 @@ async def test_two_agents_taking_one_conversation_exactly_one_wins(desk_setup):
     for i in range(8):
         await queue_citizen(s, f"web:r{i}")
     for i in range(8):
-        results = await asyncio.gather(s.desk.take(f"web:r{i}", ALICE), s.desk.take(f"web:r{i}", BOB),
-                                       return_exceptions=True)  # fmt: skip
+        results = await asyncio.gather(
+            s.desk.take(f"web:r{i}", ALICE), s.desk.take(f"web:r{i}", BOB), return_exceptions=True
+        )
         wins = [r for r in results if isinstance(r, dict)]
         losses = [r for r in results if isinstance(r, Conflict)]
         assert len(wins) == 1 and len(losses) == 1, results
@@ -149,8 +159,13 @@ async def test_an_agent_cannot_act_on_a_conversation_held_by_another(desk_setup)
     s = desk_setup
     await queue_citizen(s, "web:1")
     await s.desk.take("web:1", ALICE)
-    for call in (s.desk.take("web:1", BOB), s.desk.send("web:1", BOB, "我来"), s.desk.release("web:1", BOB),
-                 s.desk.close("web:1", BOB), s.desk.edit_draft("web:1", BOB, DraftPatch(district="海淀区"))):  # fmt: skip
+    for call in (
+        s.desk.take("web:1", BOB),
+        s.desk.send("web:1", BOB, "我来"),
+        s.desk.release("web:1", BOB),
+        s.desk.close("web:1", BOB),
+        s.desk.edit_draft("web:1", BOB, DraftPatch(district="海淀区")),
+    ):
         with pytest.raises(Conflict) as err:
             await call
         assert err.value.code == "taken_by_other" and err.value.extra["agent"] == "alice"
@@ -188,7 +203,12 @@ async def test_close_files_the_edited_draft_as_a_work_order(desk_setup):
     assert result["work_order_action"] == "created"
     order = s.repo.get(result["work_order"])
     assert (order.request_type, order.district, order.address, order.contact_name, order.conversation_id) == (
-        "complain", "朝阳区", "望京西园三区12号楼", "王先生", "web:1")
+        "complain",
+        "朝阳区",
+        "望京西园三区12号楼",
+        "王先生",
+        "web:1",
+    )
     last = s.delivered["web:1"][-1]
     assert f"已为您登记工单，编号{order.number}" in last.text and last.data["mode"] == "bot"  # as on the card
     card = last.data["work_order"]  # the full card, as the bot sends it (no personal data)
@@ -201,8 +221,12 @@ async def test_close_files_the_edited_draft_as_a_work_order(desk_setup):
 async def test_close_updates_the_work_order_the_bot_already_created(desk_setup):
     s = desk_setup
     await queue_citizen(s, "web:1")
-    first = s.desk.orders.create({"request_type": "complain", "description": "楼下烧烤店半夜太吵",
-                                  "district": "朝阳区"}, "web", "web:1", "api:web")  # fmt: skip
+    first = s.desk.orders.create(
+        {"request_type": "complain", "description": "楼下烧烤店半夜太吵", "district": "朝阳区"},
+        "web",
+        "web:1",
+        "api:web",
+    )
     await s.desk.take("web:1", ALICE)
     result = await s.desk.close("web:1", ALICE, DraftPatch(district="海淀区", street=None))
     assert result == {**result, "work_order": first.number, "work_order_action": "updated"}
@@ -261,8 +285,9 @@ async def test_outside_working_hours_the_citizen_is_offered_a_callback(tmp_path)
 async def test_callback_asks_for_a_phone_when_none_was_collected(desk_setup):
     s = desk_setup
     await queue_citizen(s, "web:1")
-    await queue_citizen(s, "web:2", {"reason": "requested", "request_type": "consult",
-                                     "slots": {"description": "想问问居住证怎么办"}})  # fmt: skip
+    await queue_citizen(
+        s, "web:2", {"reason": "requested", "request_type": "consult", "slots": {"description": "想问问居住证怎么办"}}
+    )
     asked = await s.say("/callback", "web:2")
     assert "请留下您的联系电话" in asked[0].text
     bad = await s.say("电话是12345", "web:2")

@@ -14,7 +14,9 @@ EXTRACT = IntakeExtractor(Gazetteer.builtin()).extract
 
 def test_the_draft_is_filled_from_what_the_citizen_typed_before_asking_for_a_person():
     said = ["朝阳区望京街道望京西园三区楼下的烧烤店半夜太吵", "我电话13812345678", "我要找人工客服"]
-    draft = prefill(draft_from_summary({"reason": "requested", "request_type": "complain", "slots": {}}), said, EXTRACT, NOW)
+    draft = prefill(
+        draft_from_summary({"reason": "requested", "request_type": "complain", "slots": {}}), said, EXTRACT, NOW
+    )
     assert draft["district"] == "朝阳区" and draft["street"] == "望京街道"
     assert draft["address"] == "朝阳区望京街道望京西园三区"
     assert draft["contact_phone"] == "13812345678"
@@ -29,13 +31,17 @@ def test_the_bots_slots_win_over_the_citizens_earlier_words():
 
 
 def test_a_gas_leak_handed_over_as_an_emergency_gets_a_description():
-    draft = prefill(draft_from_summary({"reason": "emergency", "slots": {}}), ["家里煤气泄漏了，味道很大"], EXTRACT, NOW)
+    draft = prefill(
+        draft_from_summary({"reason": "emergency", "slots": {}}), ["家里煤气泄漏了，味道很大"], EXTRACT, NOW
+    )
     assert draft["description"] == "家里煤气泄漏了，味道很大"
     assert draft["emergency"] is True and draft["request_type"] == "seek_help"
 
 
 def test_titles_name_the_caller_masked_and_never_the_raw_id():
-    title = conversation_title("web", {"contact_phone": "13812345678", "district": "朝阳区"}, "楼下烧烤店半夜太吵了，已经连续一个月")
+    title = conversation_title(
+        "web", {"contact_phone": "13812345678", "district": "朝阳区"}, "楼下烧烤店半夜太吵了，已经连续一个月"
+    )
     assert title.startswith("网页 · 138****5678 · 朝阳区 · 楼下烧烤店")
     assert "13812345678" not in title and len(title) < 40
     assert conversation_title("tg", {}, None) == "Telegram · 新会话"
@@ -43,7 +49,10 @@ def test_titles_name_the_caller_masked_and_never_the_raw_id():
 
 
 def test_wait_figures_count_the_emergency_still_waiting():
-    queue = [{"waiting_s": 240, "reason": "emergency", "priority": 1}, {"waiting_s": 5, "reason": "requested", "priority": 0}]
+    queue = [
+        {"waiting_s": 240, "reason": "emergency", "priority": 1},
+        {"waiting_s": 5, "reason": "requested", "priority": 0},
+    ]
     figures = wait_figures(queue, [6.0, 6.0, 6.0])
     assert figures["oldest_wait_s"] == 240 and figures["emergency_oldest_s"] == 240
     assert figures["emergency_waiting"] == 1

@@ -29,7 +29,17 @@ def test_old_database_gets_the_new_columns_and_keeps_its_conversations(tmp_path)
     db = make_engine(f"sqlite:///{path}")
     init_db(db)
     columns = {c["name"] for c in inspect(db).get_columns("conversation")}
-    assert {"mode_seq", "agent", "queued_at", "taken_at", "priority", "alert", "callback", "draft", "work_order"} <= columns
+    assert {
+        "mode_seq",
+        "agent",
+        "queued_at",
+        "taken_at",
+        "priority",
+        "alert",
+        "callback",
+        "draft",
+        "work_order",
+    } <= columns
     assert {"client_id", "pending"} <= {c["name"] for c in inspect(db).get_columns("message")}
     assert current_revision(db) == head_revision()
     init_db(db)  # idempotent
@@ -37,7 +47,13 @@ def test_old_database_gets_the_new_columns_and_keeps_its_conversations(tmp_path)
     conv = store.get("web:old")
     assert (conv.mode, conv.mode_seq, conv.handoff) == ("queued", 0, {"reason": "requested"})
     agent = Agent("alice", "王丽", "agent")
-    taken = store.change_mode("web:old", Mode.AGENT, (Mode.QUEUED,), values={"agent": agent.username},
-                              replies=[Reply("人工客服已接入", sender="system")], event={"kind": "taken"})  # fmt: skip
+    taken = store.change_mode(
+        "web:old",
+        Mode.AGENT,
+        (Mode.QUEUED,),
+        values={"agent": agent.username},
+        replies=[Reply("人工客服已接入", sender="system")],
+        event={"kind": "taken"},
+    )
     assert taken is not None and taken.agent == "alice" and taken.mode_seq == 1
     assert store.receive(InboundMessage("web:old", "web", "old", "你好")).mode is Mode.AGENT

@@ -48,8 +48,9 @@ def _frames(ws, seconds: float) -> list[dict]:
 
 
 def test_a_surge_shows_in_the_supervisor_console_only(gateway) -> None:
-    lead, agent = (f"{gateway.ws}/ws/agent?token={_token(gateway.http, name)}"
-                   for name in ("surge.lead", "surge.agent"))  # fmt: skip
+    lead, agent = (
+        f"{gateway.ws}/ws/agent?token={_token(gateway.http, name)}" for name in ("surge.lead", "surge.agent")
+    )
     with connect(lead) as lead_ws, connect(agent) as agent_ws:
         text, numbers = _console_sees_a_surge(gateway)
         lead_frames, agent_frames = _frames(lead_ws, 5), _frames(agent_ws, 2)
@@ -83,8 +84,12 @@ def _console_sees_a_surge(gateway) -> tuple[str, list[str]]:
             _log_in(page, gateway.http)
             numbers = []
             for k in range(3):
-                resp = httpx.post(f"{gateway.http}/api/tickets", json={**ORDER, "contact_phone": f"1390000000{k}"},
-                                  headers={"Authorization": f"Bearer {API_KEY}"}, timeout=20)  # fmt: skip
+                resp = httpx.post(
+                    f"{gateway.http}/api/tickets",
+                    json={**ORDER, "contact_phone": f"1390000000{k}"},
+                    headers={"Authorization": f"Bearer {API_KEY}"},
+                    timeout=20,
+                )
                 assert resp.status_code == 201, resp.text
                 numbers.append(resp.json()["number"])
             alert = page.locator(".surge-alert")

@@ -43,9 +43,17 @@ def test_wait_estimate_uses_the_pace_of_recent_takes_or_the_average_handle_time(
 
 
 def test_draft_from_the_bots_summary():
-    summary = {"reason": "requested", "request_type": "complain",
-               "slots": {"description": "噪音扰民", "occurred": "2026-11-20T22:00:00+08:00",
-                         "contact_phone": "invalid:12345", "district": "朝阳区", "session_started_metadata": {}}}  # fmt: skip
+    summary = {
+        "reason": "requested",
+        "request_type": "complain",
+        "slots": {
+            "description": "噪音扰民",
+            "occurred": "2026-11-20T22:00:00+08:00",
+            "contact_phone": "invalid:12345",
+            "district": "朝阳区",
+            "session_started_metadata": {},
+        },
+    }
     draft = draft_from_summary(summary)
     assert draft["request_type"] == "complain" and draft["district"] == "朝阳区"
     assert draft["occurred_at"] == "2026-11-20T22:00:00+08:00" and draft["ongoing"] is False
@@ -61,7 +69,12 @@ def test_draft_edits_are_checked_and_only_sent_fields_change():
     merged = apply_patch({"description": "噪音扰民", "district": "朝阳区"}, patch)
     assert merged["description"] == "噪音扰民" and merged["district"] == "海淀区"
     assert DraftPatch(contact_phone="(010) 6234-5678").contact_phone == "010-62345678"
-    for bad in ({"district": "浦东新区"}, {"contact_phone": "12345"}, {"request_type": "chat"},
-                {"description": "a\x00b"}, {"number": "26112100001"}):  # fmt: skip
+    for bad in (
+        {"district": "浦东新区"},
+        {"contact_phone": "12345"},
+        {"request_type": "chat"},
+        {"description": "a\x00b"},
+        {"number": "26112100001"},
+    ):
         with pytest.raises(ValidationError):
             DraftPatch(**bad)

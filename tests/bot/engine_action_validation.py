@@ -9,23 +9,35 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from jsonschema.validators import validator_for  # noqa: E402
-from rasa.core.actions.action import RemoteAction  # noqa: E402
-from rasa_sdk.events import ActiveLoop, BotUttered, FollowupAction, SlotSet  # noqa: E402
+from jsonschema.validators import validator_for
+from rasa.core.actions.action import RemoteAction
+from rasa_sdk.events import ActiveLoop, BotUttered, FollowupAction, SlotSet
 
-from bot import action_response_validation as patch  # noqa: E402
+from bot import action_response_validation as patch
 
-SLOTS = [SlotSet("address", "朝阳区望京街道望京西园三区"), SlotSet("district", "朝阳区"), SlotSet("intake_failures", 1.0),
-         SlotSet("anonymous", True), SlotSet("requested_slot", None)]  # fmt: skip
+SLOTS = [
+    SlotSet("address", "朝阳区望京街道望京西园三区"),
+    SlotSet("district", "朝阳区"),
+    SlotSet("intake_failures", 1.0),
+    SlotSet("anonymous", True),
+    SlotSet("requested_slot", None),
+]
 RESPONSE = {"text": "请问具体在哪个区？", "buttons": [{"title": "转人工", "payload": "/request_human"}], "elements": [],
             "custom": {"expect": "district"}, "template": None, "response": None, "image": None, "attachment": None}  # fmt: skip
 VALID = {
     "empty": {},
     "no_events": {"events": [], "responses": []},
     "form_turn": {"events": SLOTS, "responses": [RESPONSE]},
-    "loop_and_followup": {"events": [ActiveLoop(None), SlotSet("requested_slot", None), FollowupAction("action_listen")]},
-    "bot_event": {"events": [BotUttered("好的", data={"custom": {"handoff": {"reason": "requested"}}})], "responses": []},
-    "user_event": {"events": [{"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}, "entities": []}}]},
+    "loop_and_followup": {
+        "events": [ActiveLoop(None), SlotSet("requested_slot", None), FollowupAction("action_listen")]
+    },
+    "bot_event": {
+        "events": [BotUttered("好的", data={"custom": {"handoff": {"reason": "requested"}}})],
+        "responses": [],
+    },
+    "user_event": {
+        "events": [{"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}, "entities": []}}]
+    },
 }
 INVALID = {
     "events_not_a_list": {"events": {"event": "slot"}, "responses": []},
@@ -55,9 +67,15 @@ def emit(case: str, result: object) -> None:
 def main() -> None:
     payloads = {**VALID, **INVALID}
     signature = str(inspect.signature(RemoteAction._validate_action_result))
-    emit("original", {"sha256": patch.original_source_sha256(), "expected": patch.ORIGINAL_SOURCE_SHA256,
-                      "signature": signature,
-                      "called_by_run": "self._validate_action_result(response)" in inspect.getsource(RemoteAction.run)})  # fmt: skip
+    emit(
+        "original",
+        {
+            "sha256": patch.original_source_sha256(),
+            "expected": patch.ORIGINAL_SOURCE_SHA256,
+            "signature": signature,
+            "called_by_run": "self._validate_action_result(response)" in inspect.getsource(RemoteAction.run),
+        },
+    )
     before = {name: outcome(p) for name, p in payloads.items()}
 
     emit("install", {"first": patch.install(), "again": patch.install(), "installed": patch.installed()})
@@ -71,9 +89,15 @@ def main() -> None:
     finally:
         cls.check_schema = check_schema
     emit("behaviour", {"before": before, "after": after, "valid": sorted(VALID), "invalid": sorted(INVALID)})
-    emit("compiled", {"validator": type(patch.compiled_validator(RemoteAction)).__name__,
-                      "rasa_would_use": cls.__name__, "schema_checks_while_patched": len(checks),
-                      "invalid_payloads": len(INVALID) * 3})  # fmt: skip
+    emit(
+        "compiled",
+        {
+            "validator": type(patch.compiled_validator(RemoteAction)).__name__,
+            "rasa_would_use": cls.__name__,
+            "schema_checks_while_patched": len(checks),
+            "invalid_payloads": len(INVALID) * 3,
+        },
+    )
 
     patch.uninstall()
     emit("uninstalled", {"installed": patch.installed()})

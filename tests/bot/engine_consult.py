@@ -9,28 +9,46 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from rasa_sdk import Tracker  # noqa: E402
-from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.consult import ActionAnswerConsult, ActionStartConsultRecord, ActionStartReferralOrder  # noqa: E402
-from bot.actions.gateway_client import GatewayUnavailable  # noqa: E402
-from bot.actions.handoff import ActionFallback  # noqa: E402
+from bot.actions.consult import ActionAnswerConsult, ActionStartConsultRecord, ActionStartReferralOrder
+from bot.actions.gateway_client import GatewayUnavailable
+from bot.actions.handoff import ActionFallback
 
-ARTICLE = {"id": "utilities-water-outage-query", "title": "停水了怎么查询原因和恢复时间", "answer": "可以拨打96116查询。",
-           "answer_short": "可以拨打96116查询。", "details": {}, "source": {"name": "《北京市城市供水条例》",
-                                                                          "confirm": "可拨打96116确认。"}}  # fmt: skip
+ARTICLE = {
+    "id": "utilities-water-outage-query",
+    "title": "停水了怎么查询原因和恢复时间",
+    "answer": "可以拨打96116查询。",
+    "answer_short": "可以拨打96116查询。",
+    "details": {},
+    "source": {"name": "《北京市城市供水条例》", "confirm": "可拨打96116确认。"},
+}
 REFERRAL = {"category_code": "020101", "category": ["市政公用", "供水排水", "停水与供水管线故障"],
             "unit_name": "北京市自来水集团", "unit": {"code": "UTIL-WATER", "name": "北京市自来水集团", "level": "utility"},
             "level": "utility", "contact": "可以拨打北京市自来水集团客服热线96116（24小时）", "request_type": "seek_help",
             "confidence": 0.98, "district": None}  # fmt: skip
 RESULTS = {
-    "refer": {"decision": "refer", "facet": None, "results": [], "referral": REFERRAL,
-              "related": [{"id": ARTICLE["id"], "title": ARTICLE["title"]}]},
-    "answer": {"decision": "answer", "facet": None, "results": [ARTICLE],
-               "related": [{"id": "utilities-water-quality", "title": "自来水发黄、浑浊、有异味怎么办"}]},
-    "choose": {"decision": "choose", "facet": None, "results": [ARTICLE, {**ARTICLE, "id": "other", "title": "另一篇"}]},
+    "refer": {
+        "decision": "refer",
+        "facet": None,
+        "results": [],
+        "referral": REFERRAL,
+        "related": [{"id": ARTICLE["id"], "title": ARTICLE["title"]}],
+    },
+    "answer": {
+        "decision": "answer",
+        "facet": None,
+        "results": [ARTICLE],
+        "related": [{"id": "utilities-water-quality", "title": "自来水发黄、浑浊、有异味怎么办"}],
+    },
+    "choose": {
+        "decision": "choose",
+        "facet": None,
+        "results": [ARTICLE, {**ARTICLE, "id": "other", "title": "另一篇"}],
+    },
     "none": {"decision": "none", "facet": None, "results": []},
-}  # fmt: skip
+}
 
 
 class FakeGateway:
@@ -59,8 +77,9 @@ def tracker(text: str, sender: str = "web:t", slots: dict | None = None, entitie
     return Tracker.from_dict({"sender_id": sender, "slots": slots or {}, "latest_message": message})
 
 
-async def consult(case: str | None, text: str, sender: str = "web:t", entities: list | None = None,
-                  slots: dict | None = None) -> dict:  # fmt: skip
+async def consult(
+    case: str | None, text: str, sender: str = "web:t", entities: list | None = None, slots: dict | None = None
+) -> dict:
     """The answer to `text` when the search decides `case` (None: the knowledge base is down)."""
     gateway, out = FakeGateway(RESULTS[case] if case else None), CollectingDispatcher()
     events = await ActionAnswerConsult(gateway).run(out, tracker(text, sender, slots, entities), {})
@@ -104,10 +123,15 @@ async def main() -> None:
         "kb_down": await consult(None, "开宠物医院要办哪些手续"),
         "bare_button": await consult("answer", "/consult"),
         "bare_button_phone": await consult("answer", "/consult", sender="phone:c1"),
-        "chosen": await consult("choose", '/consult{"kb_article": "utilities-water-outage-query"}',
-                                entities=chose(ARTICLE["id"]), slots={"kb_question": "水的事"}),  # fmt: skip
-        "chosen_none": await consult("choose", '/consult{"kb_article": "none"}', entities=chose("none"),
-                                     slots={"kb_question": "水的事"}),  # fmt: skip
+        "chosen": await consult(
+            "choose",
+            '/consult{"kb_article": "utilities-water-outage-query"}',
+            entities=chose(ARTICLE["id"]),
+            slots={"kb_question": "水的事"},
+        ),
+        "chosen_none": await consult(
+            "choose", '/consult{"kb_article": "none"}', entities=chose("none"), slots={"kb_question": "水的事"}
+        ),
         "start_record": await start_record({"kb_question": "开宠物医院要办哪些手续", "kb_article": None}),
     }
     for name, result in cases.items():

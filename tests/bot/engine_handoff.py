@@ -9,16 +9,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from rasa_sdk import Tracker  # noqa: E402
-from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.gateway_client import GatewayUnavailable  # noqa: E402
-from bot.actions.handoff import ActionFallback, ActionHandoff  # noqa: E402
+from bot.actions.gateway_client import GatewayUnavailable
+from bot.actions.handoff import ActionFallback, ActionHandoff
 
 
 def user(text: str, intent: str, metadata: dict | None = None) -> dict:
-    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "text": text},
-            "metadata": metadata or {}}  # fmt: skip
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"intent": {"name": intent}, "text": text},
+        "metadata": metadata or {},
+    }
 
 
 def bot(text: str) -> dict:
@@ -57,26 +61,45 @@ async def handoff(events: list[dict], slots: dict | None = None) -> list[dict]:
 async def fallback(events: list[dict], result: dict | None = NOTHING) -> dict:
     gateway, out = FakeGateway(result), CollectingDispatcher()
     events_out = await ActionFallback(gateway).run(out, tracker(events), {})
-    return {"calls": gateway.calls, "events": events_out,
-            "messages": [{"text": m.get("text"), "buttons": [b["title"] for b in m.get("buttons") or []],
-                          "custom": m.get("custom")} for m in out.messages]}  # fmt: skip
+    return {
+        "calls": gateway.calls,
+        "events": events_out,
+        "messages": [
+            {"text": m.get("text"), "buttons": [b["title"] for b in m.get("buttons") or []], "custom": m.get("custom")}
+            for m in out.messages
+        ],
+    }
 
 
 async def main() -> None:
-    complaint = [user("我要投诉，楼下饭馆油烟太大", "complain"), bot("好的，我来为您登记投诉。"),
-                 bot("请问具体在哪个区？"), user("朝阳区劲松街道农光里", "inform"),
-                 bot("这个情况是什么时候发生的？"), user("给我转人工", "request_human")]  # fmt: skip
+    complaint = [
+        user("我要投诉，楼下饭馆油烟太大", "complain"),
+        bot("好的，我来为您登记投诉。"),
+        bot("请问具体在哪个区？"),
+        user("朝阳区劲松街道农光里", "inform"),
+        bot("这个情况是什么时候发生的？"),
+        user("给我转人工", "request_human"),
+    ]
     chat = [user(f"第{i}句", "inform") if i % 2 else bot(f"回复{i}") for i in range(1, 11)]
     cases = {
-        "requested": await handoff(complaint, {"request_type": "complain", "address": "朝阳区劲松街道农光里",
-                                               "occurred": None, "requested_slot": "occurred"}),  # fmt: skip
+        "requested": await handoff(
+            complaint,
+            {
+                "request_type": "complain",
+                "address": "朝阳区劲松街道农光里",
+                "occurred": None,
+                "requested_slot": "occurred",
+            },
+        ),
         "emergency": await handoff([user("/emergency", "emergency", {"text": "楼道里着火了"})]),
         "long_chat": await handoff([*chat, user("转人工", "request_human")]),
         "first_miss": await fallback([user("一个字都看不懂的话", "nlu_fallback")]),
-        "second_miss": await fallback([user("看不懂的话", "nlu_fallback"), bot("抱歉，我没有听明白。"),
-                                       user("还是看不懂的话", "nlu_fallback")]),  # fmt: skip
-        "miss_after_understood": await fallback([user("看不懂的话", "nlu_fallback"), user("你好", "greet"),
-                                                 user("又一句看不懂的话", "nlu_fallback")]),  # fmt: skip
+        "second_miss": await fallback(
+            [user("看不懂的话", "nlu_fallback"), bot("抱歉，我没有听明白。"), user("还是看不懂的话", "nlu_fallback")]
+        ),
+        "miss_after_understood": await fallback(
+            [user("看不懂的话", "nlu_fallback"), user("你好", "greet"), user("又一句看不懂的话", "nlu_fallback")]
+        ),
         "kb_down": await fallback([user("停水找谁", "nlu_fallback")], result=None),
         "who_handles": await fallback([user("停水找谁", "nlu_fallback")], result=REFER),
     }

@@ -9,15 +9,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from rasa_sdk import Tracker  # noqa: E402
-from rasa_sdk.executor import CollectingDispatcher  # noqa: E402
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.gateway_client import Forbidden, GatewayUnavailable  # noqa: E402
-from bot.actions.ticket_query import ActionQueryTicket, ValidateTicketQueryForm  # noqa: E402
+from bot.actions.gateway_client import Forbidden, GatewayUnavailable
+from bot.actions.ticket_query import ActionQueryTicket, ValidateTicketQueryForm
 
 ORDER = {"number": "26112100042", "status": "dispatched", "department": "朝阳区城管委"}
-DONE = {"number": "26120500007", "status": "resolved", "department": "望京街道办事处",
-        "unit": {"code": "110105-021", "name": "望京街道办事处", "level": "street"}, "result": "已清理路边垃圾。"}
+DONE = {
+    "number": "26120500007",
+    "status": "resolved",
+    "department": "望京街道办事处",
+    "unit": {"code": "110105-021", "name": "望京街道办事处", "level": "street"},
+    "result": "已清理路边垃圾。",
+}
 
 
 class FakeGateway:
@@ -44,11 +49,22 @@ class FakeGateway:
         return [DONE] if conversation_id == "web:t" else []
 
 
-def tracker(metadata: dict, slots: dict | None = None, intent: str = "query_ticket", sender: str = "web:t",
-            requested: str | None = "ticket_ref") -> Tracker:  # fmt: skip
+def tracker(
+    metadata: dict,
+    slots: dict | None = None,
+    intent: str = "query_ticket",
+    sender: str = "web:t",
+    requested: str | None = "ticket_ref",
+) -> Tracker:
     message = {"text": "我的工单办得怎么样了", "intent": {"name": intent}, "metadata": metadata}
-    return Tracker.from_dict({"sender_id": sender, "slots": {"requested_slot": requested, **(slots or {})},
-                              "latest_message": message, "active_loop": {"name": "ticket_query_form"}})
+    return Tracker.from_dict(
+        {
+            "sender_id": sender,
+            "slots": {"requested_slot": requested, **(slots or {})},
+            "latest_message": message,
+            "active_loop": {"name": "ticket_query_form"},
+        }
+    )
 
 
 async def form_slot(metadata: dict, **kw) -> tuple[dict, list[str]]:

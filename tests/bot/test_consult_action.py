@@ -26,8 +26,11 @@ def test_who_handles_names_the_unit_and_offers_a_work_order(cases):
     assert message["buttons"][0]["payload"] == '/consult{"kb_order": "yes"}'
     assert message["custom"]["referral"]["unit"]["code"] == "UTIL-WATER"
     assert refer["calls"] == [["kb_search", "停水了找哪个部门"]], "nothing is filed before the citizen accepts"
-    assert refer["slots"]["kb_referral"] == {"unit_name": "北京市自来水集团", "request_type": "seek_help",
-                                             "category_code": "020101"}  # fmt: skip
+    assert refer["slots"]["kb_referral"] == {
+        "unit_name": "北京市自来水集团",
+        "request_type": "seek_help",
+        "category_code": "020101",
+    }
     assert refer["slots"]["kb_question"] == "停水了找哪个部门" and refer["slots"]["kb_article"] is None
 
 
@@ -39,8 +42,12 @@ def test_who_handles_on_the_phone_is_short_and_spoken(cases):
 
 def test_accepting_the_offer_starts_the_work_order_with_the_question(cases):
     started = cases["start_order"]
-    assert started["slots"] == {"request_type": "seek_help", "description": "停水了找哪个部门", "kb_article": None,
-                                "kb_referral": None}  # fmt: skip
+    assert started["slots"] == {
+        "request_type": "seek_help",
+        "description": "停水了找哪个部门",
+        "kb_article": None,
+        "kb_referral": None,
+    }
     assert "北京市自来水集团" in started["messages"][0]["text"]
 
 
@@ -48,7 +55,9 @@ def test_an_answer_offers_the_close_runner_up(cases):
     [message] = cases["answer_with_related"]["messages"]
     assert message["custom"]["kb"]["article_id"] == "utilities-water-outage-query" and "依据" in message["text"]
     assert [b["title"] for b in message["buttons"]] == ["自来水发黄、浑浊、有异味怎么办"]
-    assert json.loads(message["buttons"][0]["payload"].removeprefix("/consult")) == {"kb_article": "utilities-water-quality"}
+    assert json.loads(message["buttons"][0]["payload"].removeprefix("/consult")) == {
+        "kb_article": "utilities-water-quality"
+    }
 
 
 def test_a_message_not_understood_is_answered_when_the_knowledge_base_is_sure(cases):

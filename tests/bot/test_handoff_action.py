@@ -18,7 +18,11 @@ def test_handoff_tells_the_agent_why_and_what_was_collected(cases):
     assert message["text"] is None, "the router shows its own notice; the payload is for the agent"
     summary = message["custom"]["handoff"]
     assert summary["reason"] == "requested" and summary["request_type"] == "complain"
-    assert summary["slots"] == {"request_type": "complain", "address": "朝阳区劲松街道农光里", "requested_slot": "occurred"}
+    assert summary["slots"] == {
+        "request_type": "complain",
+        "address": "朝阳区劲松街道农光里",
+        "requested_slot": "occurred",
+    }
     assert summary["last_turns"][0] == {"sender": "citizen", "text": "我要投诉，楼下饭馆油烟太大"}
     assert summary["last_turns"][-1] == {"sender": "citizen", "text": "给我转人工"}
 

@@ -20,8 +20,14 @@ def slots(case: dict) -> dict:
 
 def test_one_breath_answer_fills_every_detail_it_names(cases):
     case = cases["one_breath"]
-    assert slots(case) == {"address": "朝阳区劲松街道农光里", "district": "朝阳区", "street": "劲松街道",
-                           "address_problem": None, "contact_phone": "13520086677", "contact_name": "王"}  # fmt: skip
+    assert slots(case) == {
+        "address": "朝阳区劲松街道农光里",
+        "district": "朝阳区",
+        "street": "劲松街道",
+        "address_problem": None,
+        "contact_phone": "13520086677",
+        "contact_name": "王",
+    }
     assert case["said"] == []
 
 
@@ -38,9 +44,10 @@ def test_anonymous_skips_the_phone(cases):
     assert slots(cases["anonymous"]) == {"anonymous": True, "requested_slot": "intake_confirmed"}
 
 
-@pytest.mark.parametrize(("case", "problem", "failures"),
-                         [("unplaced_address", "unknown", 1.0), ("outside_beijing", "outside", 2.0),
-                          ("ambiguous_street", "ambiguous", 1.0)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("case", "problem", "failures"),
+    [("unplaced_address", "unknown", 1.0), ("outside_beijing", "outside", 2.0), ("ambiguous_street", "ambiguous", 1.0)],
+)
 def test_an_address_that_cannot_be_placed_is_refused_silently(cases, case, problem, failures):
     found = slots(cases[case])
     assert found["address"] is None and found["address_problem"] == problem and found["intake_failures"] == failures
@@ -100,8 +107,10 @@ def test_asking_for_the_address(cases):
 
 def test_the_read_back_masks_the_phone(cases):
     [message] = cases["read_back"]
-    assert message["text"] == ("我核对一下：投诉，小区门口的垃圾桶好几天没人清了；地点：朝阳区劲松街道农光里；"
-                               "时间：约11月30日起，至今仍存在；联系电话：135****6677。对吗？")  # fmt: skip
+    assert message["text"] == (
+        "我核对一下：投诉，小区门口的垃圾桶好几天没人清了；地点：朝阳区劲松街道农光里；"
+        "时间：约11月30日起，至今仍存在；联系电话：135****6677。对吗？"
+    )
     assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny"]
     [consult] = cases["read_back_consult"]
     assert "地点" not in consult["text"] and "咨询" in consult["text"] and "139****3040" in consult["text"]
@@ -112,14 +121,26 @@ def test_the_read_back_masks_the_phone(cases):
 def test_submit_sends_the_work_order_and_tells_number_and_deadline(cases):
     submit = cases["submit"]
     [payload] = submit["payloads"]
-    assert payload == {"request_type": "complain", "description": "小区门口的垃圾桶好几天没人清了", "district": "朝阳区",
-                       "street": "劲松街道", "address": "朝阳区劲松街道农光里", "occurred_at": "2026-12-05T22:00:00+08:00",
-                       "ongoing": False, "contact_name": "王", "contact_phone": "13520086677", "emergency": False,
-                       "channel": "web", "conversation_id": "web:t"}  # fmt: skip
+    assert payload == {
+        "request_type": "complain",
+        "description": "小区门口的垃圾桶好几天没人清了",
+        "district": "朝阳区",
+        "street": "劲松街道",
+        "address": "朝阳区劲松街道农光里",
+        "occurred_at": "2026-12-05T22:00:00+08:00",
+        "ongoing": False,
+        "contact_name": "王",
+        "contact_phone": "13520086677",
+        "emergency": False,
+        "channel": "web",
+        "conversation_id": "web:t",
+    }
     [message] = submit["messages"]
     assert message["text"] == "已为您登记工单，编号26120600012。承办单位会在24小时内处理并答复您。"
     card = message["custom"]["work_order"]
-    assert card["category"] == "城乡建设/市容环卫/垃圾清运" and "contact_phone" not in card, "no personal data on the card"
+    assert card["category"] == "城乡建设/市容环卫/垃圾清运" and "contact_phone" not in card, (
+        "no personal data on the card"
+    )
     assert "261206 00012" in cases["submit_phone_channel"]["messages"][0]["text"], "read apart on the phone"
     assert cases["submit_phone_channel"]["payloads"][0]["channel"] == "phone"
     assert cases["submit_invalid_phone"]["payloads"][0]["contact_phone"] is None

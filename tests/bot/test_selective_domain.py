@@ -32,7 +32,9 @@ def test_only_validation_actions_read_the_domain():
             name = action_name(cls) if isinstance(cls, ast.ClassDef) else None
             if name is None or name.startswith("validate_"):
                 continue
-            used = any(isinstance(n, ast.Name) and n.id == "domain" and isinstance(n.ctx, ast.Load) for n in ast.walk(cls))
+            used = any(
+                isinstance(n, ast.Name) and n.id == "domain" and isinstance(n.ctx, ast.Load) for n in ast.walk(cls)
+            )
             if used:
                 readers.append(f"{path.name}: {name}")
     assert readers == []

@@ -22,8 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 K8S_VERSION = "1.30"
-SECRETS = {"HOTLINE_RASA_TOKEN", "HOTLINE_ACTION_TOKEN", "HOTLINE_API_KEYS", "HOTLINE_AGENT_TOKEN_SECRET",
-           "POSTGRES_PASSWORD"}  # fmt: skip
+SECRETS = {
+    "HOTLINE_RASA_TOKEN",
+    "HOTLINE_ACTION_TOKEN",
+    "HOTLINE_API_KEYS",
+    "HOTLINE_AGENT_TOKEN_SECRET",
+    "POSTGRES_PASSWORD",
+}
 # Variables of other programs that the manifests set on purpose: the postgres image's, and uvicorn's
 # (checked below to be read by the installed uvicorn).
 THIRD_PARTY = {"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "PGDATA", "FORWARDED_ALLOW_IPS"}
@@ -96,7 +101,7 @@ def test_compose_secrets_have_no_defaults():
 def test_k8s_manifests_follow_the_kubernetes_schemas():
     docs = k8s_documents()
     assert {d["kind"] for _, d in docs} >= {"Deployment", "Service", "StatefulSet", "ConfigMap", "Ingress"}
-    for name, doc in docs:
+    for _, doc in docs:
         kubernetes_validate.validate(doc, K8S_VERSION, strict=True)  # raises on an invalid object
 
 
@@ -122,13 +127,15 @@ def test_kustomization_lists_every_manifest():
 def test_k8s_probes_and_secrets():
     docs = {(d["kind"], d["metadata"]["name"]): d for _, d in k8s_documents()}
     probes = {
-        name: docs[("Deployment", name)]["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["path"]
+        name: docs[("Deployment", name)]["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"][
+            "path"
+        ]
         for name in ("gateway", "rasa", "actions")
     }
     assert probes == {"gateway": "/healthz", "rasa": "/", "actions": "/health"}
     # No Secret object here (its values would be real secrets), and every secret is a reference.
     assert not [k for k in docs if k[0] == "Secret"]
-    for (kind, _), doc in docs.items():
+    for doc in docs.values():
         for container in containers(doc):
             for env in container.get("env", []):
                 if env["name"] in SECRETS:
@@ -159,7 +166,9 @@ def project_variables() -> set[str]:
     sources = [DEPLOY / "engine" / "entrypoint.py", *sorted((ROOT / "bot").rglob("*.py"))]
     for path in sources:
         text = path.read_text()
-        names |= set(re.findall(r"""(?:environ\.get|env\.get|getenv|need)\((?:env,\s*)?\s*["']([A-Z][A-Z0-9_]+)["']""", text))
+        names |= set(
+            re.findall(r"""(?:environ\.get|env\.get|getenv|need)\((?:env,\s*)?\s*["']([A-Z][A-Z0-9_]+)["']""", text)
+        )
         names |= set(re.findall(r"""^[A-Z_]+_VARIABLE\s*=\s*["']([A-Z][A-Z0-9_]+)["']""", text, re.M))
     for path in ROOT.glob("endpoints*.yml"):
         names |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)\}", path.read_text()))
@@ -178,8 +187,12 @@ def manifest_variables() -> dict[str, set[str]]:
     for example in ("env.example", "gateway.env.example"):
         text = (DEPLOY / example).read_text()
         names = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", text, re.M))
-        found[example] = names - {"HOTLINE_PUBLIC_PORT", "HOTLINE_AUDIOSOCKET_PUBLIC_PORT",
-                                  "HOTLINE_GATEWAY_IMAGE", "HOTLINE_ENGINE_IMAGE"}  # compose's own, see compose.yaml
+        found[example] = names - {
+            "HOTLINE_PUBLIC_PORT",
+            "HOTLINE_AUDIOSOCKET_PUBLIC_PORT",
+            "HOTLINE_GATEWAY_IMAGE",
+            "HOTLINE_ENGINE_IMAGE",
+        }  # compose's own, see compose.yaml
     return found
 
 
@@ -203,8 +216,13 @@ def test_uvicorn_reads_forwarded_allow_ips():
 
 def test_compose_variables_exist_in_the_compose_file():
     text = (DEPLOY / "compose.yaml").read_text()
-    for name in ("HOTLINE_PUBLIC_PORT", "HOTLINE_AUDIOSOCKET_PUBLIC_PORT", "HOTLINE_GATEWAY_IMAGE",
-                 "HOTLINE_ENGINE_IMAGE", *SECRETS):  # fmt: skip
+    for name in (
+        "HOTLINE_PUBLIC_PORT",
+        "HOTLINE_AUDIOSOCKET_PUBLIC_PORT",
+        "HOTLINE_GATEWAY_IMAGE",
+        "HOTLINE_ENGINE_IMAGE",
+        *SECRETS,
+    ):
         assert "${" + name in text
 
 
@@ -213,13 +231,20 @@ def test_compose_variables_exist_in_the_compose_file():
 
 def test_engine_entrypoint_gives_rasa_what_endpoints_scale_out_reads():
     entry = engine_entrypoint()
-    env = {"HOTLINE_RASA_TRACKER_URL": "postgresql://hot%40line:p%2Fw@db.internal:6543/rasa",
-           "HOTLINE_REDIS_URL": "redis://cache:6380/1", "HOTLINE_ACTION_SERVER_URL": "http://actions:5055/"}  # fmt: skip
+    env = {
+        "HOTLINE_RASA_TRACKER_URL": "postgresql://hot%40line:p%2Fw@db.internal:6543/rasa",
+        "HOTLINE_REDIS_URL": "redis://cache:6380/1",
+        "HOTLINE_ACTION_SERVER_URL": "http://actions:5055/",
+    }
     out = entry.rasa_env(env)
     wanted = set(re.findall(r"\$\{([A-Z_]+)\}", (ROOT / "endpoints.scale-out.yml").read_text()))
     assert wanted - {"HOTLINE_ACTION_TOKEN"} <= set(out)
     assert out["ACTION_ENDPOINT_URL"] == "http://actions:5055/webhook"
-    assert (out["RASA_TRACKER_HOST"], out["RASA_TRACKER_PORT"], out["RASA_TRACKER_DB"]) == ("db.internal", "6543", "rasa")
+    assert (out["RASA_TRACKER_HOST"], out["RASA_TRACKER_PORT"], out["RASA_TRACKER_DB"]) == (
+        "db.internal",
+        "6543",
+        "rasa",
+    )
     assert (out["RASA_TRACKER_USER"], out["RASA_TRACKER_PASSWORD"]) == ("hot@line", "p/w")
     assert (out["RASA_LOCK_HOST"], out["RASA_LOCK_PORT"], out["RASA_LOCK_DB"]) == ("cache", "6380", "1")
 
@@ -229,8 +254,11 @@ def test_engine_entrypoint_agrees_with_hotline_up(tmp_path):
     gateway's code): both give Rasa the same variables for the same settings."""
     from runtime.stack import ACTION_TOKEN_VARIABLE, rasa_env
 
-    urls = {"rasa_tracker_url": "postgresql://hot%40line:p%2Fw@db.internal:6543/rasa",
-            "redis_url": "redis://cache:6380/1", "action_server_url": "http://actions:5055/"}  # fmt: skip
+    urls = {
+        "rasa_tracker_url": "postgresql://hot%40line:p%2Fw@db.internal:6543/rasa",
+        "redis_url": "redis://cache:6380/1",
+        "action_server_url": "http://actions:5055/",
+    }
     settings = Settings(var_dir=tmp_path, action_token="a" * 32, **urls)
     from_hotline_up = {k: v for k, v in rasa_env(settings).items() if k != ACTION_TOKEN_VARIABLE}
     env = {f"HOTLINE_{name.upper()}": value for name, value in urls.items()}
@@ -270,11 +298,13 @@ def nginx_route_key(cookie: str, conversation_arg: str, request_id: str = "rid")
     """Evaluate nginx.conf's map for $hotline_route_key as nginx does: the first matching regex, in
     order, its value naming a capture of that regex; else the default."""
     conf = (DEPLOY / "nginx" / "nginx.conf").read_text()
-    block = re.search(r'map "\$cookie_hotline_route\|\$arg_conversation_id" \$hotline_route_key \{\n(.*?)\n\s*\}\n', conf, re.S)
+    block = re.search(
+        r'map "\$cookie_hotline_route\|\$arg_conversation_id" \$hotline_route_key \{\n(.*?)\n\s*\}\n', conf, re.S
+    )
     assert block, "the map of the routing key is missing"
     subject = f"{cookie}|{conversation_arg}"
     for line in block.group(1).strip().splitlines():
-        pattern, value = re.fullmatch(r'\s*(\S+)\s+\$(\w+);\s*', line).groups()
+        pattern, value = re.fullmatch(r"\s*(\S+)\s+\$(\w+);\s*", line).groups()
         if pattern == "default":
             assert value == "request_id"
             return request_id

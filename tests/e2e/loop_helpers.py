@@ -18,16 +18,24 @@ def unique(prefix: str) -> str:
 
 def add_account(stack, name: str, role: str, unit: str | None = None) -> str:
     extra = ["--unit", unit] if unit else []
-    done = subprocess.run([sys.executable, "-m", "cli", "agents", "add", name, "--role", role, *extra], cwd=ROOT,
-                          env=stack.env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "agents", "add", name, "--role", role, *extra],
+        cwd=ROOT,
+        env=stack.env,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return name
 
 
 def tickets_of(stack, conversation_id: str) -> list[dict]:
     """The work orders of one chat conversation, read with the API key."""
-    resp = httpx.get(f"{stack.http}/api/tickets", params={"conversation_id": conversation_id},
-                     headers=api_key(stack), timeout=20)  # fmt: skip
+    resp = httpx.get(
+        f"{stack.http}/api/tickets", params={"conversation_id": conversation_id}, headers=api_key(stack), timeout=20
+    )
     return resp.json()["items"]
 
 

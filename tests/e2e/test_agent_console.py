@@ -9,9 +9,8 @@ import sys
 
 import pytest
 
-from tests.helpers import ARTIFACTS
-
 from tests.conftest import ROOT
+from tests.helpers import ARTIFACTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -19,12 +18,18 @@ PASSWORD = "console pass phrase 9"
 XSS = "<img src=x onerror=\"document.body.dataset.xss='1'\">楼下烧烤店半夜太吵"
 
 
-
 @pytest.fixture(scope="module")
 def accounts(stack):
     for name, role in (("console.agent", "agent"), ("console.lead", "supervisor")):
-        done = subprocess.run([sys.executable, "-m", "cli", "agents", "add", name, "--role", role], cwd=ROOT,
-                              env=stack.env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "cli", "agents", "add", name, "--role", role],
+            cwd=ROOT,
+            env=stack.env,
+            input=PASSWORD + "\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
 
 
@@ -122,11 +127,19 @@ def test_agents_see_whether_an_emergency_order_reached_the_emergency_services(st
 
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     log_in(page, stack.http, "console.agent")
-    body = {"request_type": "seek_help", "description": "小区地下车库着火了，浓烟很大，有人被困", "district": "朝阳区",
-            "emergency": True, "channel": "web"}  # fmt: skip
-    order = httpx.post(f"{stack.http}/api/tickets", json=body,
-                       headers={"Authorization": f"Bearer {stack.secret('api_key')}"}).json()  # fmt: skip
-    item = page.wait_for_selector(f'#alerts [data-work-order="{order["number"]}"][data-delivered="yes"]', timeout=20_000)
+    body = {
+        "request_type": "seek_help",
+        "description": "小区地下车库着火了，浓烟很大，有人被困",
+        "district": "朝阳区",
+        "emergency": True,
+        "channel": "web",
+    }
+    order = httpx.post(
+        f"{stack.http}/api/tickets", json=body, headers={"Authorization": f"Bearer {stack.secret('api_key')}"}
+    ).json()
+    item = page.wait_for_selector(
+        f'#alerts [data-work-order="{order["number"]}"][data-delivered="yes"]', timeout=20_000
+    )
     assert "已送达应急联动平台" in item.inner_text()
     received = stack.emergency_services.accepted[f"emergency-{order['number']}"]
     assert received["event"] == "work_order.created" and received["work_order"]["urgency"] == "2h"

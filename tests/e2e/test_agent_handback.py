@@ -16,9 +16,15 @@ PASSWORD = "handback-Passw0rd!"
 
 
 async def test_released_conversation_starts_afresh_with_the_bot(stack):
-    done = subprocess.run([sys.executable, "-m", "cli", "agents", "add", "handback.agent", "--role", "agent"],
-                          cwd=ROOT, env=stack.env, input=PASSWORD + "\n", capture_output=True, text=True,
-                          timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "agents", "add", "handback.agent", "--role", "agent"],
+        cwd=ROOT,
+        env=stack.env,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     chat = await ChatClient.connect(stack.ws)
     await chat.recv()

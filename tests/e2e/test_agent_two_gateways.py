@@ -71,8 +71,11 @@ async def test_citizen_on_one_gateway_and_agent_on_the_other_talk_in_real_time(g
 
     for i in range(3):
         await alice.post(alice.conv(cid, "messages"), json={"text": f"第{i + 1}条：请问具体地址在哪里？"})
-    got = [f["text"] for f in await chat.recv_until(lambda f: f.get("text", "").startswith("第3条"), timeout=10)
-           if f["type"] == "message"]  # fmt: skip
+    got = [
+        f["text"]
+        for f in await chat.recv_until(lambda f: f.get("text", "").startswith("第3条"), timeout=10)
+        if f["type"] == "message"
+    ]
     assert got == [f"第{i + 1}条：请问具体地址在哪里？" for i in range(3)]  # in order, marked as the agent's
     assert all(f["sender"] == "agent" for f in chat.frames[-3:])
 
@@ -126,8 +129,9 @@ async def test_login_limits_are_shared_by_the_gateways(gateways):
     a, b, _ = gateways
     async with httpx.AsyncClient() as client:
         for i in range(5):
-            resp = await client.post(f"{(a if i % 2 else b).http}/api/agent/login",
-                                     json={"username": "carol", "password": f"wrong {i}"})  # fmt: skip
+            resp = await client.post(
+                f"{(a if i % 2 else b).http}/api/agent/login", json={"username": "carol", "password": f"wrong {i}"}
+            )
             assert resp.status_code == 401
         blocked = await client.post(f"{a.http}/api/agent/login", json={"username": "carol", "password": PASSWORD})
         assert blocked.status_code == 429

@@ -29,9 +29,15 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def base_url(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("schema")
     # generous rate limits: the run is about what the routes answer, not about being refused
-    settings = Settings(database_url=f"sqlite:///{var_dir / 'hotline.db'}", api_keys=KEY, var_dir=var_dir,
-                        rasa_port=1, audiosocket_port=free_port(), open311_post_burst=10_000,
-                        classify_burst=10_000)  # fmt: skip
+    settings = Settings(
+        database_url=f"sqlite:///{var_dir / 'hotline.db'}",
+        api_keys=KEY,
+        var_dir=var_dir,
+        rasa_port=1,
+        audiosocket_port=free_port(),
+        open311_post_burst=10_000,
+        classify_burst=10_000,
+    )
     with served(create_app(settings)) as url:
         yield url
 
@@ -44,12 +50,19 @@ def test_public_api_keeps_its_schema(base_url):
         operation = result.ok()
         operations += 1
 
-        @hypothesis.settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, derandomize=True,
-                             phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))  # fmt: skip
+        @hypothesis.settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @hypothesis.given(case=operation.as_strategy())
-        def exercise(case) -> None:  # noqa: ANN001
-            case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {KEY}"}, checks=CHECKS,
-                                   timeout=30)  # fmt: skip
+        def exercise(case) -> None:
+            case.call_and_validate(
+                base_url=base_url, headers={"Authorization": f"Bearer {KEY}"}, checks=CHECKS, timeout=30
+            )
 
         try:
             exercise()

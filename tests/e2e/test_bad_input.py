@@ -77,7 +77,9 @@ async def test_other_conversations_keep_being_served_during_abuse(stack):
     reply = await citizen.say("你好")
     await abusing
     assert "12345" in texts(reply)
-    errors = await abuser.recv_until(lambda f: len([x for x in abuser.frames if x["type"] == "error"]) >= 60, timeout=30)
+    errors = await abuser.recv_until(
+        lambda f: len([x for x in abuser.frames if x["type"] == "error"]) >= 60, timeout=30
+    )
     assert all(f["type"] == "error" for f in errors)
     await abuser.close()
     await citizen.close()

@@ -3,6 +3,7 @@ client): a second client with only the conversation id, a kill -9 under load cou
 messages, a 400-message flood, a 5 MB frame, no conversation row per connect."""
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -33,7 +34,9 @@ async def test_a_second_client_with_only_the_id_gets_a_new_conversation(stack):
     assert [f["type"] for f in [await intruder.recv(), await intruder.recv()]] == ["error", "status"]
     await intruder.say("算了不办了")  # would cancel the owner's form if it reached it
     await intruder.close()
-    said = [t for (t,) in db_rows(stack, "select text from message where conversation_id = ? and direction = 'in'", cid)]
+    said = [
+        t for (t,) in db_rows(stack, "select text from message where conversation_id = ? and direction = 'in'", cid)
+    ]
     assert said == ["我要投诉 小区门口的垃圾三天没人清了"]
     assert "什么时候" in texts(await owner.say("在海淀区中关村大街"))  # the form goes on where it was
     await owner.close()
@@ -78,8 +81,9 @@ async def test_a_flood_is_refused_without_reaching_rasa_and_the_socket_stays_hea
     limited = {f["id"] for f in frames if f["type"] == "error" and f["code"] == "rate_limited"}
     assert acked | limited == set(range(400)) and not acked & limited
     assert 20 <= len(acked) <= 40, len(acked)  # the burst (20) and 2 per second while it lasted
-    stored = db_rows(stack, "select count(*) from message where conversation_id = ? and direction = 'in'",
-                     chat.conversation_id)[0][0]  # fmt: skip
+    stored = db_rows(
+        stack, "select count(*) from message where conversation_id = ? and direction = 'in'", chat.conversation_id
+    )[0][0]
     assert stored == len(acked), "refused messages are neither stored nor sent to Rasa"
     while len([f for f in frames if f["type"] == "message"]) < len(acked):
         assert time.monotonic() < deadline, "every accepted message is answered"
@@ -121,10 +125,8 @@ class Citizen:
             pass
 
     async def _send(self, cid: str, text: str) -> None:
-        try:
+        with contextlib.suppress(websockets.ConnectionClosed):
             await self.chat.ws.send(json.dumps({"type": "text", "text": text, "id": cid}, ensure_ascii=False))
-        except websockets.ConnectionClosed:
-            pass
 
     async def say(self, i: int) -> None:
         cid, text = f"{self.name}-{i}", f"你好 第{i}次"
@@ -165,11 +167,17 @@ async def test_kill_9_under_load_loses_no_acknowledged_message_and_leaves_none_u
     await asyncio.sleep(3)  # let the last turns finish
     for c in citizens:
         assert c.acked == {f"{c.name}-{i}" for i in range(10)}, "every message ends acknowledged"
-        rows = db_rows(stack, "select client_id, pending from message where conversation_id = ? and direction = 'in'",
-                       c.chat.conversation_id)  # fmt: skip
+        rows = db_rows(
+            stack,
+            "select client_id, pending from message where conversation_id = ? and direction = 'in'",
+            c.chat.conversation_id,
+        )
         assert sorted(r[0] for r in rows) == sorted(c.acked), "each stored exactly once"
         assert [r for r in rows if r[1]] == [], "none left unanswered"
-        answers = db_rows(stack, "select count(*) from message where conversation_id = ? and direction = 'out'",
-                          c.chat.conversation_id)[0][0]  # fmt: skip
+        answers = db_rows(
+            stack,
+            "select count(*) from message where conversation_id = ? and direction = 'out'",
+            c.chat.conversation_id,
+        )[0][0]
         assert answers >= 10
         await c.chat.close()

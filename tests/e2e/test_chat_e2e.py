@@ -81,7 +81,9 @@ async def test_emergency_is_answered_at_once_and_handed_over(stack):
     assert statuses(frames) == ["queued"]
 
     db = sqlite3.connect(stack.var_dir / "hotline.db")
-    (mode, handoff) = db.execute("select mode, handoff from conversation where id = ?", (chat.conversation_id,)).fetchone()
+    (mode, handoff) = db.execute(
+        "select mode, handoff from conversation where id = ?", (chat.conversation_id,)
+    ).fetchone()
     assert mode == "queued" and '"reason": "emergency"' in handoff
     await chat.close()
 
@@ -96,7 +98,13 @@ async def test_every_message_is_persisted(stack):
         "select direction, sender, text from message where conversation_id = ? order by id", (chat.conversation_id,)
     ).fetchall()
     # the complaint is acknowledged and the intake form asks its first question: two replies
-    assert [r[:2] for r in rows] == [("in", "citizen"), ("out", "bot"), ("in", "citizen"), ("out", "bot"), ("out", "bot")]
+    assert [r[:2] for r in rows] == [
+        ("in", "citizen"),
+        ("out", "bot"),
+        ("in", "citizen"),
+        ("out", "bot"),
+        ("out", "bot"),
+    ]
     assert rows[2][2] == "我要投诉物业乱收费"
     await chat.close()
 

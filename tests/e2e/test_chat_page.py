@@ -1,14 +1,11 @@
 """The citizen chat page in a real headless Chromium: bubbles, a clickable bot button, markup
 shown as text, and reconnect/resume after a reload."""
 
-
 import pytest
 
 from tests.helpers import ARTIFACTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
 
 
 def test_chat_page_conversation(stack, browser):

@@ -16,6 +16,8 @@ from tests.e2e.loop_helpers import act, add_account, api_key, attempt, order, to
 from tests.helpers import ChatClient, texts
 
 pytestmark = pytest.mark.e2e
+
+
 def survey_question(frame: dict, question: str) -> bool:
     return frame.get("type") == "message" and (frame.get("data") or {}).get("survey", {}).get("question") == question
 
@@ -27,13 +29,16 @@ def button(frame: dict, title: str) -> str:
 async def file_complaint(stack) -> tuple[ChatClient, str]:
     chat = await ChatClient.connect(stack.ws)
     await chat.recv()
-    frames = await chat.say("我要投诉 朝阳区望京街道阜通东大街有个工地每天半夜两点还在打桩 吵得睡不着 我电话是13911112222")
+    frames = await chat.say(
+        "我要投诉 朝阳区望京街道阜通东大街有个工地每天半夜两点还在打桩 吵得睡不着 我电话是13911112222"
+    )
     if "核对" not in texts(frames):
         frames = await chat.say("每天半夜两点")
     done = texts(await chat.say("对的确认提交"))
     assert "已为您登记工单" in done, done
-    [filed] = httpx.get(f"{stack.http}/api/tickets", params={"conversation_id": chat.conversation_id},
-                        headers=api_key(stack)).json()["items"]  # fmt: skip
+    [filed] = httpx.get(
+        f"{stack.http}/api/tickets", params={"conversation_id": chat.conversation_id}, headers=api_key(stack)
+    ).json()["items"]
     return chat, filed["number"]
 
 
@@ -80,8 +85,14 @@ async def test_the_whole_loop_on_the_web_chat(stack):
     public = httpx.get(f"{stack.http}/open311/v2/requests/{number}.json").json()[0]
     assert public["status"] == "closed" and "夜间不再施工" in public["status_notes"]
 
-    report = subprocess.run([sys.executable, "-m", "cli", "report", "daily", "--format", "json"], cwd=ROOT,
-                            env=stack.env, text=True, capture_output=True, timeout=120)  # fmt: skip
+    report = subprocess.run(
+        [sys.executable, "-m", "cli", "report", "daily", "--format", "json"],
+        cwd=ROOT,
+        env=stack.env,
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert report.returncode == 0, report.stderr
     daily = json.loads(report.stdout)
     assert daily["received"] >= 1 and daily["resolved"] >= 1

@@ -30,7 +30,7 @@ def next_callee_presses(stack, keys: str) -> int:
     return len(stack.pbx.asterisk.callees)
 
 
-def answered_call(stack, before: int):  # noqa: ANN201  (the callee)
+def answered_call(stack, before: int):
     asterisk = stack.pbx.asterisk
     deadline = time.monotonic() + 20
     while len(asterisk.callees) == before:
@@ -43,9 +43,15 @@ def answered_call(stack, before: int):  # noqa: ANN201  (the callee)
 
 
 def test_a_phone_citizen_is_called_back_and_answers_with_the_keypad(stack):
-    number = file_order(stack, description="小区门口的路灯坏了一个多月了，晚上一片漆黑", district="朝阳区",
-                        street="望京街道", address="望京西园三区", contact_phone=CITIZEN,
-                        conversation_id="phone:4b1d9a52-0c3e-4f6a-9a57-3f1e2d6c7b80")  # a call's order
+    number = file_order(
+        stack,
+        description="小区门口的路灯坏了一个多月了，晚上一片漆黑",
+        district="朝阳区",
+        street="望京街道",
+        address="望京西园三区",
+        contact_phone=CITIZEN,
+        conversation_id="phone:4b1d9a52-0c3e-4f6a-9a57-3f1e2d6c7b80",
+    )  # a call's order
     unit = order(stack, number)["unit"]["code"]
     headers = token(stack, add_account(stack, unique("wangjing_phone_ops"), "unit", unit))
 

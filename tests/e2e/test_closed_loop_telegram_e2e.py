@@ -41,9 +41,15 @@ def buttons(replies: list[dict]) -> list[str]:
 
 async def test_the_whole_loop_over_telegram(stack, tmp_path):
     api = await FakeBotApi(TOKEN).start()
-    settings = Settings(var_dir=tmp_path, rasa_url=stack.rasa, action_server_url=stack.actions,
-                        database_url=f"sqlite:///{stack.var_dir / 'hotline.db'}", telegram_token=TOKEN,
-                        telegram_api_url=api.url, api_keys="e2e-key-0123456789")  # fmt: skip
+    settings = Settings(
+        var_dir=tmp_path,
+        rasa_url=stack.rasa,
+        action_server_url=stack.actions,
+        database_url=f"sqlite:///{stack.var_dir / 'hotline.db'}",
+        telegram_token=TOKEN,
+        telegram_api_url=api.url,
+        api_keys="e2e-key-0123456789",
+    )
     db = make_engine(settings.database)
     http = httpx.AsyncClient()
     bus = MemoryBus()
@@ -53,8 +59,13 @@ async def test_the_whole_loop_over_telegram(stack, tmp_path):
     orders = work_orders_with_units(db, units)
     loop = ClosedLoopWiring(settings, db, http, bus, store, registry.deliver, units, orders)
     extractor = IntakeExtractor(Gazetteer.builtin())
-    router = ConversationRouter(store, RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")), Metrics(),
-                                enrich=lambda text: extractor.extract(text, utcnow()), followup=loop.followup)  # fmt: skip
+    router = ConversationRouter(
+        store,
+        RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")),
+        Metrics(),
+        enrich=lambda text: extractor.extract(text, utcnow()),
+        followup=loop.followup,
+    )
     channel = create_channel(settings, build_dispatcher(conversations=router, work_orders=orders))
     registry.register(channel, prefix="tg")
     await bus.start()

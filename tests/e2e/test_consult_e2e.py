@@ -92,7 +92,9 @@ def orders_of(stack, conversation_id: str) -> int:
 
 
 def referral_of(frames: list[dict]) -> dict | None:
-    return next((f["data"]["referral"] for f in frames if f["type"] == "message" and "referral" in f.get("data", {})), None)
+    return next(
+        (f["data"]["referral"] for f in frames if f["type"] == "message" and "referral" in f.get("data", {})), None
+    )
 
 
 async def test_a_clear_everyday_question_is_answered_at_once_with_its_source(stack):

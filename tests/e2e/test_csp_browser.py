@@ -19,7 +19,7 @@ def unlisted_site(stack):
     body = FRAMING_PAGE.format(gateway=stack.http).encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.end_headers()

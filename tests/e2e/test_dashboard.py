@@ -40,7 +40,9 @@ PLANT = [
 
 
 def overview(stack, period: str) -> dict:
-    resp = httpx.get(f"{stack.http}/api/reports/overview", params={"period": period}, headers=api_key(stack), timeout=30)
+    resp = httpx.get(
+        f"{stack.http}/api/reports/overview", params={"period": period}, headers=api_key(stack), timeout=30
+    )
     assert resp.status_code == 200, resp.text
     return resp.json()
 
@@ -62,8 +64,17 @@ def filed(stack):
 
     with ThreadPoolExecutor(1) as pool:  # the session's event loop runs in this thread
         chat_number = pool.submit(asyncio.run, through_chat()).result(timeout=180)
-    plant = [file_order(stack, description=text, district="朝阳区", address="丽发新城小区",
-                        category_code="030301", contact_phone=f"1391000{i:04d}") for i, text in enumerate(PLANT)]  # fmt: skip
+    plant = [
+        file_order(
+            stack,
+            description=text,
+            district="朝阳区",
+            address="丽发新城小区",
+            category_code="030301",
+            contact_phone=f"1391000{i:04d}",
+        )
+        for i, text in enumerate(PLANT)
+    ]
     # Time passes for one of them: its deadline is three hours behind (written in the stack's database).
     db = create_engine(f"sqlite:///{stack.var_dir / 'hotline.db'}")
     with db.begin() as conn:
@@ -71,7 +82,9 @@ def filed(stack):
     # Five complaints about one plant within minutes are a surge (未诉先办): the watch finds it
     # (this scan, or the stack's own watch if it ran first; an alert is stored once a day).
     SurgeWatch(db).scan()
-    [surge] = [s for s in recent_surges(db, datetime.now(UTC) - timedelta(days=1)) if set(plant) & set(s["work_orders"])]
+    [surge] = [
+        s for s in recent_surges(db, datetime.now(UTC) - timedelta(days=1)) if set(plant) & set(s["work_orders"])
+    ]
     db.dispose()
     supervisor = add_account(stack, unique("dash_sup"), "supervisor")
     return {"before": before, "chat": chat_number, "plant": plant, "supervisor": supervisor, "surge": surge}
@@ -108,7 +121,10 @@ def check_against_api(page, api: dict, today: dict | None) -> None:
     assert shown == [o["number"] for o in api["overdue"]["orders"]]
     if today is not None:  # the daily report of the same day agrees
         assert (totals["received"], totals["resolved"], totals["overdue"]) == (
-            today["received"], today["resolved"], today["overdue"])
+            today["received"],
+            today["resolved"],
+            today["overdue"],
+        )
         assert totals["rates"] == today["rates"]
 
 
@@ -131,10 +147,12 @@ def test_dashboard_shows_the_reports_numbers(stack, browser, filed, tmp_path):
     before = filed["before"]
     # The chat's complaint and the five API complaints are in today's figures.
     assert api["totals"]["received"] >= before["totals"]["received"] + 6
-    web = lambda report: sum(r["count"] for r in report["volume"]["channel"] if r["key"] == "web")  # noqa: E731
-    assert web(api) >= web(before) + 1
-    chaoyang = lambda report: sum(r["count"] for r in report["volume"]["district"] if r["key"] == "朝阳区")  # noqa: E731
-    assert chaoyang(api) >= chaoyang(before) + 6
+
+    def volume(report: dict, dimension: str, key: str) -> int:
+        return sum(r["count"] for r in report["volume"][dimension] if r["key"] == key)
+
+    assert volume(api, "channel", "web") >= volume(before, "channel", "web") + 1
+    assert volume(api, "district", "朝阳区") >= volume(before, "district", "朝阳区") + 6
     check_against_api(page, api, today)
     late = next(o for o in api["overdue"]["orders"] if o["number"] == filed["plant"][0])
     assert late["overdue_hours"] >= 2.9 and late["unit_name"]
@@ -143,7 +161,9 @@ def test_dashboard_shows_the_reports_numbers(stack, browser, filed, tmp_path):
     assert page.locator("#volume-district tr[data-key='朝阳区']").inner_text().startswith("朝阳区")
 
     # The surge alerts are the API's, the plant's among them with its orders.
-    surges = httpx.get(f"{stack.http}/api/reports/surges", params={"days": 1}, headers=api_key(stack), timeout=30).json()
+    surges = httpx.get(
+        f"{stack.http}/api/reports/surges", params={"days": 1}, headers=api_key(stack), timeout=30
+    ).json()
     shown = page.eval_on_selector_all("#surge-list li", "els => els.map(e => e.dataset.surge)")
     assert shown == [str(s["id"]) for s in surges["surges"]] and int(page.inner_text("#surge-count")) == len(shown)
     surge = filed["surge"]
@@ -158,8 +178,10 @@ def test_dashboard_shows_the_reports_numbers(stack, browser, filed, tmp_path):
         assert [key for key, _ in rows] == [g[by] or "" for g in api["rates"][by]], by
         for (_, text), group in zip(rows, api["rates"][by], strict=True):
             cells = text.split("\t")
-            assert cells[1:] == [f"{percent(group['rates'][k])} ({group['counts'][k]['numerator']}/"
-                                 f"{group['counts'][k]['denominator']})" for k in ("response", "resolution", "satisfaction")]  # fmt: skip
+            assert cells[1:] == [
+                f"{percent(group['rates'][k])} ({group['counts'][k]['numerator']}/{group['counts'][k]['denominator']})"
+                for k in ("response", "resolution", "satisfaction")
+            ]
 
     # The charts are drawn (canvas), the district map among them, within a 1366×768 screen's width.
     page.wait_for_selector('#chart-map[data-ready="true"] canvas')
@@ -178,12 +200,18 @@ def test_dashboard_shows_the_reports_numbers(stack, browser, filed, tmp_path):
     week = overview(stack, "week")
     assert week["totals"]["received"] >= api["totals"]["received"]
     check_against_api(page, week, None)
-    assert page.inner_text("#range") == (week["from"] if week["from"] == week["to"] else f"{week['from']} 至 {week['to']}")
+    assert page.inner_text("#range") == (
+        week["from"] if week["from"] == week["to"] else f"{week['from']} 至 {week['to']}"
+    )
     page.screenshot(path=str(tmp_path / "dashboard-week.png"), full_page=True)
 
     # Hot issues: the page lists the API's, and one opens to its order numbers.
-    hot = httpx.get(f"{stack.http}/api/reports/hot-issues", params={"from": week["from"], "to": week["to"], "top": 10},
-                    headers=api_key(stack), timeout=120)  # fmt: skip
+    hot = httpx.get(
+        f"{stack.http}/api/reports/hot-issues",
+        params={"from": week["from"], "to": week["to"], "top": 10},
+        headers=api_key(stack),
+        timeout=120,
+    )
     assert hot.status_code == 200, hot.text
     issues = hot.json()["issues"]
     assert issues, "the five complaints about one mixing plant make a hot issue"
@@ -226,12 +254,33 @@ def test_monthly_report_counts_the_chats_orders(stack, filed, tmp_path):
     today = date.fromisoformat(overview(stack, "today")["from"])
     first = today.replace(day=1)
     out = tmp_path / "monthly.xlsx"
-    done = subprocess.run([sys.executable, "-m", "cli", "report", "monthly", "--month", first.strftime("%Y-%m"),
-                           "--format", "xlsx", "--out", str(out)], cwd=ROOT, env=stack.env, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "report",
+            "monthly",
+            "--month",
+            first.strftime("%Y-%m"),
+            "--format",
+            "xlsx",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
-    month = httpx.get(f"{stack.http}/api/reports/overview", params={"from": first.isoformat(), "to": today.isoformat()},
-                      headers=api_key(stack), timeout=30).json()  # fmt: skip
+    month = httpx.get(
+        f"{stack.http}/api/reports/overview",
+        params={"from": first.isoformat(), "to": today.isoformat()},
+        headers=api_key(stack),
+        timeout=30,
+    ).json()
     book = load_workbook(out)
     summary = dict(book["概况"].iter_rows(min_row=2, values_only=True))
     assert summary["受理量"] == month["totals"]["received"] >= 6

@@ -21,8 +21,9 @@ def lonely_gateway(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("lonely")
     port = free_port()
     env = stack_env(var_dir, gateway=port, rasa=free_port(), actions=free_port())  # nothing listens there
-    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_http(f"http://127.0.0.1:{port}/healthz", 30, proc=proc)
     yield port, var_dir
     proc.send_signal(signal.SIGTERM)
@@ -51,9 +52,13 @@ async def test_citizen_gets_apology_and_human_offer_and_nothing_is_lost(lonely_g
     assert [f["mode"] for f in handoff if f["type"] == "status"] == ["queued"]
 
     db = sqlite3.connect(var_dir / "hotline.db")
-    said = [r[0] for r in db.execute(
-        "select text from message where conversation_id = ? and direction = 'in' order by id", (chat.conversation_id,)
-    )]  # fmt: skip
+    said = [
+        r[0]
+        for r in db.execute(
+            "select text from message where conversation_id = ? and direction = 'in' order by id",
+            (chat.conversation_id,),
+        )
+    ]
     assert said == ["我要投诉 楼上天天装修太吵了", "/request_human"]
     await chat.close()
 

@@ -34,10 +34,20 @@ RECORD_NOTIFICATIONS = """
 
 @pytest.fixture(scope="module")
 def accounts(stack):
-    for name, role, shown in (("shift.agent", "agent", "王晓梅"), ("shift.other", "agent", "李建国"),
-                              ("shift.lead", "supervisor", "赵班长")):  # fmt: skip
-        done = subprocess.run([sys.executable, "-m", "cli", "agents", "add", name, "--role", role, "--display-name", shown],
-                              cwd=ROOT, env=stack.env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)  # fmt: skip
+    for name, role, shown in (
+        ("shift.agent", "agent", "王晓梅"),
+        ("shift.other", "agent", "李建国"),
+        ("shift.lead", "supervisor", "赵班长"),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "cli", "agents", "add", name, "--role", role, "--display-name", shown],
+            cwd=ROOT,
+            env=stack.env,
+            input=PASSWORD + "\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
 
 
@@ -87,7 +97,9 @@ def test_an_emergency_waiting_before_login_is_announced_and_the_draft_is_prefill
 
     # Item 10: the queue by keyboard — Tab reaches it, Enter opens the conversation.
     agent.locator("#queue > li").first.focus()
-    assert agent.evaluate("document.activeElement.dataset.cid") == agent.locator("#queue > li").first.get_attribute("data-cid")
+    assert agent.evaluate("document.activeElement.dataset.cid") == agent.locator("#queue > li").first.get_attribute(
+        "data-cid"
+    )
     agent.locator(f'#queue > li[data-cid="{cid}"]').focus()
     agent.keyboard.press("Enter")
     agent.wait_for_selector(f'#conv[data-cid="{cid}"]')
@@ -167,8 +179,10 @@ def test_the_held_list_shows_previews_unread_and_waits(stack, browser, accounts)
     lead.click("#tab-team")
     row = lead.locator('#agents tr[data-agent="shift.other"]')
     row.wait_for()
-    lead.wait_for_function("document.querySelector('#agents tr[data-agent=\"shift.other\"]').classList.contains('stranded')",
-                           timeout=60_000)  # fmt: skip
+    lead.wait_for_function(
+        "document.querySelector('#agents tr[data-agent=\"shift.other\"]').classList.contains('stranded')",
+        timeout=60_000,
+    )
     assert "仍持有" in row.locator(".presence").inner_text()
     assert lead.locator("#agents").bounding_box()["width"] > 900
     for key in ("oldest", "sla", "emergency", "mean", "offline"):

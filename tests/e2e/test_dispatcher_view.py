@@ -17,9 +17,12 @@ PLACE = {"district": "东城区", "street": "北新桥街道", "address": "簋�
 
 @pytest.fixture(scope="module")
 def people(stack):
-    names = {"lead": add_account(stack, unique("lead"), "supervisor"), "agent": add_account(stack, unique("agent"), "agent"),
-             "a": add_account(stack, unique("bxq_ops"), "unit", UNIT_A),
-             "b": add_account(stack, unique("ds_ops"), "unit", UNIT_B)}  # fmt: skip
+    names = {
+        "lead": add_account(stack, unique("lead"), "supervisor"),
+        "agent": add_account(stack, unique("agent"), "agent"),
+        "a": add_account(stack, unique("bxq_ops"), "unit", UNIT_A),
+        "b": add_account(stack, unique("ds_ops"), "unit", UNIT_B),
+    }
     return {**names, "a_token": token(stack, names["a"]), "b_token": token(stack, names["b"])}
 
 
@@ -111,8 +114,14 @@ def test_supervisor_redispatches_approves_and_closes(stack, browser, people):
 
 def test_agent_records_a_callback_survey(stack, browser, people):
     # Filed by phone without a conversation: nobody to tell the result to → the callback list.
-    number = file_order(stack, description="北新桥地铁站出口共享单车乱停放", category_code="010101",
-                        contact_phone="13700002222", contact_name="李女士", **PLACE)  # fmt: skip
+    number = file_order(
+        stack,
+        description="北新桥地铁站出口共享单车乱停放",
+        category_code="010101",
+        contact_phone="13700002222",
+        contact_name="李女士",
+        **PLACE,
+    )
     act(stack, number, "dispatch", api_key(stack), {"unit": UNIT_A})
     act(stack, number, "accept", people["a_token"])
     act(stack, number, "resolve", people["a_token"], {"text": "已联系运营企业清理，并增设停放区"})

@@ -50,8 +50,9 @@ def numbers(frame: dict) -> list[str]:
 
 def orders_of(stack, conversation_id: str) -> list[tuple]:
     with sqlite3.connect(stack.var_dir / "hotline.db") as db:
-        return db.execute("select description, emergency, urgency from work_order where conversation_id = ?",
-                          (conversation_id,)).fetchall()  # fmt: skip
+        return db.execute(
+            "select description, emergency, urgency from work_order where conversation_id = ?", (conversation_id,)
+        ).fetchall()
 
 
 async def quiet(log, seconds: float = 1.5, timeout: float = 30) -> None:
@@ -123,10 +124,14 @@ async def test_telegram_advice_first_with_tap_to_call_numbers_mid_form(stack, tm
     token = "4343:e2e-emergency"
     api = await FakeBotApi(token).start()
     settings = Settings(
-        var_dir=tmp_path, rasa_url=stack.rasa, action_server_url=stack.actions,
+        var_dir=tmp_path,
+        rasa_url=stack.rasa,
+        action_server_url=stack.actions,
         database_url=f"sqlite:///{stack.var_dir / 'hotline.db'}",
-        telegram_token=token, telegram_api_url=api.url, api_keys="e2e-key-0123456789",
-    )  # fmt: skip
+        telegram_token=token,
+        telegram_api_url=api.url,
+        api_keys="e2e-key-0123456789",
+    )
     try:
         async with telegram_front(stack, settings, safety=build_detector(None)):
             await api.wait_for("getUpdates")
@@ -148,22 +153,30 @@ async def test_phone_call_reads_the_advice_before_the_dialogue_answers(stack, tm
     from tests.phone.fakes import FakeTTS, RecordingTransport, silence, speech_8k, stream
     from voice.asr.scripted_provider import ScriptedSpeechToText
     from voice.call import CallInfo, PipelineConfig
-    from voice.events import EventLog
-    from voice.events import PipelineEventType as E
+    from voice.events import EventLog, PipelineEventType as E
     from voice.pipeline import VoicePipeline
     from voice.spoken import SlotPhrases
 
     db = make_engine(f"sqlite:///{stack.var_dir / 'hotline.db'}")
     http = httpx.AsyncClient()
-    router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")), Metrics(),
-                                safety=build_detector(None))  # fmt: skip
+    router = ConversationRouter(
+        ConversationStore(db),
+        RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")),
+        Metrics(),
+        safety=build_detector(None),
+    )
     stt = ScriptedSpeechToText(["我 要 投诉 楼上 装修 太 吵", "哎呀 厨房 着 火 了 火 好 大"])
     log, transport = EventLog(), RecordingTransport()
     pipeline = VoicePipeline(
-        CallInfo("9f1c2a34-0000-4000-8000-0000000000e1", caller="13812345678"), transport, router, stt,
-        FakeTTS(5), SlotPhrases(Gazetteer.builtin()), PipelineConfig(silence_timeout_s=30, max_ahead_ms=10**9),
+        CallInfo("9f1c2a34-0000-4000-8000-0000000000e1", caller="13812345678"),
+        transport,
+        router,
+        stt,
+        FakeTTS(5),
+        SlotPhrases(Gazetteer.builtin()),
+        PipelineConfig(silence_timeout_s=30, max_ahead_ms=10**9),
         [log],
-    )  # fmt: skip
+    )
     transport.playout.start()
     task = asyncio.create_task(pipeline.run())
     try:

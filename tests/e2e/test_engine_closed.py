@@ -62,8 +62,13 @@ def test_rasa_api_needs_the_token(stack):
 
 
 def test_action_server_answers_only_rasa(stack):
-    call = {"next_action": "action_query_ticket", "sender_id": "web:probe", "version": "3.6.21",
-            "tracker": {"sender_id": "web:probe", "slots": {}, "latest_message": {}, "events": []}, "domain": {}}  # fmt: skip
+    call = {
+        "next_action": "action_query_ticket",
+        "sender_id": "web:probe",
+        "version": "3.6.21",
+        "tracker": {"sender_id": "web:probe", "slots": {}, "latest_message": {}, "events": []},
+        "domain": {},
+    }
     refused = httpx.post(f"{stack.actions}/webhook", json=call)
     assert refused.status_code == 401 and "work_order" not in refused.text
     forged = httpx.post(f"{stack.actions}/webhook", json=call, headers={"X-Hotline-Action-Token": "x" * 32})

@@ -16,11 +16,15 @@ async def test_data_files_and_logs_are_private(stack):
     await chat.recv()
     await chat.say("你好，我电话是13812345678")  # the database and the logs now hold a citizen's words
     await chat.close()
-    files = [stack.var_dir / "hotline.db", *stack.var_dir.glob("hotline.db-*"), *(stack.var_dir / "log").glob("*.log"),
-             *(stack.var_dir / "rasa").glob("tracker.db*")]  # fmt: skip
+    files = [
+        stack.var_dir / "hotline.db",
+        *stack.var_dir.glob("hotline.db-*"),
+        *(stack.var_dir / "log").glob("*.log"),
+        *(stack.var_dir / "rasa").glob("tracker.db*"),
+    ]
     assert any(p.name == "hotline.db-wal" for p in files) and any(p.suffix == ".log" for p in files)
     modes = {str(p.relative_to(stack.var_dir)): oct(stat.S_IMODE(p.stat().st_mode)) for p in files}
-    assert modes == {name: "0o600" for name in modes}
+    assert modes == dict.fromkeys(modes, "0o600")
 
 
 def test_public_healthz_has_no_details(stack):

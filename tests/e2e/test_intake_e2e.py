@@ -21,7 +21,9 @@ async def citizen(stack) -> ChatClient:
 
 async def test_one_breath_complaint_creates_a_complete_work_order(stack):
     chat = await citizen(stack)
-    frames = await chat.say("喂我要投诉 朝阳区望京西园三区楼下烧烤店天天半夜吵得睡不着 我姓王 电话幺三八一二三四五六七八")
+    frames = await chat.say(
+        "喂我要投诉 朝阳区望京西园三区楼下烧烤店天天半夜吵得睡不着 我姓王 电话幺三八一二三四五六七八"
+    )
     reply = texts(frames)
     assert "核对" in reply and "138****5678" in reply, "nothing asked twice: straight to the read-back"
     done = texts(await chat.say("对"))

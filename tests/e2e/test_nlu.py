@@ -52,8 +52,9 @@ def misses(stack, examples: list[tuple[str, str]]) -> list[tuple[str, str, str]]
 
 def accuracy_reported(name: str, examples: list, wrong: list, goal: float, report_figure) -> float:
     accuracy = 1 - len(wrong) / len(examples)
-    report_figure(f"NLU intent accuracy on {name}: {accuracy:.1%} ({len(examples) - len(wrong)}/{len(examples)}),"
-                  f" goal {goal:.0%}")  # fmt: skip
+    report_figure(
+        f"NLU intent accuracy on {name}: {accuracy:.1%} ({len(examples) - len(wrong)}/{len(examples)}), goal {goal:.0%}"
+    )
     for text, expected, got in wrong:
         report_figure(f"  {expected:>14} -> {got:<14} {text}")
     return accuracy
@@ -77,10 +78,23 @@ def test_intent_accuracy_on_spoken_held_out_turns(stack, report_figure):
 
 def test_rasa_data_validate_is_clean():
     result = subprocess.run(
-        [str(ROOT / ".venv-engine/bin/rasa"), "data", "validate",
-         "--domain", "bot/domain", "--data", "bot/data", "nlu/data", "--config", "config.yml"],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, **ENGINE_ENV},
-    )  # fmt: skip
+        [
+            str(ROOT / ".venv-engine/bin/rasa"),
+            "data",
+            "validate",
+            "--domain",
+            "bot/domain",
+            "--data",
+            "bot/data",
+            "nlu/data",
+            "--config",
+            "config.yml",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ENGINE_ENV},
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     # Rasa 3.6's validator does not know that forms use utter_ask_<slot> responses themselves

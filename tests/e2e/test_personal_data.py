@@ -29,10 +29,17 @@ async def complain_in_chat(stack) -> str:
     """A complaint with the numbers in it, through the intake form to a work order."""
     chat = await ChatClient.connect(stack.ws)
     await chat.recv()
-    reply = texts(await chat.say(
-        f"我要投诉 朝阳区望京西园三区的健身房老板扣了我的身份证{ID_NUMBER}不还 还用我的银行卡6222 0212 3456 7890 123刷了钱"
-    ))  # fmt: skip
-    answers = {"核对": "对", "哪个区": "朝阳区望京西园三区", "什么时候": "昨天晚上十点", "电话": "幺三九 一一一一 二二二二"}
+    reply = texts(
+        await chat.say(
+            f"我要投诉 朝阳区望京西园三区的健身房老板扣了我的身份证{ID_NUMBER}不还 还用我的银行卡6222 0212 3456 7890 123刷了钱"
+        )
+    )
+    answers = {
+        "核对": "对",
+        "哪个区": "朝阳区望京西园三区",
+        "什么时候": "昨天晚上十点",
+        "电话": "幺三九 一一一一 二二二二",
+    }
     for _ in range(8):
         if "已为您登记工单" in reply:
             break
@@ -50,9 +57,13 @@ async def test_numbers_never_reach_open311_or_the_logs(stack):
     key = stack.secret("api_key")
     services = httpx.get(f"{stack.http}/open311/v2/services.json").json()
     code = next(s["service_code"] for s in services if s["group"] == "城乡建设")
-    form = {"api_key": key, "service_code": code, "attribute[district]": "西城区",
-            "description": f"物业扣押我的身份证{ID_X[:6]} {ID_X[6:14]} {ID_X[14:]}和银行卡{CARD}，联系我一三九-六六六六-七七七七",
-            "address_string": f"西城区金融街1号 电话{PHONE}"}  # fmt: skip
+    form = {
+        "api_key": key,
+        "service_code": code,
+        "attribute[district]": "西城区",
+        "description": f"物业扣押我的身份证{ID_X[:6]} {ID_X[6:14]} {ID_X[14:]}和银行卡{CARD}，联系我一三九-六六六六-七七七七",
+        "address_string": f"西城区金融街1号 电话{PHONE}",
+    }
     created = httpx.post(f"{stack.http}/open311/v2/requests.json", data=form)
     assert created.status_code == 201, created.text
     number_open311 = created.json()[0]["service_request_id"]

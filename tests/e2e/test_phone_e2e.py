@@ -79,9 +79,15 @@ async def test_keypad_call_queries_a_work_order_then_reaches_a_human(stack):
     key = (stack.var_dir / "secrets" / "api_key").read_text().strip()
     services = httpx.get(f"{stack.http}/open311/v2/services.json").json()
     code = next(s["service_code"] for s in services if s["group"] == "城乡建设")
-    created = httpx.post(f"{stack.http}/open311/v2/requests.json", data={
-        "api_key": key, "service_code": code, "description": "小区路灯坏了一个月没人修", "attribute[district]": "海淀区",
-    })  # fmt: skip
+    created = httpx.post(
+        f"{stack.http}/open311/v2/requests.json",
+        data={
+            "api_key": key,
+            "service_code": code,
+            "description": "小区路灯坏了一个月没人修",
+            "attribute[district]": "海淀区",
+        },
+    )
     assert created.status_code == 201, created.text
     number = created.json()[0]["service_request_id"]
 
@@ -129,8 +135,9 @@ async def test_media_stream_call_through_the_gateway(stack):
         assert client.close_code == 1000
     finally:
         await client.close()
-    [(user_id, channel)] = db_rows(stack, "select user_id, channel from conversation where id = ?",
-                                   f"phone:{client.call_sid}")  # fmt: skip
+    [(user_id, channel)] = db_rows(
+        stack, "select user_id, channel from conversation where id = ?", f"phone:{client.call_sid}"
+    )
     assert (user_id, channel) == ("138****5678", "phone")
     log = (stack.var_dir / "log" / "gateway.log").read_text(errors="replace")
     assert "13812345678" not in log

@@ -10,6 +10,7 @@ deploy/nginx/nginx.conf. Citizens' chats and the agent console go only through n
 - A citizen on gateway A and an agent on gateway B talk through the proxy, both ways, and the bot
   takes the conversation back after the release."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -30,8 +31,7 @@ from conversation.replicas import ReplicaPins
 from core.settings import Settings
 from tests.agent.live import TOKEN_SECRET, AgentClient, add_agent
 from tests.conftest import ROOT, stack_env
-from tests.helpers import _HANDED_OUT as HANDED_OUT
-from tests.helpers import ChatClient, free_port, texts, wait_http
+from tests.helpers import _HANDED_OUT as HANDED_OUT, ChatClient, free_port, texts, wait_http
 
 # Two Rasa servers and two gateways start inside the first test: on a busy 2-core machine that
 # alone may take minutes.
@@ -64,8 +64,10 @@ def nginx_conf(workdir: Path, listen: int, gateways: list[int]) -> str:
     deploy = (ROOT / "deploy" / "nginx" / "nginx.conf").read_text()
     maps = re.findall(r"^    map .*?^    \}$", deploy, flags=re.MULTILINE | re.DOTALL)
     assert len(maps) == 3, "deploy/nginx/nginx.conf changed: update this test's extraction"
-    temp = "\n".join(f"    {kind}_temp_path {workdir / 'tmp' / kind};" for kind in
-                     ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))  # fmt: skip
+    temp = "\n".join(
+        f"    {kind}_temp_path {workdir / 'tmp' / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=2 fail_timeout=10s;" for port in gateways)
     return f"""
 {"user root;" if os.geteuid() == 0 else ""}
@@ -148,10 +150,8 @@ def stop(proc: subprocess.Popen, timeout: float = 40) -> None:
 def kill_leftovers(run_dir: Path) -> None:
     """Process groups `hotline up` started and did not stop (it removes a pid file once stopped)."""
     for pid_file in run_dir.glob("*.pid"):
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError, ValueError):
             os.killpg(int(pid_file.read_text()), signal.SIGKILL)
-        except (ProcessLookupError, PermissionError, ValueError):
-            pass
 
 
 @pytest.fixture(scope="module")
@@ -165,36 +165,51 @@ def cluster(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("proxy-cluster")
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     a, b, rasa, actions, listen = free_port(), free_port(), two_free_ports(), free_port(), free_port()
-    shared = {"HOTLINE_RASA_REPLICAS": "2", "HOTLINE_REDIS_URL": REDIS_URL, "HOTLINE_REDIS_PREFIX": prefix,
-              "HOTLINE_AGENT_TOKEN_SECRET": TOKEN_SECRET, "HOTLINE_KB_WATCH": "false",
-              "HOTLINE_ENGINE_TIMEOUT_S": "45"}  # fmt: skip
+    shared = {
+        "HOTLINE_RASA_REPLICAS": "2",
+        "HOTLINE_REDIS_URL": REDIS_URL,
+        "HOTLINE_REDIS_PREFIX": prefix,
+        "HOTLINE_AGENT_TOKEN_SECRET": TOKEN_SECRET,
+        "HOTLINE_KB_WATCH": "false",
+        "HOTLINE_ENGINE_TIMEOUT_S": "45",
+    }
     env_a = {**stack_env(var_dir, gateway=a, rasa=rasa, actions=actions), **shared}
     env_b = {**stack_env(var_dir, gateway=b, rasa=rasa, actions=actions), **shared}
     procs: list[subprocess.Popen] = []
     logs = [open(var_dir / name, "wb") for name in ("hotline-up.log", "gateway-b.log", "nginx.out")]  # noqa: SIM115
     try:
-        up = subprocess.Popen([sys.executable, "-m", "cli", "up"], cwd=ROOT, env=env_a, stdout=logs[0],
-                              stderr=subprocess.STDOUT)  # fmt: skip
+        up = subprocess.Popen(
+            [sys.executable, "-m", "cli", "up"], cwd=ROOT, env=env_a, stdout=logs[0], stderr=subprocess.STDOUT
+        )
         procs.append(up)
         deadline = time.monotonic() + 600  # a first start on a busy machine may train
         while b"hotline is up" not in (var_dir / "hotline-up.log").read_bytes():
             assert up.poll() is None and time.monotonic() < deadline, (var_dir / "hotline-up.log").read_text()[-3000:]
             time.sleep(0.5)
-        procs.append(subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env_b, stdout=logs[1],
-                                      stderr=subprocess.STDOUT))  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env_b, stdout=logs[1], stderr=subprocess.STDOUT
+            )
+        )
         wait_http(f"http://127.0.0.1:{b}/healthz", 120, proc=procs[-1])
         workdir = var_dir / "nginx"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (workdir / "tmp" / kind).mkdir(parents=True)
         (workdir / "nginx.conf").write_text(nginx_conf(workdir, listen, [a, b]))
-        procs.append(subprocess.Popen([NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g",
-                                       "daemon off;"], stdout=logs[2], stderr=subprocess.STDOUT))  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [NGINX, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"],
+                stdout=logs[2],
+                stderr=subprocess.STDOUT,
+            )
+        )
         proxy = f"http://127.0.0.1:{listen}"
         wait_http(f"{proxy}/healthz", 30, proc=procs[-1])
         add_agent(env_a, "alice")
         settings = Settings(var_dir=var_dir, rasa_port=rasa, rasa_replicas=2)
-        yield Cluster(proxy, {"A": f"127.0.0.1:{a}", "B": f"127.0.0.1:{b}"}, var_dir, env_a, settings,
-                      var_dir / "gateway-b.log")  # fmt: skip
+        yield Cluster(
+            proxy, {"A": f"127.0.0.1:{a}", "B": f"127.0.0.1:{b}"}, var_dir, env_a, settings, var_dir / "gateway-b.log"
+        )
     finally:
         for proc in reversed(procs):  # nginx, gateway B, then `hotline up` (it stops its own processes)
             stop(proc)
@@ -279,8 +294,9 @@ async def test_citizen_on_one_gateway_and_agent_on_the_other_through_the_proxy(c
     alice = await AgentClient.login(cluster.proxy, "alice")
     to_b = cluster.route_to("B")
     alice.http.cookies.set(ROUTE_COOKIE, to_b)
-    alice.ws = await websockets.connect(f"{cluster.ws}/ws/agent?token={alice.token}",
-                                        additional_headers={"Cookie": f"{ROUTE_COOKIE}={to_b}"})  # fmt: skip
+    alice.ws = await websockets.connect(
+        f"{cluster.ws}/ws/agent?token={alice.token}", additional_headers={"Cookie": f"{ROUTE_COOKIE}={to_b}"}
+    )
     await alice.next_event(lambda e: e["type"] == "hello")
 
     frames = await citizen.click("/request_human", "转人工")
@@ -294,8 +310,9 @@ async def test_citizen_on_one_gateway_and_agent_on_the_other_through_the_proxy(c
     assert [f["mode"] for f in frames if f["type"] == "status"] == ["agent"]
     sent = await alice.post(alice.conv(cid, "messages"), json={"text": "您好，请问具体地址在哪里？"})
     assert sent.status_code == 200
-    [frame] = [f for f in await citizen.recv_until(lambda f: f["type"] == "message", timeout=20)
-               if f["type"] == "message"]  # fmt: skip
+    [frame] = [
+        f for f in await citizen.recv_until(lambda f: f["type"] == "message", timeout=20) if f["type"] == "message"
+    ]
     assert (frame["sender"], frame["text"]) == ("agent", "您好，请问具体地址在哪里？")
 
     await citizen.ws.send('{"type": "text", "text": "在海淀区中关村大街1号"}')

@@ -21,17 +21,24 @@ REDIS = "redis://127.0.0.1:6379/5"
 
 @pytest.fixture(scope="module")
 def replicas(stack, tmp_path_factory):
-    settings = Settings(var_dir=tmp_path_factory.mktemp("replicas"), action_server_url=stack.actions,
-                        action_token=stack.secret("action_token"),  # the stack's action server
-                        rasa_endpoints=ROOT / "endpoints.scale-out.yml", rasa_tracker_url=POSTGRES,
-                        redis_url=REDIS)  # fmt: skip
+    settings = Settings(
+        var_dir=tmp_path_factory.mktemp("replicas"),
+        action_server_url=stack.actions,
+        action_token=stack.secret("action_token"),  # the stack's action server
+        rasa_endpoints=ROOT / "endpoints.scale-out.yml",
+        rasa_tracker_url=POSTGRES,
+        redis_url=REDIS,
+    )
     env, ports, procs = rasa_env(settings), [free_port(), free_port()], []
     logs = [open(settings.var_dir / f"rasa-{p}.log", "wb") for p in ports]  # noqa: SIM115
-    for port, log in zip(ports, logs):
-        procs.append(subprocess.Popen(rasa_command(settings, model_path(ROOT), port), cwd=ROOT, env=env,
-                                      stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
+    for port, log in zip(ports, logs, strict=True):
+        procs.append(
+            subprocess.Popen(
+                rasa_command(settings, model_path(ROOT), port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        )
     try:
-        for port, proc in zip(ports, procs):
+        for port, proc in zip(ports, procs, strict=True):
             wait_http(f"http://127.0.0.1:{port}/status?token={settings.rasa_auth_token}", 240, proc=proc)
         yield [(f"http://127.0.0.1:{p}", settings.rasa_auth_token) for p in ports]
     finally:

@@ -42,8 +42,13 @@ class TelegramCitizen:
         self.message_ids = iter(range(1, 10_000))
 
     def _message(self, **content) -> dict:
-        return {"message_id": next(self.message_ids), "date": 1700000000, "chat": {"id": CHAT, "type": "private"},
-                "from": USER, **content}  # fmt: skip
+        return {
+            "message_id": next(self.message_ids),
+            "date": 1700000000,
+            "chat": {"id": CHAT, "type": "private"},
+            "from": USER,
+            **content,
+        }
 
     async def _turn(self, timeout: float = 30) -> list[dict]:
         await self.api.wait_for("sendMessage", self.seen + 1, timeout)
@@ -69,9 +74,15 @@ class TelegramCitizen:
                 for button in row:
                     if button["text"] == title:
                         message = self._message(text=params["text"], reply_markup=params["reply_markup"])
-                        await self.api.push(callback_query={"id": f"cq{message['message_id']}", "from": USER,
-                                                            "chat_instance": "e2e", "data": button["callback_data"],
-                                                            "message": message})  # fmt: skip
+                        await self.api.push(
+                            callback_query={
+                                "id": f"cq{message['message_id']}",
+                                "from": USER,
+                                "chat_instance": "e2e",
+                                "data": button["callback_data"],
+                                "message": message,
+                            }
+                        )
                         return await self._turn()
         raise AssertionError(f"no button {title!r} in {replies}")
 
@@ -81,15 +92,20 @@ class TelegramCitizen:
 
 
 @contextlib.asynccontextmanager
-async def telegram_front(stack, settings: Settings, safety=None):  # noqa: ANN001  (an EmergencyDetector)
+async def telegram_front(stack, settings: Settings, safety=None):
     db = make_engine(settings.database)
     http = httpx.AsyncClient()
     extractor = IntakeExtractor(Gazetteer.builtin())
     # Signed with the stack gateway's key: that gateway checks the proof when the actions look up by phone.
     proofs = PhoneProof(Settings(var_dir=stack.var_dir).agent_token_key)
-    router = ConversationRouter(ConversationStore(db), RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")), Metrics(),
-                                enrich=lambda text: extractor.extract(text, utcnow()), phone_proof=proofs,
-                                safety=safety)  # fmt: skip
+    router = ConversationRouter(
+        ConversationStore(db),
+        RasaEngine(stack.rasa, http, token=stack.secret("rasa_token")),
+        Metrics(),
+        enrich=lambda text: extractor.extract(text, utcnow()),
+        phone_proof=proofs,
+        safety=safety,
+    )
     dp = build_dispatcher(conversations=router, work_orders=WorkOrderRepository(db))
     channel = create_channel(settings, dp)
     await channel.start()
@@ -109,10 +125,14 @@ def text_of(replies: list[dict]) -> str:
 async def test_a_complaint_over_telegram_reaches_rasa_and_becomes_a_listed_work_order(stack, tmp_path):
     api = await FakeBotApi(TOKEN).start()
     settings = Settings(
-        var_dir=tmp_path, rasa_url=stack.rasa, action_server_url=stack.actions,
+        var_dir=tmp_path,
+        rasa_url=stack.rasa,
+        action_server_url=stack.actions,
         database_url=f"sqlite:///{stack.var_dir / 'hotline.db'}",  # the stack's: work orders made by its actions
-        telegram_token=TOKEN, telegram_api_url=api.url, api_keys="e2e-key-0123456789",
-    )  # fmt: skip
+        telegram_token=TOKEN,
+        telegram_api_url=api.url,
+        api_keys="e2e-key-0123456789",
+    )
     try:
         async with telegram_front(stack, settings):
             await api.wait_for("getUpdates")

@@ -22,10 +22,17 @@ def loop(stack):
     unit_a = add_account(stack, unique("jdk_ops"), "unit", UNIT_A)
     unit_b = add_account(stack, unique("adm_ops"), "unit", UNIT_B)
     place = {"district": "东城区", "street": "交道口街道", "address": "南锣鼓巷12号院"}
-    near = file_order(stack, description=f"南锣鼓巷工地每天夜里施工噪音很大，我电话{PHONE}", category_code="030301",
-                      contact_phone=PHONE, contact_name="张建国", **place)  # 24 h on the clock: near at once
-    normal = file_order(stack, description="小区物业不管楼道堆放杂物", category_code="010101",
-                        contact_phone="13800001111", **place)  # 7 working days
+    near = file_order(
+        stack,
+        description=f"南锣鼓巷工地每天夜里施工噪音很大，我电话{PHONE}",
+        category_code="030301",
+        contact_phone=PHONE,
+        contact_name="张建国",
+        **place,
+    )  # 24 h on the clock: near at once
+    normal = file_order(
+        stack, description="小区物业不管楼道堆放杂物", category_code="010101", contact_phone="13800001111", **place
+    )  # 7 working days
     for number in (near, normal):
         act(stack, number, "dispatch", api_key(stack), {"unit": UNIT_A})
     return {"a": unit_a, "b": unit_b, "near": near, "normal": normal}
@@ -73,7 +80,7 @@ def test_unit_accepts_and_resolves_an_order(stack, browser, loop):
     summary = page.inner_text("#order-summary")
     assert "噪声扰民 / 施工噪音" in summary and "投诉" in summary and "加急（24小时）" in summary
     assert "北京时间" in summary
-    assert [k for k in page.eval_on_selector_all("#timeline li", "els => els.map(e => e.dataset.kind)")][-1] == "dispatch"
+    assert list(page.eval_on_selector_all("#timeline li", "els => els.map(e => e.dataset.kind)"))[-1] == "dispatch"
     assert "139****5678" in page.inner_text("#order-contact") and "张**" in page.inner_text("#order-contact")
     assert PHONE not in page.content()
     page.click("#reveal")
@@ -104,7 +111,9 @@ def test_unit_accepts_and_resolves_an_order(stack, browser, loop):
     assert "已办结" in item(page, near).inner_text() and item(page, near).get_attribute("data-urgency") == "done"
     saved = order(stack, near)
     assert saved["status"] == "resolved" and saved["result"].startswith("经现场核查")
-    assert [e["actor"] for e in saved["events"] if e["kind"] in ("accept", "reply", "resolve")] == [f"unit:{loop['a']}"] * 3
+    assert [e["actor"] for e in saved["events"] if e["kind"] in ("accept", "reply", "resolve")] == [
+        f"unit:{loop['a']}"
+    ] * 3
 
     # Filters: 已办结 shows it, 办理中 does not.
     page.click('#filters button[data-filter="resolved"]')

@@ -15,7 +15,6 @@ from tickets.models import STATUS_LABELS, Status
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 
-
 @pytest.fixture()
 def open_page(browser, stack):
     contexts = []
@@ -163,8 +162,9 @@ def test_reply_is_read_aloud_by_the_gateway(open_page):
     assert response.status == 200 and response.headers["content-type"] == "audio/wav"
     assert "rate=normal" in response.url and len(response.body()) > 16000  # over half a second of speech
     # Predicates as functions: a bare expression would be eval'ed in the page, which its CSP forbids.
-    page.wait_for_function("() => document.querySelector('.msg-bot .speak').getAttribute('aria-pressed') === 'false'",
-                           timeout=60_000)  # fmt: skip
+    page.wait_for_function(
+        "() => document.querySelector('.msg-bot .speak').getAttribute('aria-pressed') === 'false'", timeout=60_000
+    )
     assert page.evaluate("window.hotlineChat.speechMode()") == "server", "no fallback to the browser's voice"
 
     page.get_by_role("button", name="长辈模式").click()

@@ -31,7 +31,7 @@ def host_site(stack):
     body = HOST_PAGE.format(gateway=stack.http).encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -49,7 +49,6 @@ def host_site(stack):
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
-
 
 
 def test_widget_embedded_in_another_site(browser, host_site, stack):

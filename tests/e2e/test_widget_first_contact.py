@@ -32,16 +32,22 @@ def open_page(browser, stack):
 def in_view(page, locator) -> bool:
     box = locator.bounding_box()
     size = page.viewport_size
-    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] and box["x"] >= 0 \
+    return (
+        box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= size["height"]
+        and box["x"] >= 0
         and box["x"] + box["width"] <= size["width"]
+    )
 
 
 def bot_rows_after(page, n: int, expect_chip: str, timeout: float = 30_000) -> None:
     page.wait_for_function(
         """([n, chip]) => [...document.querySelectorAll('.msg-bot')].slice(n)
             .some(r => [...r.querySelectorAll('button.chip')].some(c => c.textContent === chip))""",
-        arg=[n, expect_chip], timeout=timeout,
-    )  # fmt: skip
+        arg=[n, expect_chip],
+        timeout=timeout,
+    )
 
 
 @pytest.mark.parametrize("size", [PHONE, LAPTOP], ids=["phone", "laptop"])
@@ -82,8 +88,9 @@ def replies_to(page, text: str, settle_ms: int = 2_500, timeout: float = 30_000)
     before = page.locator(".msg-bot, .msg-system").count()
     page.fill("#input", text)
     page.press("#input", "Enter")
-    page.wait_for_function(f"() => document.querySelectorAll('.msg-bot, .msg-system').length > {before}",
-                           timeout=timeout)  # fmt: skip
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.msg-bot, .msg-system').length > {before}", timeout=timeout
+    )
     page.wait_for_timeout(settle_ms)
     return page.locator(".msg-bot, .msg-system").all_inner_texts()[before:]
 

@@ -51,13 +51,19 @@ def voice_gateway(stack, tmp_path_factory):
     port = free_port()
     env = {k: v for k, v in stack.env.items() if not k.startswith("HOTLINE_")}
     env.update(
-        HOTLINE_PORT=str(port), HOTLINE_AUDIOSOCKET_PORT=str(free_port()), HOTLINE_VAR_DIR=str(var_dir),
-        HOTLINE_RASA_URL=stack.rasa, HOTLINE_RASA_TOKEN=stack.secret("rasa_token"),
-        HOTLINE_ACTION_SERVER_URL=stack.actions, HOTLINE_SPEECH_PROVIDER="scripted",
+        HOTLINE_PORT=str(port),
+        HOTLINE_AUDIOSOCKET_PORT=str(free_port()),
+        HOTLINE_VAR_DIR=str(var_dir),
+        HOTLINE_RASA_URL=stack.rasa,
+        HOTLINE_RASA_TOKEN=stack.secret("rasa_token"),
+        HOTLINE_ACTION_SERVER_URL=stack.actions,
+        HOTLINE_SPEECH_PROVIDER="scripted",
         HOTLINE_SCRIPTED_TRANSCRIPTS=str(transcripts),
-    )  # fmt: skip
+    )
     log = open(var_dir / "serve.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{url}/healthz", 120, proc=proc)

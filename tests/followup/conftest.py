@@ -79,8 +79,9 @@ def unit_of(code: str) -> dict | None:
 
 
 @contextlib.asynccontextmanager
-async def survey_loop(tmp_path, make_calls: MakeCalls, silence_timeout_s: float = 30.0,
-                      transcripts: tuple[str, ...] = ()) -> AsyncIterator[Loop]:  # fmt: skip
+async def survey_loop(
+    tmp_path, make_calls: MakeCalls, silence_timeout_s: float = 30.0, transcripts: tuple[str, ...] = ()
+) -> AsyncIterator[Loop]:
     db = make_engine(f"sqlite:///{tmp_path / 'loop.db'}")
     init_db(db)
     store = ConversationStore(db)
@@ -105,8 +106,9 @@ async def survey_loop(tmp_path, make_calls: MakeCalls, silence_timeout_s: float 
     app = FastAPI()
     app.include_router(build_media_router(channel))
     app.include_router(build_phone_routes(channel, "12345-agents"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=http_port, ws="websockets-sansio",
-                                           log_config=None, lifespan="off"))  # fmt: skip
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=http_port, ws="websockets-sansio", log_config=None, lifespan="off")
+    )
     serving = asyncio.create_task(server.serve())
     async with asyncio.timeout(10):
         while not server.started:

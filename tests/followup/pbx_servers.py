@@ -21,6 +21,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections import deque
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 import websockets
@@ -57,7 +58,7 @@ class Callee:
             while len(self.audio) <= since or time.monotonic() - self.audio[-1] < self.quiet_s:
                 await asyncio.sleep(0.02)
 
-    async def press_keys(self, press) -> None:  # noqa: ANN001
+    async def press_keys(self, press) -> None:
         since = 0
         for key in self.keys:
             await self.prompt_finished(since)
@@ -71,7 +72,7 @@ class Callee:
                 await press(key)
 
 
-async def _paced(send, stop: asyncio.Event, callee: Callee) -> None:  # noqa: ANN001
+async def _paced(send, stop: asyncio.Event, callee: Callee) -> None:
     """The callee's side every 20 ms, as a PBX streams it: their speech, else line noise."""
     deadline = time.monotonic()
     while not stop.is_set():
@@ -107,16 +108,17 @@ class _Server:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def _answer(self, run) -> Callee:  # noqa: ANN001
-        callee = Callee(self.keys.pop(0) if self.keys else "", quiet_s=self.quiet_s,
-                        prompt_timeout_s=self.prompt_timeout_s)  # fmt: skip
+    def _answer(self, run) -> Callee:
+        callee = Callee(
+            self.keys.pop(0) if self.keys else "", quiet_s=self.quiet_s, prompt_timeout_s=self.prompt_timeout_s
+        )
         self.callees.append(callee)
         task = asyncio.create_task(self._guarded(callee, run(callee)))
         self._calls.add(task)
         return callee
 
     @staticmethod
-    async def _guarded(callee: Callee, call) -> None:  # noqa: ANN001
+    async def _guarded(callee: Callee, call) -> None:
         try:
             await call
         except Exception as exc:  # noqa: BLE001  (the test reads it)
@@ -156,13 +158,23 @@ class FakeAsterisk(_Server):
         call_id, (host, port) = variables["HOTLINE_CALL_ID"], variables["HOTLINE_AUDIOSOCKET"].rsplit(":", 1)
         self._answer(lambda callee: self._audiosocket(callee, host, int(port), call_id))
         channel_id = params.get("channelId") or f"{time.time():.6f}"
-        return web.json_response({
-            "id": channel_id, "name": f"PJSIP/trunk-{len(self.requests):08x}", "state": "Down",
-            "caller": {"name": "", "number": str(params.get("callerId", ""))}, "connected": {"name": "", "number": ""},
-            "accountcode": "", "language": "en", "creationtime": "2026-12-05T18:30:00.000+0800",
-            "dialplan": {"context": params["context"], "exten": params["extension"],
-                         "priority": int(params["priority"])},
-        })  # fmt: skip
+        return web.json_response(
+            {
+                "id": channel_id,
+                "name": f"PJSIP/trunk-{len(self.requests):08x}",
+                "state": "Down",
+                "caller": {"name": "", "number": str(params.get("callerId", ""))},
+                "connected": {"name": "", "number": ""},
+                "accountcode": "",
+                "language": "en",
+                "creationtime": "2026-12-05T18:30:00.000+0800",
+                "dialplan": {
+                    "context": params["context"],
+                    "exten": params["extension"],
+                    "priority": int(params["priority"]),
+                },
+            }
+        )
 
     async def _audiosocket(self, callee: Callee, host: str, port: int, call_id: str) -> None:
         reader, writer = await asyncio.open_connection(host, port)
@@ -224,8 +236,16 @@ class FakeTwilio(_Server):
         params = {p.get("name"): p.get("value") for p in stream.findall("Parameter")}
         call_sid = "CA" + uuid.uuid4().hex
         self._answer(lambda callee: self._media_stream(callee, stream.get("url"), call_sid, params))
-        return web.json_response({"sid": call_sid, "account_sid": self.account_sid, "to": form["To"],
-                                  "from": form["From"], "status": "queued"}, status=201)  # fmt: skip
+        return web.json_response(
+            {
+                "sid": call_sid,
+                "account_sid": self.account_sid,
+                "to": form["To"],
+                "from": form["From"],
+                "status": "queued",
+            },
+            status=201,
+        )
 
     async def _media_stream(self, callee: Callee, url: str, call_sid: str, params: dict) -> None:
         stream_sid, seq = "MZ" + uuid.uuid4().hex, iter(range(1, 1_000_000))
@@ -250,12 +270,24 @@ class FakeTwilio(_Server):
                         await send({"event": "mark", "mark": message["mark"]})  # played: echoed as Twilio does
 
             await send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
-            await send({"event": "start", "start": {
-                "accountSid": self.account_sid, "streamSid": stream_sid, "callSid": call_sid, "tracks": ["inbound"],
-                "customParameters": params,
-                "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}}})  # fmt: skip
+            await send(
+                {
+                    "event": "start",
+                    "start": {
+                        "accountSid": self.account_sid,
+                        "streamSid": stream_sid,
+                        "callSid": call_sid,
+                        "tracks": ["inbound"],
+                        "customParameters": params,
+                        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+                    },
+                }
+            )
             noise = asyncio.create_task(_paced(media, stop, callee))
-            dtmf = lambda key: send({"event": "dtmf", "dtmf": {"track": "inbound_track", "digit": key}})  # noqa: E731
+
+            def dtmf(key: str) -> Awaitable[None]:
+                return send({"event": "dtmf", "dtmf": {"track": "inbound_track", "digit": key}})
+
             keys = asyncio.create_task(callee.press_keys(dtmf))
             try:
                 await asyncio.wait_for(read(), 40)

@@ -12,10 +12,10 @@ import pytest
 
 from conversation.messages import Reply
 from core.clock import utcnow
+from core.settings import Settings
 from followup.pbx import AriSurveyCalls, TwilioSurveyCalls, survey_calls_from
 from followup.service import callback_list
 from followup.survey import question_reply
-from core.settings import Settings
 from tests.followup.conftest import CITIZEN_PHONE, survey_loop
 from tests.followup.pbx_servers import FakeAsterisk, FakeTwilio
 from tests.helpers import free_port
@@ -42,8 +42,16 @@ async def twilio():
 
 def ari_calls(asterisk: FakeAsterisk, password: str | None = None):
     def make(outbound, audiosocket, _gateway):
-        return AriSurveyCalls(outbound, asterisk.url, asterisk.user, password or asterisk.password, audiosocket,
-                              endpoint="PJSIP/{phone}@trunk", caller_id="12345", ring_timeout_s=25)  # fmt: skip
+        return AriSurveyCalls(
+            outbound,
+            asterisk.url,
+            asterisk.user,
+            password or asterisk.password,
+            audiosocket,
+            endpoint="PJSIP/{phone}@trunk",
+            caller_id="12345",
+            ring_timeout_s=25,
+        )
 
     return make
 
@@ -61,10 +69,15 @@ async def test_ari_call_reads_the_result_and_key_2_reopens_the_order(tmp_path, a
         (request,) = asterisk.requests
         call_id = request["variables"]["HOTLINE_CALL_ID"]
         assert request == {
-            "endpoint": f"PJSIP/{CITIZEN_PHONE}@trunk", "context": "hotline-survey", "extension": "s", "priority": 1,
-            "callerId": "12345", "timeout": 25, "channelId": call_id,
+            "endpoint": f"PJSIP/{CITIZEN_PHONE}@trunk",
+            "context": "hotline-survey",
+            "extension": "s",
+            "priority": 1,
+            "callerId": "12345",
+            "timeout": 25,
+            "channelId": call_id,
             "variables": {"HOTLINE_CALL_ID": call_id, "HOTLINE_AUDIOSOCKET": loop.audiosocket},
-        }  # fmt: skip
+        }
         (callee,) = asterisk.callees
         await asyncio.wait_for(callee.closed.wait(), 30)
         assert callee.error is None and callee.hung_up_by_gateway and len(callee.heard_at_keys) == 1
@@ -128,20 +141,33 @@ async def test_no_answer_on_the_line_repeats_the_question_once_then_hangs_up(tmp
         await asyncio.wait_for(callee.closed.wait(), 30)
         assert callee.hung_up_by_gateway and callee.error is None
         spoken = loop.tts.spoken
-        assert spoken.count("已解决请按1，未解决请按2。") == 2 and "请问您还在吗？" in spoken and spoken[-1] == SURVEY_SILENT
+        assert (
+            spoken.count("已解决请按1，未解决请按2。") == 2
+            and "请问您还在吗？" in spoken
+            and spoken[-1] == SURVEY_SILENT
+        )
         order = loop.repo.get(outcome.order.number)
         assert order.status == "resolved" and order.survey_asked_at is not None
         later = utcnow() + timedelta(hours=73)  # unanswered for 72 hours: the agents' callback list
         listed = [o.number for o in callback_list(loop.repo.engine, later)]
-        assert order.number not in [o.number for o in callback_list(loop.repo.engine, utcnow())] and order.number in listed
+        assert (
+            order.number not in [o.number for o in callback_list(loop.repo.engine, utcnow())] and order.number in listed
+        )
 
 
 async def test_twilio_style_call_streams_to_ws_media_and_takes_keys(tmp_path, twilio):
     twilio.keys = ["12"]
 
     def make(outbound, _audiosocket, gateway):
-        return TwilioSurveyCalls(outbound, twilio.account_sid, twilio.auth_token, "+861012345000", gateway,
-                                 api_url=twilio.url, ring_timeout_s=20)  # fmt: skip
+        return TwilioSurveyCalls(
+            outbound,
+            twilio.account_sid,
+            twilio.auth_token,
+            "+861012345000",
+            gateway,
+            api_url=twilio.url,
+            ring_timeout_s=20,
+        )
 
     async with survey_loop(tmp_path, make) as loop:
         outcome = loop.resolved(phone="010-62345678")
@@ -175,7 +201,9 @@ async def test_pbx_unreachable_or_refusing_leaves_the_order_for_a_callback(tmp_p
         assert await loop.followup.notify(outcome.order) == "callback"
         assert len(loop.channel.outbound) == 0
         order = loop.repo.get(outcome.order.number)
-        assert order.survey_asked_at is None and order.number in [o.number for o in callback_list(loop.repo.engine, utcnow())]
+        assert order.survey_asked_at is None and order.number in [
+            o.number for o in callback_list(loop.repo.engine, utcnow())
+        ]
 
     (tmp_path / "refused").mkdir()
     async with survey_loop(tmp_path / "refused", ari_calls(asterisk, password="wrong-password-9")) as loop:
@@ -189,8 +217,9 @@ async def test_pbx_unreachable_or_refusing_leaves_the_order_for_a_callback(tmp_p
 
 async def test_the_twilio_api_refusing_the_number_is_logged_masked(tmp_path, twilio, caplog):
     def make(outbound, _audiosocket, gateway):
-        return TwilioSurveyCalls(outbound, twilio.account_sid, "not-the-token", "+861012345000", gateway,
-                                 api_url=twilio.url)  # fmt: skip
+        return TwilioSurveyCalls(
+            outbound, twilio.account_sid, "not-the-token", "+861012345000", gateway, api_url=twilio.url
+        )
 
     async with survey_loop(tmp_path, make) as loop:
         outcome = loop.resolved()
@@ -210,14 +239,27 @@ def test_settings_choose_the_provider_and_name_what_is_missing(monkeypatch):
     assert survey_calls_from(Settings(), outbound) is None  # HOTLINE_PBX=none: the callback list
     with pytest.raises(ValueError, match="HOTLINE_PBX_ARI_PASSWORD"):
         survey_calls_from(Settings(pbx="ari", pbx_ari_url="http://pbx:8088", pbx_ari_user="u"), outbound)
-    ari = survey_calls_from(Settings(pbx="ari", pbx_ari_url="http://pbx:8088/ari/", pbx_ari_user="u",
-                                     pbx_ari_password="p", audiosocket_port=9093), outbound)  # fmt: skip
+    ari = survey_calls_from(
+        Settings(
+            pbx="ari", pbx_ari_url="http://pbx:8088/ari/", pbx_ari_user="u", pbx_ari_password="p", audiosocket_port=9093
+        ),
+        outbound,
+    )
     assert isinstance(ari, AriSurveyCalls) and ari.url == "http://pbx:8088" and ari.audiosocket == "127.0.0.1:9093"
     with pytest.raises(ValueError, match="HOTLINE_PBX_AUDIOSOCKET_ADDRESS"):
-        survey_calls_from(Settings(pbx="ari", host="0.0.0.0", pbx_ari_url="http://pbx:8088", pbx_ari_user="u",
-                                   pbx_ari_password="p"), outbound)  # fmt: skip
+        survey_calls_from(
+            Settings(pbx="ari", host="0.0.0.0", pbx_ari_url="http://pbx:8088", pbx_ari_user="u", pbx_ari_password="p"),
+            outbound,
+        )
     with pytest.raises(ValueError, match="HOTLINE_PBX_PUBLIC_URL"):
         survey_calls_from(Settings(pbx="twilio", pbx_twilio_account_sid="AC1", twilio_auth_token="t"), outbound)
-    twilio = survey_calls_from(Settings(pbx="twilio", pbx_twilio_account_sid="AC1", twilio_auth_token="t",
-                                        pbx_public_url="https://hotline.example.org/"), outbound)  # fmt: skip
+    twilio = survey_calls_from(
+        Settings(
+            pbx="twilio",
+            pbx_twilio_account_sid="AC1",
+            twilio_auth_token="t",
+            pbx_public_url="https://hotline.example.org/",
+        ),
+        outbound,
+    )
     assert 'url="wss://hotline.example.org/ws/media"' in twilio.twiml("abc")

@@ -13,11 +13,20 @@ SOURCE = {"name": "《测试政策》", "office": "北京市测试局", "confirm
 
 def article(id_: str, topic: str, title: str, questions: list[str], answer: str, **extra) -> dict:
     body = {
-        "id": id_, "title": title, "topic": topic, "category": topic, "questions": questions,
-        "answer_short": answer[:60], "answer": answer, "keywords": extra.pop("keywords", []),
-        "source": SOURCE, "region": "北京市", "effective_from": None, "effective_until": None,
+        "id": id_,
+        "title": title,
+        "topic": topic,
+        "category": topic,
+        "questions": questions,
+        "answer_short": answer[:60],
+        "answer": answer,
+        "keywords": extra.pop("keywords", []),
+        "source": SOURCE,
+        "region": "北京市",
+        "effective_from": None,
+        "effective_until": None,
         "last_reviewed": "2026-11-01",
-    }  # fmt: skip
+    }
     body.update(extra)
     return body
 

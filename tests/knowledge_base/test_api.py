@@ -15,9 +15,15 @@ AUTH = {"Authorization": f"Bearer {KEY}", "X-Actor": "editor wang"}
 @pytest.fixture()
 def client(tmp_path, articles_dir, vector_cache_dir):
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'kb.db'}", api_keys=KEY, var_dir=tmp_path, rasa_port=1,
-        kb_articles_dir=articles_dir, kb_cache_dir=vector_cache_dir, kb_watch=False, audiosocket_port=free_port(),
-    )  # fmt: skip
+        database_url=f"sqlite:///{tmp_path / 'kb.db'}",
+        api_keys=KEY,
+        var_dir=tmp_path,
+        rasa_port=1,
+        kb_articles_dir=articles_dir,
+        kb_cache_dir=vector_cache_dir,
+        kb_watch=False,
+        audiosocket_port=free_port(),
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 
@@ -54,19 +60,26 @@ def test_nothing_fits(client):
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [({"text": ""}, "text must not be empty"), ({"text": "   "}, "text must not be empty"),
-     ({"text": "长" * 501}, "at most 500 characters"), ({}, "Field required"),
-     ({"text": "低保", "top_k": 0}, "greater than or equal to 1")],
-)  # fmt: skip
+    [
+        ({"text": ""}, "text must not be empty"),
+        ({"text": "   "}, "text must not be empty"),
+        ({"text": "长" * 501}, "at most 500 characters"),
+        ({}, "Field required"),
+        ({"text": "低保", "top_k": 0}, "greater than or equal to 1"),
+    ],
+)
 def test_bad_search_input_is_422_in_english(client, body, message):
     resp = client.post("/api/kb/search", json=body)
     assert resp.status_code == 422 and message in resp.text
 
 
 def test_admin_api_needs_a_key(client):
-    for method, path in [("GET", "/api/kb/articles/heating-not-warm"), ("PUT", "/api/kb/articles/x"),
-                         ("DELETE", "/api/kb/articles/heating-not-warm"),
-                         ("GET", "/api/kb/articles/heating-not-warm/versions")]:  # fmt: skip
+    for method, path in [
+        ("GET", "/api/kb/articles/heating-not-warm"),
+        ("PUT", "/api/kb/articles/x"),
+        ("DELETE", "/api/kb/articles/heating-not-warm"),
+        ("GET", "/api/kb/articles/heating-not-warm/versions"),
+    ]:
         for headers in ({}, {"Authorization": "Bearer wrong-key-0123456789"}, {"Authorization": KEY}):
             resp = client.request(method, path, headers=headers, json=ARTICLES[0])
             assert resp.status_code == 401, (method, path, headers)
@@ -74,16 +87,26 @@ def test_admin_api_needs_a_key(client):
 
 def test_update_add_retire_with_versions(client):
     assert client.get("/api/kb/articles/heating-not-warm", headers=AUTH).json()["origin"] == "file"
-    changed = {**ARTICLES[2], "questions": [*ARTICLES[2]["questions"], "地暖冰凉怎么回事"], "keywords": ["地暖冰凉"],
-               "answer": "地暖冰凉时先检查分水器阀门是否打开。" + ARTICLES[2]["answer"]}  # fmt: skip
+    changed = {
+        **ARTICLES[2],
+        "questions": [*ARTICLES[2]["questions"], "地暖冰凉怎么回事"],
+        "keywords": ["地暖冰凉"],
+        "answer": "地暖冰凉时先检查分水器阀门是否打开。" + ARTICLES[2]["answer"],
+    }
     resp = client.put("/api/kb/articles/heating-not-warm", headers=AUTH, json=changed)
     assert resp.status_code == 200, resp.text
     assert resp.json()["version"] == 1 and resp.json()["action"] == "update"
     assert search(client, "地暖冰凉怎么回事")["results"][0]["id"] == "heating-not-warm"
 
-    new = {**ARTICLES[3], "id": "elderly-meal-subsidy", "title": "老年餐补贴", "questions": ["老年餐有补贴吗"],
-           "keywords": ["老年餐", "助餐"], "answer": "60岁以上老人在社区养老助餐点就餐可享受补贴。",
-           "answer_short": "60岁以上老人在社区助餐点就餐可享受补贴。"}  # fmt: skip
+    new = {
+        **ARTICLES[3],
+        "id": "elderly-meal-subsidy",
+        "title": "老年餐补贴",
+        "questions": ["老年餐有补贴吗"],
+        "keywords": ["老年餐", "助餐"],
+        "answer": "60岁以上老人在社区养老助餐点就餐可享受补贴。",
+        "answer_short": "60岁以上老人在社区助餐点就餐可享受补贴。",
+    }
     del new["id"]  # the path names it
     resp = client.put("/api/kb/articles/elderly-meal-subsidy", headers=AUTH, json=new)
     assert resp.status_code == 200 and resp.json()["action"] == "add"

@@ -5,13 +5,13 @@ shipped thresholds on the project's real articles (real jieba, bm25s and e5)."""
 
 import pytest
 
+from core.settings import PROJECT_ROOT
+from knowledge_base.index import Scored
 from knowledge_base.schema import Article
 from knowledge_base.search import Outcome, asks_who, decide, wants_referral, with_referral
 from knowledge_base.service import KnowledgeBase
-from knowledge_base.index import Scored
 from knowledge_base.thresholds import HYBRID, Thresholds
 from knowledge_base.wiring import DEFAULT_CACHE_DIR
-from core.settings import PROJECT_ROOT
 from tests.knowledge_base.conftest import ARTICLES
 
 TH = Thresholds(answer_min=0.5, answer_gap=0.04, choose_min=0.5, choose_window=0.1)
@@ -39,10 +39,18 @@ def test_close_articles_are_a_choice_and_weak_ones_nothing():
 
 @pytest.mark.parametrize(
     ("text", "who"),
-    [("停水了找哪个部门", True), ("小区没有垃圾桶找谁反映", True), ("楼道灯坏了归谁管", True),
-     ("井盖丢了谁负责", True), ("路灯不亮该找哪里", True), ("我反映的问题会派给哪个部门", False),
-     ("12345的工单归谁管", False), ("居住证在哪办", False), ("公交卡能退吗", False)],
-)  # fmt: skip
+    [
+        ("停水了找哪个部门", True),
+        ("小区没有垃圾桶找谁反映", True),
+        ("楼道灯坏了归谁管", True),
+        ("井盖丢了谁负责", True),
+        ("路灯不亮该找哪里", True),
+        ("我反映的问题会派给哪个部门", False),
+        ("12345的工单归谁管", False),
+        ("居住证在哪办", False),
+        ("公交卡能退吗", False),
+    ],
+)
 def test_who_questions(text, who):
     assert asks_who(text) is who
 
@@ -92,22 +100,29 @@ def real_kb(e5) -> KnowledgeBase:
 
 @pytest.mark.parametrize(
     ("question", "expected"),
-    [("公租房申请条件", "housing-public-rental"), ("户口迁入条件", "residence-hukou-move-in"),
-     ("燃气费在哪交", "utilities-payment-methods"), ("医保卡丢了", "social-insurance-card"),
-     ("今天尾号限行是几", "car-tail-number-restriction"), ("公交卡能退吗", "transit-card-refund"),
-     ("打12345反映的问题多久能有答复", "hotline-time-limit"), ("12345回访都问些什么", "hotline-callback")],
-)  # fmt: skip
+    [
+        ("公租房申请条件", "housing-public-rental"),
+        ("户口迁入条件", "residence-hukou-move-in"),
+        ("燃气费在哪交", "utilities-payment-methods"),
+        ("医保卡丢了", "social-insurance-card"),
+        ("今天尾号限行是几", "car-tail-number-restriction"),
+        ("公交卡能退吗", "transit-card-refund"),
+        ("打12345反映的问题多久能有答复", "hotline-time-limit"),
+        ("12345回访都问些什么", "hotline-callback"),
+    ],
+)
 def test_clear_questions_are_answered_directly(real_kb: KnowledgeBase, question, expected):
     assert real_kb.snapshot.thresholds == HYBRID
     out = real_kb.search(question)
     assert (out.decision, out.results[0].article.id) == ("answer", expected), [
-        (s.article.id, round(s.score, 3)) for s in out.results]
+        (s.article.id, round(s.score, 3)) for s in out.results
+    ]
 
 
 @pytest.mark.parametrize(
     ("question", "among"),
     [("公积金怎么提取", "provident-fund-withdraw-"), ("居住证的事", "residence-permit-")],
-)  # fmt: skip
+)
 def test_genuinely_ambiguous_questions_offer_a_choice(real_kb: KnowledgeBase, question, among):
     out = real_kb.search(question)
     assert out.decision == "choose" and len(out.results) >= 2

@@ -22,17 +22,27 @@ def test_bad_files_are_reported_and_skipped(articles_dir, caplog):
     write_article(articles_dir, {**ARTICLES[0], "id": "too-long-short", "answer_short": "很长" * 41})
     write_article(articles_dir, {k: v for k, v in ARTICLES[0].items() if k != "source"} | {"id": "no-source"})
     write_article(articles_dir, {**ARTICLES[0], "id": "typo-key", "anwser": "x"})
-    write_article(articles_dir, {**ARTICLES[0], "id": "bad-dates", "effective_from": "2025-01-01",
-                                 "effective_until": "2024-01-01"})  # fmt: skip
+    write_article(
+        articles_dir,
+        {**ARTICLES[0], "id": "bad-dates", "effective_from": "2025-01-01", "effective_until": "2024-01-01"},
+    )
     write_article(articles_dir, {**ARTICLES[1], "topic": "residence"}, name="provident-fund-withdraw")  # duplicate id
     (bad / "Bad_Name.yml").write_text("id: Bad_Name\n", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="knowledge_base.loader"):
         result = load_articles(articles_dir)
     assert set(result.articles) == {a["id"] for a in ARTICLES}, "good articles are all still there"
     reasons = {p.rsplit("/", 1)[-1]: r for p, r in result.errors}
-    assert set(reasons) == {"broken-yaml.yml", "a-list.yml", "name-differs.yml", "too-long-short.yml",
-                            "no-source.yml", "typo-key.yml", "bad-dates.yml", "provident-fund-withdraw.yml",
-                            "Bad_Name.yml"}  # fmt: skip
+    assert set(reasons) == {
+        "broken-yaml.yml",
+        "a-list.yml",
+        "name-differs.yml",
+        "too-long-short.yml",
+        "no-source.yml",
+        "typo-key.yml",
+        "bad-dates.yml",
+        "provident-fund-withdraw.yml",
+        "Bad_Name.yml",
+    }
     assert "unreadable YAML" in reasons["broken-yaml.yml"]
     assert "differs from the file name" in reasons["name-differs.yml"]
     assert "answer_short" in reasons["too-long-short.yml"]
@@ -50,15 +60,17 @@ def test_missing_folder_is_an_empty_knowledge_base(tmp_path, caplog):
 
 
 def test_numbers_in_word_lists_are_words():
-    body = article("gas-leak", "utilities", "燃气泄漏", [96777, "闻到煤气味"], "立即开窗，拨打96777。",
-                   keywords=["燃气", 96777])  # fmt: skip
+    body = article(
+        "gas-leak", "utilities", "燃气泄漏", [96777, "闻到煤气味"], "立即开窗，拨打96777。", keywords=["燃气", 96777]
+    )
     a = Article.model_validate(body)
     assert a.keywords == ["燃气", "96777"] and a.questions[0] == "96777"
 
 
 def test_in_force_between_the_dates_inclusive():
-    a = Article.model_validate(article("x", "t", "标题", ["问"], "答", effective_from="2024-01-01",
-                                       effective_until="2024-12-31"))  # fmt: skip
+    a = Article.model_validate(
+        article("x", "t", "标题", ["问"], "答", effective_from="2024-01-01", effective_until="2024-12-31")
+    )
     assert not a.in_force(date(2023, 12, 31))
     assert a.in_force(date(2024, 1, 1)) and a.in_force(date(2024, 12, 31))
     assert not a.in_force(date(2025, 1, 1))

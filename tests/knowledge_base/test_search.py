@@ -44,7 +44,9 @@ def test_fusion_mixes_word_coverage_and_dense_similarity():
     # Three articles; the question's known words weigh 4 (head) / 2 (body); unknown words 2 (half counted).
     comp = Components(
         raw=[np.array([2.5, 0.0, 9.0]), np.array([0.0, 0.0, 3.0]), np.zeros(3)],
-        known=[4.0, 2.0, 0.0], unknown=[2.0, 2.0, 0.0], dense=np.array([0.85, 0.70, 0.99]),
+        known=[4.0, 2.0, 0.0],
+        unknown=[2.0, 2.0, 0.0],
+        dense=np.array([0.85, 0.70, 0.99]),
     )
     fused, lexical = HybridIndex.fuse(p, comp)
     # head coverage 2.5 / (4 + 0.5 * 2) = 0.5; body 0 / 3; article 3 is capped at 1 + 1.
@@ -56,9 +58,16 @@ def test_fusion_mixes_word_coverage_and_dense_similarity():
 
 @pytest.mark.parametrize(
     ("text", "facet"),
-    [("居住证要带什么材料", "materials"), ("在哪儿办", "where"), ("多久能办好", "time_limit"), ("要钱吗", "fees"),
-     ("办理流程是什么", "process"), ("居住证怎么办理", None), ("失业金一个月多少钱", None)],
-)  # fmt: skip
+    [
+        ("居住证要带什么材料", "materials"),
+        ("在哪儿办", "where"),
+        ("多久能办好", "time_limit"),
+        ("要钱吗", "fees"),
+        ("办理流程是什么", "process"),
+        ("居住证怎么办理", None),
+        ("失业金一个月多少钱", None),
+    ],
+)
 def test_facet_words(text, facet):
     assert detect_facet(text) == facet
 
@@ -71,11 +80,16 @@ def test_weak_facet_words_count_only_in_follow_ups():
 
 @pytest.mark.parametrize(
     ("question", "expected"),
-    [("居住证怎么办理", "residence-permit-apply"), ("暂住证咋办", "residence-permit-apply"),
-     ("居住證怎麼申請", "residence-permit-apply"), ("租房能提取公积金吗", "provident-fund-withdraw"),
-     ("家里暖气片一点都不热", "heating-not-warm"), ("最低生活保障怎么申请", "low-income-assistance"),
-     ("公交卡押金退不退", "transit-card-refund")],
-)  # fmt: skip
+    [
+        ("居住证怎么办理", "residence-permit-apply"),
+        ("暂住证咋办", "residence-permit-apply"),
+        ("居住證怎麼申請", "residence-permit-apply"),
+        ("租房能提取公积金吗", "provident-fund-withdraw"),
+        ("家里暖气片一点都不热", "heating-not-warm"),
+        ("最低生活保障怎么申请", "low-income-assistance"),
+        ("公交卡押金退不退", "transit-card-refund"),
+    ],
+)
 def test_real_questions_are_answered(kb: KnowledgeBase, question, expected):
     out = kb.search(question)
     assert out.results and out.results[0].article.id == expected
@@ -96,8 +110,13 @@ def test_articles_out_of_force_are_never_served(kb: KnowledgeBase):
 
 def test_follow_up_stays_on_the_article(kb: KnowledgeBase):
     ctx = "residence-permit-apply"
-    for text, facet in [("那要带什么材料？", "materials"), ("在哪儿办？", "where"), ("多久能办好", "time_limit"),
-                        ("要钱吗", "fees"), ("那怎么办理呢", "process")]:  # fmt: skip
+    for text, facet in [
+        ("那要带什么材料？", "materials"),
+        ("在哪儿办？", "where"),
+        ("多久能办好", "time_limit"),
+        ("要钱吗", "fees"),
+        ("那怎么办理呢", "process"),
+    ]:
         out = kb.search(text, context_article=ctx)
         assert (out.decision, out.facet, out.follow_up) == ("answer", facet, True), text
         assert [s.article.id for s in out.results] == [ctx]

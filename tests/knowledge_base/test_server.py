@@ -18,9 +18,15 @@ KEY = "kb-server-key-0123456789"
 
 async def test_search_admin_and_file_edit_over_a_real_socket(tmp_path, articles_dir, vector_cache_dir):
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'kb.db'}", api_keys=KEY, var_dir=tmp_path, rasa_port=1,
-        kb_articles_dir=articles_dir, kb_cache_dir=vector_cache_dir, kb_watch=True, audiosocket_port=free_port(),
-    )  # fmt: skip
+        database_url=f"sqlite:///{tmp_path / 'kb.db'}",
+        api_keys=KEY,
+        var_dir=tmp_path,
+        rasa_port=1,
+        kb_articles_dir=articles_dir,
+        kb_cache_dir=vector_cache_dir,
+        kb_watch=True,
+        audiosocket_port=free_port(),
+    )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None))
     task = asyncio.create_task(server.serve())
@@ -34,7 +40,9 @@ async def test_search_admin_and_file_edit_over_a_real_socket(tmp_path, articles_
 
             auth = {"Authorization": f"Bearer {KEY}"}
             body = {**ARTICLES[3], "keywords": ["低保", "社会救助", "救助申请"]}
-            assert (await http.put("/api/kb/articles/low-income-assistance", json=body, headers=auth)).status_code == 200
+            assert (
+                await http.put("/api/kb/articles/low-income-assistance", json=body, headers=auth)
+            ).status_code == 200
             versions = (await http.get("/api/kb/articles/low-income-assistance/versions", headers=auth)).json()
             assert [v["action"] for v in versions["versions"]] == ["update"]
 

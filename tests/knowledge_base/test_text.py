@@ -65,8 +65,15 @@ def test_synonym_words_are_normalised_and_conflicts_reported(caplog):
 def test_shipped_synonym_list_has_the_required_groups():
     table = SynonymTable.load()
     canon = table.canonical
-    for a, b in [("居住证", "暂住证"), ("公积金", "住房公积金"), ("社保", "社会保险"), ("医保", "医疗保险"),
-                 ("暖气", "供暖"), ("低保", "最低生活保障"), ("一卡通", "公交卡")]:  # fmt: skip
+    for a, b in [
+        ("居住证", "暂住证"),
+        ("公积金", "住房公积金"),
+        ("社保", "社会保险"),
+        ("医保", "医疗保险"),
+        ("暖气", "供暖"),
+        ("低保", "最低生活保障"),
+        ("一卡通", "公交卡"),
+    ]:
         assert canon[a] == canon[b], (a, b)
     assert len(table.groups) >= 40
 

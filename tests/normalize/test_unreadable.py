@@ -10,6 +10,8 @@ def test_latin_gibberish_is_unreadable(text):
     assert is_unreadable(text)
 
 
-@pytest.mark.parametrize("text", ["OK", "ok 好的", "hello", "13812345678", "你好", "/affirm", "Help!", "楼下太吵 qwer", "。。。", ""])
+@pytest.mark.parametrize(
+    "text", ["OK", "ok 好的", "hello", "13812345678", "你好", "/affirm", "Help!", "楼下太吵 qwer", "。。。", ""]
+)
 def test_what_the_model_can_read_or_is_not_words(text):
     assert not is_unreadable(text)

@@ -4,6 +4,7 @@ and recording what they receive with arrival times."""
 
 import asyncio
 import base64
+import contextlib
 import json
 import struct
 import time
@@ -96,10 +97,8 @@ class AudioSocketClient:
 
     async def close(self) -> None:
         self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError):
             await self.writer.wait_closed()
-        except ConnectionError:
-            pass
         await asyncio.gather(self._task, return_exceptions=True)
 
 
@@ -125,12 +124,21 @@ class MediaStreamClient:
         if start:
             await client.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
             params = {"caller": caller} if caller else {}
-            await client.send({
-                "event": "start", "sequenceNumber": client.seq(), "streamSid": client.stream_sid,
-                "start": {"accountSid": "AC" + "0" * 32, "streamSid": client.stream_sid, "callSid": client.call_sid,
-                          "tracks": ["inbound"], "customParameters": params,
-                          "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}},
-            })  # fmt: skip
+            await client.send(
+                {
+                    "event": "start",
+                    "sequenceNumber": client.seq(),
+                    "streamSid": client.stream_sid,
+                    "start": {
+                        "accountSid": "AC" + "0" * 32,
+                        "streamSid": client.stream_sid,
+                        "callSid": client.call_sid,
+                        "tracks": ["inbound"],
+                        "customParameters": params,
+                        "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
+                    },
+                }
+            )
         return client
 
     def seq(self) -> str:
@@ -143,22 +151,43 @@ class MediaStreamClient:
     async def send_media(self, pcm_frame: bytes) -> None:
         self._chunk += 1
         payload = base64.b64encode(pcm16_to_mulaw(pcm_frame)).decode()
-        await self.send({
-            "event": "media", "sequenceNumber": self.seq(), "streamSid": self.stream_sid,
-            "media": {"track": "inbound", "chunk": str(self._chunk), "timestamp": str(self._chunk * 20), "payload": payload},
-        })  # fmt: skip
+        await self.send(
+            {
+                "event": "media",
+                "sequenceNumber": self.seq(),
+                "streamSid": self.stream_sid,
+                "media": {
+                    "track": "inbound",
+                    "chunk": str(self._chunk),
+                    "timestamp": str(self._chunk * 20),
+                    "payload": payload,
+                },
+            }
+        )
 
     async def stream(self, pcm: bytes, speed: float = 1.0) -> None:
         await pace(pcm, self.send_media, speed)
 
     async def dtmf(self, keys: str) -> None:
         for key in keys:
-            await self.send({"event": "dtmf", "sequenceNumber": self.seq(), "streamSid": self.stream_sid,
-                             "dtmf": {"track": "inbound_track", "digit": key}})  # fmt: skip
+            await self.send(
+                {
+                    "event": "dtmf",
+                    "sequenceNumber": self.seq(),
+                    "streamSid": self.stream_sid,
+                    "dtmf": {"track": "inbound_track", "digit": key},
+                }
+            )
 
     async def stop(self) -> None:
-        await self.send({"event": "stop", "sequenceNumber": self.seq(), "streamSid": self.stream_sid,
-                         "stop": {"accountSid": "AC" + "0" * 32, "callSid": self.call_sid}})  # fmt: skip
+        await self.send(
+            {
+                "event": "stop",
+                "sequenceNumber": self.seq(),
+                "streamSid": self.stream_sid,
+                "stop": {"accountSid": "AC" + "0" * 32, "callSid": self.call_sid},
+            }
+        )
 
     async def _read(self) -> None:
         try:
@@ -170,8 +199,14 @@ class MediaStreamClient:
                     self.media.append((now, mulaw_to_pcm16(base64.b64decode(message["media"]["payload"]))))
                 elif message["event"] == "mark":
                     self.marks.append((now, message["mark"]["name"]))
-                    await self.send({"event": "mark", "sequenceNumber": self.seq(), "streamSid": self.stream_sid,
-                                     "mark": {"name": message["mark"]["name"]}})  # fmt: skip
+                    await self.send(
+                        {
+                            "event": "mark",
+                            "sequenceNumber": self.seq(),
+                            "streamSid": self.stream_sid,
+                            "mark": {"name": message["mark"]["name"]},
+                        }
+                    )
                 elif message["event"] == "clear":
                     self.clears.append(now)
         except websockets.ConnectionClosed:

@@ -50,8 +50,15 @@ async def test_spoken_turn_and_barge_in_clear(media_server, phone):
     assert phone.engine.seen == ["我要投诉楼下烧烤店太吵"]
     types = phone.types(client.call_sid)
     assert types[:8] == [
-        "run-start", "tts-start", "barge-in", "tts-end", "stt-start", "stt-vad-end", "stt-end", "intent-start",
-    ]  # fmt: skip
+        "run-start",
+        "tts-start",
+        "barge-in",
+        "tts-end",
+        "stt-start",
+        "stt-vad-end",
+        "stt-end",
+        "intent-start",
+    ]
     await client.stop()
     await client.wait_closed()
 
@@ -86,8 +93,11 @@ async def test_dialplan_announces_the_caller(media_server, phone):
 async def test_twiml_for_an_incoming_call(media_server, phone):
     _, http = media_server
     async with httpx.AsyncClient(base_url=http) as web:
-        resp = await web.post("/phone/twilio/voice", data={"CallSid": "CA1", "From": "+8613812345678"},
-                              headers={"x-forwarded-proto": "https", "host": "hotline.example.cn"})  # fmt: skip
+        resp = await web.post(
+            "/phone/twilio/voice",
+            data={"CallSid": "CA1", "From": "+8613812345678"},
+            headers={"x-forwarded-proto": "https", "host": "hotline.example.cn"},
+        )
     assert resp.headers["content-type"].startswith("application/xml")
     assert '<Stream url="wss://hotline.example.cn/ws/media">' in resp.text
     assert '<Connect action="https://hotline.example.cn/phone/twilio/after-stream">' in resp.text
@@ -132,7 +142,10 @@ async def test_bad_input_closes_with_a_code_and_reason(media_server, phone):
     ws = await raw(media_server, b"\x00\x01")
     assert ws.close_code == 1003 and "binary frames" in ws.close_reason
     ws = await raw(media_server, {"event": "media", "media": {"payload": ""}})
-    assert ws.close_code == 1008 and ws.close_reason == "'media' before 'start'; the stream must begin with connected/start"
+    assert (
+        ws.close_code == 1008
+        and ws.close_reason == "'media' before 'start'; the stream must begin with connected/start"
+    )
     bad_format = json.loads(json.dumps(START))
     bad_format["start"]["mediaFormat"] = {"encoding": "audio/l16", "sampleRate": 16000, "channels": 1}
     ws = await raw(media_server, bad_format)

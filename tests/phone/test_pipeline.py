@@ -8,69 +8,25 @@ import shutil
 import pytest
 
 from conversation.messages import Reply
-from conversation.router import BACK_WITH_BOT, HANDING_OFF, ConversationRouter
-from conversation.store import ConversationStore
-from core.db import init_db, make_engine
-from core.metrics import Metrics
-from places.gazetteer import Gazetteer
-from tests.phone.fakes import FakeTTS, RecordingTransport, ScriptedEngine, silence, speech_8k, stream
+from conversation.router import BACK_WITH_BOT, HANDING_OFF
+from tests.phone.fakes import ScriptedEngine, silence, speech_8k
+from tests.phone.pipeline_call import Call
 from voice import events as ev
 from voice.asr.scripted_provider import ScriptedSpeechToText
 from voice.call import (
-    GOODBYE_SILENT, GREETING, GREETING_KEYPAD, INVALID_KEYS, KEYPAD_HINT, NOT_HEARD, REPROMPT, SYSTEM_APOLOGY,
-    CallInfo, PipelineConfig,
-)  # fmt: skip
-from voice.pipeline import VoicePipeline
-from voice.spoken import SlotPhrases, spoken_reply
+    GOODBYE_SILENT,
+    GREETING,
+    GREETING_KEYPAD,
+    INVALID_KEYS,
+    KEYPAD_HINT,
+    NOT_HEARD,
+    REPROMPT,
+    SYSTEM_APOLOGY,
+    PipelineConfig,
+)
+from voice.spoken import spoken_reply
 
 E, Code = ev.PipelineEventType, ev.PipelineErrorCode
-SPEED = 8.0  # caller audio at 8x real time (the transport's own pacing stays real-time)
-
-
-class Call:
-    def __init__(self, tmp_path, stt=None, config=None, engine=None, ms_per_char=20, tts=None):
-        db = make_engine(f"sqlite:///{tmp_path / 'phone.db'}")
-        init_db(db)
-        self.store = ConversationStore(db)
-        self.engine = engine or ScriptedEngine()
-        self.router = ConversationRouter(self.store, self.engine, Metrics())
-        self.stt = stt
-        self.tts = tts or FakeTTS(ms_per_char)
-        self.transport = RecordingTransport()
-        self.log = ev.EventLog()
-        config = config or PipelineConfig(silence_timeout_s=30, max_ahead_ms=10**9)
-        self.pipeline = VoicePipeline(
-            CallInfo("9f1c2a34-0000-4000-8000-000000000001", caller="13812345678"),
-            self.transport, self.router, stt, self.tts, SlotPhrases(Gazetteer.builtin()), config, [self.log],
-        )  # fmt: skip
-
-    async def __aenter__(self):
-        self.transport.playout.start()
-        self.task = asyncio.create_task(self.pipeline.run())
-        return self
-
-    async def __aexit__(self, *exc):
-        if not self.task.done():
-            self.pipeline.caller_hangup()
-        await asyncio.wait_for(self.task, 10)
-        await self.transport.playout.stop()
-        assert ev.unpaired_stages(self.log.events) == []
-        if isinstance(self.stt, ScriptedSpeechToText):
-            assert self.stt.open_streams == 0, "recognition stream leaked"
-        leaked = [t for t in asyncio.all_tasks() if t.get_name().startswith(("voice-worker", "voice-stt", "voice-tts"))]
-        assert not leaked, f"tasks leaked: {leaked}"
-
-    async def greeted(self):
-        await self.log.wait_for(E.TTS_END)
-
-    async def say(self, pcm=None, after_ms=900):
-        await stream(self.pipeline, (pcm or speech_8k()) + silence(after_ms), SPEED)
-
-    def seq(self, start=0):
-        return [e.type for e in self.log.events[start:] if e.type != E.STT_PARTIAL]
-
-    def spoken(self):
-        return [e.data["text"] for e in self.log.of(E.TTS_START)]
 
 
 async def test_greeting_then_one_spoken_turn(tmp_path):
@@ -80,9 +36,17 @@ async def test_greeting_then_one_spoken_turn(tmp_path):
         await call.say()
         await call.log.wait_for(E.TTS_END, after=3)
         assert call.seq() == [
-            "run-start", "tts-start", "tts-end",
-            "stt-start", "stt-vad-end", "stt-end", "intent-start", "intent-end", "tts-start", "tts-end",
-        ]  # fmt: skip
+            "run-start",
+            "tts-start",
+            "tts-end",
+            "stt-start",
+            "stt-vad-end",
+            "stt-end",
+            "intent-start",
+            "intent-end",
+            "tts-start",
+            "tts-end",
+        ]
         assert call.log.of(E.STT_END)[0].data["text"] == "我想投诉楼下烧烤店太吵"
         assert call.log.of(E.STT_PARTIAL), "partial transcripts are streamed"
         assert call.engine.seen == ["我想投诉楼下烧烤店太吵"]
@@ -91,8 +55,10 @@ async def test_greeting_then_one_spoken_turn(tmp_path):
     assert call.seq()[-1] == "run-end" and call.log.events[-1].data["reason"] == "caller-hangup"
     history = call.store.history(call.pipeline.call.conversation_id)
     assert [(m.direction, m.text) for m in history] == [
-        ("out", GREETING), ("in", "我想投诉楼下烧烤店太吵"), ("out", "收到：我想投诉楼下烧烤店太吵"),
-    ]  # fmt: skip
+        ("out", GREETING),
+        ("in", "我想投诉楼下烧烤店太吵"),
+        ("out", "收到：我想投诉楼下烧烤店太吵"),
+    ]
     conv = call.store.get(call.pipeline.call.conversation_id)
     assert conv.channel == "phone" and conv.user_id == "138****5678"
     assert "13812345678" not in str(history[1].payload), "the caller's number is not stored in full"
@@ -116,9 +82,18 @@ async def test_barge_in_stops_the_greeting_at_once(tmp_path):
         await call.say()
         await call.log.wait_for(E.TTS_END, after=5)
         assert call.seq() == [
-            "run-start", "tts-start", "barge-in", "tts-end", "stt-start",
-            "stt-vad-end", "stt-end", "intent-start", "intent-end", "tts-start", "tts-end",
-        ]  # fmt: skip
+            "run-start",
+            "tts-start",
+            "barge-in",
+            "tts-end",
+            "stt-start",
+            "stt-vad-end",
+            "stt-end",
+            "intent-start",
+            "intent-end",
+            "tts-start",
+            "tts-end",
+        ]
         greeting_end = call.log.of(E.TTS_END)[0]
         assert greeting_end.data["interrupted"] is True
         assert call.transport.clears >= 1
@@ -132,8 +107,15 @@ async def test_nothing_recognised_apologises(tmp_path):
         await call.say()
         await call.log.wait_for(E.TTS_END, after=3)
         assert call.seq() == [
-            "run-start", "tts-start", "tts-end", "stt-start", "stt-vad-end", "error", "tts-start", "tts-end",
-        ]  # fmt: skip
+            "run-start",
+            "tts-start",
+            "tts-end",
+            "stt-start",
+            "stt-vad-end",
+            "error",
+            "tts-start",
+            "tts-end",
+        ]
         error = call.log.of(E.ERROR)[0].data
         assert error["code"] == Code.STT_NO_TEXT and error["stage"] == "stt"
         assert call.spoken()[-1] == NOT_HEARD
@@ -145,9 +127,17 @@ async def test_dtmf_zero_hands_over_and_signals_a_transfer(tmp_path):
         call.pipeline.feed_dtmf("0")
         await asyncio.wait_for(call.task, 10)
     assert call.seq() == [
-        "run-start", "tts-start", "tts-end", "dtmf", "intent-start", "intent-end", "tts-start", "tts-end",
-        "handoff", "run-end",
-    ]  # fmt: skip
+        "run-start",
+        "tts-start",
+        "tts-end",
+        "dtmf",
+        "intent-start",
+        "intent-end",
+        "tts-start",
+        "tts-end",
+        "handoff",
+        "run-end",
+    ]
     assert call.log.of(E.INTENT_START)[0].data == {"text": "/request_human", "source": "dtmf"}
     assert call.spoken()[-1] == spoken_reply(Reply(HANDING_OFF))
     assert call.log.of(E.HANDOFF)[0].data == {"reason": "requested", "action": "transfer"}
@@ -222,8 +212,16 @@ async def test_silent_caller_is_reprompted_once_then_politely_hung_up_on(tmp_pat
     async with Call(tmp_path, ScriptedSpeechToText([]), config) as call:
         await asyncio.wait_for(call.task, 15)
     assert call.seq() == [
-        "run-start", "tts-start", "tts-end", "tts-start", "tts-end", "error", "tts-start", "tts-end", "run-end",
-    ]  # fmt: skip
+        "run-start",
+        "tts-start",
+        "tts-end",
+        "tts-start",
+        "tts-end",
+        "error",
+        "tts-start",
+        "tts-end",
+        "run-end",
+    ]
     assert call.spoken() == [GREETING, REPROMPT, GOODBYE_SILENT]
     assert call.log.of(E.ERROR)[0].data["code"] == Code.CALLER_SILENT
     assert call.log.events[-1].data["reason"] == Code.CALLER_SILENT

@@ -20,8 +20,13 @@ TOKEN = "12345-provider-auth-token"
 
 def test_signature_matches_twilios_documented_example():
     # Twilio's signature-validation snippet (TwilioDevEd/api-snippets, security/signature_validation)
-    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+14158675310", "Digits": "1234", "From": "+14158675310",
-              "To": "+18005551212"}  # fmt: skip
+    params = {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+14158675310",
+        "Digits": "1234",
+        "From": "+14158675310",
+        "To": "+18005551212",
+    }
     url = "https://mycompany.com/myapp.php?foo=1&bar=2"
     assert twilio_signature("12345", url, params.items()) == "GvWf1cFY/Q7PnoempGyD5oXAezc="
 
@@ -54,8 +59,11 @@ async def test_signed_webhooks_are_served_others_refused(signed_server, phone):
         ok = await web.post("/phone/twilio/voice", data=form, headers={**public, "X-Twilio-Signature": good})
         assert ok.status_code == 200 and '<Parameter name="caller" value="+8613812345678"/>' in ok.text
         forged = {**form, "From": "+8613900000000"}  # another caller number under the same signature
-        for headers, data in (({**public}, form), ({**public, "X-Twilio-Signature": good}, forged),
-                              ({**public, "X-Twilio-Signature": "AAAA"}, form)):  # fmt: skip
+        for headers, data in (
+            ({**public}, form),
+            ({**public, "X-Twilio-Signature": good}, forged),
+            ({**public, "X-Twilio-Signature": "AAAA"}, form),
+        ):
             assert (await web.post("/phone/twilio/voice", data=data, headers=headers)).status_code == 403
         caller = {"number": "13812345678"}
         url = f"http://127.0.0.1:{port}/phone/calls/c-1/caller"

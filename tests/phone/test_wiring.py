@@ -3,20 +3,21 @@ port taken by someone else, keypad-only without a speech model."""
 
 import socket
 
-from core.settings import Settings
-from places.gazetteer import Gazetteer
-from tests.phone.fakes import ScriptedEngine
 from channels.phone.wiring import PhoneWiring
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
 from core.db import init_db, make_engine
 from core.metrics import Metrics
+from core.settings import Settings
+from places.gazetteer import Gazetteer
+from tests.phone.fakes import ScriptedEngine
 from voice.asr import create_speech_to_text
 
 
 def wiring(tmp_path, port: int) -> PhoneWiring:
-    settings = Settings(var_dir=tmp_path, audiosocket_port=port, tts_provider="espeak",
-                        vosk_model_path=tmp_path / "no-model")  # fmt: skip
+    settings = Settings(
+        var_dir=tmp_path, audiosocket_port=port, tts_provider="espeak", vosk_model_path=tmp_path / "no-model"
+    )
     db = make_engine(f"sqlite:///{tmp_path / 'w.db'}")
     init_db(db)
     router = ConversationRouter(ConversationStore(db), ScriptedEngine(), Metrics())

@@ -20,8 +20,12 @@ def test_combined_services_name_every_number_once():
 def test_reply_is_a_system_message_with_call_data():
     reply = advice_reply(("medical",))
     assert reply.sender == "system"
-    assert reply.data == {"emergency": {"services": ["medical"],
-                                        "numbers": [{"service": "medical", "number": "120", "label": "急救 120"}]}}
+    assert reply.data == {
+        "emergency": {
+            "services": ["medical"],
+            "numbers": [{"service": "medical", "number": "120", "label": "急救 120"}],
+        }
+    }
 
 
 def test_unknown_services_fall_back_to_the_three_numbers():

@@ -16,24 +16,35 @@ def detector() -> EmergencyDetector:
     return build_detector(E5Embedder.shared(2))
 
 
-@pytest.mark.parametrize(("text", "service"), [
-    ("燃气管子让装修的给钻破了 嘶嘶地往外漏气", "gas"),
-    ("哎呀 楼下车棚里那辆电动车着了 火苗子窜老高", "fire"),
-    ("隔壁屋里在吵架 听见女的喊救命 还有摔东西的声音", "police"),
-    ("有人在取款机那儿抢了个老太太的包 往胡同里跑了", "police"),
-    ("有个孩子骑车让大货车给刮倒了 腿压在车底下了", "medical"),
-    ("哎呀 厨房 着 火 了 火 好 大", "fire"),  # a speech transcript
-    ("先别登记了 我爸突然倒地上了 叫不醒", "medical"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("燃气管子让装修的给钻破了 嘶嘶地往外漏气", "gas"),
+        ("哎呀 楼下车棚里那辆电动车着了 火苗子窜老高", "fire"),
+        ("隔壁屋里在吵架 听见女的喊救命 还有摔东西的声音", "police"),
+        ("有人在取款机那儿抢了个老太太的包 往胡同里跑了", "police"),
+        ("有个孩子骑车让大货车给刮倒了 腿压在车底下了", "medical"),
+        ("哎呀 厨房 着 火 了 火 好 大", "fire"),  # a speech transcript
+        ("先别登记了 我爸突然倒地上了 叫不醒", "medical"),
+    ],
+)
 def test_panicked_and_indirect_phrasings_are_emergencies_with_the_right_service(detector, text, service):
     decision = detector(text)
     assert decision.emergency and service in decision.services, decision
 
 
-@pytest.mark.parametrize("text", [
-    "上个月我们楼着过火 楼道现在还是黑的 想问问谁管", "小区消防通道被堵了 好几辆车停在那", "燃气报警器在哪买",
-    "你好", "我要投诉 楼下饭馆油烟太大", "朝阳区望京西园三区", "我快被楼上的噪音逼疯了",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上个月我们楼着过火 楼道现在还是黑的 想问问谁管",
+        "小区消防通道被堵了 好几辆车停在那",
+        "燃气报警器在哪买",
+        "你好",
+        "我要投诉 楼下饭馆油烟太大",
+        "朝阳区望京西园三区",
+        "我快被楼上的噪音逼疯了",
+    ],
+)
 def test_past_and_non_urgent_mentions_are_not(detector, text):
     assert not detector(text).emergency
 

@@ -90,11 +90,22 @@ def evaluation(tmp_path_factory) -> dict:
         pytest.skip("engine environment missing (make run / make test create it)")
     model = ensure_model(ROOT)  # `make test` trains first; this only trains when the model is missing
     out = tmp_path_factory.mktemp("rasa-test-stories")
-    cmd = engine_command("rasa", "test", "core", "--e2e", "--model", str(model), "--stories", str(STORIES),
-                         "--out", str(out), "--no-plot", "--successes")  # fmt: skip
+    cmd = engine_command(
+        "rasa",
+        "test",
+        "core",
+        "--e2e",
+        "--model",
+        str(model),
+        "--stories",
+        str(STORIES),
+        "--out",
+        str(out),
+        "--no-plot",
+        "--successes",
+    )
     started = time.monotonic()
-    done = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **ENGINE_ENV}, capture_output=True, text=True,
-                          timeout=1100)  # fmt: skip
+    done = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **ENGINE_ENV}, capture_output=True, text=True, timeout=1100)
     assert done.returncode == 0, f"rasa test core failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
     assert (out / "story_report.json").exists(), f"no story report:\n{done.stderr[-4000:]}"
     return {
@@ -111,11 +122,15 @@ def test_every_story_is_evaluated(evaluation, report_figure):
     assert len(NAMES) == len(set(NAMES)), "story names must be unique (failures are reported by name)"
     assert set(KNOWN_MISSES) <= set(NAMES)
     seen = set(evaluation["failed"]) | set(evaluation["passed"])
-    assert seen == set(NAMES), f"evaluated but not written here: {seen - set(NAMES)}; not evaluated: {set(NAMES) - seen}"
+    assert seen == set(NAMES), (
+        f"evaluated but not written here: {seen - set(NAMES)}; not evaluated: {set(NAMES) - seen}"
+    )
     assert evaluation["report"]["conversation_accuracy"]["total"] == len(NAMES)
     misread = [line for dump in evaluation["failed"].values() for line in wrong_predictions(dump)[1]]
-    report_figure(f"rasa test core --e2e: {len(NAMES)} stories in {evaluation['seconds']:.0f} s; "
-                  f"{len(misread)} answers inside a form misread by the NLU (no effect on the dialogue)")  # fmt: skip
+    report_figure(
+        f"rasa test core --e2e: {len(NAMES)} stories in {evaluation['seconds']:.0f} s; "
+        f"{len(misread)} answers inside a form misread by the NLU (no effect on the dialogue)"
+    )
     for line in misread:
         report_figure(f"  {line}")
 
@@ -138,8 +153,12 @@ def test_misreads_inside_a_form_are_told_apart():
   - action: utter_greet  # predicted: action_handoff"""
     harmful, harmless = wrong_predictions(dump)
     assert harmless == ["- intent: inform  # predicted: complain: 上个月开始的"]
-    assert [line.split("predicted: ")[1] for line in harmful] == ["cancel: 不弄了", "deny: 这回对了", "consult: 我要投诉",
-                                                                "action_handoff"]  # fmt: skip
+    assert [line.split("predicted: ")[1] for line in harmful] == [
+        "cancel: 不弄了",
+        "deny: 这回对了",
+        "consult: 我要投诉",
+        "action_handoff",
+    ]
 
 
 @E2E

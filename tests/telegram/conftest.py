@@ -61,19 +61,28 @@ class RecordingSession(BaseSession):
             raise self.fail[name].pop(0)
         result: Any = True
         if name in ("sendMessage", "sendVoice"):
-            result = {"message_id": next(self._ids), "date": 0, "chat": {"id": method.chat_id, "type": "private"},
-                      "text": getattr(method, "text", None)}  # fmt: skip
+            result = {
+                "message_id": next(self._ids),
+                "date": 0,
+                "chat": {"id": method.chat_id, "type": "private"},
+                "text": getattr(method, "text", None),
+            }
         elif name == "getFile":
             path = f"voice/{method.file_id}.oga"
-            result = {"file_id": method.file_id, "file_unique_id": "u", "file_size": len(self.files.get(path, b"")),
-                      "file_path": path}  # fmt: skip
+            result = {
+                "file_id": method.file_id,
+                "file_unique_id": "u",
+                "file_size": len(self.files.get(path, b"")),
+                "file_path": path,
+            }
         elif name == "getMe":
             result = {"id": 1, "is_bot": True, "first_name": "12345", "username": "hotline_bot"}
         response = method.__returning__
         return response.model_validate(result, context={"bot": bot}) if hasattr(response, "model_validate") else result
 
-    async def stream_content(self, url: str, headers=None, timeout: int = 30, chunk_size: int = 65536,
-                             raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:  # fmt: skip
+    async def stream_content(
+        self, url: str, headers=None, timeout: int = 30, chunk_size: int = 65536, raise_for_status: bool = True
+    ) -> AsyncGenerator[bytes, None]:
         yield self.files[url.split("/", 5)[-1]]  # .../file/bot<token>/<path>
 
     async def close(self) -> None:
@@ -117,8 +126,13 @@ class Harness:
         await self.channel.process_update(update)
 
     def message(self, chat: int = CHAT, user: int | None = None, **content: Any) -> dict:
-        return {"message_id": next(self._messages), "date": 1700000000, "chat": {"id": chat, "type": "private"},
-                "from": {"id": user or chat, "is_bot": False, "first_name": "市民"}, **content}  # fmt: skip
+        return {
+            "message_id": next(self._messages),
+            "date": 1700000000,
+            "chat": {"id": chat, "type": "private"},
+            "from": {"id": user or chat, "is_bot": False, "first_name": "市民"},
+            **content,
+        }
 
     async def say(self, text: str, chat: int = CHAT) -> None:
         content: dict[str, Any] = {"text": text}
@@ -130,9 +144,15 @@ class Harness:
         message = self.message(chat, text="请选择：")
         if keyboard is not None:
             message["reply_markup"] = keyboard.model_dump(exclude_none=True)
-        await self.feed(callback_query={"id": f"cb{next(self._updates)}", "chat_instance": "ci", "data": data,
-                                        "from": {"id": chat, "is_bot": False, "first_name": "市民"},
-                                        "message": message})  # fmt: skip
+        await self.feed(
+            callback_query={
+                "id": f"cb{next(self._updates)}",
+                "chat_instance": "ci",
+                "data": data,
+                "from": {"id": chat, "is_bot": False, "first_name": "市民"},
+                "message": message,
+            }
+        )
 
     def history(self, chat: int = CHAT) -> list[tuple[str, str, str]]:
         return [(r.direction, r.sender, r.text) for r in self.store.history(f"tg:{chat}")]

@@ -101,8 +101,11 @@ class FakeBotApi:
         if method == "getUpdates":
             return await self._get_updates(params)
         if method in ("sendMessage", "sendVoice"):
-            message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                       "chat": {"id": int(params["chat_id"]), "type": "private"}}  # fmt: skip
+            message = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+            }
             if method == "sendMessage":
                 message["text"] = params["text"]
             else:
@@ -110,8 +113,12 @@ class FakeBotApi:
             return message
         if method == "getFile":
             path = f"voice/{params['file_id']}.oga"
-            return {"file_id": params["file_id"], "file_unique_id": params["file_id"],
-                    "file_size": len(self.files.get(path, b"")), "file_path": path}  # fmt: skip
+            return {
+                "file_id": params["file_id"],
+                "file_unique_id": params["file_id"],
+                "file_size": len(self.files.get(path, b"")),
+                "file_path": path,
+            }
         if method == "setWebhook":
             self.webhook = params
         elif method == "deleteWebhook":

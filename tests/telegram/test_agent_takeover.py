@@ -18,8 +18,13 @@ USER = {"id": CHAT, "is_bot": False, "first_name": "市民"}
 
 
 def message(message_id: int, text: str) -> dict:
-    content = {"message_id": message_id, "date": 1700000000, "chat": {"id": CHAT, "type": "private"}, "from": USER,
-               "text": text}  # fmt: skip
+    content = {
+        "message_id": message_id,
+        "date": 1700000000,
+        "chat": {"id": CHAT, "type": "private"},
+        "from": USER,
+        "text": text,
+    }
     if text.startswith("/"):
         content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
     return content
@@ -57,7 +62,9 @@ async def test_an_agent_takes_a_telegram_conversation_and_writes_to_the_citizen(
         assert conv in [c["conversation_id"] for c in (await agent.get("/api/agent/queue")).json()["items"]]
         assert (await agent.post(agent.conv(conv, "take"))).status_code == 200
         await until_sent(fake, "人工客服已接入")
-        assert (await agent.post(agent.conv(conv, "messages"), json={"text": "您好，我是人工客服，请讲。"})).status_code == 200
+        assert (
+            await agent.post(agent.conv(conv, "messages"), json={"text": "您好，我是人工客服，请讲。"})
+        ).status_code == 200
         [words] = await until_sent(fake, "人工客服：您好，我是人工客服，请讲。")
         assert int(words.params["chat_id"]) == CHAT
 

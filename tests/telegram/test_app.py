@@ -2,11 +2,10 @@
 mode with its secret token, all over real HTTP (uvicorn, the real aiogram client, a local Bot API)."""
 
 import asyncio
+import json
 
 import httpx
 import pytest
-
-import json
 
 from channels.telegram.handlers.voice import HEARD
 from conversation.router import ENGINE_DOWN, REQUEST_HUMAN
@@ -27,8 +26,16 @@ KEYED = {"Authorization": f"Bearer {API_KEY}"}  # /healthz details need the key
 def settings_for(tmp_path, **telegram) -> Settings:
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: Rasa and the action server are down
     # kb_*: no semantic index for these tests (it takes minutes to embed on a busy machine)
-    return Settings(var_dir=tmp_path, rasa_url=dead, action_server_url=dead, api_keys=API_KEY,
-                    engine_timeout_s=2, kb_dense=False, kb_watch=False, **telegram)  # fmt: skip
+    return Settings(
+        var_dir=tmp_path,
+        rasa_url=dead,
+        action_server_url=dead,
+        api_keys=API_KEY,
+        engine_timeout_s=2,
+        kb_dense=False,
+        kb_watch=False,
+        **telegram,
+    )
 
 
 @pytest.fixture()
@@ -39,8 +46,16 @@ async def fake():
 
 
 def update(update_id: int, text: str) -> dict:
-    return {"update_id": update_id, "message": {"message_id": update_id, "date": 1700000000, "text": text,
-            "chat": {"id": CHAT, "type": "private"}, "from": {"id": CHAT, "is_bot": False, "first_name": "市民"}}}  # fmt: skip
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1700000000,
+            "text": text,
+            "chat": {"id": CHAT, "type": "private"},
+            "from": {"id": CHAT, "is_bot": False, "first_name": "市民"},
+        },
+    }
 
 
 async def test_without_a_token_the_channel_is_off_and_healthz_says_so(tmp_path):
@@ -52,9 +67,13 @@ async def test_without_a_token_the_channel_is_off_and_healthz_says_so(tmp_path):
 
 async def test_webhook_mode_registers_the_webhook_and_answers_updates_with_the_secret(tmp_path, fake):
     settings = settings_for(
-        tmp_path, telegram_token=TOKEN, telegram_mode="webhook", telegram_api_url=fake.url,
-        telegram_webhook_url="https://hotline.example/telegram/webhook", telegram_webhook_secret=SECRET,
-    )  # fmt: skip
+        tmp_path,
+        telegram_token=TOKEN,
+        telegram_mode="webhook",
+        telegram_api_url=fake.url,
+        telegram_webhook_url="https://hotline.example/telegram/webhook",
+        telegram_webhook_secret=SECRET,
+    )
     async with serve_gateway(settings) as url, httpx.AsyncClient(base_url=url, timeout=20) as http:
         [hook] = await fake.wait_for("setWebhook")
         assert hook.params["url"] == "https://hotline.example/telegram/webhook"
@@ -66,16 +85,26 @@ async def test_webhook_mode_registers_the_webhook_and_answers_updates_with_the_s
             ) != "webhook":
                 await asyncio.sleep(0.05)
         telegram = (await http.get("/healthz", headers=KEYED)).json()["components"]["telegram"]
-        assert telegram == {"ok": True, "enabled": True, "mode": "webhook", "state": "webhook", "bot": "hotline12345_bot",
-                            "error": None}  # fmt: skip
+        assert telegram == {
+            "ok": True,
+            "enabled": True,
+            "mode": "webhook",
+            "state": "webhook",
+            "bot": "hotline12345_bot",
+            "error": None,
+        }
 
         for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
             resp = await http.post("/telegram/webhook", json=update(1, "不该收到"), headers=headers)
             assert resp.status_code == 401
-        bad = await http.post("/telegram/webhook", json={"hello": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        bad = await http.post(
+            "/telegram/webhook", json={"hello": 1}, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        )
         assert bad.status_code == 400
 
-        resp = await http.post("/telegram/webhook", json=update(2, "在吗"), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        resp = await http.post(
+            "/telegram/webhook", json=update(2, "在吗"), headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        )
         assert resp.status_code == 200
         # Rasa is down: the citizen still gets the apology with the human button, over sendMessage.
         [sent] = await fake.wait_for("sendMessage")
@@ -90,14 +119,24 @@ async def test_voice_notes_go_through_the_gateways_speech_recognizer(tmp_path, f
     voice_tests = pytest.importorskip("tests.telegram.test_voice_notes")
     transcripts = tmp_path / "transcripts.json"
     transcripts.write_text(json.dumps(["我要投诉楼下烧烤店太吵"], ensure_ascii=False))
-    settings = settings_for(tmp_path, telegram_token=TOKEN, telegram_api_url=fake.url, speech_provider="scripted",
-                            scripted_transcripts=transcripts)  # fmt: skip
+    settings = settings_for(
+        tmp_path,
+        telegram_token=TOKEN,
+        telegram_api_url=fake.url,
+        speech_provider="scripted",
+        scripted_transcripts=transcripts,
+    )
     fake.files["voice/n1.oga"] = voice_tests.ogg_opus(voice_tests.tone_pcm16(), 16000)
     async with serve_gateway(settings):
         await fake.wait_for("getUpdates")
         voice = {"file_id": "n1", "file_unique_id": "n1", "duration": 2, "mime_type": "audio/ogg"}
-        message = {"message_id": 1, "date": 1700000000, "chat": {"id": CHAT, "type": "private"},
-                   "from": {"id": CHAT, "is_bot": False, "first_name": "市民"}, "voice": voice}  # fmt: skip
+        message = {
+            "message_id": 1,
+            "date": 1700000000,
+            "chat": {"id": CHAT, "type": "private"},
+            "from": {"id": CHAT, "is_bot": False, "first_name": "市民"},
+            "voice": voice,
+        }
         await fake.push(message=message)
         sent = await fake.wait_for("sendMessage", 2, timeout=20)
         assert [s.params["text"] for s in sent] == [HEARD.format("我要投诉楼下烧烤店太吵"), ENGINE_DOWN]

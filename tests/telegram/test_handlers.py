@@ -5,12 +5,12 @@ import json
 from aiogram.exceptions import TelegramForbiddenError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import SendMessage
 
+from channels.telegram.channel import TelegramChannel
 from channels.telegram.handlers.commands import HELP
 from channels.telegram.handlers.errors import APOLOGY
 from channels.telegram.handlers.messages import ASK_ADDRESS, BAD_CONTACT
 from channels.telegram.keyboards import HASH_PREFIX, PayloadMap
 from channels.telegram.status import NONE_FOUND
-from channels.telegram.channel import TelegramChannel
 from conversation.messages import Button, Mode, Reply
 from conversation.router import BACK_TO_BOT, HANDING_OFF, REQUEST_HUMAN
 from conversation.transcript import history_entries
@@ -27,12 +27,16 @@ def keyboard_of(call) -> list[list[tuple[str, str]]]:
 
 
 async def test_start_sends_the_greet_intent_and_the_bot_greeting_with_inline_buttons(tg):
-    tg.engine.script["/greet"] = [Reply("您好，这里是12345。", buttons=(Button("反映问题", "/complain"), Button("转人工", REQUEST_HUMAN)))]
+    tg.engine.script["/greet"] = [
+        Reply("您好，这里是12345。", buttons=(Button("反映问题", "/complain"), Button("转人工", REQUEST_HUMAN)))
+    ]
     await tg.say("/start")
     seen = tg.engine.seen[-1]
     assert (seen.conversation_id, seen.channel, seen.text) == (f"tg:{CHAT}", "telegram", "/greet")
     assert seen.metadata["kind"] == "command"
-    assert history_entries(tg.store.history(f"tg:{CHAT}"))[0]["text"] == "/start", "histories show what the citizen typed"
+    assert history_entries(tg.store.history(f"tg:{CHAT}"))[0]["text"] == "/start", (
+        "histories show what the citizen typed"
+    )
     [sent] = tg.session.sent()
     assert sent.chat_id == CHAT and sent.text == "您好，这里是12345。" and sent.parse_mode is None
     assert keyboard_of(sent) == [[("反映问题", "/complain"), ("转人工", REQUEST_HUMAN)]]
@@ -103,14 +107,22 @@ async def test_human_command_hands_over_and_the_back_button_returns(tg):
 async def test_status_lists_this_chats_work_orders_and_those_of_the_shared_phone_masked(tg):
     await tg.say("/status")
     assert tg.session.texts()[-1] == NONE_FOUND
-    tg.work_orders.create(work_order_data(conversation_id=f"tg:{CHAT}", channel="tg", description="噪音扰民，电话13912345678"), "test")
-    tg.work_orders.create(work_order_data(conversation_id="web:x", contact_phone="13812345678", description="路灯不亮"), "test")
-    tg.work_orders.create(work_order_data(conversation_id="web:y", contact_phone="13700000000", description="别人的工单"), "test")
+    tg.work_orders.create(
+        work_order_data(conversation_id=f"tg:{CHAT}", channel="tg", description="噪音扰民，电话13912345678"), "test"
+    )
+    tg.work_orders.create(
+        work_order_data(conversation_id="web:x", contact_phone="13812345678", description="路灯不亮"), "test"
+    )
+    tg.work_orders.create(
+        work_order_data(conversation_id="web:y", contact_phone="13700000000", description="别人的工单"), "test"
+    )
     await tg.say("/status")
     text = tg.session.texts()[-1]
     assert "您共有1张工单" in text and "噪音扰民" in text and "139****5678" in text and "13912345678" not in text
     assert "路灯不亮" not in text and "朝阳区望京街道" in text and "办理时限" in text
-    await tg.feed(message=tg.message(contact={"phone_number": "+86 138 1234 5678", "first_name": "市民", "user_id": CHAT}))
+    await tg.feed(
+        message=tg.message(contact={"phone_number": "+86 138 1234 5678", "first_name": "市民", "user_id": CHAT})
+    )
     await tg.say("/status")
     text = tg.session.texts()[-1]
     assert "您共有2张工单" in text and "路灯不亮" in text and "别人的工单" not in text
@@ -119,7 +131,9 @@ async def test_status_lists_this_chats_work_orders_and_those_of_the_shared_phone
 
 
 async def test_someone_elses_contact_fills_the_callback_phone_but_does_not_open_their_work_orders(tg):
-    tg.work_orders.create(work_order_data(conversation_id="web:x", contact_phone="13812345678", description="路灯不亮"), "test")
+    tg.work_orders.create(
+        work_order_data(conversation_id="web:x", contact_phone="13812345678", description="路灯不亮"), "test"
+    )
     await tg.feed(message=tg.message(contact={"phone_number": "13812345678", "first_name": "邻居", "user_id": 999}))
     assert tg.engine.seen[-1].text == "我的电话是13812345678"
     await tg.say("/status")
@@ -160,11 +174,25 @@ async def test_location_resolved_to_a_district_fills_it_through_the_extractor(tg
 
 async def test_unknown_commands_get_help_and_other_content_a_polite_refusal(tg):
     await tg.say("/foo")
-    await tg.feed(message=tg.message(sticker={"file_id": "s", "file_unique_id": "s", "type": "regular",
-                                              "width": 1, "height": 1, "is_animated": False, "is_video": False}))  # fmt: skip
+    await tg.feed(
+        message=tg.message(
+            sticker={
+                "file_id": "s",
+                "file_unique_id": "s",
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            }
+        )
+    )
     assert tg.engine.seen == []
     assert tg.session.texts()[0] == HELP and "文字" in tg.session.texts()[1]
-    assert [r.error_code for r in tg.store.history(f"tg:{CHAT}") if r.direction == "in"] == ["unknown_command", "unsupported_content"]
+    assert [r.error_code for r in tg.store.history(f"tg:{CHAT}") if r.direction == "in"] == [
+        "unknown_command",
+        "unsupported_content",
+    ]
 
 
 async def test_too_long_text_is_refused_and_kept(tg):
@@ -218,7 +246,9 @@ async def test_flood_control_and_server_errors_are_retried(tg):
 
 
 async def test_a_blocked_bot_is_logged_not_retried(tg, caplog):
-    tg.session.fail["sendMessage"] = [TelegramForbiddenError(method=SendMessage(chat_id=CHAT, text="x"), message="bot was blocked")]
+    tg.session.fail["sendMessage"] = [
+        TelegramForbiddenError(method=SendMessage(chat_id=CHAT, text="x"), message="bot was blocked")
+    ]
     await tg.say("你好")
     assert len(tg.session.sent()) == 1
     assert "refused" in caplog.text and tg.history()[-1][2] == "收到：你好", "the reply stays stored"

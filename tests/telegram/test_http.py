@@ -18,8 +18,13 @@ USER = {"id": CHAT, "is_bot": False, "first_name": "市民"}
 
 
 def text_update(text: str, message_id: int = 1) -> dict:
-    message = {"message_id": message_id, "date": 1700000000, "chat": {"id": CHAT, "type": "private"}, "from": USER,
-               "text": text}  # fmt: skip
+    message = {
+        "message_id": message_id,
+        "date": 1700000000,
+        "chat": {"id": CHAT, "type": "private"},
+        "from": USER,
+        "text": text,
+    }
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
     return message
@@ -54,10 +59,17 @@ async def test_a_conversation_over_long_polling_with_inline_buttons(live, fake):
     assert [[b["callback_data"] for b in row] for row in keyboard] == [["/affirm", "/deny"]]
     await fake.wait_for("sendChatAction")
 
-    message = {"message_id": 501, "date": 1700000000, "chat": {"id": CHAT, "type": "private"},
-               "from": {"id": 777, "is_bot": True, "first_name": "12345热线"}, "text": sent.params["text"],
-               "reply_markup": sent.params["reply_markup"]}  # fmt: skip
-    await fake.push(callback_query={"id": "cq1", "from": USER, "chat_instance": "x", "data": "/deny", "message": message})
+    message = {
+        "message_id": 501,
+        "date": 1700000000,
+        "chat": {"id": CHAT, "type": "private"},
+        "from": {"id": 777, "is_bot": True, "first_name": "12345热线"},
+        "text": sent.params["text"],
+        "reply_markup": sent.params["reply_markup"],
+    }
+    await fake.push(
+        callback_query={"id": "cq1", "from": USER, "chat_instance": "x", "data": "/deny", "message": message}
+    )
     [answer] = await fake.wait_for("answerCallbackQuery")
     assert answer.params["callback_query_id"] == "cq1"
     sent = await fake.wait_for("sendMessage", 2)
@@ -122,7 +134,13 @@ async def test_voice_note_is_downloaded_recognised_and_answered(live, fake):
     live.channel.use_voice(Recognizer(), lambda data, fmt, sample_rate: b"PCM:" + data)
     fake.files["voice/v1.oga"] = b"OggS-fake-opus"
     voice = {"file_id": "v1", "file_unique_id": "v1", "duration": 3, "mime_type": "audio/ogg"}
-    message = {"message_id": 9, "date": 1700000000, "chat": {"id": CHAT, "type": "private"}, "from": USER, "voice": voice}
+    message = {
+        "message_id": 9,
+        "date": 1700000000,
+        "chat": {"id": CHAT, "type": "private"},
+        "from": USER,
+        "voice": voice,
+    }
     await fake.push(message=message)
     sent = await fake.wait_for("sendMessage", 2)
     assert [s.params["text"] for s in sent] == ["（语音识别：我要投诉楼下烧烤店太吵）", "收到：我要投诉楼下烧烤店太吵"]
@@ -140,8 +158,15 @@ async def test_a_voice_note_that_cannot_be_downloaded_is_answered_and_kept(live,
 
     live.channel.use_voice(Recognizer(), lambda data, fmt, sample_rate: data)
     voice = {"file_id": "gone", "file_unique_id": "gone", "duration": 3, "mime_type": "audio/ogg"}
-    await fake.push(message={"message_id": 9, "date": 1700000000, "chat": {"id": CHAT, "type": "private"},
-                             "from": USER, "voice": voice})  # fmt: skip
+    await fake.push(
+        message={
+            "message_id": 9,
+            "date": 1700000000,
+            "chat": {"id": CHAT, "type": "private"},
+            "from": USER,
+            "voice": voice,
+        }
+    )
     [sent] = await fake.wait_for("sendMessage")
     assert sent.params["text"] == NOT_RECEIVED
     assert live.store.history(f"tg:{CHAT}")[0].error_code == "audio_download_failed"
@@ -171,7 +196,13 @@ async def test_a_rejected_token_leaves_the_channel_off_and_says_why(tmp_path, fa
     await h.channel.start()
     with pytest.raises(RuntimeError, match="unauthorized"):
         await h.channel.wait_connected()
-    assert h.channel.health() == {"ok": False, "enabled": True, "mode": "polling", "state": "failed", "error": "unauthorized"}
+    assert h.channel.health() == {
+        "ok": False,
+        "enabled": True,
+        "mode": "polling",
+        "state": "failed",
+        "error": "unauthorized",
+    }
     await h.channel.stop()
 
 

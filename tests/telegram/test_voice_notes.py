@@ -11,8 +11,8 @@ import pytest
 
 from channels.telegram.handlers.voice import BROKEN, HEARD, NOT_HEARD, TOO_LONG, UNAVAILABLE
 from channels.telegram.voice_reply import make_speak, ogg_opus
-from voice.audio import AudioFormat
 from tests.telegram.conftest import CHAT
+from voice.audio import AudioFormat
 
 av = pytest.importorskip("av")
 decode = pytest.importorskip("voice.decode", reason="voice.decode (the voice pipeline's decoder) is not in this tree")

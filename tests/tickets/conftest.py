@@ -33,7 +33,9 @@ UNITS = {"110105021": "望京街道办事处", "110105CG": "朝阳区城市管�
 @pytest.fixture()
 def handling(db) -> WorkOrderHandling:
     """Deadlines on the clock (working days are tested in test_deadlines.py)."""
-    return WorkOrderHandling(db, UNITS.__contains__, clock_deadline, lambda deadline, days: deadline + timedelta(days=days))
+    return WorkOrderHandling(
+        db, UNITS.__contains__, clock_deadline, lambda deadline, days: deadline + timedelta(days=days)
+    )
 
 
 @pytest.fixture()

@@ -25,9 +25,17 @@ def street_category():
 
 
 def open311_post(client, **fields):
-    form = {"api_key": KEY, "service_code": street_category().code, "description": "小区门口的路灯坏了一个月了",
-            "attribute[district]": "海淀区", "attribute[street]": "中关村街道", "phone": "13812345678",
-            "first_name": "明", "last_name": "李", "address_string": "中关村大街1号"}  # fmt: skip
+    form = {
+        "api_key": KEY,
+        "service_code": street_category().code,
+        "description": "小区门口的路灯坏了一个月了",
+        "attribute[district]": "海淀区",
+        "attribute[street]": "中关村街道",
+        "phone": "13812345678",
+        "first_name": "明",
+        "last_name": "李",
+        "address_string": "中关村大街1号",
+    }
     form.update(fields)
     return client.post("/open311/v2/requests.json", data=form)
 
@@ -87,8 +95,15 @@ def test_tickets_api_needs_a_key(client):
 def test_tickets_api_create_list_filter_and_read(client):
     auth = {"Authorization": f"Bearer {KEY}"}
     category = street_category()
-    body = {"request_type": "complain", "description": "楼下饭馆油烟太大", "district": "朝阳区",
-            "street": "望京街道", "contact_phone": "13900001111", "category_code": category.code, "urgency": "7d"}  # fmt: skip
+    body = {
+        "request_type": "complain",
+        "description": "楼下饭馆油烟太大",
+        "district": "朝阳区",
+        "street": "望京街道",
+        "contact_phone": "13900001111",
+        "category_code": category.code,
+        "urgency": "7d",
+    }
     created = client.post("/api/tickets", json=body, headers=auth)
     assert created.status_code == 201, created.text
     order = created.json()
@@ -124,12 +139,17 @@ def test_classify_contract(client):
 @pytest.mark.parametrize(
     ("text", "request_type"),
     [
-        ("关于望京某小区电梯频繁故障的问题\n我们楼的电梯一个月内坏了四次，上周还困住了一位老人，物业只是简单重启。"
-         "请问电梯安全到底谁来管？什么时候能彻底修好？", "complain"),
+        (
+            "关于望京某小区电梯频繁故障的问题\n我们楼的电梯一个月内坏了四次，上周还困住了一位老人，物业只是简单重启。"
+            "请问电梯安全到底谁来管？什么时候能彻底修好？",
+            "complain",
+        ),
         ("来电人咨询：本市老年人乘坐公交是否免费，需要办理什么卡。", "consult"),
         ("市民来电举报：海淀区某小区地下室被改成小旅馆，没有任何消防设施。诉求：依法查处。", "report"),
-        ("表扬朝阳区某街道的工作人员\n上周我去街道办理居住证明，工作人员热情周到，帮我一次办好，特此表扬并致谢！",
-         "praise"),
+        (
+            "表扬朝阳区某街道的工作人员\n上周我去街道办理居住证明，工作人员热情周到，帮我一次办好，特此表扬并致谢！",
+            "praise",
+        ),
     ],
 )
 def test_classify_request_type_of_letters_and_orders(client, text, request_type):

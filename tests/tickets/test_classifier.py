@@ -6,7 +6,6 @@ import time
 import numpy as np
 import pytest
 
-
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier import Prediction, TextClassifier, load_training_examples, normalize
 from tickets.classifier_history import resolve_label, train_from_csv
@@ -147,11 +146,15 @@ def test_trained_classifier_is_cached_by_content(tmp_path):
 # ---- the dense (e5) view -------------------------------------------------------------------------
 
 DENSE_EXAMPLES = [
-    ("楼上卫生间漏水，我家天花板都湿了", "010101"), ("物业不管楼上渗水的事", "010101"),
-    ("天花板一直往下滴水，物业推脱", "010101"), ("屋顶渗水墙皮脱落，找物业没人管", "010101"),
-    ("楼下烧烤店油烟太大", "030101"), ("饭馆排油烟直冲我家窗户", "030101"),
-    ("餐馆油烟熏得家里没法开窗", "030101"), ("小吃店烟味太重，整栋楼都是油烟", "030101"),
-]  # fmt: skip
+    ("楼上卫生间漏水，我家天花板都湿了", "010101"),
+    ("物业不管楼上渗水的事", "010101"),
+    ("天花板一直往下滴水，物业推脱", "010101"),
+    ("屋顶渗水墙皮脱落，找物业没人管", "010101"),
+    ("楼下烧烤店油烟太大", "030101"),
+    ("饭馆排油烟直冲我家窗户", "030101"),
+    ("餐馆油烟熏得家里没法开窗", "030101"),
+    ("小吃店烟味太重，整栋楼都是油烟", "030101"),
+]
 
 
 def meaning_embed(texts):
@@ -165,8 +168,9 @@ def meaning_embed(texts):
 
 def test_dense_view_adds_meaning_and_survives_save_and_load(tmp_path):
     plain = TextClassifier.train(DENSE_EXAMPLES, CATALOG, use_catalog_keywords=False, level1_weight=0)
-    dense = TextClassifier.train(DENSE_EXAMPLES, CATALOG, use_catalog_keywords=False, level1_weight=0,
-                                 embed=meaning_embed, dense_weight=3.0)  # fmt: skip
+    dense = TextClassifier.train(
+        DENSE_EXAMPLES, CATALOG, use_catalog_keywords=False, level1_weight=0, embed=meaning_embed, dense_weight=3.0
+    )
     text = "卧室的墙上全是水印，应该是上面那户的管子坏了在滴"  # few shared characters with either set
     assert dense.uses_dense and not plain.uses_dense
     assert dense.predict(text).code == "010101"

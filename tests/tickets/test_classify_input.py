@@ -22,8 +22,11 @@ async def no_intent(_text: str) -> None:
 def client():
     catalog = CategoryCatalog.load()
     app = FastAPI()
-    app.include_router(build_classify_router(catalog, Gazetteer.builtin(), lambda _t: None, no_intent,
-                                             lambda _text, _intent: "complain"))
+    app.include_router(
+        build_classify_router(
+            catalog, Gazetteer.builtin(), lambda _t: None, no_intent, lambda _text, _intent: "complain"
+        )
+    )
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
@@ -62,7 +65,9 @@ def test_huge_bodies_are_refused_before_parsing(client):
 
 
 def test_good_input_still_classified(client):
-    resp = client.post("/api/classify", json={"text": "我要投诉 朝阳区望京西园三区楼下烧烤店油烟太大\n天天呛得没法开窗"})
+    resp = client.post(
+        "/api/classify", json={"text": "我要投诉 朝阳区望京西园三区楼下烧烤店油烟太大\n天天呛得没法开窗"}
+    )
     assert resp.status_code == 200 and resp.json()["district"] == "朝阳区"
     too_long = client.post("/api/classify", json={"text": "字" * 5000})
     assert too_long.status_code == 422 and "字字字" not in too_long.text

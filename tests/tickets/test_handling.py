@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from tests.tickets.conftest import work_order_data
 from tickets.handling import ActionForbidden, ActionInvalid, Actor
 from tickets.lifecycle import IllegalTransition
 from tickets.models import OutboxMessage, Status
-from tests.tickets.conftest import work_order_data
 
 SUPERVISOR = Actor("supervisor", "zhao")
 WANGJING = Actor("unit", "wj_ops", "110105021")
@@ -30,7 +30,9 @@ def test_auto_dispatch_at_filing_names_the_unit_and_starts_the_response_clock(di
     assert order.to_json()["unit"]["code"] == "110105021"
     events = dispatching_repo.events(order.number)
     assert [(e.kind, e.from_status, e.to_status, e.actor) for e in events] == [
-        ("created", None, "accepted", "bot"), ("dispatch", "accepted", "dispatched", "system:dispatch")]
+        ("created", None, "accepted", "bot"),
+        ("dispatch", "accepted", "dispatched", "system:dispatch"),
+    ]
 
 
 def test_whole_loop_with_return_redispatch_and_survey(repo, handling):
@@ -49,10 +51,17 @@ def test_whole_loop_with_return_redispatch_and_survey(repo, handling):
     assert final.to_json()["survey"]["resolved"] is True and final.to_json()["survey"]["satisfaction"] == "基本满意"
     events = repo.events(number)
     assert [(e.kind, e.actor) for e in events] == [
-        ("created", "bot"), ("dispatch", "supervisor:zhao"), ("return", "unit:wj_ops"), ("dispatch", "supervisor:zhao"),
-        ("accept", "unit:cg_ops"), ("reply", "unit:cg_ops"), ("resolve", "unit:cg_ops"), ("survey", "citizen"),
-        ("survey", "citizen"), ("visited", "citizen"),
-    ]  # fmt: skip
+        ("created", "bot"),
+        ("dispatch", "supervisor:zhao"),
+        ("return", "unit:wj_ops"),
+        ("dispatch", "supervisor:zhao"),
+        ("accept", "unit:cg_ops"),
+        ("reply", "unit:cg_ops"),
+        ("resolve", "unit:cg_ops"),
+        ("survey", "citizen"),
+        ("survey", "citizen"),
+        ("visited", "citizen"),
+    ]
     assert events[2].note == "不属于本辖区，应由城管处理" and events[3].data == {"unit": "110105CG"}
 
 
@@ -107,8 +116,15 @@ def test_illegal_transitions_name_the_current_status(repo, handling, steps, acti
 
 @pytest.mark.parametrize(
     ("action", "body"),
-    [("resolve", {}), ("resolve", {"text": " "}), ("return", {"reason": ""}), ("extend", {"days": 0, "reason": "x"}),
-     ("dispatch", {"unit": "NOPE"}), ("resolve", {"text": "ok\x07"}), ("accept", {"extra": 1})],
+    [
+        ("resolve", {}),
+        ("resolve", {"text": " "}),
+        ("return", {"reason": ""}),
+        ("extend", {"days": 0, "reason": "x"}),
+        ("dispatch", {"unit": "NOPE"}),
+        ("resolve", {"text": "ok\x07"}),
+        ("accept", {"extra": 1}),
+    ],
 )
 def test_invalid_bodies_are_refused(repo, handling, action, body):
     number = filed(repo)
@@ -151,7 +167,7 @@ def test_unsatisfied_reopens_and_a_late_answer_is_refused(repo, handling):
     with pytest.raises(IllegalTransition):  # the order is back with the unit: old buttons do nothing
         handling.answer_survey(number, "resolved", "已解决")
     with pytest.raises(ActionInvalid):
-        handling.perform(number, "resolve", {"text": "已再次处理"}, WANGJING)  # noqa: PT012
+        handling.perform(number, "resolve", {"text": "已再次处理"}, WANGJING)
         handling.answer_survey(number, "resolved", "还行吧")
 
 

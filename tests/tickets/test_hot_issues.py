@@ -18,14 +18,18 @@ from reports.hot_issues import hot_issues_from_orders
 from reports.routes import build_reports_router
 from reports.service import day_start
 from reports.synthetic import Planted, stream
-from tickets.category_catalog import CategoryCatalog
 from tests.tickets.conftest import work_order_data
+from tickets.category_catalog import CategoryCatalog
 
 END = date(2026, 3, 31)
 END_TIME = datetime(2026, 3, 31, 3, 0, tzinfo=UTC)
 API_KEY = "hot-issues-test-key-0123456789"
-PLANTED = [Planted("丽发新城小区", "mixing_noise", 14, days=6), Planted("丽发新城小区", "water_cut", 9, days=2),
-           Planted("翠湖花园", "mixing_noise", 7, days=4), Planted("金帆小学", "tuition", 5, days=10)]  # fmt: skip
+PLANTED = [
+    Planted("丽发新城小区", "mixing_noise", 14, days=6),
+    Planted("丽发新城小区", "water_cut", 9, days=2),
+    Planted("翠湖花园", "mixing_noise", 7, days=4),
+    Planted("金帆小学", "tuition", 5, days=10),
+]
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "gov_messages" / "teddy2020_replies.csv"
 
 
@@ -34,8 +38,10 @@ def _as_orders(repo, monkeypatch, messages) -> dict[str, str]:
     numbers = {}
     for k, message in enumerate(sorted(messages, key=lambda m: m.time)):
         monkeypatch.setattr(tickets.crud, "utcnow", lambda when=message.time: when)
-        order = repo.create(work_order_data(description=message.text, address=None, street=None,
-                                            contact_phone=f"138{k:08d}"), actor="bot")  # fmt: skip
+        order = repo.create(
+            work_order_data(description=message.text, address=None, street=None, contact_phone=f"138{k:08d}"),
+            actor="bot",
+        )
         numbers[message.id] = order.number
     return numbers
 
@@ -68,8 +74,10 @@ def test_period_is_inclusive_beijing_dates(db, repo, monkeypatch) -> None:
     late = day_start(END) - timedelta(minutes=1)  # 23:59 Beijing on the day before END
     for k in range(3):
         monkeypatch.setattr(tickets.crud, "utcnow", lambda: late)
-        repo.create(work_order_data(description="丽发新城小区突然停水了，没有任何通知", contact_phone=f"1390000000{k}"),
-                    actor="bot")  # fmt: skip
+        repo.create(
+            work_order_data(description="丽发新城小区突然停水了，没有任何通知", contact_phone=f"1390000000{k}"),
+            actor="bot",
+        )
     assert hot_issues_from_orders(db, END, END)["issues"] == []
     [issue] = hot_issues_from_orders(db, END - timedelta(days=1), END - timedelta(days=1))["issues"]
     assert issue["count"] == 3 and issue["people"] == 3
@@ -87,9 +95,16 @@ def test_route(db, repo, monkeypatch) -> None:
     assert response.status_code == 200
     body = response.json()
     assert len(body["issues"]) <= 3
-    assert set(body["issues"][0]["message_ids"]) == {numbers[i] for i in generated.planted[("丽发新城小区", "mixing_noise")]}
-    assert client.get(f"/api/reports/hot-issues?from={END}&to={END - timedelta(days=1)}",
-                      headers={"Authorization": f"Bearer {API_KEY}"}).status_code == 422  # fmt: skip
+    assert set(body["issues"][0]["message_ids"]) == {
+        numbers[i] for i in generated.planted[("丽发新城小区", "mixing_noise")]
+    }
+    assert (
+        client.get(
+            f"/api/reports/hot-issues?from={END}&to={END - timedelta(days=1)}",
+            headers={"Authorization": f"Bearer {API_KEY}"},
+        ).status_code
+        == 422
+    )
 
 
 def test_cli_over_the_orders(db, repo, monkeypatch, capsys) -> None:
@@ -103,7 +118,9 @@ def test_cli_over_the_orders(db, repo, monkeypatch, capsys) -> None:
     report = json.loads(capsys.readouterr().out)
     assert report == hot_issues_from_orders(db, END - timedelta(days=9), END, top=2)
     assert [set(i["message_ids"]) for i in report["issues"]] == [
-        {numbers[i] for i in generated.planted[key]} for key in (("丽发新城小区", "mixing_noise"), ("丽发新城小区", "water_cut"))]
+        {numbers[i] for i in generated.planted[key]}
+        for key in (("丽发新城小区", "mixing_noise"), ("丽发新城小区", "water_cut"))
+    ]
     assert cli.main(["report", "hot-issues", *period]) == 0
     text = capsys.readouterr().out
     assert text.startswith(f"热点问题（每月一题）{END - timedelta(days=9)} – {END}") and "丽发新城小区" in text
@@ -124,9 +141,25 @@ def test_cli_csv_mode_needs_no_database(tmp_path, capsys, monkeypatch) -> None:
     generated = stream(300, PLANTED, END_TIME.replace(tzinfo=None), days=20)
     water = generated.planted[("丽发新城小区", "water_cut")]
     path = tmp_path / "history.csv"
-    _write_csv(path, generated.messages, {i: 50 for i in water})
-    argv = ["report", "hot-issues", "--csv", str(path), "--text-columns", "标题,正文", "--time-column", "时间",
-            "--id-column", "编号", "--likes-column", "点赞", "--top", "5", "--format", "json"]  # fmt: skip
+    _write_csv(path, generated.messages, dict.fromkeys(water, 50))
+    argv = [
+        "report",
+        "hot-issues",
+        "--csv",
+        str(path),
+        "--text-columns",
+        "标题,正文",
+        "--time-column",
+        "时间",
+        "--id-column",
+        "编号",
+        "--likes-column",
+        "点赞",
+        "--top",
+        "5",
+        "--format",
+        "json",
+    ]
     assert cli.main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     top = report["issues"][0]
@@ -134,15 +167,42 @@ def test_cli_csv_mode_needs_no_database(tmp_path, capsys, monkeypatch) -> None:
     assert cli.main(argv[:-2]) == 0
     text = capsys.readouterr().out
     assert "热点问题" in text and "丽发新城小区" in text
-    assert cli.main(["report", "hot-issues", "--csv", str(path), "--text-columns", "标题", "--time-column", "无此列",
-                     "--id-column", "编号"]) == 1  # fmt: skip
+    assert (
+        cli.main(
+            [
+                "report",
+                "hot-issues",
+                "--csv",
+                str(path),
+                "--text-columns",
+                "标题",
+                "--time-column",
+                "无此列",
+                "--id-column",
+                "编号",
+            ]
+        )
+        == 1
+    )
     assert "无此列" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared/data/gov_messages/teddy2020_replies.csv is absent")
 def test_real_messages_give_placed_issues(capsys) -> None:
-    argv = ["report", "hot-issues", "--csv", str(SHARED), "--text-columns", "subject,detail", "--time-column", "time",
-            "--id-column", "id", "--format", "json"]  # fmt: skip
+    argv = [
+        "report",
+        "hot-issues",
+        "--csv",
+        str(SHARED),
+        "--text-columns",
+        "subject,detail",
+        "--time-column",
+        "time",
+        "--id-column",
+        "id",
+        "--format",
+        "json",
+    ]
     assert cli.main(argv) == 0
     issues = json.loads(capsys.readouterr().out)["issues"]
     assert len(issues) == 10
@@ -172,7 +232,14 @@ def test_the_api_mines_a_period_again_only_when_its_orders_changed(db, repo, mon
 def test_an_orders_issue_is_titled_by_its_problem_not_its_address(db, repo, monkeypatch) -> None:
     for k in range(4):
         monkeypatch.setattr(tickets.crud, "utcnow", lambda k=k: END_TIME - timedelta(hours=k))
-        repo.create(work_order_data(description=f"小区旁边的搅拌站夜里施工噪音扰民{'，' * k}睡不着", address="丽发新城小区",
-                                    street=None, contact_phone=f"137{k:08d}"), actor="bot")  # fmt: skip
+        repo.create(
+            work_order_data(
+                description=f"小区旁边的搅拌站夜里施工噪音扰民{'，' * k}睡不着",
+                address="丽发新城小区",
+                street=None,
+                contact_phone=f"137{k:08d}",
+            ),
+            actor="bot",
+        )
     [issue] = hot_issues_from_orders(db, END, END, 5)["issues"]
     assert issue["place"].startswith("丽发新城") and "搅拌站" in issue["title"], issue

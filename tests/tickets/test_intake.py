@@ -13,7 +13,9 @@ EXTRACT = IntakeExtractor(SMALL).extract
 
 
 def test_one_breath_complaint():
-    found = EXTRACT("喂我要投诉 朝阳区望京西园三区楼下烧烤店天天半夜吵 昨天晚上十点还在吵 我姓王 电话幺三八一二三四五六七八", NOW)
+    found = EXTRACT(
+        "喂我要投诉 朝阳区望京西园三区楼下烧烤店天天半夜吵 昨天晚上十点还在吵 我姓王 电话幺三八一二三四五六七八", NOW
+    )
     assert found["district"] == "朝阳区" and found["street"] == "望京街道"
     assert found["address"] == "朝阳区望京西园三区楼下烧烤店"
     assert found["contact_phone"] == "13812345678"
@@ -35,7 +37,9 @@ def test_nothing_to_extract(text):
     assert EXTRACT(text, NOW) == {}
 
 
-@pytest.mark.parametrize("text", ["我的工单号是26112100042", "工单 261121 00042 办得怎么样了", "两六幺幺两幺洞洞洞四两"])
+@pytest.mark.parametrize(
+    "text", ["我的工单号是26112100042", "工单 261121 00042 办得怎么样了", "两六幺幺两幺洞洞洞四两"]
+)
 def test_work_order_numbers(text):
     assert EXTRACT(text, NOW) == {"ticket_number": "26112100042"}
 

@@ -7,9 +7,8 @@ from datetime import timedelta
 
 import httpx
 
-from tests.helpers import free_port
+from tests.helpers import ExternalTicketSystem, free_port
 from tests.tickets.conftest import work_order_data
-from tests.helpers import ExternalTicketSystem
 from tickets.deadline_watch import DeadlineWatch
 from tickets.deadlines import warning_at
 from tickets.handling import Actor
@@ -30,8 +29,10 @@ async def test_each_change_is_delivered_once_as_it_was(dispatching_repo, handlin
             assert await deliverer.deliver_due() == 0
         events = sorted(system.accepted.values(), key=lambda b: b["work_order"]["updated_at"])
         assert [(b["event"], b["work_order"]["status"]) for b in events] == [
-            ("work_order.created", "dispatched"), ("work_order.updated", "in_progress"),
-            ("work_order.updated", "resolved")]  # fmt: skip
+            ("work_order.created", "dispatched"),
+            ("work_order.updated", "in_progress"),
+            ("work_order.updated", "resolved"),
+        ]
         assert events[-1]["work_order"]["result"] == "已责令整改" and system.requests == 3
     finally:
         system.stop()
@@ -41,7 +42,7 @@ async def test_an_emergency_order_goes_to_the_emergency_webhook_and_the_agents_h
     services = ExternalTicketSystem(port := free_port())
     attempts = []
 
-    async def told(message, order, error) -> None:  # noqa: ANN001
+    async def told(message, order, error) -> None:
         attempts.append((message.target, order.number, error))
 
     try:
@@ -61,7 +62,7 @@ async def test_warning_before_and_alert_after_the_deadline_once_each(dispatching
     order = dispatching_repo.create(work_order_data(urgency="24h"), actor="bot")
     heard = []
 
-    async def changed(outcome) -> None:  # noqa: ANN001
+    async def changed(outcome) -> None:
         heard.append(outcome.event.kind)
 
     watch = DeadlineWatch(db, handling, warning_at, changed)
@@ -85,7 +86,7 @@ async def test_resolved_orders_are_not_watched(dispatching_repo, handling, db):
     order = dispatching_repo.create(work_order_data(urgency="2h"), actor="bot")
     handling.perform(order.number, "resolve", {"text": "已处理完毕"}, UNIT)
 
-    async def changed(outcome) -> None:  # noqa: ANN001
+    async def changed(outcome) -> None:
         raise AssertionError("nothing to tell")
 
     assert await DeadlineWatch(db, handling, warning_at, changed).check(order.deadline + timedelta(hours=1)) == []

@@ -45,7 +45,9 @@ def test_the_previous_release_database_is_adopted_and_its_orders_find_their_unit
         conn.execute(text(OLD_ORDER))
     init_db(db)
     assert current_revision(db) == head_revision()
-    assert {"unit_code", "survey_resolved", "reopen_count"} <= {c["name"] for c in inspect(db).get_columns("work_order")}
+    assert {"unit_code", "survey_resolved", "reopen_count"} <= {
+        c["name"] for c in inspect(db).get_columns("work_order")
+    }
     assert schema_differences(db) == []
     registry = UnitRegistry(db)
     registry.ensure_builtin()
@@ -54,7 +56,8 @@ def test_the_previous_release_database_is_adopted_and_its_orders_find_their_unit
     assert directory.adopt_existing_orders() == 0
     with db.connect() as conn:
         unit_code, status, reopened = conn.execute(
-            text("SELECT unit_code, status, reopen_count FROM work_order WHERE number = '26112100042'")).one()
+            text("SELECT unit_code, status, reopen_count FROM work_order WHERE number = '26112100042'")
+        ).one()
     assert registry.get(unit_code).name == "望京街道办事处" and (status, reopened) == ("accepted", 0)
 
 
@@ -66,5 +69,8 @@ def test_another_programs_tables_are_left_alone(tmp_path):
         conn.execute(text("CREATE INDEX ix_events_sender_id ON events (sender_id)"))
     assert schema_differences(db) == []
     with db.connect() as conn:  # without the filter, autogenerate would drop it
-        assert any(d[0] == "remove_table" for d in compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
-                   if isinstance(d, tuple))
+        assert any(
+            d[0] == "remove_table"
+            for d in compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+            if isinstance(d, tuple)
+        )

@@ -22,8 +22,13 @@ STREET, CITY = (next(c for c in CATALOG if c.scope == s) for s in ("street", "ci
 
 
 def make_client(db, tmp_path, **overrides):
-    settings = Settings(database_url=db.url.render_as_string(hide_password=False), api_keys=KEY,
-                        var_dir=tmp_path, rasa_port=1, **overrides)  # fmt: skip
+    settings = Settings(
+        database_url=db.url.render_as_string(hide_password=False),
+        api_keys=KEY,
+        var_dir=tmp_path,
+        rasa_port=1,
+        **overrides,
+    )
     return TestClient(create_app(settings))
 
 
@@ -34,8 +39,13 @@ def client(db, tmp_path):
 
 
 def post(client, fmt="json", **fields):
-    form = {"api_key": KEY, "service_code": STREET.code, "description": "小区门口的路灯坏了一个月了",
-            "attribute[district]": "海淀区", "attribute[street]": "中关村街道"}  # fmt: skip
+    form = {
+        "api_key": KEY,
+        "service_code": STREET.code,
+        "description": "小区门口的路灯坏了一个月了",
+        "attribute[district]": "海淀区",
+        "attribute[street]": "中关村街道",
+    }
     form.update(fields)
     return client.post(f"/open311/v2/requests.{fmt}", data=form)
 
@@ -99,8 +109,15 @@ def test_comma_lists_of_ids_and_service_codes(client):
 
 
 def test_spec_fields_are_kept_and_personal_ones_never_public(client, db):
-    fields = {"email": "li.ming@example.com", "media_url": "https://img.example.com/lamp.jpg", "phone": "13812345678",
-              "device_id": "device-42", "account_id": "acct-42", "first_name": "明", "last_name": "李"}  # fmt: skip
+    fields = {
+        "email": "li.ming@example.com",
+        "media_url": "https://img.example.com/lamp.jpg",
+        "phone": "13812345678",
+        "device_id": "device-42",
+        "account_id": "acct-42",
+        "first_name": "明",
+        "last_name": "李",
+    }
     created = post(client, **fields)
     assert created.status_code == 201, created.text
     assert created.json()[0]["account_id"] == "acct-42"
@@ -133,10 +150,14 @@ def test_list_defaults_to_the_last_90_days(client, db):
     older = client.get("/open311/v2/requests.json", params={"start_date": since}).json()
     assert {r["service_request_id"] for r in older} == {old, recent}
     until = (utcnow() - timedelta(days=100)).isoformat()
-    assert [r["service_request_id"] for r in client.get("/open311/v2/requests.json",
-                                                       params={"end_date": until}).json()] == [old]  # fmt: skip
+    assert [
+        r["service_request_id"] for r in client.get("/open311/v2/requests.json", params={"end_date": until}).json()
+    ] == [old]
     assert client.get("/open311/v2/requests.json", params={"end_date": "0001-01-01T00:00:00Z"}).json() == []
-    assert client.get("/open311/v2/requests.json", params={"service_request_id": old}).json()[0]["service_request_id"] == old
+    assert (
+        client.get("/open311/v2/requests.json", params={"service_request_id": old}).json()[0]["service_request_id"]
+        == old
+    )
 
 
 def test_post_is_limited_per_address_and_in_size(db, tmp_path):

@@ -16,8 +16,13 @@ KEY = "georeport-key-0123456789"
 @pytest.fixture(scope="module")
 def root_address(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("georeport")
-    settings = Settings(database_url=f"sqlite:///{var_dir / 'hotline.db'}", api_keys=KEY, var_dir=var_dir,
-                        rasa_port=1, audiosocket_port=free_port())  # fmt: skip
+    settings = Settings(
+        database_url=f"sqlite:///{var_dir / 'hotline.db'}",
+        api_keys=KEY,
+        var_dir=var_dir,
+        rasa_port=1,
+        audiosocket_port=free_port(),
+    )
     with served(create_app(settings)) as base_url:
         yield f"{base_url}/open311/v2"
 
@@ -31,13 +36,22 @@ def test_georeport_client_round_trip(root_address, output_format):
     definition = client.get_service_definition(service["service_code"])
     assert definition["service_code"] == service["service_code"]
 
-    form = {"api_key": client.api_key, "service_code": service["service_code"], "attribute[district]": "西城区",
-            "description": f"楼道里堆满杂物，存在消防隐患（{output_format}）", "email": "zhang@example.com",
-            "media_url": "https://img.example.com/a.jpg", "jurisdiction_id": "beijing"}  # fmt: skip
+    form = {
+        "api_key": client.api_key,
+        "service_code": service["service_code"],
+        "attribute[district]": "西城区",
+        "description": f"楼道里堆满杂物，存在消防隐患（{output_format}）",
+        "email": "zhang@example.com",
+        "media_url": "https://img.example.com/a.jpg",
+        "jurisdiction_id": "beijing",
+    }
     resp = requests.post(f"{root_address}/requests.{output_format}", data=form, timeout=30)
     assert resp.status_code == 201, resp.text
-    number = resp.json()[0]["service_request_id"] if output_format == "json" else \
-        resp.text.split("<service_request_id>")[1].split("<")[0]  # fmt: skip
+    number = (
+        resp.json()[0]["service_request_id"]
+        if output_format == "json"
+        else resp.text.split("<service_request_id>")[1].split("<")[0]
+    )
 
     single = client.get_service_request(number)
     assert single["service_request_id"] == number and single["status"] == "open"

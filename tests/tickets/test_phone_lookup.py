@@ -18,8 +18,13 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 
 @pytest.fixture()
 def client(db, tmp_path):
-    settings = Settings(database_url=db.url.render_as_string(hide_password=False), api_keys=KEY, var_dir=tmp_path,
-                        rasa_port=1, agent_token_secret=SECRET)  # fmt: skip
+    settings = Settings(
+        database_url=db.url.render_as_string(hide_password=False),
+        api_keys=KEY,
+        var_dir=tmp_path,
+        rasa_port=1,
+        agent_token_secret=SECRET,
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 

@@ -10,12 +10,12 @@ from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier import Prediction
 from tickets.referral import Contacts, Referrals
-from tickets.units import UnitRegistry  # noqa: F401  (registers the table)
+from tickets.units import UnitRegistry
 
 CATALOG = CategoryCatalog.load()
 
 
-def predicting(code: str, confidence: float, *alternatives: tuple[str, float]):  # noqa: ANN201
+def predicting(code: str, confidence: float, *alternatives: tuple[str, float]):
     return lambda text: Prediction(code, CATALOG.path_of(code), confidence, list(alternatives))
 
 
@@ -26,7 +26,7 @@ def directory(db) -> UnitDirectory:
     return UnitDirectory(registry, CATALOG)
 
 
-def refer(directory: UnitDirectory, text: str, predict, **kw):  # noqa: ANN001, ANN201
+def refer(directory: UnitDirectory, text: str, predict, **kw):
     return Referrals(predict, CATALOG, Gazetteer.builtin(), directory.unit_for, **kw).refer(text)
 
 
@@ -68,8 +68,17 @@ def test_the_json_the_knowledge_base_passes_on(directory):
     referrals = Referrals(predicting("040202", 0.99), CATALOG, Gazetteer.builtin(), directory.unit_for)
     body = referrals.refer_json("公交车老甩站归哪个部门管")
     assert body["unit_name"] == "北京公交集团" and "96166" in body["contact"]
-    assert set(body) == {"category_code", "category", "unit_name", "unit", "level", "contact", "request_type",
-                         "confidence", "district"}  # fmt: skip
+    assert set(body) == {
+        "category_code",
+        "category",
+        "unit_name",
+        "unit",
+        "level",
+        "contact",
+        "request_type",
+        "confidence",
+        "district",
+    }
 
 
 def test_contacts_fall_back_to_the_level():

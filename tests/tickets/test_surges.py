@@ -38,15 +38,34 @@ def _steady_week(repo, monkeypatch, seed: int = 1) -> int:
         _file(repo, monkeypatch, when, k, description=STEADY, address=None, street="望京街道", **HEAT)
         k += 1
     for minutes in (20, 70, 110, 160):  # a busy window, within the street's usual range
-        _file(repo, monkeypatch, NOW - timedelta(minutes=minutes), k, description=STEADY, address=None,
-              street="望京街道", **HEAT)  # fmt: skip
+        _file(
+            repo,
+            monkeypatch,
+            NOW - timedelta(minutes=minutes),
+            k,
+            description=STEADY,
+            address=None,
+            street="望京街道",
+            **HEAT,
+        )
         k += 1
     return k
 
 
 def _burst(repo, monkeypatch, times: list[datetime], k0: int) -> list[str]:
-    return [_file(repo, monkeypatch, when, k0 + i, description="突然停水了，没有任何通知", address="丽发新城小区3号楼",
-                  street="望京街道", **WATER) for i, when in enumerate(times)]  # fmt: skip
+    return [
+        _file(
+            repo,
+            monkeypatch,
+            when,
+            k0 + i,
+            description="突然停水了，没有任何通知",
+            address="丽发新城小区3号楼",
+            street="望京街道",
+            **WATER,
+        )
+        for i, when in enumerate(times)
+    ]
 
 
 def test_a_planted_surge_is_found_once_and_a_steady_baseline_is_not(db, repo, monkeypatch) -> None:
@@ -67,7 +86,7 @@ def test_a_planted_surge_is_found_once_and_a_steady_baseline_is_not(db, repo, mo
 
 
 def test_the_same_orders_spread_over_the_week_are_no_surge(db, repo, monkeypatch) -> None:
-    _burst(repo, monkeypatch, [NOW - timedelta(days=d, minutes=30) for d in range(0, 7)], 0)
+    _burst(repo, monkeypatch, [NOW - timedelta(days=d, minutes=30) for d in range(7)], 0)
     assert SurgeWatch(db).scan(NOW) == []
 
 

@@ -73,9 +73,11 @@ def test_codes_are_unique_ascii_and_stable():
     assert by_code["110108-SCJGJ"].name == "海淀区市场监督管理局"
     assert by_code["CITY-JGJ"].name == "北京市公安局公安交通管理局"
     assert {c: by_code[c].name for c in codes if c.startswith("UTIL-")} == {
-        "UTIL-HEAT": "北京市热力集团", "UTIL-WATER": "北京市自来水集团",
-        "UTIL-GAS": "北京市燃气集团", "UTIL-POWER": "国网北京市电力公司",
-    }  # fmt: skip
+        "UTIL-HEAT": "北京市热力集团",
+        "UTIL-WATER": "北京市自来水集团",
+        "UTIL-GAS": "北京市燃气集团",
+        "UTIL-POWER": "国网北京市电力公司",
+    }
     # Every district × (人民政府 + every bureau that a district-scope category names).
     departments = {c.department for c in CATALOG if c.scope == "district"}
     assert len([u for u in first.units if u.level == "district"]) == 16 * (len(departments) + 1)
@@ -128,7 +130,16 @@ def test_for_order_district_city_and_utility_matters(registry):
 
 def test_utility_categories_exist_and_are_the_utilities(registry):
     data = builtin()
-    assert set(data.utility_by_category) == {"020101", "020102", "020201", "020202", "020203", "020301", "020302", "020401"}
+    assert set(data.utility_by_category) == {
+        "020101",
+        "020102",
+        "020201",
+        "020202",
+        "020203",
+        "020301",
+        "020302",
+        "020401",
+    }
     for code in data.utility_by_category:
         category = CATALOG.get(code)
         assert category is not None and category.path[0] == "市政公用", code
@@ -142,13 +153,16 @@ def test_for_order_without_builtin_rows_returns_none(db):
 
 
 def test_import_adds_and_updates_then_is_idempotent(registry, tmp_path):
-    path = write_csv(tmp_path / "units.csv", (
-        "code,name,level,district\n"
-        "CITY-SWJ,北京市水务局,city,\n"
-        "110105-CGW,朝阳区城市管理委员会,district,朝阳区\n"  # unchanged built-in row
-        "UTIL-HEAT,北京市热力集团有限责任公司,utility,\n"  # renamed
-        "110105-KJ,朝阳区科学技术和信息化局,district,朝阳区\n"
-    ))  # fmt: skip
+    path = write_csv(
+        tmp_path / "units.csv",
+        (
+            "code,name,level,district\n"
+            "CITY-SWJ,北京市水务局,city,\n"
+            "110105-CGW,朝阳区城市管理委员会,district,朝阳区\n"  # unchanged built-in row
+            "UTIL-HEAT,北京市热力集团有限责任公司,utility,\n"  # renamed
+            "110105-KJ,朝阳区科学技术和信息化局,district,朝阳区\n"
+        ),
+    )
     result = registry.import_csv(path)
     assert (result.added, result.updated, result.errors, result.replaced) == (2, 1, [], [])
     assert registry.get("CITY-SWJ").level == "city"
@@ -162,18 +176,21 @@ def test_import_adds_and_updates_then_is_idempotent(registry, tmp_path):
 
 
 def test_import_with_bad_rows_writes_nothing(registry, tmp_path):
-    path = write_csv(tmp_path / "bad.csv", (
-        "code,name,level,district\n"
-        "CITY-OK,北京市某某局,city,\n"  # a good row: not imported either
-        "城市-1,北京市甲局,city,\n"  # line 3: code not ASCII
-        "CITY-B,,city,\n"  # line 4: empty name
-        "CITY-C,北京市乙局,town,\n"  # line 5: bad level
-        "110105-X,朝阳区丙局,district,\n"  # line 6: district required
-        "110105-Y,朝阳区丁局,district,浦东新区\n"  # line 7: not a Beijing district
-        "CITY-OK,北京市戊局,city,\n"  # line 8: code repeated
-        "CITY-D,北京市热力集团,city,\n"  # line 9: good alone (it would replace the built-in 热力集团)
-        f"CITY-E,{'长' * 81},city,\n"  # line 10: name too long
-    ))  # fmt: skip
+    path = write_csv(
+        tmp_path / "bad.csv",
+        (
+            "code,name,level,district\n"
+            "CITY-OK,北京市某某局,city,\n"  # a good row: not imported either
+            "城市-1,北京市甲局,city,\n"  # line 3: code not ASCII
+            "CITY-B,,city,\n"  # line 4: empty name
+            "CITY-C,北京市乙局,town,\n"  # line 5: bad level
+            "110105-X,朝阳区丙局,district,\n"  # line 6: district required
+            "110105-Y,朝阳区丁局,district,浦东新区\n"  # line 7: not a Beijing district
+            "CITY-OK,北京市戊局,city,\n"  # line 8: code repeated
+            "CITY-D,北京市热力集团,city,\n"  # line 9: good alone (it would replace the built-in 热力集团)
+            f"CITY-E,{'长' * 81},city,\n"  # line 10: name too long
+        ),
+    )
     before = len(registry.all())
     result = registry.import_csv(path)
     assert (result.added, result.updated) == (0, 0)
@@ -188,7 +205,9 @@ def test_import_with_bad_rows_writes_nothing(registry, tmp_path):
 
 def test_import_header_and_name_conflicts(registry, tmp_path):
     result = registry.import_csv(write_csv(tmp_path / "h.csv", "id,title\n1,x\n"))
-    assert result.errors and result.errors[0].startswith("line 1: the header must name the columns code,name,level,district")
+    assert result.errors and result.errors[0].startswith(
+        "line 1: the header must name the columns code,name,level,district"
+    )
     assert registry.import_csv(write_csv(tmp_path / "empty.csv", "code,name,level,district\n")).errors
     assert registry.import_csv(write_csv(tmp_path / "a.csv", "code,name,level,district\nCITY-A,北京市甲局,city,\n")).ok
     # The name of an imported unit (not a built-in one) cannot be taken by another code.
@@ -198,12 +217,15 @@ def test_import_header_and_name_conflicts(registry, tmp_path):
 
 
 def test_import_replaces_the_builtin_unit_of_the_same_name(registry, tmp_path):
-    path = write_csv(tmp_path / "official.csv", (
-        "code,name,district_code,district\n"
-        "110105001,建外街道,110105,朝阳区\n"
-        "110105017,望京街道,110105,朝阳区\n"
-        "110105400,新设地区,110105,朝阳区\n"  # no built-in unit of that name: only added
-    ))  # fmt: skip
+    path = write_csv(
+        tmp_path / "official.csv",
+        (
+            "code,name,district_code,district\n"
+            "110105001,建外街道,110105,朝阳区\n"
+            "110105017,望京街道,110105,朝阳区\n"
+            "110105400,新设地区,110105,朝阳区\n"  # no built-in unit of that name: only added
+        ),
+    )
     builtin_wangjing = registry.by_name("望京街道办事处").code
     result = registry.import_csv(path)
     assert (result.added, result.updated, result.errors) == (3, 0, [])
@@ -218,12 +240,15 @@ def test_import_replaces_the_builtin_unit_of_the_same_name(registry, tmp_path):
 
 
 def test_import_official_rows_are_checked(registry, tmp_path):
-    path = write_csv(tmp_path / "official.csv", (
-        "code,name,district_code,district\n"
-        "110105001,建外街道,110101,朝阳区\n"  # district_code of 东城区
-        "110101001,东华门街道,110101,东城\n"  # short district name
-        "110105099,,110105,朝阳区\n"
-    ))  # fmt: skip
+    path = write_csv(
+        tmp_path / "official.csv",
+        (
+            "code,name,district_code,district\n"
+            "110105001,建外街道,110101,朝阳区\n"  # district_code of 东城区
+            "110101001,东华门街道,110101,东城\n"  # short district name
+            "110105099,,110105,朝阳区\n"
+        ),
+    )
     result = registry.import_csv(path)
     assert len(result.errors) == 3 and result.added == 0
     assert result.errors[0] == "line 2: district_code '110101' is not the code of 朝阳区 (110105)"
@@ -274,8 +299,13 @@ def test_cli_list(hotline):
     code, out, _ = hotline("units", "list", "--level", "utility", "--format", "json")
     assert code == 0
     assert [u["code"] for u in json.loads(out)] == ["UTIL-GAS", "UTIL-HEAT", "UTIL-POWER", "UTIL-WATER"]
-    assert json.loads(out)[1] == {"code": "UTIL-HEAT", "name": "北京市热力集团", "level": "utility",
-                                  "district": None, "active": True}  # fmt: skip
+    assert json.loads(out)[1] == {
+        "code": "UTIL-HEAT",
+        "name": "北京市热力集团",
+        "level": "utility",
+        "district": None,
+        "active": True,
+    }
     code, out, _ = hotline("units", "list", "--level", "street", "--district", "朝阳区")
     lines = out.splitlines()
     assert code == 0 and len(lines) == len(GAZETTEER.districts["朝阳区"]["streets"])

@@ -8,11 +8,11 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from tickets.crud import WorkOrderFilter, WorkOrderNotFound
 from core.clock import utcnow
+from tests.tickets.conftest import work_order_data
+from tickets.crud import WorkOrderFilter, WorkOrderNotFound
 from tickets.models import Status, WorkOrder
 from tickets.numbering import spoken_form
-from tests.tickets.conftest import work_order_data
 
 
 def test_create_sets_number_deadline_and_logs_the_event(repo):

@@ -5,7 +5,24 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-GATEWAY = ["app.py", "cli.py", "api", "core", "conversation", "channels", "runtime", "tickets", "normalize", "places", "knowledge_base", "voice", "desk", "safety", "followup", "reports"]
+GATEWAY = [
+    "app.py",
+    "cli.py",
+    "api",
+    "core",
+    "conversation",
+    "channels",
+    "runtime",
+    "tickets",
+    "normalize",
+    "places",
+    "knowledge_base",
+    "voice",
+    "desk",
+    "safety",
+    "followup",
+    "reports",
+]
 ENGINE = ["bot"]
 ENGINE_ONLY = {"rasa", "rasa_sdk", "bot"}
 
@@ -29,9 +46,7 @@ def top_level_imports(path: Path) -> set[str]:
 
 
 def test_gateway_never_imports_rasa_or_the_bot():
-    offenders = {
-        str(f.relative_to(ROOT)): sorted(top_level_imports(f) & ENGINE_ONLY) for f in python_files(GATEWAY)
-    }
+    offenders = {str(f.relative_to(ROOT)): sorted(top_level_imports(f) & ENGINE_ONLY) for f in python_files(GATEWAY)}
     assert {k: v for k, v in offenders.items() if v} == {}
 
 

@@ -50,8 +50,15 @@ def test_short_id_keeps_the_channel_and_hides_the_rest():
 
 def test_websocket_urls_in_server_logs_lose_tokens_and_full_ids():
     cid = "web:1b4e28ba-2fa1-11d2-883f-0016d3cca427"
-    record = logging.LogRecord("uvicorn.error", logging.INFO, "", 0, '%s - "WebSocket %s" [accepted]',
-                               ("127.0.0.1:5000", f"/ws/chat?conversation_id={cid}&resume_token=s3cret"), None)  # fmt: skip
+    record = logging.LogRecord(
+        "uvicorn.error",
+        logging.INFO,
+        "",
+        0,
+        '%s - "WebSocket %s" [accepted]',
+        ("127.0.0.1:5000", f"/ws/chat?conversation_id={cid}&resume_token=s3cret"),
+        None,
+    )
     TokenRedactingFilter().filter(record)
     line = record.getMessage()
     assert "s3cret" not in line and "1b4e28ba" not in line and short_id(cid) in line

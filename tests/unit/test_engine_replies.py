@@ -51,5 +51,10 @@ async def test_rasa_api_calls_carry_the_auth_token():
         assert (await engine.health())["ok"]
         await engine.reset("web:x")
         await engine.handle(InboundMessage("web:x", "web", "u", "你好", {}))
-    assert seen["/model/parse"] == seen["/status"] == seen["/conversations/web:x/tracker/events"] == "t0ken-0123456789abcdef"
+    assert (
+        seen["/model/parse"]
+        == seen["/status"]
+        == seen["/conversations/web:x/tracker/events"]
+        == "t0ken-0123456789abcdef"
+    )
     assert seen["/webhooks/rest/webhook"] is None  # the REST channel takes no token: not sent where unneeded

@@ -15,9 +15,16 @@ KEY = "hardening-key-0123456789"
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     dead = f"http://127.0.0.1:{free_port()}"
-    settings = Settings(var_dir=tmp_path_factory.mktemp("hardening"), rasa_url=dead, action_server_url=dead,
-                        api_keys=KEY, engine_timeout_s=2, kb_dense=False, kb_watch=False,
-                        widget_origins="https://www.example.gov.cn, http://127.0.0.1:8123")  # fmt: skip
+    settings = Settings(
+        var_dir=tmp_path_factory.mktemp("hardening"),
+        rasa_url=dead,
+        action_server_url=dead,
+        api_keys=KEY,
+        engine_timeout_s=2,
+        kb_dense=False,
+        kb_watch=False,
+        widget_origins="https://www.example.gov.cn, http://127.0.0.1:8123",
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 

@@ -136,7 +136,7 @@ def test_tracebacks_are_masked_by_the_formatter():
 
 
 def test_secrets_in_urls_are_redacted():
-    line = mask_log_text("HTTP Request: POST http://127.0.0.1:5005/model/parse?token=s3cr3t-Value_1 \"200 OK\"")
+    line = mask_log_text('HTTP Request: POST http://127.0.0.1:5005/model/parse?token=s3cr3t-Value_1 "200 OK"')
     assert "s3cr3t" not in line and "token=[redacted]" in line
 
 

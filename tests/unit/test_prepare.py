@@ -59,8 +59,11 @@ def test_progress_lines_carry_the_elapsed_seconds():
         now[0] += 2
         raise RuntimeError("boom")
     assert out.getvalue().splitlines() == [
-        "[  0s] classifier: training…", "[ 91s] classifier: ready (91 s)",
-        "[ 91s] kb vectors: preparing…", "[ 93s] kb vectors: failed (2 s)"]  # fmt: skip
+        "[  0s] classifier: training…",
+        "[ 91s] classifier: ready (91 s)",
+        "[ 91s] kb vectors: preparing…",
+        "[ 93s] kb vectors: failed (2 s)",
+    ]
 
 
 def test_rasa_trains_while_the_caches_are_built(project, monkeypatch):

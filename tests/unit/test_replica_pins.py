@@ -30,10 +30,18 @@ def test_one_conversation_always_gets_the_same_replica():
 
 def test_pins_do_not_depend_on_the_process():
     """Two gateways must agree: no salted hash(). Another interpreter with another hash seed."""
-    code = ("import sys; from conversation.replicas import ReplicaPins; "
-            f"print(','.join(ReplicaPins({REPLICAS!r}).pinned(c) for c in sys.argv[1:]))")  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", code, *IDS[:50]], cwd=ROOT, env={"PYTHONHASHSEED": "12345"},
-                         capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    code = (
+        "import sys; from conversation.replicas import ReplicaPins; "
+        f"print(','.join(ReplicaPins({REPLICAS!r}).pinned(c) for c in sys.argv[1:]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *IDS[:50]],
+        cwd=ROOT,
+        env={"PYTHONHASHSEED": "12345"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     pins = ReplicaPins(REPLICAS)
     assert out.split(",") == [pins.pinned(c) for c in IDS[:50]]
 

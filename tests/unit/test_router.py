@@ -7,8 +7,8 @@ import pytest
 from conversation.engine import EngineUnavailable
 from conversation.messages import InboundMessage, Mode, Reply
 from conversation.router import ENGINE_DOWN, HANDING_OFF, ConversationRouter
-from conversation.transcript import history_entries
 from conversation.store import ConversationStore
+from conversation.transcript import history_entries
 from core.db import init_db, make_engine
 from core.metrics import Metrics
 

@@ -51,17 +51,17 @@ class RecordingDesk:
         self.alerts: list[dict] = []
         self.handoffs: list[dict] = []
 
-    def accepting(self, reason):  # noqa: ANN001
+    def accepting(self, reason):
         return True
 
-    async def observe(self, conversation_id, entries):  # noqa: ANN001
+    async def observe(self, conversation_id, entries):
         pass
 
-    async def alert(self, conversation_id, alert):  # noqa: ANN001
+    async def alert(self, conversation_id, alert):
         self.log.append("alert")
         self.alerts.append(alert)
 
-    async def on_queued(self, conversation_id, summary):  # noqa: ANN001
+    async def on_queued(self, conversation_id, summary):
         self.handoffs.append(summary)
         return []
 
@@ -101,8 +101,10 @@ async def test_advice_goes_out_before_the_engine_and_the_engine_takes_the_emerge
     replies = await router.handle(msg("楼下车棚着火了"), urgent=sink(log, first))
 
     assert log == ["advice", "engine", "alert"]
-    assert [r.text for r in first] == ["情况紧急！请立即拨打119火警电话，尽快撤到安全的地方，不要乘电梯。也请拨打120急救电话。"
-                                       "我们同时通知人工客服跟进。"]  # fmt: skip
+    assert [r.text for r in first] == [
+        "情况紧急！请立即拨打119火警电话，尽快撤到安全的地方，不要乘电梯。也请拨打120急救电话。"
+        "我们同时通知人工客服跟进。"
+    ]
     assert first[0].sender == "system"
     assert first[0].data["emergency"]["numbers"][0] == {"service": "fire", "number": "119", "label": "火警 119"}
     sent = engine.seen[0]

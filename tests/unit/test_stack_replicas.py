@@ -34,8 +34,11 @@ def test_replicas_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HOTLINE_RASA_PORT", "6100")
     settings = Settings(var_dir=tmp_path)
     assert settings.rasa_replicas == 3
-    assert settings.local_rasa_urls == settings.rasa_base_urls == (
-        "http://127.0.0.1:6100", "http://127.0.0.1:6101", "http://127.0.0.1:6102")
+    assert (
+        settings.local_rasa_urls
+        == settings.rasa_base_urls
+        == ("http://127.0.0.1:6100", "http://127.0.0.1:6101", "http://127.0.0.1:6102")
+    )
     assert settings.rasa_base_url == "http://127.0.0.1:6100"
     monkeypatch.setenv("HOTLINE_RASA_REPLICAS", "0")
     with pytest.raises(ValidationError):

@@ -33,7 +33,9 @@ def wait_for(pred, timeout: float = 20.0) -> None:
 
 def test_restart_on_crash_and_no_orphans_on_sigterm(tmp_path):
     p1, p2 = free_port(), free_port()
-    sup = subprocess.Popen([sys.executable, "-m", "tests.unit.supervise_demo", str(p1), str(p2), str(tmp_path)], cwd=ROOT)
+    sup = subprocess.Popen(
+        [sys.executable, "-m", "tests.unit.supervise_demo", str(p1), str(p2), str(tmp_path)], cwd=ROOT
+    )
     try:
         wait_for(lambda: (tmp_path / "ready").exists())
         pid_file = tmp_path / "run" / "one.pid"
@@ -46,7 +48,11 @@ def test_restart_on_crash_and_no_orphans_on_sigterm(tmp_path):
         second = int(pid_file.read_text())
         assert alive(second) and not alive(first)
 
-        children = [second, int((tmp_path / "run" / "two.pid").read_text()), int((tmp_path / "grandchild.pid").read_text())]
+        children = [
+            second,
+            int((tmp_path / "run" / "two.pid").read_text()),
+            int((tmp_path / "grandchild.pid").read_text()),
+        ]
         assert all(alive(pid) for pid in children)
         sup.send_signal(signal.SIGTERM)
         assert sup.wait(timeout=20) == 0

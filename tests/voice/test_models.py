@@ -31,7 +31,7 @@ def model_zip(top: str = "vosk-model-test", extra: dict[str, bytes] | None = Non
 class Files(http.server.BaseHTTPRequestHandler):
     served: dict[str, bytes] = {}
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         body = self.served.get(self.path)
         if body is None:
             self.send_error(404)
@@ -116,16 +116,21 @@ def test_offline_machine_gets_a_clear_hint(tmp_path):
 
 def cli(*args: str, env: dict) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")} | env
-    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=full, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_fetch_verify_and_offline_zip_install(server, tmp_path):
     base, served = server
     good = model_zip(top="vosk-model-cli")
     served["/vosk-model-cli.zip"] = good
-    env = {"HOTLINE_VAR_DIR": str(tmp_path), "HOTLINE_VOSK_MODEL_URL": f"{base}/vosk-model-cli.zip",
-           "HOTLINE_VOSK_MODEL_SHA256": hashlib.sha256(good).hexdigest(), "HOTLINE_VOSK_MODEL_SIZE": str(len(good))}
+    env = {
+        "HOTLINE_VAR_DIR": str(tmp_path),
+        "HOTLINE_VOSK_MODEL_URL": f"{base}/vosk-model-cli.zip",
+        "HOTLINE_VOSK_MODEL_SHA256": hashlib.sha256(good).hexdigest(),
+        "HOTLINE_VOSK_MODEL_SIZE": str(len(good)),
+    }
     missing = cli("models", "verify", env=env)
     assert missing.returncode == 1 and "hotline models fetch" in missing.stderr
     fetched = cli("models", "fetch", env=env)
@@ -151,7 +156,11 @@ def test_ensure_model_at_start_up_fetches_when_possible_and_never_raises(server,
     offline = Settings(var_dir=tmp_path, vosk_model_url=f"http://127.0.0.1:{free_port()}/vosk-model-up.zip")
     ok, message = ensure_model(offline, out=io.StringIO(), timeout_s=2)
     assert not ok and "keypad-only" in message and "--zip FILE" in message
-    online = Settings(var_dir=tmp_path, vosk_model_url=f"{base}/vosk-model-up.zip",
-                      vosk_model_sha256=hashlib.sha256(good).hexdigest(), vosk_model_size=len(good))  # fmt: skip
+    online = Settings(
+        var_dir=tmp_path,
+        vosk_model_url=f"{base}/vosk-model-up.zip",
+        vosk_model_sha256=hashlib.sha256(good).hexdigest(),
+        vosk_model_size=len(good),
+    )
     assert ensure_model(online, out=io.StringIO())[0]
     assert ensure_model(online, out=io.StringIO()) == (True, f"speech model at {tmp_path / 'models' / 'vosk-model-up'}")

@@ -1,11 +1,10 @@
 import json
 
+from core.settings import Settings
+from tests.voice.conftest import sine
 from voice.asr import create_speech_to_text
 from voice.asr.scripted_provider import ScriptedSpeechToText, audio_hash
 from voice.audio import chunk
-
-from core.settings import Settings
-from tests.voice.conftest import sine
 
 SPEECH = sine(200.0, 1.5, 16000, amplitude=6000)
 OTHER = sine(300.0, 1.0, 16000, amplitude=6000)

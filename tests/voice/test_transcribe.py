@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def hotline(*args: str, **env: str) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")} | env
-    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=full, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_transcribe_prints_file_tab_text_for_every_format(tmp_path, speech_16k):

@@ -20,7 +20,8 @@ from voice.tts.fallback import FallbackTextToSpeech
 
 GREETING = "您好，这里是市民服务热线，请问有什么可以帮您？"
 needs_espeak = pytest.mark.skipif(
-    shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (scripts/install-system-packages.sh installs it)"
+    shutil.which("espeak-ng") is None,
+    reason="espeak-ng is not installed (scripts/install-system-packages.sh installs it)",
 )
 
 
@@ -43,7 +44,8 @@ def espeak_children() -> list[int]:
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            stat = open(f"/proc/{pid}/stat").read()
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
         except OSError:
             continue
         if "(espeak-ng)" in stat and stat.split(") ", 1)[1].split()[1] == me:
@@ -135,7 +137,8 @@ async def test_edge_unreachable_endpoint(tmp_path):
 async def test_edge_time_out_falls_back_to_espeak_then_skips_edge_for_a_while(edge, tmp_path):
     edge.mode = "hang"
     tts = FallbackTextToSpeech(
-        EdgeTextToSpeech(endpoint=edge.endpoint, first_audio_timeout_s=0.5), EspeakTextToSpeech(),
+        EdgeTextToSpeech(endpoint=edge.endpoint, first_audio_timeout_s=0.5),
+        EspeakTextToSpeech(),
         cache=TtsCache(tmp_path / "cache"),
     )
     audio, first, _ = await timed(tts, GREETING)

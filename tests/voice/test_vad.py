@@ -55,7 +55,7 @@ def test_clean_speech_gives_one_turn_with_accurate_edges(clips_8k):
     clip = clips_8k["funasr_asr_example.wav"]
     lead = 1.0
     events = run(VoiceActivityDetector(), silence(lead) + clip + silence(1.5))
-    (start, end), = pairs(events)
+    ((start, end),) = pairs(events)
     # speech in the clip runs from ~0.9 s to ~5.2 s (energy contour of the clean clip)
     assert 1000 * lead + 700 <= start <= 1000 * lead + 1100
     assert 1000 * lead + 5000 <= end <= 1000 * lead + 5600

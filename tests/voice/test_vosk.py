@@ -17,8 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice.asr import SpeechUnavailable
-from voice.asr import vosk_provider
+from voice.asr import SpeechUnavailable, vosk_provider
 from voice.asr.vosk_provider import VoskSpeechToText, fit_grammar, tidy
 from voice.audio import chunk, resample_pcm16
 
@@ -47,7 +46,9 @@ async def stt():
 def espeak_korean(text: str) -> bytes:
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (scripts/install-system-packages.sh installs it)")
-    wav = subprocess.run(["espeak-ng", "-v", "ko", "-s", "140", "--stdout", text], capture_output=True, check=True).stdout
+    wav = subprocess.run(
+        ["espeak-ng", "-v", "ko", "-s", "140", "--stdout", text], capture_output=True, check=True
+    ).stdout
     from voice.decode import decode_audio
 
     return decode_audio(wav, sample_rate=16000)
@@ -129,7 +130,11 @@ async def test_unspellable_grammar_and_empty_grammar_result_fall_back_to_free(st
 
 def test_phrases_are_fitted_to_the_vocabulary(stt):
     model = vosk_provider._models[ko_model_dir().resolve()]
-    assert fit_grammar(model, ["감사합니다네", "안녕하세요", "네 네", "朝阳区"]) == ["감사합니다 네", "안녕하세요", "네 네"]
+    assert fit_grammar(model, ["감사합니다네", "안녕하세요", "네 네", "朝阳区"]) == [
+        "감사합니다 네",
+        "안녕하세요",
+        "네 네",
+    ]
     assert tidy("我 要 [unk] 投诉 ok go <unk> [noise] [4]") == "我要投诉 ok go"
 
 
@@ -162,8 +167,10 @@ async def test_many_streams_decode_concurrently_off_the_event_loop(stt, speech_1
     # the event loop's thread only hands audio over.
     assert cpu_loop < 0.15 * cpu_all, f"event loop thread used {cpu_loop:.2f} of {cpu_all:.2f} s CPU"
     assert stt.open_streams == streams_before
-    print(f"\n{n} concurrent streams of {len(clip) / 32000:.1f} s audio decoded in {elapsed:.1f} s; "
-          f"event loop CPU {cpu_loop:.2f} s of {cpu_all:.2f} s, longest loop lag {max(lags) * 1000:.0f} ms")
+    print(
+        f"\n{n} concurrent streams of {len(clip) / 32000:.1f} s audio decoded in {elapsed:.1f} s; "
+        f"event loop CPU {cpu_loop:.2f} s of {cpu_all:.2f} s, longest loop lag {max(lags) * 1000:.0f} ms"
+    )
 
 
 async def test_bad_audio_gives_little_or_nothing_and_no_crash(stt):

@@ -9,8 +9,7 @@ import struct
 import wave
 from pathlib import Path
 
-
-from tests.helpers import ARTIFACTS, CHROMIUM, launch_chromium as launch  # noqa: F401  (used by the page tests)
+from tests.helpers import ARTIFACTS, CHROMIUM  # noqa: F401  (used by the page tests)
 
 STATIC = Path(__file__).resolve().parents[2] / "channels" / "web" / "static"
 CONVERSATION = "web:00000000-0000-4000-8000-000000000001"
@@ -74,7 +73,9 @@ class FakeGateway:
         if not file.is_file():
             route.fulfill(status=404, body="not found")
             return
-        route.fulfill(status=200, body=file.read_bytes(), headers={"Content-Type": TYPES.get(file.suffix, "text/plain")})
+        route.fulfill(
+            status=200, body=file.read_bytes(), headers={"Content-Type": TYPES.get(file.suffix, "text/plain")}
+        )
 
     def _socket(self, ws) -> None:
         self.sockets.append(ws)

@@ -70,8 +70,9 @@ def frames_until(ws, kind: str) -> list[dict]:
 
 def rows(path, conv_id: str) -> list[tuple]:
     with sqlite3.connect(path) as db:
-        return db.execute("select direction, text, client_id, pending from message where conversation_id = ? "
-                          "order by id", (conv_id,)).fetchall()  # fmt: skip
+        return db.execute(
+            "select direction, text, client_id, pending from message where conversation_id = ? order by id", (conv_id,)
+        ).fetchall()
 
 
 def test_connecting_stores_nothing_until_the_first_message(env):
@@ -96,7 +97,11 @@ def test_ack_comes_before_the_answer_and_a_resent_id_is_stored_and_answered_once
     assert [f.get("text") for f in frames_until(ws, "message")] == [None, "收到：第二句"]
     assert engine.seen == ["你好", "第二句"]
     assert [r[:3] for r in rows(path, session["conversation_id"])] == [
-        ("in", "你好", "m-1"), ("out", "收到：你好", None), ("in", "第二句", "2"), ("out", "收到：第二句", None)]
+        ("in", "你好", "m-1"),
+        ("out", "收到：你好", None),
+        ("in", "第二句", "2"),
+        ("out", "收到：第二句", None),
+    ]
 
 
 def test_an_id_without_its_token_starts_a_new_conversation_that_cannot_touch_the_first(env):

@@ -10,14 +10,21 @@ from tests.web.test_page import bot
 pytestmark = pytest.mark.browser
 
 ADVICE = {
-    "type": "message", "sender": "system", "buttons": [],
+    "type": "message",
+    "sender": "system",
+    "buttons": [],
     "text": "情况紧急！请立即拨打119火警电话，尽快撤到安全的地方，不要乘电梯。也请拨打120急救电话。我们同时通知人工客服跟进。",
-    "data": {"emergency": {"services": ["fire", "medical"], "numbers": [
-        {"service": "fire", "number": "119", "label": "火警 119"},
-        {"service": "medical", "number": "120", "label": "急救 120"},
-        {"service": "bad", "number": "javascript:alert(1)", "label": "x"},
-    ]}},
-}  # fmt: skip
+    "data": {
+        "emergency": {
+            "services": ["fire", "medical"],
+            "numbers": [
+                {"service": "fire", "number": "119", "label": "火警 119"},
+                {"service": "medical", "number": "120", "label": "急救 120"},
+                {"service": "bad", "number": "javascript:alert(1)", "label": "x"},
+            ],
+        }
+    },
+}
 
 
 def test_advice_is_red_with_call_buttons_and_stays_on_screen(browser):
@@ -25,7 +32,7 @@ def test_advice_is_red_with_call_buttons_and_stays_on_screen(browser):
     page = context.new_page()
     gw = FakeGateway(page)
 
-    def answer(frame, gw):  # noqa: ANN001
+    def answer(frame, gw):
         gw.push(ADVICE)
         for i in range(12):
             gw.push(bot(f"已同步登记紧急工单，第{i}条后续消息，内容比较长，用来把页面往上推。"))

@@ -50,9 +50,14 @@ def open_chat(browser):
 
 
 def fill_with_messages(page, gw, n: int = 40) -> None:
-    def answer(frame, gw):  # noqa: ANN001
+    def answer(frame, gw):
         for i in range(n):
-            gw.push(bot(f"第{i}条回复，内容比较长，用来让对话记录超过一屏。", buttons=[{"title": "好的", "payload": "/affirm"}]))
+            gw.push(
+                bot(
+                    f"第{i}条回复，内容比较长，用来让对话记录超过一屏。",
+                    buttons=[{"title": "好的", "payload": "/affirm"}],
+                )
+            )
 
     gw.reply = answer
     gw.open()
@@ -96,14 +101,28 @@ def test_meta_text_and_idle_send_button_meet_wcag_aa(open_chat, size):
 def test_stale_chips_are_disabled_once_an_agent_joins(open_chat):
     page, gw = open_chat(PHONE)
 
-    def answer(frame, gw):  # noqa: ANN001
+    def answer(frame, gw):
         if frame.get("payload") == "/request_human":
-            gw.push({"type": "message", "sender": "system", "text": "正在为您转接人工客服，请稍候…",
-                     "buttons": [{"title": "返回智能客服", "payload": "/back_to_bot"}], "data": {"mode": "queued"}})
+            gw.push(
+                {
+                    "type": "message",
+                    "sender": "system",
+                    "text": "正在为您转接人工客服，请稍候…",
+                    "buttons": [{"title": "返回智能客服", "payload": "/back_to_bot"}],
+                    "data": {"mode": "queued"},
+                }
+            )
             gw.push({"type": "status", "mode": "queued"})
         else:
-            gw.push(bot("请问有什么可以帮您？", buttons=[{"title": "咨询政策", "payload": "/consult"},
-                                                   {"title": "转人工", "payload": "/request_human"}]))  # fmt: skip
+            gw.push(
+                bot(
+                    "请问有什么可以帮您？",
+                    buttons=[
+                        {"title": "咨询政策", "payload": "/consult"},
+                        {"title": "转人工", "payload": "/request_human"},
+                    ],
+                )
+            )
 
     gw.reply = answer
     gw.open()
@@ -140,10 +159,21 @@ def test_new_chat_asks_before_wiping(open_chat):
 def test_agent_filed_work_order_shows_a_full_card_with_one_number_format(open_chat):
     page, gw = open_chat(PHONE)
     gw.open()
-    order = {"number": "26120500030", "status": "accepted", "deadline": "2026-12-06T10:00:00+08:00",
-             "request_type": "complain"}  # what an agent's filing carries  # fmt: skip
-    gw.push({"type": "message", "sender": "agent", "text": "已为您登记工单，编号 26120500030。", "buttons": [],
-             "data": {"work_order": order}})  # fmt: skip
+    order = {
+        "number": "26120500030",
+        "status": "accepted",
+        "deadline": "2026-12-06T10:00:00+08:00",
+        "request_type": "complain",
+    }  # what an agent's filing carries
+    gw.push(
+        {
+            "type": "message",
+            "sender": "agent",
+            "text": "已为您登记工单，编号 26120500030。",
+            "buttons": [],
+            "data": {"work_order": order},
+        }
+    )
     card = page.locator(".msg-agent .wo-card")
     card.wait_for()
     text = card.inner_text()
@@ -155,10 +185,19 @@ def test_a_card_without_a_deadline_shows_the_time_limit_of_its_urgency(open_chat
     page, gw = open_chat(PHONE)
     gw.open()
     card_data = {"number": "26120500031", "status": "accepted", "urgency": "24h"}  # an agent's filing today
-    gw.push({"type": "message", "sender": "system", "text": "本次人工服务已结束。已为您登记工单，编号26120500031。",
-             "buttons": [], "data": {"work_order": card_data, "mode": "bot"}})  # fmt: skip
+    gw.push(
+        {
+            "type": "message",
+            "sender": "system",
+            "text": "本次人工服务已结束。已为您登记工单，编号26120500031。",
+            "buttons": [],
+            "data": {"work_order": card_data, "mode": "bot"},
+        }
+    )
     card = page.locator(".msg-system .wo-card")
     card.wait_for()
-    assert card.locator(".wo-deadline").inner_text() == "24小时内" and card.locator(".wo-status").inner_text() == "已受理"
+    assert (
+        card.locator(".wo-deadline").inner_text() == "24小时内" and card.locator(".wo-status").inner_text() == "已受理"
+    )
     assert card.locator(".wo-number").inner_text() == "26120500031"
     page.screenshot(path=str(ARTIFACTS / "chat-agent-filed-card.png"))

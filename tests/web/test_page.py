@@ -12,9 +12,13 @@ from tests.web.browser import FakeGateway, launch, speech_like_wav, tiny_wav
 pytestmark = pytest.mark.browser
 
 WORK_ORDER = {
-    "number": "26112100042", "status": "已受理", "deadline": "2026-11-22T10:00:00+08:00",
-    "request_type": "complain", "category": "城乡建设 / 噪音扰民", "district": "朝阳区",
-}  # fmt: skip
+    "number": "26112100042",
+    "status": "已受理",
+    "deadline": "2026-11-22T10:00:00+08:00",
+    "request_type": "complain",
+    "category": "城乡建设 / 噪音扰民",
+    "district": "朝阳区",
+}
 KB = {
     "article_id": "residence-permit", "title": "居住证办理",
     "source": {"name": "《北京市实施〈居住证暂行条例〉办法》", "office": "北京市公安局", "confirm": "拨打12345或到派出所咨询"},
@@ -87,9 +91,12 @@ def test_markup_in_any_text_is_shown_as_text(page):
     evil = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
     gw = FakeGateway(page)
     gw.reply = lambda f, gw: gw.push(
-        bot(evil, buttons=[{"title": evil, "payload": "/x"}],
-            data={"work_order": {"number": evil, "status": evil}, "kb": {"title": evil, "source": {"name": evil}}})
-    )  # fmt: skip
+        bot(
+            evil,
+            buttons=[{"title": evil, "payload": "/x"}],
+            data={"work_order": {"number": evil, "status": evil}, "kb": {"title": evil, "source": {"name": evil}}},
+        )
+    )
     gw.open()
     page.fill("#input", evil)
     page.press("#input", "Enter")
@@ -129,10 +136,17 @@ def test_time_separators_only_after_five_minutes(page):
         {"sender": "citizen", "text": "第一句", "buttons": [], "ts": "2026-11-20T01:00:00Z"},
         {"sender": "bot", "text": "两分钟后", "buttons": [], "ts": "2026-11-20T01:02:00Z"},
         {"sender": "citizen", "text": "十分钟后", "buttons": [], "ts": "2026-11-20T01:12:00Z"},
-        {"sender": "bot", "text": "马上", "buttons": [{"title": "好的", "payload": "/affirm"}], "ts": "2026-11-20T01:12:30Z"},
-    ]  # fmt: skip
-    page.add_init_script("localStorage.setItem('hotline.conversation_id', 'web:00000000-0000-4000-8000-000000000001');"
-                         "localStorage.setItem('hotline.resume_token', 'token-of-the-conversation')")
+        {
+            "sender": "bot",
+            "text": "马上",
+            "buttons": [{"title": "好的", "payload": "/affirm"}],
+            "ts": "2026-11-20T01:12:30Z",
+        },
+    ]
+    page.add_init_script(
+        "localStorage.setItem('hotline.conversation_id', 'web:00000000-0000-4000-8000-000000000001');"
+        "localStorage.setItem('hotline.resume_token', 'token-of-the-conversation')"
+    )
     gw.open()
     page.wait_for_selector(".msg-bot >> text=马上")
     assert page.locator(".time-sep").count() == 2
@@ -146,8 +160,12 @@ def test_time_separators_only_after_five_minutes(page):
 
 def test_keyboard_only_chip_and_enter(page):
     gw = FakeGateway(page)
-    gw.reply = lambda f, gw: gw.push(bot("请选择：", buttons=[{"title": "咨询政策", "payload": "/consult"},
-                                                           {"title": "反映问题", "payload": "/complain"}]))  # fmt: skip
+    gw.reply = lambda f, gw: gw.push(
+        bot(
+            "请选择：",
+            buttons=[{"title": "咨询政策", "payload": "/consult"}, {"title": "反映问题", "payload": "/complain"}],
+        )
+    )
     gw.open()
     page.focus("#input")
     page.keyboard.type("你好")

@@ -56,8 +56,9 @@ def b64(data: bytes) -> str:
 
 
 def voice(speech=None, max_bytes=1_000_000, max_seconds=60.0) -> VoiceMessages:
-    return VoiceMessages(speech if speech is not None else FakeSpeech(), decode_upload, max_bytes=max_bytes,
-                         max_seconds=max_seconds)  # fmt: skip
+    return VoiceMessages(
+        speech if speech is not None else FakeSpeech(), decode_upload, max_bytes=max_bytes, max_seconds=max_seconds
+    )
 
 
 async def refusal(v: VoiceMessages, data: str, fmt: str = "wav") -> FrameError:

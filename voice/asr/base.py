@@ -52,8 +52,8 @@ class SpeechToText(ABC):
         finally:
             await stream.close()
 
-    async def warm_up(self) -> None:
+    async def warm_up(self) -> None:  # noqa: B027  (an optional hook, not abstract)
         """Load models now so that the first caller does not wait (no-op by default)."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027  (an optional hook, not abstract)
         """Release shared resources (worker threads); no-op by default."""

@@ -87,9 +87,9 @@ def _segment(model: Any, text: str) -> list[str] | None:
     for end in range(1, len(text) + 1):
         for start in range(max(0, end - _MAX_WORD_CHARS), end):
             prev = best[start]
-            if prev is not None and model.vosk_model_find_word(text[start:end]) >= 0:
-                if best[end] is None or len(prev) + 1 < len(best[end]):  # type: ignore[arg-type]
-                    best[end] = prev + [text[start:end]]
+            known = prev is not None and model.vosk_model_find_word(text[start:end]) >= 0
+            if known and (best[end] is None or len(prev) + 1 < len(best[end])):  # type: ignore[arg-type]
+                best[end] = prev + [text[start:end]]
     return best[-1]
 
 

@@ -9,6 +9,7 @@ cores a final step sometimes queued behind a dozen streaming steps of other call
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import queue
 import threading
@@ -54,10 +55,8 @@ class PriorityWorkers:
                 result, error = fn(*args), None
             except BaseException as exc:  # noqa: BLE001  (handed to the awaiting coroutine)
                 result, error = None, exc
-            try:
+            with contextlib.suppress(RuntimeError):  # the event loop is closed: nobody waits any more
                 loop.call_soon_threadsafe(_settle, future, result, error)
-            except RuntimeError:
-                pass  # the event loop is closed: nobody waits any more
 
 
 def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:

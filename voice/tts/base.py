@@ -38,5 +38,5 @@ class TextToSpeech(ABC):
     async def synthesize_all(self, text: str, *, rate: str = "+0%") -> bytes:
         return b"".join([piece async for piece in self.synthesize(text, rate=rate)])
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027  (an optional hook, not abstract)
         """Release resources; no-op by default."""

@@ -94,7 +94,7 @@ class EdgeTextToSpeech(TextToSpeech):
                     raise SynthesisError(f"edge-tts: no {what} within {limit:g} s") from exc
                 except SynthesisError:
                     raise
-                except Exception as exc:  # noqa: BLE001  (network, protocol and service errors alike)
+                except Exception as exc:
                     raise SynthesisError(f"edge-tts failed: {type(exc).__name__}: {exc}") from exc
                 if message.get("type") != "audio":
                     continue

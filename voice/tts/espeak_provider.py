@@ -27,8 +27,9 @@ _READ = 4096
 class EspeakTextToSpeech(TextToSpeech):
     name = "espeak"
 
-    def __init__(self, voice: str = "cmn", *, sample_rate: int = 16000, binary: str = "espeak-ng",
-                 timeout_s: float = 15.0):  # fmt: skip
+    def __init__(
+        self, voice: str = "cmn", *, sample_rate: int = 16000, binary: str = "espeak-ng", timeout_s: float = 15.0
+    ):
         self.voice = voice
         self.audio_format = AudioFormat(sample_rate, "pcm16")
         self.binary = binary

@@ -28,8 +28,14 @@ CACHE_CHUNK_MS = 200
 class FallbackTextToSpeech(TextToSpeech):
     name = "fallback"
 
-    def __init__(self, primary: TextToSpeech, secondary: TextToSpeech | None = None, *,
-                 cache: TtsCache | None = None, cooldown_s: float = 30.0):  # fmt: skip
+    def __init__(
+        self,
+        primary: TextToSpeech,
+        secondary: TextToSpeech | None = None,
+        *,
+        cache: TtsCache | None = None,
+        cooldown_s: float = 30.0,
+    ):
         self.primary, self.secondary, self.cache = primary, secondary, cache
         self.audio_format = primary.audio_format
         self.voice = primary.voice

@@ -29,7 +29,9 @@ def build_router() -> Router:
         payload = channel.payloads.lookup(query.data)
         if payload is None:  # a shortened payload this process did not issue: look in the stored replies
             rows = await conversations.history(conv_id)
-            payload = find_in_history(query.data, [(r.payload or {}).get("buttons", []) for r in rows if r.direction == "out"])
+            payload = find_in_history(
+                query.data, [(r.payload or {}).get("buttons", []) for r in rows if r.direction == "out"]
+            )
         if payload is None:
             log.info("unknown button key in %s", short_id(conv_id))
             await channel.answer_callback(query.id, EXPIRED)

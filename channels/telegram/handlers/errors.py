@@ -16,9 +16,13 @@ async def on_error(event: ErrorEvent, channel: TelegramChannel) -> bool:
     exc = event.exception
     chat_id = chat_of_update(event.update)
     log.error(
-        "telegram update %s failed in chat %s: %s: %s", event.update.update_id, chat_id, type(exc).__name__, exc,
+        "telegram update %s failed in chat %s: %s: %s",
+        event.update.update_id,
+        chat_id,
+        type(exc).__name__,
+        exc,
         exc_info=exc,
-    )  # fmt: skip
+    )
     if chat_id is not None:
         await channel.send(conversation_id(chat_id), system(APOLOGY))
     return True

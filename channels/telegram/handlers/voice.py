@@ -40,9 +40,13 @@ def build_router() -> Router:
 
     @router.message(F.voice)
     async def on_voice(
-        message: Message, channel: TelegramChannel, conversations: ConversationRouter,
-        transcriber: Any, decode_audio: Decode | None, speak: Speak | None,
-    ) -> None:  # fmt: skip
+        message: Message,
+        channel: TelegramChannel,
+        conversations: ConversationRouter,
+        transcriber: Any,
+        decode_audio: Decode | None,
+        speak: Speak | None,
+    ) -> None:
         voice = message.voice
         details = {"duration_s": voice.duration, "file_id": voice.file_id, "mime": voice.mime_type}
         record = inbound(message.chat, message.from_user, "[语音消息]", "voice", **details)

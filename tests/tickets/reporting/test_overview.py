@@ -1,5 +1,5 @@
 """The dashboard's overview (reports/overview.py) on a real database, over the crafted day of
-test_reports.py (orders that went through WorkOrderHandling): volumes add up, the rates are the
+conftest.py (orders that went through WorkOrderHandling): volumes add up, the rates are the
 rate report's, the overdue backlog is the daily report's, no personal data, and the API route."""
 
 import json
@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from reports.overview import Overview, period_dates
 from reports.routes import build_reports_router
 from reports.service import Reports, day_start
-from tests.tickets.test_reports import API_KEY, CATALOG, DAY, clock, crafted_day, loop, unit_table  # noqa: F401
+from tests.tickets.reporting.conftest import API_KEY, CATALOG, DAY
 
 END_OF_DAY = day_start(DAY + timedelta(days=1)) - timedelta(minutes=1)  # 23:59 Beijing on DAY
 
 
-def figures(db, clock) -> Overview:  # noqa: F811
+def figures(db, clock) -> Overview:
     return Overview(Reports(db, CATALOG, clock=clock))
 
 
@@ -25,7 +25,7 @@ def by_key(rows: list[dict]) -> dict:
     return {r["key"]: (r["name"], r["count"]) for r in rows}
 
 
-def test_overview_of_the_crafted_day(db, clock, crafted_day):  # noqa: F811
+def test_overview_of_the_crafted_day(db, clock, crafted_day):
     clock.now = END_OF_DAY
     report = figures(db, clock).for_period("today")
     assert (report["period"], report["from"], report["to"]) == ("today", "2026-03-02", "2026-03-02")
@@ -60,7 +60,7 @@ def test_overview_of_the_crafted_day(db, clock, crafted_day):  # noqa: F811
     assert "13812345678" not in text and "王先生" not in text and "烧烤" not in text
 
 
-def test_week_and_explicit_periods(db, clock, crafted_day):  # noqa: F811
+def test_week_and_explicit_periods(db, clock, crafted_day):
     clock.now = END_OF_DAY + timedelta(days=2)  # Wednesday 2026-03-04
     week = figures(db, clock).for_period("week")
     assert (week["from"], week["to"]) == ("2026-03-02", "2026-03-04")  # Monday to today
@@ -74,14 +74,14 @@ def test_week_and_explicit_periods(db, clock, crafted_day):  # noqa: F811
         figures(db, clock).overview(DAY, DAY - timedelta(days=1))
 
 
-def test_an_empty_database_has_zero_volumes_and_null_rates(db, clock):  # noqa: F811
+def test_an_empty_database_has_zero_volumes_and_null_rates(db, clock):
     report = figures(db, clock).for_period("today")
     assert report["totals"]["received"] == 0 and report["overdue"] == {"count": 0, "orders": []}
     assert report["volume"] == {"channel": [], "request_type": [], "category": [], "district": []}
     assert report["totals"]["rates"] == {"response": None, "resolution": None, "satisfaction": None}
 
 
-def test_overview_route(db, crafted_day, monkeypatch, clock):  # noqa: F811
+def test_overview_route(db, crafted_day, monkeypatch, clock):
     import reports.service
 
     clock.now = END_OF_DAY
@@ -97,15 +97,23 @@ def test_overview_route(db, crafted_day, monkeypatch, clock):  # noqa: F811
     client = TestClient(app)
     url = "/api/reports/overview"
     assert client.get(url, params={"period": "today"}).status_code == 401
-    assert client.get(url, params={"period": "today"}, headers={"Authorization": "Bearer agent-token"}).status_code == 403
+    assert (
+        client.get(url, params={"period": "today"}, headers={"Authorization": "Bearer agent-token"}).status_code == 403
+    )
     got = client.get(url, params={"period": "today"}, headers={"Authorization": "Bearer supervisor-token"})
     assert got.status_code == 200 and got.json()["totals"]["received"] == 7 and got.json()["overdue"]["count"] == 2
     auth = {"Authorization": f"Bearer {API_KEY}"}
     got = client.get(url, params={"from": "2026-03-01", "to": "2026-03-02"}, headers=auth)
     assert got.status_code == 200 and got.json()["totals"]["received"] == 8
-    for bad in ({}, {"period": "month"}, {"from": "2026-03-02"}, {"period": "today", "from": "2026-03-01"},
-                {"from": "2026-03-03", "to": "2026-03-02"}, {"from": "0001-01-01", "to": "0001-01-02"},
-                {"from": "9999-12-30", "to": "9999-12-31"}):  # fmt: skip
+    for bad in (
+        {},
+        {"period": "month"},
+        {"from": "2026-03-02"},
+        {"period": "today", "from": "2026-03-01"},
+        {"from": "2026-03-03", "to": "2026-03-02"},
+        {"from": "0001-01-01", "to": "0001-01-02"},
+        {"from": "9999-12-30", "to": "9999-12-31"},
+    ):
         assert client.get(url, params=bad, headers=auth).status_code == 422, bad
     # The same bounds on the other reports (midnight in Beijing of year 1 is not a UTC time).
     assert client.get("/api/reports/rates?from=0001-01-01&to=0001-01-02&by=unit", headers=auth).status_code == 422

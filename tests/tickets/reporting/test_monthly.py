@@ -1,5 +1,5 @@
 """The monthly report (reports/monthly.py, monthly_render.py) on a real database, over the crafted
-day of test_reports.py: the month's figures are the overview's, the worst units are ranked by
+day of conftest.py: the month's figures are the overview's, the worst units are ranked by
 their rates, the XLSX has its sheets with the same numbers, the HTML page is self-contained and
 escaped, and `hotline report monthly` writes both (with the hot issues as 每月一题 candidates)."""
 
@@ -16,12 +16,10 @@ from reports.monthly import month_dates, monthly, worst_units
 from reports.monthly_render import render_monthly
 from reports.overview import Overview
 from reports.service import Reports
-from tests.tickets.test_reports import CATALOG, DAY, clock, crafted_day, hotline_env, loop, unit_table  # noqa: F401
-
-WJ, CG = "110105021", "110105CG"
+from tests.tickets.reporting.conftest import CATALOG, CG, WJ
 
 
-def report(db, clock, hot=None) -> dict:  # noqa: F811
+def report(db, clock, hot=None) -> dict:
     return monthly(Overview(Reports(db, CATALOG, clock=clock)), "2026-03", hot)
 
 
@@ -33,7 +31,7 @@ def test_month_dates():
         month_dates("2026-13")
 
 
-def test_monthly_figures_and_worst_units(db, clock, crafted_day):  # noqa: F811
+def test_monthly_figures_and_worst_units(db, clock, crafted_day):
     got = report(db, clock)
     assert (got["month"], got["from"], got["to"]) == ("2026-03", "2026-03-01", "2026-03-31")
     reports = Reports(db, CATALOG, clock=clock)
@@ -53,19 +51,42 @@ def test_monthly_figures_and_worst_units(db, clock, crafted_day):  # noqa: F811
 
 def test_worst_units_skip_orders_without_unit_or_rates():
     def row(unit, response, surveyed=0, resolved=0):
-        return {"unit": unit, "name": unit, "rates": {"response": response, "resolution": resolved / surveyed if surveyed else None,
-                                                    "satisfaction": None},
-                "counts": {"response": {"numerator": 0, "denominator": 2}, "resolution": {"numerator": resolved,
-                                                                                          "denominator": surveyed}}}  # fmt: skip
+        return {
+            "unit": unit,
+            "name": unit,
+            "rates": {
+                "response": response,
+                "resolution": resolved / surveyed if surveyed else None,
+                "satisfaction": None,
+            },
+            "counts": {
+                "response": {"numerator": 0, "denominator": 2},
+                "resolution": {"numerator": resolved, "denominator": surveyed},
+            },
+        }
+
     rows = [row(None, 0.0), row("A", None), row("B", 0.5), row("C", 0.5, surveyed=4, resolved=0), row("D", 1.0)]
     assert [w["unit"] for w in worst_units(rows)] == ["C", "B", "D"]  # C: mean of 0.5 and 0.0
     assert len(worst_units(rows, limit=1)) == 1
 
 
-def test_xlsx_and_html(db, clock, crafted_day):  # noqa: F811
-    issues = {"issues": [{"rank": 1, "title": "望京<script>alert(1)</script>烧烤店油烟", "heat": 3.25, "count": 2,
-                          "first": "2026-03-02T02:00:00Z", "last": "2026-03-02T03:00:00Z", "place": "望京西园三区",
-                          "category": "环境保护", "district": "朝阳区", "message_ids": [crafted_day["A"], crafted_day["B"]]}]}  # fmt: skip
+def test_xlsx_and_html(db, clock, crafted_day):
+    issues = {
+        "issues": [
+            {
+                "rank": 1,
+                "title": "望京<script>alert(1)</script>烧烤店油烟",
+                "heat": 3.25,
+                "count": 2,
+                "first": "2026-03-02T02:00:00Z",
+                "last": "2026-03-02T03:00:00Z",
+                "place": "望京西园三区",
+                "category": "环境保护",
+                "district": "朝阳区",
+                "message_ids": [crafted_day["A"], crafted_day["B"]],
+            }
+        ]
+    }
     got = report(db, clock, hot=lambda first, last, top: issues)
     book = load_workbook(io.BytesIO(render_monthly(got, "xlsx")))
     assert book.sheetnames == ["概况", "受理量", "三率按承办单位", "三率按区", "三率按类别", "后进单位", "每月一题候选"]
@@ -86,7 +107,7 @@ def test_xlsx_and_html(db, clock, crafted_day):  # noqa: F811
     assert json.loads(render_monthly(got, "json"))["totals"]["received"] == 8
 
 
-def test_cli_writes_xlsx_and_html(db, clock, crafted_day, hotline_env, tmp_path, capsys):  # noqa: F811
+def test_cli_writes_xlsx_and_html(db, clock, crafted_day, hotline_env, tmp_path, capsys):
     out = tmp_path / "march.xlsx"
     assert cli.main(["report", "monthly", "--month", "2026-03", "--format", "xlsx", "--out", str(out)]) == 0
     book = load_workbook(out)
