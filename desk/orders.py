@@ -17,17 +17,9 @@ from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderFilter, WorkOrderRepository
 from tickets.dispatch import dispatch
 from tickets.lifecycle import OPEN_STATUSES
-from tickets.models import RequestType, Status, WorkOrder, WorkOrderEvent
+from tickets.models import REQUEST_TYPE_WORDS, RequestType, Status, WorkOrder, WorkOrderEvent
 from tickets.schemas import BEIJING_DISTRICTS, MAX_DESCRIPTION_CHARS, WorkOrderCreate, valid_phone
 
-REQUEST_TYPE_WORDS = {
-    "consult": "咨询",
-    "complain": "投诉",
-    "report": "举报",
-    "seek_help": "求助",
-    "suggest": "建议",
-    "praise": "表扬",
-}
 DEADLINE_WORDS = {"2h": "2小时内", "24h": "24小时内", "7d": "7天内", "15d": "15天内"}
 # Fields of a work order an agent may edit; the rest (number, status, deadline …) are the ticket system's.
 EDITABLE = ("request_type", "description", "district", "street", "address", "occurred_at", "ongoing",

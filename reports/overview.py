@@ -19,9 +19,9 @@ from typing import Any, Literal
 
 from sqlalchemy import and_, func, select
 
-from desk.orders import REQUEST_TYPE_WORDS
 from reports.service import EV, NO_KEY_NAME, WO, Reports, _dimension, beijing_today, day_start
 from tickets.lifecycle import OPEN_STATUSES
+from tickets.models import REQUEST_TYPE_WORDS
 from tickets.schemas import BEIJING_DISTRICTS
 
 Period = Literal["today", "week"]

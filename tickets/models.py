@@ -33,6 +33,15 @@ STATUS_LABELS = {
 RequestType = Literal["consult", "complain", "report", "seek_help", "suggest", "praise"]
 Urgency = Literal["2h", "24h", "7d", "15d"]
 REQUEST_TYPES: tuple[str, ...] = get_args(RequestType)
+# What citizens, agents and reports call each request type.
+REQUEST_TYPE_WORDS: dict[str, str] = {
+    "consult": "咨询",
+    "complain": "投诉",
+    "report": "举报",
+    "seek_help": "求助",
+    "suggest": "建议",
+    "praise": "表扬",
+}
 
 
 class WorkOrder(SQLModel, table=True):

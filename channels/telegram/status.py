@@ -6,18 +6,10 @@ from datetime import UTC, timedelta, timezone
 from conversation.models import Message
 from core.pii import mask_pii
 from tickets.crud import WorkOrderFilter, WorkOrderRepository
-from tickets.models import STATUS_LABELS, WorkOrder
+from tickets.models import REQUEST_TYPE_WORDS, STATUS_LABELS, WorkOrder
 
 BEIJING = timezone(timedelta(hours=8))
 MAX_LISTED = 5
-TYPE_NAMES = {
-    "complain": "投诉",
-    "report": "举报",
-    "seek_help": "求助",
-    "suggest": "建议",
-    "praise": "表扬",
-    "consult": "咨询",
-}
 NONE_FOUND = "暂未查到您的工单。在这里反映问题后会生成工单；分享您的手机号码后，也可以查到用这个号码登记的工单。"
 
 
@@ -59,7 +51,7 @@ def status_text(total: int, orders: list[WorkOrder]) -> str:
 def _line(order: WorkOrder) -> str:
     number = f"{order.number[:6]} {order.number[6:]}"
     status = STATUS_LABELS.get(order.status, order.status)  # StrEnum keys match their string values
-    kind = TYPE_NAMES.get(order.request_type, order.request_type)
+    kind = REQUEST_TYPE_WORDS.get(order.request_type, order.request_type)
     place = "".join(p for p in (order.district, order.street) if p) or "地点未填"
     summary = mask_pii(order.description.replace("\n", " "))
     summary = summary[:24] + ("…" if len(summary) > 24 else "")
