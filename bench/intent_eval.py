@@ -9,8 +9,8 @@ every example there (no server needed) and prints accuracy per set and each miss
 """
 
 import argparse
-import itertools
 import asyncio
+import itertools
 import json
 import os
 import subprocess
@@ -87,7 +87,8 @@ def main() -> None:
     got = iter(parse(model, texts))
     print(f"model: {model.name}")
     for name, examples in sets.items():
-        wrong = [(t, want, have) for (t, want), have in zip(examples, itertools.islice(got, len(examples)), strict=True) if want != have]
+        parsed = itertools.islice(got, len(examples))
+        wrong = [(t, want, have) for (t, want), have in zip(examples, parsed, strict=True) if want != have]
         right = len(examples) - len(wrong)
         print(f"\n{name}: {right / len(examples):.1%} ({right}/{len(examples)})")
         for (want, have), n in Counter((w, h) for _, w, h in wrong).most_common():
