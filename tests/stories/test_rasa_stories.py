@@ -32,13 +32,10 @@ STORY_FILES = sorted(STORIES.glob("test_*.yml"))
 # Intents that leave a form (rules in bot/data/rules.yml), and the answers to the read-back.
 INTERRUPTIONS = frozenset({"cancel", "emergency", "request_human"})
 CONFIRMATION = frozenset({"affirm", "deny"})
-# Stories the current model is known to get wrong (tests/stories/test_known_misses.yml), with the
-# one wrong prediction each fails on: anything else wrong fails the test, and so does the story
-# passing (then move it among the others).
-KNOWN_MISSES = {
-    "an explicit complaint about parcel lockers starts the intake": "predicted: suggest: 我要投诉，快递柜",
-    "declining to leave a phone number keeps the intake going": "predicted: request_human: 不留电话了，我要匿名",
-}
+# Stories the current model is known to get wrong, with the one wrong prediction each fails on
+# (a strict xfail): anything else wrong fails the test, and so does the story passing. None now;
+# such a story goes in tests/stories/test_known_misses.yml.
+KNOWN_MISSES: dict[str, str] = {}
 
 # The tests that run the trained model (the story run takes ~30 s, more on a busy machine).
 E2E, LONG = pytest.mark.e2e, pytest.mark.timeout(1200)
