@@ -16,8 +16,8 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.e2e.loop_helpers import tickets_of
-from tests.helpers import free_port, wait_http
-from tests.web.browser import ARTIFACTS, launch, speech_like_wav
+from tests.helpers import free_port, launch_chromium as launch, wait_http
+from tests.web.browser import ARTIFACTS, speech_like_wav
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 

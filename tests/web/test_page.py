@@ -7,7 +7,8 @@ import struct
 
 import pytest
 
-from tests.web.browser import FakeGateway, launch, speech_like_wav, tiny_wav
+from tests.helpers import launch_chromium as launch
+from tests.web.browser import FakeGateway, speech_like_wav, tiny_wav
 
 pytestmark = pytest.mark.browser
 

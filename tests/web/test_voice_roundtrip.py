@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from channels.web.voice_messages import VoiceMessages
-from tests.web.browser import FakeGateway, launch, speech_like_wav
+from tests.helpers import launch_chromium as launch
+from tests.web.browser import FakeGateway, speech_like_wav
 from voice.asr.scripted_provider import ScriptedSpeechToText
 from voice.decode import decode_upload
 
