@@ -17,9 +17,8 @@ from channels.agent.wiring import AgentDeskWiring
 from channels.dashboard.routes import include_dashboard
 from channels.phone.outbound import OutboundCalls
 from channels.phone.wiring import PhoneWiring
-from channels.telegram import wiring as telegram_wiring
+from channels.telegram import webhook as telegram_webhook, wiring as telegram_wiring
 from channels.telegram.voice_reply import make_speak
-from channels.telegram.webhook import build_webhook_router
 from channels.unit.routes import include_unit_console
 from channels.web.chat_socket import build_router
 from channels.web.greeting import load_greeting
@@ -201,7 +200,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     phone.include(app)
     app.state.phone = phone.channel  # its send() speaks agent replies into live phone: calls
     if telegram is not None and telegram.mode == "webhook":
-        app.include_router(build_webhook_router(telegram, settings.telegram_secret))
+        app.include_router(telegram_webhook.router)
     app.include_router(open311.router)
     app.include_router(tickets_routes.router)
     classify_limit = KeyedBuckets(settings.classify_burst, settings.classify_per_s)

@@ -12,6 +12,7 @@ from fastapi import Depends, Header
 from starlette.requests import HTTPConnection
 
 from channels.agent.auth import DeskAuth, Session
+from channels.telegram.channel import TelegramChannel
 from core.api_keys import require_bearer_key
 from core.metrics import Metrics
 from core.phone_proof import PhoneProof
@@ -76,6 +77,11 @@ async def get_accounts(conn: HTTPConnection) -> AgentAccounts:
     return conn.app.state.accounts
 
 
+async def get_telegram(conn: HTTPConnection) -> TelegramChannel | None:
+    """The Telegram channel (None when it is off)."""
+    return conn.app.state.telegram
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiKeysDep = Annotated[frozenset[str], Depends(get_api_keys)]
 CategoryOfDep = Annotated[Callable[[str], str | None], Depends(get_category_of)]
@@ -88,6 +94,7 @@ CatalogDep = Annotated[CategoryCatalog, Depends(get_catalog)]
 DeskDep = Annotated[AgentDesk, Depends(get_desk)]
 DeskAuthDep = Annotated[DeskAuth, Depends(get_desk_auth)]
 AccountsDep = Annotated[AgentAccounts, Depends(get_accounts)]
+TelegramDep = Annotated[TelegramChannel | None, Depends(get_telegram)]
 
 
 async def require_api_key(api_keys: ApiKeysDep, authorization: Annotated[str | None, Header()] = None) -> str:
