@@ -20,10 +20,10 @@ from channels.phone.wiring import PhoneWiring
 from channels.telegram import webhook as telegram_webhook, wiring as telegram_wiring
 from channels.telegram.voice_reply import make_speak
 from channels.unit.routes import include_unit_console
+from channels.web import speech_route
 from channels.web.chat_socket import build_router
 from channels.web.greeting import load_greeting
 from channels.web.session import ChatLimits
-from channels.web.speech_route import build_tts_router
 from channels.web.voice_messages import VoiceMessages
 from conversation.distress import DistressDetector
 from conversation.engine import RasaEngine
@@ -192,7 +192,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     greeting = load_greeting(ROOT_DIR / "bot" / "domain")
     app.include_router(build_router(conversations, web, settings.max_text_chars, web_voice, limits, greeting))
     # Read-aloud for the web page, through the phone's TTS chain (one prompt cache).
-    app.include_router(build_tts_router(phone.tts, rate=settings.tts_rate, slow_rate=settings.tts_elder_rate))
+    app.state.tts = phone.tts
+    app.include_router(speech_route.router)
     desk_wiring.include(app)
     include_unit_console(app)  # /unit
     include_dashboard(app)  # /dashboard
