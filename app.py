@@ -41,11 +41,10 @@ from followup.wiring import ClosedLoopWiring, UnitDirectory, work_orders_with_un
 from knowledge_base import wiring as kb_wiring
 from places.gazetteer import Gazetteer
 from safety.training import build_detector
-from tickets import open311, routes as tickets_routes
+from tickets import classify_route, open311, routes as tickets_routes
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier import TextClassifier
 from tickets.classifier_cache import dense_embedder, load_or_train, load_or_train_request_types
-from tickets.classify_route import build_classify_router
 from tickets.intake import IntakeExtractor
 from tickets.referral import Referrals
 from tickets.units import UnitRegistry
@@ -171,6 +170,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.category_of = category_of
     app.state.unit_of = units.public
     app.state.phone_proof = phone_proof
+    app.state.gazetteer = gazetteer
+    app.state.intent_of = engine.parse  # /api/classify asks the dialogue engine about short turns
+    app.state.request_type_of = request_types.decide
+    app.state.classify_limit = KeyedBuckets(settings.classify_burst, settings.classify_per_s)
     app.state.open311_posts = KeyedBuckets(settings.open311_post_burst, settings.open311_post_per_s)
     app.state.health_checks = {  # /healthz, in this order
         "rasa": engine.health,
@@ -204,10 +207,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(telegram_webhook.router)
     app.include_router(open311.router)
     app.include_router(tickets_routes.router)
-    classify_limit = KeyedBuckets(settings.classify_burst, settings.classify_per_s)
-    app.include_router(
-        build_classify_router(catalog, gazetteer, category_of, engine.parse, request_types.decide, classify_limit)
-    )
+    app.include_router(classify_route.router)
     app.include_router(kb_wiring.router(kb, settings))
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(gateway_routes.router)  # /, /favicon.ico, /healthz, /metrics

@@ -20,6 +20,7 @@ from core.settings import Settings
 from desk.accounts.models import ROLES
 from desk.accounts.service import AgentAccounts
 from desk.agent_desk import AgentDesk
+from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderRepository
 
@@ -49,6 +50,10 @@ async def get_work_orders(conn: HTTPConnection) -> WorkOrderRepository:
 
 async def get_catalog(conn: HTTPConnection) -> CategoryCatalog:
     return conn.app.state.catalog
+
+
+async def get_gazetteer(conn: HTTPConnection) -> Gazetteer:
+    return conn.app.state.gazetteer
 
 
 async def get_category_of(conn: HTTPConnection) -> Callable[[str], str | None]:
@@ -91,6 +96,7 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 HealthChecksDep = Annotated[dict[str, HealthCheck], Depends(get_health_checks)]
 WorkOrdersDep = Annotated[WorkOrderRepository, Depends(get_work_orders)]
 CatalogDep = Annotated[CategoryCatalog, Depends(get_catalog)]
+GazetteerDep = Annotated[Gazetteer, Depends(get_gazetteer)]
 DeskDep = Annotated[AgentDesk, Depends(get_desk)]
 DeskAuthDep = Annotated[DeskAuth, Depends(get_desk_auth)]
 AccountsDep = Annotated[AgentAccounts, Depends(get_accounts)]
