@@ -38,7 +38,7 @@ from core.security_headers import SecurityHeaders, widget_origins
 from core.settings import Settings
 from followup.pbx import survey_calls_from
 from followup.wiring import ClosedLoopWiring, UnitDirectory, work_orders_with_units
-from knowledge_base import wiring as kb_wiring
+from knowledge_base import routes as kb_routes, wiring as kb_wiring
 from places.gazetteer import Gazetteer
 from safety.training import build_detector
 from tickets import classify_route, open311, routes as tickets_routes
@@ -171,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.unit_of = units.public
     app.state.phone_proof = phone_proof
     app.state.gazetteer = gazetteer
+    app.state.kb = kb
     app.state.intent_of = engine.parse  # /api/classify asks the dialogue engine about short turns
     app.state.request_type_of = request_types.decide
     app.state.classify_limit = KeyedBuckets(settings.classify_burst, settings.classify_per_s)
@@ -208,7 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(open311.router)
     app.include_router(tickets_routes.router)
     app.include_router(classify_route.router)
-    app.include_router(kb_wiring.router(kb, settings))
+    app.include_router(kb_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(gateway_routes.router)  # /, /favicon.ico, /healthz, /metrics
     return app

@@ -20,6 +20,7 @@ from core.settings import Settings
 from desk.accounts.models import ROLES
 from desk.accounts.service import AgentAccounts
 from desk.agent_desk import AgentDesk
+from knowledge_base.service import KnowledgeBase
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderRepository
@@ -54,6 +55,10 @@ async def get_catalog(conn: HTTPConnection) -> CategoryCatalog:
 
 async def get_gazetteer(conn: HTTPConnection) -> Gazetteer:
     return conn.app.state.gazetteer
+
+
+async def get_knowledge_base(conn: HTTPConnection) -> KnowledgeBase:
+    return conn.app.state.kb
 
 
 async def get_category_of(conn: HTTPConnection) -> Callable[[str], str | None]:
@@ -97,6 +102,7 @@ HealthChecksDep = Annotated[dict[str, HealthCheck], Depends(get_health_checks)]
 WorkOrdersDep = Annotated[WorkOrderRepository, Depends(get_work_orders)]
 CatalogDep = Annotated[CategoryCatalog, Depends(get_catalog)]
 GazetteerDep = Annotated[Gazetteer, Depends(get_gazetteer)]
+KnowledgeBaseDep = Annotated[KnowledgeBase, Depends(get_knowledge_base)]
 DeskDep = Annotated[AgentDesk, Depends(get_desk)]
 DeskAuthDep = Annotated[DeskAuth, Depends(get_desk_auth)]
 AccountsDep = Annotated[AgentAccounts, Depends(get_accounts)]
