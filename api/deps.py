@@ -24,6 +24,7 @@ from knowledge_base.service import KnowledgeBase
 from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderRepository
+from tickets.handling import Actor
 
 # A component's health check for /healthz: {"ok": bool, …details}, sync or async.
 HealthCheck = Callable[[], dict[str, Any] | Awaitable[dict[str, Any]]]
@@ -115,6 +116,16 @@ async def require_api_key(api_keys: ApiKeysDep, authorization: Annotated[str | N
 
 
 ApiKey = Annotated[str, Depends(require_api_key)]
+
+
+async def get_actor(
+    auth: DeskAuthDep, api_keys: ApiKeysDep, authorization: Annotated[str | None, Header()] = None
+) -> Actor:
+    """Who acts in the closed loop: the API key (the external ticket system) or an account's token."""
+    return await auth.actor(authorization, api_keys)
+
+
+Caller = Annotated[Actor, Depends(get_actor)]
 
 
 class SessionWithRole:

@@ -24,12 +24,13 @@ from followup.routes import build_followup_router
 from followup.service import FollowUp, PhoneSurveyCalls
 from reports.routes import build_reports_router
 from reports.surges import SurgeWatch
+from tickets import handling_routes
 from tickets.category_catalog import Category, CategoryCatalog
 from tickets.crud import WorkOrderRepository
 from tickets.deadline_watch import DeadlineWatch
 from tickets.deadlines import add_working_days, deadline_for, warning_at
 from tickets.handling import Actor, Outcome, WorkOrderHandling
-from tickets.handling_routes import ActorDependency, build_handling_router
+from tickets.handling_routes import ActorDependency
 from tickets.models import OutboxMessage, WorkOrder
 from tickets.outbox import OutboxDeliverer, OutboxTarget
 from tickets.schemas import WorkOrderCreate
@@ -156,11 +157,11 @@ class ClosedLoopWiring:
         await self.bus.publish(DESK_TOPIC, {"type": BusEvent.SURGE, **alert})
 
     def include(self, app: FastAPI, actor_of: ActorDependency) -> None:
-        app.include_router(
-            build_handling_router(
-                self.work_orders, self.handling, actor_of, self.directory.public, self.changed, self.directory.search
-            )
-        )
+        # What the closed loop's routes read (tickets/handling_routes.py); the orders and units are
+        # create_app's (app.state.work_orders, app.state.unit_of).
+        app.state.handling, app.state.on_work_order_change = self.handling, self.changed
+        app.state.list_units = self.directory.search
+        app.include_router(handling_routes.router)
         app.include_router(build_followup_router(self.db, self.handling, actor_of, self.directory.public, self.tell))
 
         async def supervisor(authorization: Annotated[str | None, Header()] = None) -> Actor | None:
