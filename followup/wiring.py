@@ -20,7 +20,7 @@ from conversation.bus import DESK_TOPIC, BusEvent, EventBus
 from conversation.messages import Reply
 from conversation.store import ConversationStore
 from core.settings import Settings
-from followup.routes import build_followup_router
+from followup import routes as followup_routes
 from followup.service import FollowUp, PhoneSurveyCalls
 from reports.routes import build_reports_router
 from reports.surges import SurgeWatch
@@ -162,7 +162,8 @@ class ClosedLoopWiring:
         app.state.handling, app.state.on_work_order_change = self.handling, self.changed
         app.state.list_units = self.directory.search
         app.include_router(handling_routes.router)
-        app.include_router(build_followup_router(self.db, self.handling, actor_of, self.directory.public, self.tell))
+        app.state.db, app.state.on_survey_answer = self.db, self.tell  # /api/followup
+        app.include_router(followup_routes.router)
 
         async def supervisor(authorization: Annotated[str | None, Header()] = None) -> Actor | None:
             try:
