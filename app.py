@@ -203,7 +203,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     include_dashboard(app)  # /dashboard
     loop.include(app, desk_wiring.auth.actor_dependency(settings.api_key_set))
     phone.include(app)
-    app.state.phone = phone.channel  # its send() speaks agent replies into live phone: calls
     if telegram is not None and telegram.mode == "webhook":
         app.include_router(telegram_webhook.router)
     app.include_router(open311.router)
