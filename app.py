@@ -20,8 +20,8 @@ from channels.phone.wiring import PhoneWiring
 from channels.telegram import webhook as telegram_webhook, wiring as telegram_wiring
 from channels.telegram.voice_reply import make_speak
 from channels.unit.routes import include_unit_console
-from channels.web import speech_route
-from channels.web.chat_socket import build_router
+from channels.web import chat_socket, speech_route
+from channels.web.chat_socket import WebChat
 from channels.web.greeting import load_greeting
 from channels.web.session import ChatLimits
 from channels.web.voice_messages import VoiceMessages
@@ -194,7 +194,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.max_frame_bytes,
     )
     greeting = load_greeting(ROOT_DIR / "bot" / "domain")
-    app.include_router(build_router(conversations, web, settings.max_text_chars, web_voice, limits, greeting))
+    app.state.web_chat = WebChat(conversations, web, settings.max_text_chars, web_voice, limits, greeting)
+    app.include_router(chat_socket.router)  # /ws/chat
     # Read-aloud for the web page, through the phone's TTS chain (one prompt cache).
     app.state.tts = phone.tts
     app.include_router(speech_route.router)
