@@ -8,10 +8,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-from fastapi import FastAPI, Header, HTTPException
+from fastapi import FastAPI, HTTPException
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -22,7 +22,8 @@ from conversation.store import ConversationStore
 from core.settings import Settings
 from followup import routes as followup_routes
 from followup.service import FollowUp, PhoneSurveyCalls
-from reports.routes import build_reports_router
+from reports import routes as report_routes
+from reports.routes import ReportBook
 from reports.surges import SurgeWatch
 from tickets import handling_routes
 from tickets.category_catalog import Category, CategoryCatalog
@@ -165,7 +166,7 @@ class ClosedLoopWiring:
         app.state.db, app.state.on_survey_answer = self.db, self.tell  # /api/followup
         app.include_router(followup_routes.router)
 
-        async def supervisor(authorization: Annotated[str | None, Header()] = None) -> Actor | None:
+        async def supervisor(authorization: str | None) -> Actor | None:
             try:
                 caller = await actor_of(authorization)
             except HTTPException:
@@ -174,15 +175,11 @@ class ClosedLoopWiring:
                 raise HTTPException(403, "reports need a supervisor account or the API key")
             return caller
 
-        app.include_router(
-            build_reports_router(
-                self.db,
-                self.directory.catalog,
-                self.settings.api_key_set,
-                supervisor,
-                lambda code: (self.directory.public(code) or {}).get("name"),
-            )
+        app.state.reports_supervisor = supervisor
+        app.state.reports = ReportBook(
+            self.db, self.directory.catalog, lambda code: (self.directory.public(code) or {}).get("name")
         )
+        app.include_router(report_routes.router)
 
     async def start(self) -> None:
         """After the tables exist: the built-in units, the deadline watch, the deliveries."""
