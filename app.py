@@ -17,14 +17,13 @@ from channels.agent.wiring import AgentDeskWiring
 from channels.dashboard.routes import include_dashboard
 from channels.phone.outbound import OutboundCalls
 from channels.phone.wiring import PhoneWiring
-from channels.telegram import wiring as telegram_wiring
+from channels.telegram import webhook as telegram_webhook, wiring as telegram_wiring
 from channels.telegram.voice_reply import make_speak
-from channels.telegram.webhook import build_webhook_router
 from channels.unit.routes import include_unit_console
-from channels.web.chat_socket import build_router
+from channels.web import chat_socket, speech_route
+from channels.web.chat_socket import WebChat
 from channels.web.greeting import load_greeting
 from channels.web.session import ChatLimits
-from channels.web.speech_route import build_tts_router
 from channels.web.voice_messages import VoiceMessages
 from conversation.distress import DistressDetector
 from conversation.engine import RasaEngine
@@ -39,14 +38,13 @@ from core.security_headers import SecurityHeaders, widget_origins
 from core.settings import Settings
 from followup.pbx import survey_calls_from
 from followup.wiring import ClosedLoopWiring, UnitDirectory, work_orders_with_units
-from knowledge_base import wiring as kb_wiring
+from knowledge_base import routes as kb_routes, wiring as kb_wiring
 from places.gazetteer import Gazetteer
 from safety.training import build_detector
-from tickets import open311, routes as tickets_routes
+from tickets import classify_route, open311, routes as tickets_routes
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier import TextClassifier
 from tickets.classifier_cache import dense_embedder, load_or_train, load_or_train_request_types
-from tickets.classify_route import build_classify_router
 from tickets.intake import IntakeExtractor
 from tickets.referral import Referrals
 from tickets.units import UnitRegistry
@@ -172,6 +170,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.category_of = category_of
     app.state.unit_of = units.public
     app.state.phone_proof = phone_proof
+    app.state.gazetteer = gazetteer
+    app.state.kb = kb
+    app.state.intent_of = engine.parse  # /api/classify asks the dialogue engine about short turns
+    app.state.request_type_of = request_types.decide
+    app.state.classify_limit = KeyedBuckets(settings.classify_burst, settings.classify_per_s)
     app.state.open311_posts = KeyedBuckets(settings.open311_post_burst, settings.open311_post_per_s)
     app.state.health_checks = {  # /healthz, in this order
         "rasa": engine.health,
@@ -191,24 +194,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.max_frame_bytes,
     )
     greeting = load_greeting(ROOT_DIR / "bot" / "domain")
-    app.include_router(build_router(conversations, web, settings.max_text_chars, web_voice, limits, greeting))
+    app.state.web_chat = WebChat(conversations, web, settings.max_text_chars, web_voice, limits, greeting)
+    app.include_router(chat_socket.router)  # /ws/chat
     # Read-aloud for the web page, through the phone's TTS chain (one prompt cache).
-    app.include_router(build_tts_router(phone.tts, rate=settings.tts_rate, slow_rate=settings.tts_elder_rate))
+    app.state.tts = phone.tts
+    app.include_router(speech_route.router)
     desk_wiring.include(app)
     include_unit_console(app)  # /unit
     include_dashboard(app)  # /dashboard
     loop.include(app, desk_wiring.auth.actor_dependency(settings.api_key_set))
     phone.include(app)
-    app.state.phone = phone.channel  # its send() speaks agent replies into live phone: calls
     if telegram is not None and telegram.mode == "webhook":
-        app.include_router(build_webhook_router(telegram, settings.telegram_secret))
+        app.include_router(telegram_webhook.router)
     app.include_router(open311.router)
     app.include_router(tickets_routes.router)
-    classify_limit = KeyedBuckets(settings.classify_burst, settings.classify_per_s)
-    app.include_router(
-        build_classify_router(catalog, gazetteer, category_of, engine.parse, request_types.decide, classify_limit)
-    )
-    app.include_router(kb_wiring.router(kb, settings))
+    app.include_router(classify_route.router)
+    app.include_router(kb_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(gateway_routes.router)  # /, /favicon.ico, /healthz, /metrics
     return app

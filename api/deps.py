@@ -12,6 +12,7 @@ from fastapi import Depends, Header
 from starlette.requests import HTTPConnection
 
 from channels.agent.auth import DeskAuth, Session
+from channels.telegram.channel import TelegramChannel
 from core.api_keys import require_bearer_key
 from core.metrics import Metrics
 from core.phone_proof import PhoneProof
@@ -19,8 +20,11 @@ from core.settings import Settings
 from desk.accounts.models import ROLES
 from desk.accounts.service import AgentAccounts
 from desk.agent_desk import AgentDesk
+from knowledge_base.service import KnowledgeBase
+from places.gazetteer import Gazetteer
 from tickets.category_catalog import CategoryCatalog
 from tickets.crud import WorkOrderRepository
+from tickets.handling import Actor
 
 # A component's health check for /healthz: {"ok": bool, …details}, sync or async.
 HealthCheck = Callable[[], dict[str, Any] | Awaitable[dict[str, Any]]]
@@ -50,6 +54,14 @@ async def get_catalog(conn: HTTPConnection) -> CategoryCatalog:
     return conn.app.state.catalog
 
 
+async def get_gazetteer(conn: HTTPConnection) -> Gazetteer:
+    return conn.app.state.gazetteer
+
+
+async def get_knowledge_base(conn: HTTPConnection) -> KnowledgeBase:
+    return conn.app.state.kb
+
+
 async def get_category_of(conn: HTTPConnection) -> Callable[[str], str | None]:
     """The classifier's category code for a text (None: no category)."""
     return conn.app.state.category_of
@@ -76,6 +88,11 @@ async def get_accounts(conn: HTTPConnection) -> AgentAccounts:
     return conn.app.state.accounts
 
 
+async def get_telegram(conn: HTTPConnection) -> TelegramChannel | None:
+    """The Telegram channel (None when it is off)."""
+    return conn.app.state.telegram
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiKeysDep = Annotated[frozenset[str], Depends(get_api_keys)]
 CategoryOfDep = Annotated[Callable[[str], str | None], Depends(get_category_of)]
@@ -85,9 +102,12 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 HealthChecksDep = Annotated[dict[str, HealthCheck], Depends(get_health_checks)]
 WorkOrdersDep = Annotated[WorkOrderRepository, Depends(get_work_orders)]
 CatalogDep = Annotated[CategoryCatalog, Depends(get_catalog)]
+GazetteerDep = Annotated[Gazetteer, Depends(get_gazetteer)]
+KnowledgeBaseDep = Annotated[KnowledgeBase, Depends(get_knowledge_base)]
 DeskDep = Annotated[AgentDesk, Depends(get_desk)]
 DeskAuthDep = Annotated[DeskAuth, Depends(get_desk_auth)]
 AccountsDep = Annotated[AgentAccounts, Depends(get_accounts)]
+TelegramDep = Annotated[TelegramChannel | None, Depends(get_telegram)]
 
 
 async def require_api_key(api_keys: ApiKeysDep, authorization: Annotated[str | None, Header()] = None) -> str:
@@ -96,6 +116,16 @@ async def require_api_key(api_keys: ApiKeysDep, authorization: Annotated[str | N
 
 
 ApiKey = Annotated[str, Depends(require_api_key)]
+
+
+async def get_actor(
+    auth: DeskAuthDep, api_keys: ApiKeysDep, authorization: Annotated[str | None, Header()] = None
+) -> Actor:
+    """Who acts in the closed loop: the API key (the external ticket system) or an account's token."""
+    return await auth.actor(authorization, api_keys)
+
+
+Caller = Annotated[Actor, Depends(get_actor)]
 
 
 class SessionWithRole:

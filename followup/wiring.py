@@ -8,10 +8,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
 import httpx
-from fastapi import FastAPI, Header, HTTPException
+from fastapi import FastAPI, HTTPException
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -20,16 +20,18 @@ from conversation.bus import DESK_TOPIC, BusEvent, EventBus
 from conversation.messages import Reply
 from conversation.store import ConversationStore
 from core.settings import Settings
-from followup.routes import build_followup_router
+from followup import routes as followup_routes
 from followup.service import FollowUp, PhoneSurveyCalls
-from reports.routes import build_reports_router
+from reports import routes as report_routes
+from reports.routes import ReportBook
 from reports.surges import SurgeWatch
+from tickets import handling_routes
 from tickets.category_catalog import Category, CategoryCatalog
 from tickets.crud import WorkOrderRepository
 from tickets.deadline_watch import DeadlineWatch
 from tickets.deadlines import add_working_days, deadline_for, warning_at
 from tickets.handling import Actor, Outcome, WorkOrderHandling
-from tickets.handling_routes import ActorDependency, build_handling_router
+from tickets.handling_routes import ActorDependency
 from tickets.models import OutboxMessage, WorkOrder
 from tickets.outbox import OutboxDeliverer, OutboxTarget
 from tickets.schemas import WorkOrderCreate
@@ -156,14 +158,15 @@ class ClosedLoopWiring:
         await self.bus.publish(DESK_TOPIC, {"type": BusEvent.SURGE, **alert})
 
     def include(self, app: FastAPI, actor_of: ActorDependency) -> None:
-        app.include_router(
-            build_handling_router(
-                self.work_orders, self.handling, actor_of, self.directory.public, self.changed, self.directory.search
-            )
-        )
-        app.include_router(build_followup_router(self.db, self.handling, actor_of, self.directory.public, self.tell))
+        # What the closed loop's routes read (tickets/handling_routes.py); the orders and units are
+        # create_app's (app.state.work_orders, app.state.unit_of).
+        app.state.handling, app.state.on_work_order_change = self.handling, self.changed
+        app.state.list_units = self.directory.search
+        app.include_router(handling_routes.router)
+        app.state.db, app.state.on_survey_answer = self.db, self.tell  # /api/followup
+        app.include_router(followup_routes.router)
 
-        async def supervisor(authorization: Annotated[str | None, Header()] = None) -> Actor | None:
+        async def supervisor(authorization: str | None) -> Actor | None:
             try:
                 caller = await actor_of(authorization)
             except HTTPException:
@@ -172,15 +175,11 @@ class ClosedLoopWiring:
                 raise HTTPException(403, "reports need a supervisor account or the API key")
             return caller
 
-        app.include_router(
-            build_reports_router(
-                self.db,
-                self.directory.catalog,
-                self.settings.api_key_set,
-                supervisor,
-                lambda code: (self.directory.public(code) or {}).get("name"),
-            )
+        app.state.reports_supervisor = supervisor
+        app.state.reports = ReportBook(
+            self.db, self.directory.catalog, lambda code: (self.directory.public(code) or {}).get("name")
         )
+        app.include_router(report_routes.router)
 
     async def start(self) -> None:
         """After the tables exist: the built-in units, the deadline watch, the deliveries."""

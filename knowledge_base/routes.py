@@ -9,14 +9,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, Header, HTTPException
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from core.api_keys import bearer_key_dependency
+from api.deps import ApiKey, KnowledgeBaseDep
 from knowledge_base.schema import Article, first_error
-from knowledge_base.service import (
-    AlreadyRetired,
-    KnowledgeBase,
-    UnknownArticle,
-    article_json,
-)
+from knowledge_base.service import AlreadyRetired, UnknownArticle, article_json
 
 MAX_QUERY_CHARS = 500
 
@@ -55,70 +50,73 @@ def _actor(token: str, name: str | None) -> str:
     return f"{name.strip()[:80]} ({key_id})" if name and name.strip() else key_id
 
 
-def build_kb_router(kb: KnowledgeBase, api_keys: frozenset[str]) -> APIRouter:
-    key_of = bearer_key_dependency(api_keys)
+def require_actor(token: ApiKey, x_actor: Annotated[str | None, Header()] = None) -> str:
+    """Who edits: the X-Actor name (if any) with an id of the bearer API key."""
+    return _actor(token, x_actor)
 
-    def require_key(token: Annotated[str, Depends(key_of)], x_actor: Annotated[str | None, Header()] = None) -> str:
-        return _actor(token, x_actor)
 
-    def require_ready() -> None:
-        if not kb.ready:
-            raise HTTPException(503, "the knowledge base is not loaded yet")
+def require_ready(kb: KnowledgeBaseDep) -> None:
+    if not kb.ready:
+        raise HTTPException(503, "the knowledge base is not loaded yet")
 
-    api = APIRouter(prefix="/api/kb", tags=["knowledge base"], dependencies=[Depends(require_ready)])
-    Actor = Annotated[str, Depends(require_key)]
 
-    @api.post("/search")
-    async def search(body: SearchRequest) -> SearchResponse:
-        started = time.perf_counter()
-        outcome = await asyncio.to_thread(kb.search, body.text, body.context_article, body.top_k)
-        results = [{**article_json(s.article), "score": round(s.score, 4)} for s in outcome.results]
-        related = [{"id": s.article.id, "title": s.article.title} for s in outcome.related]
-        took = (time.perf_counter() - started) * 1000
-        return SearchResponse(
-            decision=outcome.decision,
-            facet=outcome.facet,
-            results=results,
-            related=related,
-            referral=outcome.referral,
-            took_ms=round(took, 2),
-        )
+router = APIRouter(prefix="/api/kb", tags=["knowledge base"], dependencies=[Depends(require_ready)])
+Actor = Annotated[str, Depends(require_actor)]
 
-    @api.get("/articles/{article_id}")
-    async def get_article(article_id: str, _actor: Actor) -> dict:
-        try:
-            return await asyncio.to_thread(kb.get, article_id)
-        except UnknownArticle:
-            raise HTTPException(404, f"no article {article_id}") from None
 
-    @api.put("/articles/{article_id}")
-    async def put_article(article_id: str, actor: Actor, body: Annotated[dict, Body()]) -> dict:
-        body = {**body, "id": body.get("id", article_id)}
-        if body["id"] != article_id:
-            raise HTTPException(422, f"body id {body['id']!r} differs from the path id {article_id!r}")
-        try:
-            article = Article.model_validate(body)
-        except ValidationError as exc:
-            raise HTTPException(422, f"invalid article: {first_error(exc)}") from None
-        version = await asyncio.to_thread(kb.put, article, actor)
-        return {"id": article_id, **version, "status": await asyncio.to_thread(kb.status_of, article_id)}
+@router.post("/search")
+async def search(body: SearchRequest, kb: KnowledgeBaseDep) -> SearchResponse:
+    started = time.perf_counter()
+    outcome = await asyncio.to_thread(kb.search, body.text, body.context_article, body.top_k)
+    results = [{**article_json(s.article), "score": round(s.score, 4)} for s in outcome.results]
+    related = [{"id": s.article.id, "title": s.article.title} for s in outcome.related]
+    took = (time.perf_counter() - started) * 1000
+    return SearchResponse(
+        decision=outcome.decision,
+        facet=outcome.facet,
+        results=results,
+        related=related,
+        referral=outcome.referral,
+        took_ms=round(took, 2),
+    )
 
-    @api.delete("/articles/{article_id}")
-    async def retire_article(article_id: str, actor: Actor) -> dict:
-        try:
-            version = await asyncio.to_thread(kb.retire, article_id, actor)
-        except UnknownArticle:
-            raise HTTPException(404, f"no article {article_id}") from None
-        except AlreadyRetired:
-            raise HTTPException(409, f"article {article_id} is already retired") from None
-        return {"id": article_id, **version, "status": "retired"}
 
-    @api.get("/articles/{article_id}/versions")
-    async def versions(article_id: str, _actor: Actor) -> dict:
-        try:
-            rows = await asyncio.to_thread(kb.versions, article_id)
-        except UnknownArticle:
-            raise HTTPException(404, f"no article {article_id}") from None
-        return {"id": article_id, "versions": rows}
+@router.get("/articles/{article_id}")
+async def get_article(article_id: str, _actor: Actor, kb: KnowledgeBaseDep) -> dict:
+    try:
+        return await asyncio.to_thread(kb.get, article_id)
+    except UnknownArticle:
+        raise HTTPException(404, f"no article {article_id}") from None
 
-    return api
+
+@router.put("/articles/{article_id}")
+async def put_article(article_id: str, actor: Actor, kb: KnowledgeBaseDep, body: Annotated[dict, Body()]) -> dict:
+    body = {**body, "id": body.get("id", article_id)}
+    if body["id"] != article_id:
+        raise HTTPException(422, f"body id {body['id']!r} differs from the path id {article_id!r}")
+    try:
+        article = Article.model_validate(body)
+    except ValidationError as exc:
+        raise HTTPException(422, f"invalid article: {first_error(exc)}") from None
+    version = await asyncio.to_thread(kb.put, article, actor)
+    return {"id": article_id, **version, "status": await asyncio.to_thread(kb.status_of, article_id)}
+
+
+@router.delete("/articles/{article_id}")
+async def retire_article(article_id: str, actor: Actor, kb: KnowledgeBaseDep) -> dict:
+    try:
+        version = await asyncio.to_thread(kb.retire, article_id, actor)
+    except UnknownArticle:
+        raise HTTPException(404, f"no article {article_id}") from None
+    except AlreadyRetired:
+        raise HTTPException(409, f"article {article_id} is already retired") from None
+    return {"id": article_id, **version, "status": "retired"}
+
+
+@router.get("/articles/{article_id}/versions")
+async def versions(article_id: str, _actor: Actor, kb: KnowledgeBaseDep) -> dict:
+    try:
+        rows = await asyncio.to_thread(kb.versions, article_id)
+    except UnknownArticle:
+        raise HTTPException(404, f"no article {article_id}") from None
+    return {"id": article_id, "versions": rows}

@@ -7,11 +7,9 @@ import logging
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
 from core.settings import PROJECT_ROOT, Settings
-from knowledge_base.routes import build_kb_router
 from knowledge_base.service import KnowledgeBase, Referrer
 from knowledge_base.store import VersionStore
 from knowledge_base.watch import watch_articles
@@ -48,10 +46,6 @@ def prepare_cache(settings: Settings) -> None:
             log.info("knowledge base cache ready: %d articles", len(snapshot.known))
         finally:
             db.dispose()
-
-
-def router(kb: KnowledgeBase, settings: Settings) -> APIRouter:
-    return build_kb_router(kb, settings.api_key_set)
 
 
 def _load_and_warm(kb: KnowledgeBase) -> None:

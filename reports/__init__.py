@@ -16,5 +16,5 @@ alerts and their outbox events).
 - reports/surges.py, reports/models.py: the surge watch (未诉先办) and its `surge_alert` table.
 - reports/cli.py: `hotline report daily|rates|hot-issues|monthly`.
 - reports/routes.py: `GET /api/reports/daily`, `/rates`, `/overview` and `/hot-issues`
-  (`build_reports_router`).
+  (a module-level `router`; its `ReportBook` on `app.state.reports`).
 """

@@ -76,27 +76,31 @@ class DeskAuth:
             raise HTTPException(403, f"this needs the {' or '.join(allowed)} role")
         return session
 
-    def actor_dependency(self, api_keys: frozenset[str]):
+    async def actor(self, authorization: str | None, api_keys: frozenset[str]) -> Actor:
         """Who acts in the closed loop: the external ticket system (an API key), or the account of
         a bearer token (unit, supervisor, agent — the rules of tickets/handling.py decide what each may)."""
+        scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(
+                401,
+                "a bearer API key or a token from POST /api/agent/login is required",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if is_valid_key(token, api_keys):
+            return Actor("api", "api")
+        try:
+            session = await self.session_for(token)
+        except InvalidToken as exc:
+            raise HTTPException(401, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from None
+        agent = session.agent
+        return Actor(agent.role, agent.username, agent.unit_code)  # type: ignore[arg-type]
+
+    def actor_dependency(self, api_keys: frozenset[str]):
+        """`actor` as a FastAPI dependency of a fixed set of API keys."""
 
         async def actor(authorization: Annotated[str | None, Header()] = None) -> Actor:
-            scheme, _, token = (authorization or "").partition(" ")
-            token = token.strip()
-            if scheme.lower() != "bearer" or not token:
-                raise HTTPException(
-                    401,
-                    "a bearer API key or a token from POST /api/agent/login is required",
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
-            if is_valid_key(token, api_keys):
-                return Actor("api", "api")
-            try:
-                session = await self.session_for(token)
-            except InvalidToken as exc:
-                raise HTTPException(401, f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from None
-            agent = session.agent
-            return Actor(agent.role, agent.username, agent.unit_code)  # type: ignore[arg-type]
+            return await self.actor(authorization, api_keys)
 
         return actor
 

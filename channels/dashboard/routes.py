@@ -13,17 +13,15 @@ ECHARTS = STATIC_DIR / "vendor" / "echarts" / "echarts.min.js"
 MAP = STATIC_DIR / "map" / "beijing.geojson"
 
 
-def build_dashboard_router() -> APIRouter:
-    api = APIRouter()
+router = APIRouter()
 
-    @api.get("/dashboard", include_in_schema=False)
-    async def dashboard() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html")
 
-    return api
+@router.get("/dashboard", include_in_schema=False)
+async def dashboard() -> FileResponse:
+    return FileResponse(STATIC_DIR / "index.html")
 
 
 def include_dashboard(app: FastAPI) -> None:
     """The page and its static files (a Mount is not carried by include_router, hence a function)."""
-    app.include_router(build_dashboard_router())
+    app.include_router(router)
     app.mount("/dashboard/static", StaticFiles(directory=STATIC_DIR), name="dashboard-static")

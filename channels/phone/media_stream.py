@@ -17,10 +17,12 @@ import contextlib
 import json
 import logging
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from starlette.requests import HTTPConnection
 
+from api.deps import SettingsDep
 from channels.phone.calls import PhoneChannel, run_to_end
 from channels.phone.playout import Playout
 from channels.phone.signature import signature_ok
@@ -194,45 +196,48 @@ async def _read(ws: WebSocket, pipeline: VoicePipeline, transport: MediaStreamTr
         pipeline.caller_hangup()
 
 
-def build_media_router(phone: PhoneChannel, auth_token: str | None = None) -> APIRouter:
-    api = APIRouter()
+async def get_phone(conn: HTTPConnection) -> PhoneChannel:
+    return conn.app.state.phone
 
-    @api.websocket("/ws/media")
-    async def media_stream(ws: WebSocket) -> None:
-        if not signature_ok(auth_token, ws, websocket=True):  # the provider signs the wss URL
-            log.warning("media stream refused: missing or invalid X-Twilio-Signature")
-            await ws.close(code=POLICY)  # before accept: the upgrade is answered 403
+
+PhoneDep = Annotated[PhoneChannel, Depends(get_phone)]
+router = APIRouter()
+
+
+@router.websocket("/ws/media")
+async def media_stream(ws: WebSocket, phone: PhoneDep, settings: SettingsDep) -> None:
+    if not signature_ok(settings.twilio_auth_token, ws, websocket=True):  # the provider signs the wss URL
+        log.warning("media stream refused: missing or invalid X-Twilio-Signature")
+        await ws.close(code=POLICY)  # before accept: the upgrade is answered 403
+        return
+    await ws.accept()
+    transport: MediaStreamTransport | None = None
+    try:
+        start = await _await_start(ws)
+        if start is None:
             return
-        await ws.accept()
-        transport: MediaStreamTransport | None = None
+        params = start.get("customParameters") or {}
+        placed = params.get(PLACED_CALL_PARAMETER)  # a survey call we placed (followup/pbx/twilio.py)
+        call = CallInfo(
+            str(start.get("callSid") or start["streamSid"]),
+            caller=params.get("caller") or None,
+            placed_id=placed if isinstance(placed, str) and placed else None,
+        )
+        transport = MediaStreamTransport(ws, start["streamSid"])
         try:
-            start = await _await_start(ws)
-            if start is None:
-                return
-            params = start.get("customParameters") or {}
-            placed = params.get(PLACED_CALL_PARAMETER)  # a survey call we placed (followup/pbx/twilio.py)
-            call = CallInfo(
-                str(start.get("callSid") or start["streamSid"]),
-                caller=params.get("caller") or None,
-                placed_id=placed if isinstance(placed, str) and placed else None,
-            )
-            transport = MediaStreamTransport(ws, start["streamSid"])
-            try:
-                pipeline = phone.open_call(call, transport)
-            except ValueError as exc:
-                raise CloseCall(POLICY, str(exc)) from None
-            transport.playout.start()
-            reader = asyncio.create_task(_read(ws, pipeline, transport), name=f"media-stream-{call.call_id}")
-            await run_to_end(phone, pipeline, reader)
-        except CloseCall as exc:
-            log.warning("media stream refused: %s", exc.reason)
-            transport = transport or MediaStreamTransport(ws, "")
-            await transport.close(exc.code, exc.reason)
-        except (WebSocketDisconnect, RuntimeError):
-            pass
-        finally:
-            if transport is None:
-                transport = MediaStreamTransport(ws, "")
-            await transport.close(1000, "hangup")
-
-    return api
+            pipeline = phone.open_call(call, transport)
+        except ValueError as exc:
+            raise CloseCall(POLICY, str(exc)) from None
+        transport.playout.start()
+        reader = asyncio.create_task(_read(ws, pipeline, transport), name=f"media-stream-{call.call_id}")
+        await run_to_end(phone, pipeline, reader)
+    except CloseCall as exc:
+        log.warning("media stream refused: %s", exc.reason)
+        transport = transport or MediaStreamTransport(ws, "")
+        await transport.close(exc.code, exc.reason)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        if transport is None:
+            transport = MediaStreamTransport(ws, "")
+        await transport.close(1000, "hangup")

@@ -9,9 +9,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from channels.phone import media_stream
 from channels.phone.audiosocket import AudioSocketServer
 from channels.phone.calls import PhoneChannel
-from channels.phone.media_stream import build_media_router
 from channels.phone.outbound import OutboundCalls
 from channels.phone.routes import build_phone_routes
 from conversation.messages import Reply
@@ -57,7 +57,8 @@ class PhoneWiring:
 
     def include(self, app: FastAPI) -> None:
         token = self.settings.twilio_auth_token  # signed webhooks when set
-        app.include_router(build_media_router(self.channel, token))
+        app.state.phone = self.channel  # /ws/media; its send() speaks agent replies into live phone: calls
+        app.include_router(media_stream.router)
         app.include_router(build_phone_routes(self.channel, self.settings.phone_agent_queue, token))
 
     async def start(self) -> None:

@@ -12,17 +12,15 @@ from fastapi.staticfiles import StaticFiles
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def build_unit_router() -> APIRouter:
-    api = APIRouter()
+router = APIRouter()
 
-    @api.get("/unit", include_in_schema=False)
-    async def console() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html")
 
-    return api
+@router.get("/unit", include_in_schema=False)
+async def console() -> FileResponse:
+    return FileResponse(STATIC_DIR / "index.html")
 
 
 def include_unit_console(app: FastAPI) -> None:
     """The page and its static files (a Mount is not carried by include_router, hence a function)."""
-    app.include_router(build_unit_router())
+    app.include_router(router)
     app.mount("/unit/static", StaticFiles(directory=STATIC_DIR), name="unit-static")

@@ -9,9 +9,10 @@ or before its next message once the engine is back."""
 import logging
 import uuid
 from collections import defaultdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from starlette.requests import HTTPConnection
 
 from channels.web.protocol import (
     BAD_FORMAT,
@@ -75,51 +76,55 @@ class WebChatChannel:
                 self.detach(conversation_id, ws)
 
 
-def build_router(
-    conversations: ConversationRouter,
-    channel: WebChatChannel,
-    max_text_chars: int,
-    voice: VoiceMessages | None = None,
-    limits: ChatLimits = ChatLimits(),
-    greeting: dict[str, Any] | None = None,
-) -> APIRouter:
-    """`greeting`: a message frame sent at once on a new conversation whose client asked for it
-    with `?greet=1` (the chat page does; API clients are not sent it); it is not stored."""
-    api = APIRouter()
-    sessions = ChatSessions(conversations, limits)
+class WebChat:
+    """What /ws/chat does with a socket: the session, the frames, the turns. create_app puts one on
+    `app.state.web_chat`. `greeting`: a message frame sent at once on a new conversation whose
+    client asked for it with `?greet=1` (the chat page does; API clients are not sent it); it is
+    not stored."""
 
-    @api.websocket("/ws/chat")
-    async def chat(
-        ws: WebSocket, conversation_id: str | None = None, resume_token: str | None = None, greet: bool = False
+    def __init__(
+        self,
+        conversations: ConversationRouter,
+        channel: WebChatChannel,
+        max_text_chars: int,
+        voice: VoiceMessages | None = None,
+        limits: ChatLimits = ChatLimits(),
+        greeting: dict[str, Any] | None = None,
     ) -> None:
+        self.conversations, self.channel, self.max_text_chars = conversations, channel, max_text_chars
+        self.voice, self.limits, self.greeting = voice, limits, greeting
+        self.sessions = ChatSessions(conversations, limits)
+
+    async def serve(self, ws: WebSocket, conversation_id: str | None, resume_token: str | None, greet: bool) -> None:
+        """One chat socket, from accept to disconnect."""
         await ws.accept()
         address = ws.client.host if ws.client else "-"
-        session = await sessions.open(address, conversation_id, resume_token)
+        session = await self.sessions.open(address, conversation_id, resume_token)
         conv_id = session.conversation_id
         await ws.send_json(session_frame(conv_id, session.resume_token))
         if conversation_id and not session.resumed:
             await ws.send_json(NOT_FOUND.frame())
         if session.resumed:
-            await ws.send_json(history_frame(history_entries(await conversations.history(conv_id))))
+            await ws.send_json(history_frame(history_entries(await self.conversations.history(conv_id))))
         await ws.send_json(status_frame(session.mode.value))
-        if greet and greeting is not None and not session.resumed:  # asked for by the page (?greet=1)
-            await ws.send_json(greeting)
-        channel.attach(conv_id, ws)
+        if greet and self.greeting is not None and not session.resumed:  # asked for by the page (?greet=1)
+            await ws.send_json(self.greeting)
+        self.channel.attach(conv_id, ws)
         log.info("web chat session %s %s", short_id(conv_id), "resumed" if session.resumed else "started")
         try:
             if session.resumed:
-                await _answer_unanswered(conv_id, None)
+                await self.answer_unanswered(conv_id, None)
             while True:
                 event = await ws.receive()
                 if event["type"] == "websocket.disconnect":
                     break
-                await _on_frame(ws, event, session)
+                await self.on_frame(ws, event, session)
         except WebSocketDisconnect:
             pass
         finally:
-            channel.detach(conv_id, ws)
+            self.channel.detach(conv_id, ws)
 
-    async def _on_frame(ws: WebSocket, event: dict[str, Any], session: ChatSession) -> None:
+    async def on_frame(self, ws: WebSocket, event: dict[str, Any], session: ChatSession) -> None:
         conv_id, user_id = session.conversation_id, session.user_id
         try:
             if event.get("text") is None:
@@ -129,10 +134,10 @@ def build_router(
                     "binary frames are not accepted on /ws/chat; send JSON text frames",
                 )
             size = len(event["text"].encode())
-            if size > limits.frame_bytes:
-                raise frame_too_large(size, limits.frame_bytes)
+            if size > self.limits.frame_bytes:
+                raise frame_too_large(size, self.limits.frame_bytes)
             try:
-                frame = parse_client_frame(event["text"], max_text_chars)
+                frame = parse_client_frame(event["text"], self.max_text_chars)
             finally:  # refused frames count too
                 wait = session.take()
             if wait:
@@ -140,17 +145,17 @@ def build_router(
                 err.id = frame.id
                 raise err
             if frame.type == "audio":
-                if voice is None:
+                if self.voice is None:
                     raise AUDIO_UNAVAILABLE
-                heard = await voice.recognise(frame.data, frame.audio_format)
+                heard = await self.voice.recognise(frame.data, frame.audio_format)
         except FrameError as err:
-            conversations.count_refused_frame(err.code)
+            self.conversations.count_refused_frame(err.code)
             log.warning("rejected frame on %s: %s (%s)", short_id(conv_id), err.code, err.detail)
             if err.rejected_text is not None and err.code != "rate_limited":
-                await sessions.store(session)
+                await self.sessions.store(session)
                 metadata = {"kind": "text"} if err.id is None else {"kind": "text", "client_id": str(err.id)}
                 rejected = InboundMessage(conv_id, CHANNEL, user_id, err.rejected_text, metadata)
-                await conversations.reject(rejected, err.code, err.original_length)
+                await self.conversations.reject(rejected, err.code, err.original_length)
             await ws.send_json(err.frame())
             return
         # Every message gets a client id (the page's, else one made here) so it is answered once.
@@ -163,27 +168,43 @@ def build_router(
             msg = InboundMessage(conv_id, CHANNEL, user_id, frame.payload, metadata)
         else:
             msg = InboundMessage(conv_id, CHANNEL, user_id, frame.text, {"kind": "text", **metadata})
-        await sessions.store(session)
-        state = await conversations.accept(msg)
+        await self.sessions.store(session)
+        state = await self.conversations.accept(msg)
         if frame.id is not None:
             await ws.send_json(ack_frame(frame.id))
         if state.answered:
             return
-        await _answer_unanswered(conv_id, msg.metadata["client_id"])
-        await _turn(conv_id, msg)
+        await self.answer_unanswered(conv_id, msg.metadata["client_id"])
+        await self.turn(conv_id, msg)
 
-    async def _answer_unanswered(conv_id: str, current: str | None) -> None:
+    async def answer_unanswered(self, conv_id: str, current: str | None) -> None:
         """Answer stored messages the bot never answered, oldest first (not `current`): after a
         restart at once, after an engine outage once the engine is back."""
-        waiting = await conversations.unanswered(conv_id, current)
-        if not waiting or not (await conversations.engine.health()).get("ok"):
+        waiting = await self.conversations.unanswered(conv_id, current)
+        if not waiting or not (await self.conversations.engine.health()).get("ok"):
             return
         log.info("answering %d earlier message(s) of %s", len(waiting), short_id(conv_id))
         for msg in waiting:
-            await _turn(conv_id, msg)
+            await self.turn(conv_id, msg)
 
-    async def _turn(conv_id: str, msg: InboundMessage) -> None:
-        replies = await conversations.handle(msg, urgent=lambda first: channel.send(conv_id, first))
-        await channel.send(conv_id, replies)
+    async def turn(self, conv_id: str, msg: InboundMessage) -> None:
+        replies = await self.conversations.handle(msg, urgent=lambda first: self.channel.send(conv_id, first))
+        await self.channel.send(conv_id, replies)
 
-    return api
+
+async def get_web_chat(conn: HTTPConnection) -> WebChat:
+    return conn.app.state.web_chat
+
+
+router = APIRouter()
+
+
+@router.websocket("/ws/chat")
+async def chat(
+    ws: WebSocket,
+    web_chat: Annotated[WebChat, Depends(get_web_chat)],
+    conversation_id: str | None = None,
+    resume_token: str | None = None,
+    greet: bool = False,
+) -> None:
+    await web_chat.serve(ws, conversation_id, resume_token, greet)

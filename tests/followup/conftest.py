@@ -13,9 +13,9 @@ from datetime import timedelta
 import uvicorn
 from fastapi import FastAPI
 
+from channels.phone import media_stream
 from channels.phone.audiosocket import AudioSocketServer
 from channels.phone.calls import PhoneChannel
-from channels.phone.media_stream import build_media_router
 from channels.phone.outbound import OutboundCalls
 from channels.phone.routes import build_phone_routes
 from conversation.messages import Reply
@@ -23,6 +23,7 @@ from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
 from core.db import init_db, make_engine
 from core.metrics import Metrics
+from core.settings import Settings
 from followup.pbx import SurveyCalls
 from followup.service import FollowUp
 from places.gazetteer import Gazetteer
@@ -104,7 +105,8 @@ async def survey_loop(
     audiosocket = AudioSocketServer(channel, "127.0.0.1", audiosocket_port, idle_timeout_s=3, frame_timeout_s=0.5)
     await audiosocket.start()
     app = FastAPI()
-    app.include_router(build_media_router(channel))
+    app.state.phone, app.state.settings = channel, Settings()
+    app.include_router(media_stream.router)
     app.include_router(build_phone_routes(channel, "12345-agents"))
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=http_port, ws="websockets-sansio", log_config=None, lifespan="off")

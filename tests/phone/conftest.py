@@ -9,14 +9,15 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from channels.phone import media_stream
 from channels.phone.audiosocket import AudioSocketServer
 from channels.phone.calls import PhoneChannel
-from channels.phone.media_stream import build_media_router
 from channels.phone.routes import build_phone_routes
 from conversation.router import ConversationRouter
 from conversation.store import ConversationStore
 from core.db import init_db, make_engine
 from core.metrics import Metrics
+from core.settings import Settings
 from places.gazetteer import Gazetteer
 from tests.helpers import free_port
 from tests.phone.fakes import FakeTTS, ScriptedEngine
@@ -98,7 +99,8 @@ async def audiosocket(phone):
 @pytest.fixture()
 async def media_server(phone):
     app = FastAPI()
-    app.include_router(build_media_router(phone.channel))
+    app.state.phone, app.state.settings = phone.channel, Settings()
+    app.include_router(media_stream.router)
     app.include_router(build_phone_routes(phone.channel, "12345-agents"))
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio", log_config=None, lifespan="off")

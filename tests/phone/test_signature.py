@@ -10,9 +10,10 @@ import uvicorn
 import websockets
 from fastapi import FastAPI
 
-from channels.phone.media_stream import build_media_router
+from channels.phone import media_stream
 from channels.phone.routes import build_phone_routes
 from channels.phone.signature import twilio_signature
+from core.settings import Settings
 from tests.helpers import free_port
 
 TOKEN = "12345-provider-auth-token"
@@ -34,7 +35,8 @@ def test_signature_matches_twilios_documented_example():
 @pytest.fixture()
 async def signed_server(phone):
     app = FastAPI()
-    app.include_router(build_media_router(phone.channel, TOKEN))
+    app.state.phone, app.state.settings = phone.channel, Settings(twilio_auth_token=TOKEN)
+    app.include_router(media_stream.router)
     app.include_router(build_phone_routes(phone.channel, "12345-agents", TOKEN))
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio", log_config=None, lifespan="off")

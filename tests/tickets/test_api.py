@@ -164,7 +164,7 @@ def test_classify_asks_the_dialogue_engine_about_short_turns_only():
     from fastapi import FastAPI
 
     from places.gazetteer import Gazetteer
-    from tickets.classify_route import build_classify_router
+    from tickets import classify_route
 
     asked: list[str] = []
 
@@ -176,7 +176,9 @@ def test_classify_asks_the_dialogue_engine_about_short_turns_only():
         return intent or "report"  # "report": the model's answer when the engine was not asked
 
     app = FastAPI()
-    app.include_router(build_classify_router(CATALOG, Gazetteer.builtin(), lambda _t: None, intent_of, request_type_of))
+    app.state.catalog, app.state.gazetteer, app.state.category_of = CATALOG, Gazetteer.builtin(), lambda _t: None
+    app.state.intent_of, app.state.request_type_of = intent_of, request_type_of
+    app.include_router(classify_route.router)
     with TestClient(app) as c:
         short = c.post("/api/classify", json={"text": "建议门口装个红绿灯"}).json()
         letter = "关于小区门口交通的问题\n" + "小区门口车流量很大，老人孩子过马路很危险，多次反映无果。" * 4

@@ -8,8 +8,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from places.gazetteer import Gazetteer
+from tickets import classify_route
 from tickets.category_catalog import CategoryCatalog
-from tickets.classify_route import build_classify_router
 
 PHONE, ID_NUMBER = "13911112222", "110101199003071234"
 
@@ -22,11 +22,9 @@ async def no_intent(_text: str) -> None:
 def client():
     catalog = CategoryCatalog.load()
     app = FastAPI()
-    app.include_router(
-        build_classify_router(
-            catalog, Gazetteer.builtin(), lambda _t: None, no_intent, lambda _text, _intent: "complain"
-        )
-    )
+    app.state.catalog, app.state.gazetteer, app.state.category_of = catalog, Gazetteer.builtin(), lambda _t: None
+    app.state.intent_of, app.state.request_type_of = no_intent, lambda _text, _intent: "complain"
+    app.include_router(classify_route.router)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 

@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 
 import cli
 import tickets.crud
+from core.settings import Settings
+from reports import routes as report_routes
 from reports.hot_issues import hot_issues_from_orders
-from reports.routes import build_reports_router
+from reports.routes import ReportBook
 from reports.service import day_start
 from reports.synthetic import Planted, stream
 from tests.tickets.conftest import work_order_data
@@ -87,7 +89,8 @@ def test_route(db, repo, monkeypatch) -> None:
     generated = stream(60, PLANTED[:1], END_TIME, days=10)
     numbers = _as_orders(repo, monkeypatch, generated.messages)
     app = FastAPI()
-    app.include_router(build_reports_router(db, CategoryCatalog.load(), frozenset({API_KEY})))
+    app.state.settings, app.state.reports = Settings(api_keys=API_KEY), ReportBook(db, CategoryCatalog.load())
+    app.include_router(report_routes.router)
     client = TestClient(app)
     url = f"/api/reports/hot-issues?from={END - timedelta(days=29)}&to={END}&top=3"
     assert client.get(url).status_code == 401

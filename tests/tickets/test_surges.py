@@ -119,13 +119,19 @@ def test_stored_alerts_are_listed_for_supervisors_who_were_away(db, repo, monkey
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from reports.routes import build_reports_router
+    from core.settings import Settings
+    from reports import routes as report_routes
+    from reports.routes import ReportBook
     from tickets.category_catalog import CategoryCatalog
 
     burst = _burst(repo, monkeypatch, [NOW - timedelta(minutes=m) for m in (5, 30, 50, 75)], 0)
     [alert] = SurgeWatch(db).scan(NOW)
     app = FastAPI()
-    app.include_router(build_reports_router(db, CategoryCatalog.load(), frozenset({"surge-list-key-0123456789"})))
+    app.state.settings, app.state.reports = (
+        Settings(api_keys="surge-list-key-0123456789"),
+        ReportBook(db, CategoryCatalog.load()),
+    )
+    app.include_router(report_routes.router)
     client = TestClient(app)
     assert client.get("/api/reports/surges").status_code == 401
     listed = client.get("/api/reports/surges?days=1", headers={"Authorization": "Bearer surge-list-key-0123456789"})

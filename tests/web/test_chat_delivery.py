@@ -10,7 +10,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from channels.web.chat_socket import WebChatChannel, build_router
+from channels.web import chat_socket
+from channels.web.chat_socket import WebChat, WebChatChannel
 from channels.web.session import ChatLimits
 from conversation.engine import EngineUnavailable
 from conversation.messages import InboundMessage, Reply
@@ -46,7 +47,8 @@ def env(tmp_path):
 
     def client(**limits) -> TestClient:
         app = FastAPI()
-        app.include_router(build_router(conversations, WebChatChannel(), 50, None, ChatLimits(**limits)))
+        app.state.web_chat = WebChat(conversations, WebChatChannel(), 50, None, ChatLimits(**limits))
+        app.include_router(chat_socket.router)
         return TestClient(app)
 
     return client, store, engine, path

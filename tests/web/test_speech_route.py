@@ -8,7 +8,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from channels.web.speech_route import build_tts_router
+from channels.web import speech_route
+from core.settings import Settings
 from voice.audio import AudioFormat
 from voice.tts import SynthesisError, TextToSpeech
 from voice.tts.espeak_provider import EspeakTextToSpeech
@@ -25,7 +26,8 @@ class BrokenTts(TextToSpeech):
 
 def client(tts) -> TestClient:
     app = FastAPI()
-    app.include_router(build_tts_router(tts, rate="+0%", slow_rate="-40%"))
+    app.state.tts, app.state.settings = tts, Settings(tts_rate="+0%", tts_elder_rate="-40%")
+    app.include_router(speech_route.router)
     return TestClient(app)
 
 

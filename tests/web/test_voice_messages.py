@@ -10,7 +10,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from channels.web.chat_socket import WebChatChannel, build_router
+from channels.web import chat_socket
+from channels.web.chat_socket import WebChat, WebChatChannel
 from channels.web.protocol import FrameError
 from channels.web.voice_messages import VoiceMessages
 from conversation.messages import InboundMessage, Reply
@@ -155,7 +156,8 @@ def chat(tmp_path):
     def make(with_voice: bool = True) -> TestClient:
         app = FastAPI()
         v = VoiceMessages(speech, decode_upload, max_bytes=1_000_000) if with_voice else None
-        app.include_router(build_router(conversations, WebChatChannel(), 2000, v))
+        app.state.web_chat = WebChat(conversations, WebChatChannel(), 2000, v)
+        app.include_router(chat_socket.router)
         return TestClient(app)
 
     return make, store, engine, speech

@@ -9,7 +9,9 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 import cli
-from reports.routes import build_reports_router
+from core.settings import Settings
+from reports import routes as report_routes
+from reports.routes import ReportBook
 from tests.tickets.reporting.conftest import API_KEY, CATALOG, CG, WJ
 
 
@@ -87,7 +89,8 @@ def test_api_needs_the_key_and_answers_every_format(db, crafted_day, monkeypatch
 
     monkeypatch.setattr(reports.service, "utcnow", clock)
     app = FastAPI()
-    app.include_router(build_reports_router(db, CATALOG, frozenset({API_KEY})))
+    app.state.settings, app.state.reports = Settings(api_keys=API_KEY), ReportBook(db, CATALOG)
+    app.include_router(report_routes.router)
     client = TestClient(app)
     assert client.get("/api/reports/daily", params={"date": "2026-03-02"}).status_code == 401
     wrong = {"Authorization": "Bearer not-the-key-0123456789"}
@@ -124,13 +127,14 @@ def test_api_needs_the_key_and_answers_every_format(db, crafted_day, monkeypatch
 
 
 def test_api_supervisor_hook(db, crafted_day):
-    from fastapi import Header
 
-    def supervisor(authorization: str | None = Header(None)) -> str | None:
+    async def supervisor(authorization: str | None) -> str | None:
         return "supervisor:zhao" if authorization == "Bearer supervisor-token" else None
 
     app = FastAPI()
-    app.include_router(build_reports_router(db, CATALOG, frozenset({API_KEY}), supervisor_dependency=supervisor))
+    app.state.settings, app.state.reports = Settings(api_keys=API_KEY), ReportBook(db, CATALOG)
+    app.state.reports_supervisor = supervisor
+    app.include_router(report_routes.router)
     client = TestClient(app)
     url = "/api/reports/rates?from=2026-03-02&to=2026-03-03&by=unit"
     assert client.get(url, headers={"Authorization": "Bearer supervisor-token"}).status_code == 200

@@ -6,11 +6,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from fastapi import FastAPI, Header, HTTPException
+from fastapi import FastAPI, HTTPException
 from fastapi.testclient import TestClient
 
+from core.settings import Settings
+from reports import routes as report_routes
 from reports.overview import Overview, period_dates
-from reports.routes import build_reports_router
+from reports.routes import ReportBook
 from reports.service import Reports, day_start
 from tests.tickets.reporting.conftest import API_KEY, CATALOG, DAY
 
@@ -87,13 +89,15 @@ def test_overview_route(db, crafted_day, monkeypatch, clock):
     clock.now = END_OF_DAY
     monkeypatch.setattr(reports.service, "utcnow", clock)
 
-    def supervisor(authorization: str | None = Header(None)) -> str | None:
+    async def supervisor(authorization: str | None) -> str | None:
         if authorization == "Bearer agent-token":
             raise HTTPException(403, "reports need a supervisor account or the API key")
         return "supervisor:zhao" if authorization == "Bearer supervisor-token" else None
 
     app = FastAPI()
-    app.include_router(build_reports_router(db, CATALOG, frozenset({API_KEY}), supervisor_dependency=supervisor))
+    app.state.settings, app.state.reports = Settings(api_keys=API_KEY), ReportBook(db, CATALOG)
+    app.state.reports_supervisor = supervisor
+    app.include_router(report_routes.router)
     client = TestClient(app)
     url = "/api/reports/overview"
     assert client.get(url, params={"period": "today"}).status_code == 401
