@@ -18,7 +18,7 @@ from core.settings import PROJECT_ROOT, Settings
 from knowledge_base.wiring import prepare_cache as prepare_kb_cache
 from runtime.progress import Progress
 from runtime.training import ensure_model, model_path
-from safety.training import build_detector
+from safety.training import prepare_vectors as prepare_emergency_vectors
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier_cache import dense_embedder, load_or_train, load_or_train_request_types
 
@@ -36,7 +36,8 @@ def prepare_gateway_caches(settings: Settings, progress: Progress | None = None)
     with progress.stage("request types"):
         load_or_train_request_types()
     with progress.stage("emergency phrasings"):
-        build_detector(embedder)  # embeds new emergency phrasings into var/cache/safety
+        if embedder is not None:  # text-only detectors need no vectors
+            prepare_emergency_vectors(embedder)
     with progress.stage("knowledge base vectors"):
         prepare_kb_cache(settings)
 

@@ -6,12 +6,25 @@ import functools
 import logging
 import time
 
+import numpy as np
+
 from core.settings import PROJECT_ROOT
 from knowledge_base.embeddings import Embedder, VectorCache
 from safety.detector import EmergencyDetector, load_tuning_split
 
 log = logging.getLogger(__name__)
 VECTORS_DIR = PROJECT_ROOT / "var" / "cache" / "safety"
+
+
+def prepare_vectors(embedder: Embedder, examples: list | None = None) -> np.ndarray:
+    """The e5 vectors of the training phrasings, embedding only those not yet in var/cache/safety
+    and saving the cache (what `hotline train` prepares, without training a detector)."""
+    examples = load_tuning_split() if examples is None else examples
+    texts = [e.text for e in examples]
+    cache = VectorCache(VECTORS_DIR, embedder.model_id)
+    matrix, _ = cache.embed(embedder, texts)
+    cache.save(keep=texts)
+    return matrix
 
 
 @functools.lru_cache(maxsize=2)
@@ -23,11 +36,10 @@ def build_detector(embedder: Embedder | None) -> EmergencyDetector:
     if embedder is None:
         detector = EmergencyDetector.train(examples)
     else:
-        cache = VectorCache(VECTORS_DIR, embedder.model_id)
+        vectors = dict(zip((e.text for e in examples), prepare_vectors(embedder, examples), strict=True))
         detector = EmergencyDetector.train(
-            examples, embed=embedder.passages, train_embed=lambda texts: cache.embed(embedder, texts)[0]
+            examples, embed=embedder.passages, train_embed=lambda texts: np.stack([vectors[t] for t in texts])
         )
-        cache.save(keep=[e.text for e in examples])
     detector.warm_up()
     log.info(
         "emergency detector trained on %d phrasings in %.1f s (%s)",
