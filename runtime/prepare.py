@@ -3,13 +3,13 @@ gateways' caches, each only when its inputs changed, the two in parallel.
 
 A first start trains Rasa (a subprocess, minutes) while this process trains the category
 classifier and the request-type model and embeds the emergency phrasings and the knowledge base
-(e5). On a small machine both would want every core; so while Rasa trains, the e5 embedding here
-runs on all cores but one (OpenMP threads wait for their slowest sibling, and a core shared with
-TensorFlow makes every batch as slow as that core), and Rasa keeps TensorFlow's default threads:
-it is the longest part, and it has the machine to itself once the caches are done."""
+(e5). On a small machine both would want every core. Rasa keeps TensorFlow's default threads, and
+the e5 embedder asks before each batch how many cores other processes leave idle
+(knowledge_base/threads.py): one thread while Rasa trains (OpenMP threads wait for their slowest
+sibling, and a core shared with TensorFlow makes every batch as slow as that core), every core as
+soon as the training is over."""
 
 import logging
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 from core.settings import PROJECT_ROOT, Settings
 from knowledge_base.wiring import prepare_cache as prepare_kb_cache
 from runtime.progress import Progress
-from runtime.training import ensure_model, model_path
+from runtime.training import ensure_model
 from safety.training import prepare_vectors as prepare_emergency_vectors
 from tickets.category_catalog import CategoryCatalog
 from tickets.classifier_cache import dense_embedder, load_or_train, load_or_train_request_types
@@ -42,27 +42,15 @@ def prepare_gateway_caches(settings: Settings, progress: Progress | None = None)
         prepare_kb_cache(settings)
 
 
-def cache_threads(settings: Settings, rasa_trains: bool) -> int:
-    """e5 threads for the caches: HOTLINE_KB_EMBED_THREADS, but one core left to a Rasa training."""
-    if not rasa_trains:
-        return settings.kb_embed_threads
-    return max(1, min(settings.kb_embed_threads, len(os.sched_getaffinity(0)) - 1))
-
-
 def prepare_models(settings: Settings, progress: Progress | None = None) -> Path:
     """The Rasa model (returned) and the gateways' caches, built at the same time. If one part
     fails, the other is stopped (a Rasa training is cancelled) and the error raised."""
     progress = progress or Progress()
-    rasa_trains = not model_path(PROJECT_ROOT).exists()  # a hint for thread counts only
-    threads = cache_threads(settings, rasa_trains)
-    cache_settings = (
-        settings if threads == settings.kb_embed_threads else settings.model_copy(update={"kb_embed_threads": threads})
-    )
     cancel = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rasa-model") as pool:
         rasa = pool.submit(_rasa_model, progress, cancel, settings.var_dir / "log" / "rasa-train.log")
         try:
-            prepare_gateway_caches(cache_settings, progress)
+            prepare_gateway_caches(settings, progress)
         except BaseException:
             cancel.set()  # the pool's exit waits for the training to stop (≤ 0.5 s + its exit)
             raise

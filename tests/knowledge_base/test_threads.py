@@ -96,7 +96,30 @@ def test_embedder_uses_one_thread_while_cores_are_busy(monkeypatch):
     busy = E5Embedder(threads=2, gauge=Busy())
     if busy.threads < 2:
         pytest.skip("one usable core")
-    assert busy.query_threads() == 1
-    assert E5Embedder(threads=2, gauge=Idle()).query_threads() == 2
-    assert E5Embedder(threads=1, gauge=Idle()).query_threads() == 1
+    assert busy.threads_now() == 1
+    assert E5Embedder(threads=2, gauge=Idle()).threads_now() == 2
+    assert E5Embedder(threads=1, gauge=Idle()).threads_now() == 1
     assert busy.query("居住证怎么办理").shape == (busy.dim,)
+
+
+def test_a_passage_build_takes_the_second_core_once_it_is_free(monkeypatch):
+    """A cache build beside a Rasa training: one thread while the other core is busy, two once the
+    training has ended (the thread count is asked for each batch, not fixed at the start)."""
+    from knowledge_base.embeddings import BATCH, E5Embedder
+
+    class Gauge:
+        idle = 0.1
+
+        def idle_cores(self) -> float:
+            return self.idle
+
+    gauge = Gauge()
+    embedder = E5Embedder(threads=2, gauge=gauge)
+    if embedder.threads < 2:
+        pytest.skip("one usable core")
+    asked: list[int] = []
+    monkeypatch.setattr(embedder._omp, "set", asked.append)
+    embedder.passages(["路灯不亮"] * BATCH)
+    gauge.idle = 0.95
+    embedder.passages(["路灯不亮"] * (BATCH + 1))
+    assert asked == [1, 2, 2]

@@ -124,15 +124,6 @@ def test_a_second_caller_waits_for_the_running_training(project, monkeypatch):
     assert statuses == ["waiting for another process's training…", "trained meanwhile by another process"]
 
 
-def test_the_caches_leave_a_core_to_a_rasa_training(monkeypatch, tmp_path):
-    settings = Settings(var_dir=tmp_path, kb_embed_threads=4)
-    monkeypatch.setattr(prepare.os, "sched_getaffinity", lambda _pid: {0, 1})
-    assert prepare.cache_threads(settings, rasa_trains=True) == 1
-    assert prepare.cache_threads(settings, rasa_trains=False) == 4
-    monkeypatch.setattr(prepare.os, "sched_getaffinity", lambda _pid: set(range(8)))
-    assert prepare.cache_threads(settings, rasa_trains=True) == 4
-
-
 def test_a_failed_training_names_its_log(project, monkeypatch):
     monkeypatch.setenv("FAKE_TRAIN_S", "0")
     monkeypatch.setenv("FAKE_TRAIN_FAILS", "1")
