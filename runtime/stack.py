@@ -73,8 +73,7 @@ def rasa_command(settings: Settings, model: Path, port: int) -> list[str]:
         settings.engine_host,
         "--port",
         str(port),
-        "--auth-token",
-        settings.rasa_auth_token,
+        f"--auth-token={settings.rasa_auth_token}",  # one argument: a random token may start with "-"
         "--endpoints",
         str(settings.rasa_endpoints),
         "--credentials",

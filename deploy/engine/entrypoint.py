@@ -61,8 +61,7 @@ def rasa_argv(env: dict[str, str]) -> list[str]:
         env.get("HOTLINE_ENGINE_HOST", "0.0.0.0"),
         "--port",
         env.get("HOTLINE_RASA_PORT", "5005"),
-        "--auth-token",
-        need(env, "HOTLINE_RASA_TOKEN", 16),
+        f"--auth-token={need(env, 'HOTLINE_RASA_TOKEN', 16)}",  # one argument: a token may start with "-"
         "--endpoints",
         "endpoints.scale-out.yml",
         "--credentials",
