@@ -1,19 +1,24 @@
 """What `hotline train` and `hotline up` build before any process starts: the Rasa model and the
-gateways' caches, each only when its inputs changed, the two in parallel.
+gateways' caches, each only when its inputs changed, all at the same time.
 
-A first start trains Rasa (a subprocess, minutes) while this process trains the category
-classifier and the request-type model and embeds the emergency phrasings and the knowledge base
-(e5). On a small machine both would want every core. Rasa keeps TensorFlow's default threads, and
-the e5 embedder asks before each batch how many cores other processes leave idle
-(knowledge_base/threads.py): one thread while Rasa trains (OpenMP threads wait for their slowest
-sibling, and a core shared with TensorFlow makes every batch as slow as that core), every core as
-soon as the training is over."""
+A first start trains Rasa (a subprocess, minutes) while the gateway's caches are built in two
+streams: a child process trains the category classifier and the request-type model, and this
+process embeds the emergency phrasings and the knowledge base (e5). Rasa keeps TensorFlow's
+default threads; its training keeps about 0.7 of a core busy, so two single-threaded e5 streams
+use the rest of the machine. Each e5 embedder asks before every batch how many cores other
+processes leave idle (knowledge_base/threads.py): one thread while anything else runs (OpenMP
+threads wait for their slowest sibling, and a shared core makes every batch as slow as that
+core), every core for whichever stream is left last."""
 
 import logging
+import multiprocessing
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
+from core.pii import configure_logging
 from core.settings import PROJECT_ROOT, Settings
 from knowledge_base.wiring import prepare_cache as prepare_kb_cache
 from runtime.progress import Progress
@@ -27,19 +32,59 @@ log = logging.getLogger(__name__)
 
 def prepare_gateway_caches(settings: Settings, progress: Progress | None = None) -> None:
     """What the gateways load instead of building, each only when its inputs changed: the category
-    classifier, the request-type model, the e5 vectors of the emergency phrasings and the knowledge
-    base's passage vectors (also the gateway image's build step, deploy/gateway/prepare_caches.py)."""
+    classifier and the request-type model (in a child process), the e5 vectors of the emergency
+    phrasings and the knowledge base's passage vectors (here). Also the gateway image's build step,
+    deploy/gateway/prepare_caches.py. A failure of either stream stops the other and is raised."""
     progress = progress or Progress()
+    child = SpawnedStage("the classifier and request-type training", _text_models_main, settings, progress.started)
+    try:
+        prepare_vector_caches(settings, progress)
+    except BaseException:
+        child.stop()
+        raise
+    child.wait()
+
+
+def prepare_text_models(settings: Settings, progress: Progress) -> None:
     with progress.stage("classifier"):
-        embedder = dense_embedder(settings)
-        load_or_train(CategoryCatalog.load(), embedder)
+        load_or_train(CategoryCatalog.load(), dense_embedder(settings))
     with progress.stage("request types"):
         load_or_train_request_types()
+
+
+def prepare_vector_caches(settings: Settings, progress: Progress) -> None:
     with progress.stage("emergency phrasings"):
+        embedder = dense_embedder(settings)
         if embedder is not None:  # text-only detectors need no vectors
             prepare_emergency_vectors(embedder)
     with progress.stage("knowledge base vectors"):
         prepare_kb_cache(settings)
+
+
+def _text_models_main(settings: Settings, started: float) -> None:
+    configure_logging()  # the same masked format as the parent's
+    prepare_text_models(settings, Progress(started=started))
+
+
+class SpawnedStage:
+    """`target(*args)` in a fresh (spawned) process, started at construction. For the caches: its
+    own e5 handle and its own core gauge, which then counts this process's embedding as load."""
+
+    def __init__(self, name: str, target: Callable[..., None], *args: object) -> None:
+        self.name = name
+        self._process: BaseProcess = multiprocessing.get_context("spawn").Process(
+            target=target, args=args, name=name, daemon=True
+        )
+        self._process.start()
+
+    def wait(self) -> None:
+        self._process.join()
+        if self._process.exitcode != 0:
+            raise RuntimeError(f"{self.name} failed (exit code {self._process.exitcode}; its error is above)")
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.join()
 
 
 def prepare_models(settings: Settings, progress: Progress | None = None) -> Path:

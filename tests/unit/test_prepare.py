@@ -132,3 +132,48 @@ def test_a_failed_training_names_its_log(project, monkeypatch):
     with pytest.raises(RuntimeError, match=f"exit code 3; see {log}"):
         prepare.prepare_models(Settings(var_dir=project / "var"), Progress(io.StringIO()))
     assert "broken domain" in log.read_text()
+
+
+# --- The caches' second stream: a spawned process ----------------------------------------------------
+
+
+def child_says(started: float, text: str) -> None:
+    """Run in the spawned process: a progress line counted from the parent's start."""
+    Progress(started=started).say("child", text)
+
+
+def child_fails() -> None:
+    raise ValueError("bad training example")
+
+
+def child_sleeps() -> None:
+    time.sleep(60)
+
+
+def test_a_spawned_stage_counts_from_the_parents_start_and_reports_failure(capfd):
+    started = time.monotonic() - 42  # the parent has been preparing for 42 s
+    prepare.SpawnedStage("the child stage", child_says, started, "ready").wait()
+    assert re.fullmatch(r"\[ 4[23]s\] child: ready\n", capfd.readouterr().out)
+    with pytest.raises(RuntimeError, match=r"the failing stage failed \(exit code 1"):
+        prepare.SpawnedStage("the failing stage", child_fails).wait()
+    assert "ValueError: bad training example" in capfd.readouterr().err
+
+
+def test_a_failure_here_stops_the_spawned_stream(monkeypatch):
+    stages: list[prepare.SpawnedStage] = []
+    real = prepare.SpawnedStage
+
+    def spawn(name, target, *args):
+        stages.append(real(name, child_sleeps))
+        return stages[-1]
+
+    def vector_caches(settings, progress):
+        raise ValueError("bad knowledge-base article")
+
+    monkeypatch.setattr(prepare, "SpawnedStage", spawn)
+    monkeypatch.setattr(prepare, "prepare_vector_caches", vector_caches)
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="bad knowledge-base article"):
+        prepare.prepare_gateway_caches(Settings(), Progress(io.StringIO()))
+    assert time.monotonic() - started < 10
+    assert not stages[0]._process.is_alive()
