@@ -6,7 +6,7 @@ GW_PY := $(VENV)/bin/python
 HOTLINE := $(VENV)/bin/hotline
 # uv installs the pinned requirements (in parallel, linked from its cache: seconds on a warm cache).
 UV := $(VENV)/bin/uv
-UV_INSTALL := $(UV) pip install --quiet --compile-bytecode
+UV_INSTALL := $(UV) pip install --quiet
 DASHBOARD_JS := channels/dashboard/static/vendor/echarts/echarts.min.js
 
 .PHONY: run test lint setup train bench bench-tickets bench-hot-issues test-unit clean
