@@ -74,3 +74,22 @@ def test_held_out_split_stays_near_the_measured_figures(detector):
 def test_text_only_detector_still_catches_the_clear_cases():
     detector = build_detector(None)
     assert detector("着火了 快来人啊").emergency and not detector("燃气费在哪交").emergency
+
+
+def test_the_text_only_screen_skips_e5_for_everyday_messages_only(detector, monkeypatch):
+    """Everyday messages are answered by the text-only screen without an embedding; an emergency,
+    even one without a cue word, always reaches the full detector with its e5 view."""
+    embedded: list[str] = []
+    full_view = detector.embed
+
+    def counting(texts):
+        embedded.extend(texts)
+        return full_view(texts)
+
+    monkeypatch.setattr(detector, "embed", counting)
+    for text in ("你好", "我想问一下居住证怎么办理", "好的谢谢", "燃气费在哪交"):
+        assert not detector(text).emergency
+    assert embedded == []
+    for text in ("先别登记了 我爸突然倒地上了 叫不醒", "有个孩子骑车让大货车给刮倒了 腿压在车底下了"):
+        assert detector(text).emergency
+    assert len(embedded) == 2
