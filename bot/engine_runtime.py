@@ -5,13 +5,15 @@ Usage: python -m bot.engine_runtime run --enable-api --model … (any `rasa` arg
 
 The patches (one module each, installed here and nowhere else):
 - bot/action_response_validation.py: action-server responses checked by a JSON-schema validator
-  compiled once, not rebuilt with its schema re-checked on every call (issue 17).
+  compiled once, not rebuilt with its schema re-checked on every call (issue 17);
+- bot/sqlite_tracker_durability.py: the SQLite tracker store commits without an fsync per turn
+  (WAL mode with synchronous=NORMAL, as the gateway's own database).
 """
 
 import logging
 import sys
 
-from bot import action_response_validation
+from bot import action_response_validation, sqlite_tracker_durability
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +21,7 @@ log = logging.getLogger(__name__)
 def install_patches() -> None:
     if not action_response_validation.install():
         log.warning("running Rasa without the compiled action-response validator")
+    sqlite_tracker_durability.install()
 
 
 def main(argv: list[str]) -> None:
