@@ -6,6 +6,8 @@ Usage: python -m bot.engine_runtime run --enable-api --model … (any `rasa` arg
 The patches (one module each, installed here and nowhere else):
 - bot/action_response_validation.py: action-server responses checked by a JSON-schema validator
   compiled once, not rebuilt with its schema re-checked on every call (issue 17);
+- bot/event_type_lookup.py: event classes looked up by type name once, not by walking every event
+  class for each stored event of each turn (issue 17);
 - bot/sqlite_tracker_durability.py: the SQLite tracker store commits without an fsync per turn
   (WAL mode with synchronous=NORMAL, as the gateway's own database).
 """
@@ -13,7 +15,7 @@ The patches (one module each, installed here and nowhere else):
 import logging
 import sys
 
-from bot import action_response_validation, sqlite_tracker_durability
+from bot import action_response_validation, event_type_lookup, sqlite_tracker_durability
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +23,8 @@ log = logging.getLogger(__name__)
 def install_patches() -> None:
     if not action_response_validation.install():
         log.warning("running Rasa without the compiled action-response validator")
+    if not event_type_lookup.install():
+        log.warning("running Rasa without the remembered event type lookup")
     sqlite_tracker_durability.install()
 
 

@@ -1,0 +1,59 @@
+"""Rasa's lookup of an event class by its type name, remembered once found.
+
+Why: every time Rasa 3.6 rebuilds a tracker from its store (each turn, for every stored event of
+the session) `Event.resolve_by_type` walks `all_subclasses(Event)`, a recursive list of every
+event class built anew on each call: 6 % of Rasa's busy time at 50 conversations (issue 17).
+
+What: `install()` puts a version in front of Rasa's that remembers, per type name, the class Rasa's
+own lookup returned. The event classes are fixed once Rasa is imported and their type names are
+unique, so the answer never changes; an unknown name (error or default) always goes to Rasa's
+function, so its exceptions and defaults are Rasa's.
+
+Guard: installed only when Rasa's function is the one this was written against
+(ORIGINAL_SOURCE_SHA256, rasa 3.6.21); otherwise `install()` logs a warning and returns False.
+Nothing happens at import time: bot/engine_runtime.py calls `install()` before Rasa's CLI runs.
+"""
+
+import hashlib
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ORIGINAL_SOURCE_SHA256 = "b5cf570fa7f286c7059ec73d8880528d03a78b28cf4e80285a46079c0fa65968"
+
+_original: Callable[..., Any] | None = None
+_found: dict[str, type] = {}
+
+
+def original_source_sha256() -> str:
+    from rasa.shared.core.events import Event
+
+    return hashlib.sha256(inspect.getsource(_original or Event.resolve_by_type).encode()).hexdigest()
+
+
+def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
+    cls = _found.get(type_name)
+    if cls is not None:
+        return cls
+    assert _original is not None
+    cls = _original(type_name, default)
+    if cls is not None and getattr(cls, "type_name", None) == type_name:
+        _found[type_name] = cls
+    return cls
+
+
+def install() -> bool:
+    global _original
+    from rasa.shared.core.events import Event
+
+    if _original is not None:
+        return True
+    if original_source_sha256() != ORIGINAL_SOURCE_SHA256:
+        log.warning("Rasa's Event.resolve_by_type changed; event type lookups are not remembered")
+        return False
+    _original = Event.resolve_by_type
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    return True
