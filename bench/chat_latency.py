@@ -5,7 +5,9 @@ Prints p50/p95/p99 turn latency (message sent -> last reply frame received) and 
 and beside them the same load sent straight to Rasa's REST channel (/webhooks/rest/webhook: the
 same model and action server, no gateway) in the same run: the ratio of the two p95s is the figure
 that holds across machines. Without --url it starts its own stack (`hotline up` on free ports,
-state in a temp dir); with --url, pass --rasa-url for the Rasa comparison.
+state in a temp dir, the chat's rate limits lifted); with --url, pass --rasa-url for the Rasa
+comparison, and lift the limits of that system (HOTLINE_CHAT_ADDRESS_PER_S and friends): from one
+address the saturation run meets them, and refused turns are counted as errors, not answers.
 """
 
 import argparse
@@ -20,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -51,7 +54,7 @@ async def citizen(url: str, think_s: float, until: float, latencies: list[float]
             while time.monotonic() < until:
                 sent = time.perf_counter()
                 await ws.send(json.dumps({"type": "text", "text": random.choice(UTTERANCES)}, ensure_ascii=False))
-                last = None
+                last, refused = None, None
                 while True:  # the first message frame, then whatever follows right behind it
                     try:
                         frame = json.loads(await asyncio.wait_for(ws.recv(), 30 if last is None else 0.05))
@@ -59,9 +62,15 @@ async def citizen(url: str, think_s: float, until: float, latencies: list[float]
                         break
                     if frame["type"] in ("message", "error", "status"):
                         last = time.perf_counter()
+                    if frame["type"] == "error":  # e.g. rate_limited: an error, not an answered turn
+                        refused = str(frame.get("code"))
                 if last is None:
                     errors.append("no reply")
                     return
+                if refused is not None:
+                    errors.append(refused)
+                    await asyncio.sleep(1.0)
+                    continue
                 latencies.append(last - sent)
                 if think_s:
                     await asyncio.sleep(random.uniform(0.5 * think_s, 1.5 * think_s))
@@ -109,11 +118,13 @@ def report(name: str, n: int, think_s: float, result: dict) -> float | None:
         print(f"{name}: no turns completed; errors: {result['errors'][:5]}")
         return None
     q = statistics.quantiles(lat, n=100, method="inclusive")
+    kinds = ", ".join(f"{k} {v}" for k, v in Counter(result["errors"]).most_common())
     print(
         f"{name}: {n} conversations, think time {think_s:.1f} s, {len(lat)} turns in {result['elapsed']:.1f} s\n"
         f"  turn latency  p50 {q[49] * 1000:7.1f} ms   p95 {q[94] * 1000:7.1f} ms   p99 {q[98] * 1000:7.1f} ms"
         f"   max {lat[-1] * 1000:7.1f} ms\n"
         f"  throughput    {len(lat) / result['elapsed']:.1f} turns/s   errors {len(result['errors'])}"
+        + (f" ({kinds})" if kinds else "")
     )
     return q[94]
 
