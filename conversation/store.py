@@ -272,14 +272,24 @@ class ConversationStore:
 
     # Agent desk queries.
 
+    QUEUE_ORDER = (col(Conversation.priority).desc(), col(Conversation.queued_at), col(Conversation.id))
+
     def queued(self) -> list[Conversation]:
         """The queue: emergencies first, then first come first served."""
         with Session(self.engine) as session:
             return list(
                 session.exec(
-                    select(Conversation)
-                    .where(Conversation.mode == Mode.QUEUED.value)
-                    .order_by(col(Conversation.priority).desc(), col(Conversation.queued_at), col(Conversation.id))
+                    select(Conversation).where(Conversation.mode == Mode.QUEUED.value).order_by(*self.QUEUE_ORDER)
+                ).all()
+            )
+
+    def queue_ids(self) -> list[str]:
+        """The queue's conversation ids in queue order (a citizen's place: no rows, summaries
+        or drafts loaded, however long the queue)."""
+        with Session(self.engine) as session:
+            return list(
+                session.exec(
+                    select(Conversation.id).where(Conversation.mode == Mode.QUEUED.value).order_by(*self.QUEUE_ORDER)
                 ).all()
             )
 

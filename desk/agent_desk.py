@@ -108,7 +108,7 @@ class AgentDesk:
 
     async def place_text(self, conversation_id: str) -> str | None:
         """您前面还有N位，预计等待约M分钟。 for a queued conversation (None if not queued)."""
-        ids = [c.id for c in await asyncio.to_thread(self.store.queued)]
+        ids = await self._queue_ids()
         if conversation_id not in ids:
             return None
         ahead = ids.index(conversation_id)
@@ -121,7 +121,7 @@ class AgentDesk:
         behind = before[before.index(gone) + 1 :]
         if not behind:
             return
-        current = [c.id for c in await asyncio.to_thread(self.store.queued)]
+        current = await self._queue_ids()
         for conversation_id in behind[:50]:
             if conversation_id in current:
                 ahead = current.index(conversation_id)
@@ -129,7 +129,7 @@ class AgentDesk:
                 await self.deliver(conversation_id, [Reply(text, sender="system", data={"queue": {"ahead": ahead}})])
 
     async def _queue_ids(self) -> list[str]:
-        return [c.id for c in await asyncio.to_thread(self.store.queued)]
+        return await asyncio.to_thread(self.store.queue_ids)
 
     # ---- hooks called by the ConversationRouter ----
 

@@ -251,6 +251,7 @@ async def test_queue_moves_and_the_citizens_behind_are_told(desk_setup):
     s = desk_setup
     for cid in ("web:1", "web:2", "web:3"):
         await queue_citizen(s, cid)
+    assert s.store.queue_ids() == [c.id for c in s.store.queued()] == ["web:1", "web:2", "web:3"]
     await s.desk.take("web:1", ALICE)
     assert s.delivered["web:2"][-1].text.startswith("您是下一位")
     assert s.delivered["web:3"][-1].text.startswith("您前面还有1位")
