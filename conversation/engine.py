@@ -45,7 +45,7 @@ class RasaEngine:
         base_url: str | Sequence[str],
         client: httpx.AsyncClient,
         timeout_s: float = 15.0,
-        max_in_flight: int = 8,
+        max_in_flight: int = 2,
         token: str | None = None,
     ) -> None:
         self.pins = ReplicaPins([base_url] if isinstance(base_url, str) else base_url)

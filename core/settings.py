@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     )
     rasa_endpoints: Path = PROJECT_ROOT / "endpoints.yml"
     engine_timeout_s: float = 15.0
-    engine_max_in_flight: int = 8
+    engine_max_in_flight: int = 2  # per replica; Rasa serves one turn at a time (issue 17 measured 2 vs 8)
     health_timeout_s: float = 2.0
     max_text_chars: int = 2000
     # Web chat frames: up to max_frame_bytes are read; larger ones up to ws_max_frame_bytes get a
