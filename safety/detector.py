@@ -165,11 +165,12 @@ class EmergencyDetector:
             threshold = THRESHOLD_DENSE if embed is not None else THRESHOLD_TEXT
         detector = cls(chars, words, None, {}, embed, threshold)
         vectors = (train_embed or embed)([e.text for e in examples]) if embed is not None else None
-        x = detector._features(norms, vectors)
+        views = detector._views(norms)
+        x = _join(views, vectors)
         y = np.array([bool(e.services) for e in examples])
         detector.model = LogisticRegression(C=C, max_iter=3000).fit(x, y)
         if embed is not None:
-            detector.screen = LogisticRegression(C=C, max_iter=3000).fit(detector._features(norms, None), y)
+            detector.screen = LogisticRegression(C=C, max_iter=3000).fit(_join(views, None), y)
         rows = np.flatnonzero(y)
         for service in SERVICES:
             target = np.array([service in examples[i].services for i in rows])
@@ -179,17 +180,17 @@ class EmergencyDetector:
                 )
         return detector
 
-    def _features(self, norms: list[str], vectors: np.ndarray | None) -> Any:
-        """The text views, the e5 view when `vectors` are given, and the cue rules."""
-        parts = [self.chars.transform(norms), self.words.transform(norms)]
-        if vectors is not None:
-            parts.append(csr_matrix(np.asarray(vectors, dtype=np.float64) * E5_WEIGHT))
-        parts.append(csr_matrix(np.array([rule_features(n) for n in norms]) * RULE_WEIGHT))
-        return hstack(parts).tocsr()
+    def _views(self, norms: list[str]) -> tuple[Any, Any]:
+        """The text views and the cue rules of normalised texts (the screen's features, and the
+        full detector's without the e5 view): computed once per message."""
+        text = hstack([self.chars.transform(norms), self.words.transform(norms)])
+        return text, csr_matrix(np.array([rule_features(n) for n in norms]) * RULE_WEIGHT)
+
+    def _vectors(self, texts: list[str]) -> np.ndarray | None:
+        return self.embed(texts) if self.embed is not None else None
 
     def _x(self, texts: list[str]) -> Any:
-        vectors = self.embed(texts) if self.embed is not None else None
-        return self._features([normalise(t) for t in texts], vectors)
+        return _join(self._views([normalise(t) for t in texts]), self._vectors(texts))
 
     def probability(self, texts: list[str]) -> np.ndarray:
         """P(emergency) of each text by the full detector, without the screen (for tuning)."""
@@ -201,11 +202,12 @@ class EmergencyDetector:
     def __call__(self, text: str) -> EmergencyDecision:
         if not text or text.startswith("/"):  # empty, or a button payload / router command
             return NOT_EMERGENCY
+        views = self._views([normalise(text)])
         if self.screen is not None:
-            screened = float(_positive(self.screen, self._features([normalise(text)], None))[0])
+            screened = float(_positive(self.screen, _join(views, None))[0])
             if screened < SCREEN_THRESHOLD:
                 return EmergencyDecision(False, score=screened)
-        x = self._x([text])
+        x = _join(views, self._vectors([text]))
         p = float(_positive(self.model, x)[0])
         if p < self.threshold:
             return EmergencyDecision(False, score=p)
@@ -232,6 +234,13 @@ def present_cues(text: str) -> dict[str, list[str]]:
     """Cue phrases by service, unless the text says it is not happening now."""
     norm = normalise(text)
     return {} if not_now(norm) else cues_in(norm)
+
+
+def _join(views: tuple[Any, Any], vectors: np.ndarray | None) -> Any:
+    """The feature matrix: text views, the e5 view when `vectors` are given, cue rules."""
+    text, rules = views
+    parts = [text] if vectors is None else [text, csr_matrix(np.asarray(vectors, dtype=np.float64) * E5_WEIGHT)]
+    return hstack([*parts, rules]).tocsr()
 
 
 def _positive(model: Any, x: Any) -> np.ndarray:
