@@ -25,7 +25,7 @@ from runtime.progress import Progress
 from runtime.training import ensure_model
 from safety.training import prepare_vectors as prepare_emergency_vectors
 from tickets.category_catalog import CategoryCatalog
-from tickets.classifier_cache import dense_embedder, load_or_train, load_or_train_request_types
+from tickets.classifier_cache import dense_embedder, load_or_train, load_or_train_request_types, text_models_built
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,10 @@ def prepare_gateway_caches(settings: Settings, progress: Progress | None = None)
     phrasings and the knowledge base's passage vectors (here). Also the gateway image's build step,
     deploy/gateway/prepare_caches.py. A failure of either stream stops the other and is raised."""
     progress = progress or Progress()
+    if text_models_built(settings.kb_dense):  # a warm start: loading them needs no process of its own
+        prepare_text_models(settings, progress)
+        prepare_vector_caches(settings, progress)
+        return
     child = SpawnedStage("the classifier and request-type training", _text_models_main, settings, progress.started)
     try:
         prepare_vector_caches(settings, progress)

@@ -41,12 +41,16 @@ def content_hash(salt: bytes, files: Iterable[Path]) -> str:
     return digest.hexdigest()[:HASH_CHARS]
 
 
+def model_file(name: str, digest: str, models_dir: Path = MODELS_DIR) -> Path:
+    return models_dir / f"{name}-{digest}.npz"
+
+
 def load_or_build(
     name: str, digest: str, load: Callable[[Path], M], build: Callable[[], M], models_dir: Path = MODELS_DIR
 ) -> M:
     """models/<name>-<digest>.npz loaded if present, else built, saved there, and all but the KEEP
     newest models of that name (other digests) removed."""
-    path = models_dir / f"{name}-{digest}.npz"
+    path = model_file(name, digest, models_dir)
     if path.exists():
         return load(path)
     started = time.monotonic()
@@ -122,4 +126,13 @@ def load_or_train_request_types(models_dir: Path = MODELS_DIR) -> RequestTypeMod
         RequestTypeModel.load,
         lambda: RequestTypeModel.train(request_type.load_examples()),
         models_dir,
+    )
+
+
+def text_models_built(dense: bool, models_dir: Path = MODELS_DIR) -> bool:
+    """Whether the classifier (with or without its dense view) and the request-type model of the
+    current inputs are already in models/, so that preparing them only loads them."""
+    return (
+        model_file("classifier", training_hash(dense), models_dir).exists()
+        and model_file("request-type", request_type_hash(), models_dir).exists()
     )

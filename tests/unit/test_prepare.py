@@ -170,6 +170,7 @@ def test_a_failure_here_stops_the_spawned_stream(monkeypatch):
     def vector_caches(settings, progress):
         raise ValueError("bad knowledge-base article")
 
+    monkeypatch.setattr(prepare, "text_models_built", lambda dense: False)
     monkeypatch.setattr(prepare, "SpawnedStage", spawn)
     monkeypatch.setattr(prepare, "prepare_vector_caches", vector_caches)
     started = time.monotonic()
@@ -177,3 +178,34 @@ def test_a_failure_here_stops_the_spawned_stream(monkeypatch):
         prepare.prepare_gateway_caches(Settings(), Progress(io.StringIO()))
     assert time.monotonic() - started < 10
     assert not stages[0]._process.is_alive()
+
+
+@pytest.mark.parametrize("built", [True, False])
+def test_only_a_training_of_the_text_models_gets_a_process_of_its_own(monkeypatch, built):
+    spawned: list[str] = []
+    ran: list[str] = []
+
+    class Stage:
+        def __init__(self, name, target, *args):
+            spawned.append(name)
+
+        def wait(self):
+            ran.append("text models (child)")
+
+    monkeypatch.setattr(prepare, "text_models_built", lambda dense: built)
+    monkeypatch.setattr(prepare, "SpawnedStage", Stage)
+    monkeypatch.setattr(prepare, "prepare_text_models", lambda settings, progress: ran.append("text models"))
+    monkeypatch.setattr(prepare, "prepare_vector_caches", lambda settings, progress: ran.append("vectors"))
+    prepare.prepare_gateway_caches(Settings(), Progress(io.StringIO()))
+    assert len(spawned) == (0 if built else 1)
+    assert ran == (["text models", "vectors"] if built else ["vectors", "text models (child)"])
+
+
+def test_text_models_built_reads_the_current_hashes(tmp_path):
+    from tickets import classifier_cache as cache
+
+    assert not cache.text_models_built(True, tmp_path)
+    cache.model_file("classifier", cache.training_hash(True), tmp_path).write_bytes(b"")
+    assert not cache.text_models_built(True, tmp_path)
+    cache.model_file("request-type", cache.request_type_hash(), tmp_path).write_bytes(b"")
+    assert cache.text_models_built(True, tmp_path) and not cache.text_models_built(False, tmp_path)
