@@ -21,13 +21,10 @@ test_action_response_validation.py fails in that case, and when Rasa stops calli
 Nothing happens at import time: bot/engine_runtime.py calls `install()` before Rasa's CLI runs.
 """
 
-import hashlib
-import inspect
-import logging
 from collections.abc import Callable
 from typing import Any
 
-log = logging.getLogger(__name__)
+from bot import rasa_patch
 
 # sha256 of inspect.getsource(RemoteAction._validate_action_result) in rasa 3.6.21.
 ORIGINAL_SOURCE_SHA256 = "f8cdb4be6812396167ced74161b2ccd65c5ea676ad86d7d359d8c322d9d8dc42"
@@ -41,8 +38,7 @@ def original_source_sha256() -> str:
     """The hash of the Rasa function the patch replaces (the original, also once patched)."""
     from rasa.core.actions.action import RemoteAction
 
-    function = _original or getattr(RemoteAction, PATCHED_ATTRIBUTE)
-    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+    return rasa_patch.source_sha256(_original or getattr(RemoteAction, PATCHED_ATTRIBUTE))
 
 
 def compiled_validator(action_class: type) -> Any:
@@ -81,14 +77,11 @@ def install() -> bool:
 
     if installed():
         return True
-    found = original_source_sha256()
-    if found != ORIGINAL_SOURCE_SHA256:
-        log.warning("Rasa's RemoteAction.%s changed (source sha256 %s): its response check is left "
-                    "unpatched (bot/action_response_validation.py)", PATCHED_ATTRIBUTE, found)  # fmt: skip
-        return False
-    _original = getattr(RemoteAction, PATCHED_ATTRIBUTE)
-    setattr(RemoteAction, PATCHED_ATTRIBUTE, validate_action_result)
-    return True
+    patch = "bot/action_response_validation.py"
+    _original = rasa_patch.replace(
+        RemoteAction, PATCHED_ATTRIBUTE, ORIGINAL_SOURCE_SHA256, validate_action_result, patch
+    )
+    return _original is not None
 
 
 def uninstall() -> None:

@@ -10,6 +10,8 @@ The patches (one module each, installed here and nowhere else):
   class for each stored event of each turn (issue 17);
 - bot/sqlite_tracker_durability.py: the SQLite tracker store commits without an fsync per turn
   (WAL mode with synchronous=NORMAL, as the gateway's own database).
+The two that replace a Rasa function do it through bot/rasa_patch.py: only when Rasa's function
+is the one they were written against.
 """
 
 import logging

@@ -14,13 +14,10 @@ Guard: installed only when Rasa's function is the one this was written against
 Nothing happens at import time: bot/engine_runtime.py calls `install()` before Rasa's CLI runs.
 """
 
-import hashlib
-import inspect
-import logging
 from collections.abc import Callable
 from typing import Any
 
-log = logging.getLogger(__name__)
+from bot import rasa_patch
 
 ORIGINAL_SOURCE_SHA256 = "b5cf570fa7f286c7059ec73d8880528d03a78b28cf4e80285a46079c0fa65968"
 
@@ -31,7 +28,7 @@ _found: dict[str, type] = {}
 def original_source_sha256() -> str:
     from rasa.shared.core.events import Event
 
-    return hashlib.sha256(inspect.getsource(_original or Event.resolve_by_type).encode()).hexdigest()
+    return rasa_patch.source_sha256(_original or Event.resolve_by_type)
 
 
 def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
@@ -49,11 +46,8 @@ def install() -> bool:
     global _original
     from rasa.shared.core.events import Event
 
-    if _original is not None:
-        return True
-    if original_source_sha256() != ORIGINAL_SOURCE_SHA256:
-        log.warning("Rasa's Event.resolve_by_type changed; event type lookups are not remembered")
-        return False
-    _original = Event.resolve_by_type
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
-    return True
+    if _original is None:
+        _original = rasa_patch.replace(
+            Event, "resolve_by_type", ORIGINAL_SOURCE_SHA256, resolve_by_type, "bot/event_type_lookup.py"
+        )
+    return _original is not None
