@@ -8,16 +8,15 @@ The patches (one module each, installed here and nowhere else):
   compiled once, not rebuilt with its schema re-checked on every call (issue 17);
 - bot/event_type_lookup.py: event classes looked up by type name once, not by walking every event
   class for each stored event of each turn (issue 17);
-- bot/sqlite_tracker_durability.py: the SQLite tracker store commits without an fsync per turn
-  (WAL mode with synchronous=NORMAL, as the gateway's own database).
-The two that replace a Rasa function do it through bot/rasa_patch.py: only when Rasa's function
-is the one they were written against.
+Both replace a Rasa function through bot/rasa_patch.py: only when Rasa's function is the one they
+were written against. The tracker store is not a patch: endpoints.yml names its class
+(bot/tracker_store.py).
 """
 
 import logging
 import sys
 
-from bot import action_response_validation, event_type_lookup, sqlite_tracker_durability
+from bot import action_response_validation, event_type_lookup
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +26,6 @@ def install_patches() -> None:
         log.warning("running Rasa without the compiled action-response validator")
     if not event_type_lookup.install():
         log.warning("running Rasa without the remembered event type lookup")
-    sqlite_tracker_durability.install()
 
 
 def main(argv: list[str]) -> None:
