@@ -81,7 +81,8 @@ class ConversationStore:
         client_id = msg.metadata.get("client_id")
         payload = {k: v for k, v in msg.metadata.items() if k != "client_id"}
         for attempt in range(2):
-            with Session(self.engine) as session:
+            # Not expired on commit: the new row's id is read without another query (issue 17).
+            with Session(self.engine, expire_on_commit=False) as session:
                 conv = session.get(Conversation, msg.conversation_id)
                 if conv is None:
                     conv = Conversation(id=msg.conversation_id, channel=msg.channel, user_id=msg.user_id)
