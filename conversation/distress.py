@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from core.one_text import TfidfRows, logistic_proba
+
 EXAMPLES = Path(__file__).resolve().parent / "data" / "distress_examples.yml"
 LABELS = ("anger", "distress")
 
@@ -42,10 +44,11 @@ class DistressDetector:
         self.threshold = threshold
         self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
         self._model = LogisticRegression(C=10.0, max_iter=1000).fit(self._vectorizer.fit_transform(texts), y)
+        self._rows = TfidfRows(self._vectorizer)  # scikit-learn's numbers without its per-call checks
         self._classes = list(self._model.classes_)
 
     def scores(self, text: str) -> dict[str, float]:
-        probs = self._model.predict_proba(self._vectorizer.transform([text]))[0]
+        probs = logistic_proba(self._model, self._rows([text]))[0]
         return {label: float(p) for label, p in zip(self._classes, probs, strict=True)}
 
     def __call__(self, text: str) -> MoodSignal | None:

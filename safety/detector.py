@@ -37,6 +37,7 @@ import numpy as np
 import yaml
 from scipy.sparse import csr_matrix, hstack
 
+from core.one_text import TfidfRows, logistic_proba
 from safety.cues import SERVICES, cues_in, not_now
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -138,6 +139,7 @@ class EmergencyDetector:
         screen: Any = None,
     ) -> None:
         self.chars, self.words = chars, words
+        self._char_rows, self._word_rows = TfidfRows(chars), TfidfRows(words)  # scikit-learn's numbers, faster
         self.model = model
         self.service_models = service_models
         self.embed = embed
@@ -183,7 +185,7 @@ class EmergencyDetector:
     def _views(self, norms: list[str]) -> tuple[Any, Any]:
         """The text views and the cue rules of normalised texts (the screen's features, and the
         full detector's without the e5 view): computed once per message."""
-        text = hstack([self.chars.transform(norms), self.words.transform(norms)])
+        text = hstack([self._char_rows(norms), self._word_rows(norms)])
         return text, csr_matrix(np.array([rule_features(n) for n in norms]) * RULE_WEIGHT)
 
     def _vectors(self, texts: list[str]) -> np.ndarray | None:
@@ -244,4 +246,4 @@ def _join(views: tuple[Any, Any], vectors: np.ndarray | None) -> Any:
 
 
 def _positive(model: Any, x: Any) -> np.ndarray:
-    return model.predict_proba(x)[:, list(model.classes_).index(True)]
+    return logistic_proba(model, x)[:, list(model.classes_).index(True)]
