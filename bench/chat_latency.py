@@ -1,8 +1,9 @@
 """Chat latency benchmark: N concurrent citizens on /ws/chat, each sending a message every few
 seconds (think time), then a saturation run without think time.
 
-Prints p50/p95/p99 turn latency (message sent -> last reply frame received) and turns per second,
-and beside them the same load sent straight to Rasa's REST channel (/webhooks/rest/webhook: the
+Prints p50/p95/p99 turn latency (message sent -> last reply frame received) and turns per second
+(with its own stack also the CPU per turn of the gateway, Rasa and the action server during the
+load phase, from /proc), and beside them the same load sent straight to Rasa's REST channel (/webhooks/rest/webhook: the
 same model and action server, no gateway) in the same run: the ratio of the two p95s is the figure
 that holds across machines. Without --url it starts its own stack (`hotline up` on free ports,
 state in a temp dir, the chat's rate limits lifted); with --url, pass --rasa-url for the Rasa
@@ -31,6 +32,8 @@ import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import contextlib
 
 from tests.conftest import stack_env
 from tests.helpers import free_port, wait_http
@@ -131,17 +134,41 @@ def report(name: str, n: int, think_s: float, result: dict) -> float | None:
 
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its descendants (MiB)."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
+    total = 0
+    for p in tree(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
-            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
         except (FileNotFoundError, ProcessLookupError):
             pass
     return total / 1024
+
+
+def tree(pid: int) -> list[int]:
+    """A process and its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
+    return out
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its descendants."""
+    total = 0
+    for p in tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+PROCESSES = ("gateway", "rasa", "actions")
 
 
 def start_stack(var_dir: Path) -> tuple[str, str, subprocess.Popen]:
@@ -185,8 +212,13 @@ def main() -> None:
     try:
         ws_url = url.replace("http://", "ws://").replace("https://", "wss://")
         asyncio.run(run_phase(ws_url, 5, 0.2, 3))  # warm-up
+        pids = {n: int((Path(tmp.name) / "run" / f"{n}.pid").read_text()) for n in PROCESSES} if proc else {}
+        before = {name: cpu_s(pid) for name, pid in pids.items()}
         load = asyncio.run(run_phase(ws_url, args.conversations, args.think, args.duration))
         chat_p95 = report("load over /ws/chat", args.conversations, args.think, load)
+        if pids and load["latencies"]:
+            per_turn = {n: (cpu_s(pid) - before[n]) * 1000 / len(load["latencies"]) for n, pid in pids.items()}
+            print("  CPU per turn  " + "   ".join(f"{n} {ms:.1f} ms" for n, ms in per_turn.items()))
         sat = asyncio.run(run_phase(ws_url, args.conversations, 0.0, args.saturation_duration))
         report("saturation over /ws/chat", args.conversations, 0.0, sat)
         if rasa_url:
@@ -197,9 +229,8 @@ def main() -> None:
             if chat_p95 and rest_p95:
                 print(f"  p95 ratio /ws/chat : Rasa REST = {chat_p95 / rest_p95:.2f}")
         if proc is not None:
-            run_dir = Path(tmp.name) / "run"
-            for name in ("gateway", "rasa", "actions"):
-                print(f"  memory {name:8s} {rss_mb(int((run_dir / f'{name}.pid').read_text())):7.0f} MiB RSS")
+            for name, pid in pids.items():
+                print(f"  memory {name:8s} {rss_mb(pid):7.0f} MiB RSS")
         print("health:", httpx.get(f"{url}/healthz", timeout=5).json()["status"])
     finally:
         if proc is not None:
