@@ -25,7 +25,6 @@ replying. PostgreSQL keeps Rasa's own pool settings.
 
 import itertools
 import json
-import logging
 import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -36,8 +35,6 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-
-log = logging.getLogger(__name__)
 
 DEFAULT_CACHED_CONVERSATIONS = 256
 
@@ -151,4 +148,3 @@ class HotlineSQLTrackerStore(SQLTrackerStore):
             session.commit()
         if cached is not None and newest_added is not None:
             cached.extend(newest_added, added)
-        log.debug("tracker of %s stored (%d new events)", sender_id, len(added))

@@ -42,9 +42,9 @@ class DistressDetector:
         texts = [t for label in data for t in data[label]]
         y = [label for label in data for _ in data[label]]
         self.threshold = threshold
-        self._vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
-        self._model = LogisticRegression(C=10.0, max_iter=1000).fit(self._vectorizer.fit_transform(texts), y)
-        self._rows = TfidfRows(self._vectorizer)  # scikit-learn's numbers without its per-call checks
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+        self._model = LogisticRegression(C=10.0, max_iter=1000).fit(vectorizer.fit_transform(texts), y)
+        self._rows = TfidfRows(vectorizer)  # scikit-learn's numbers without its per-call checks
         self._classes = list(self._model.classes_)
 
     def scores(self, text: str) -> dict[str, float]:

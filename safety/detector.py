@@ -138,7 +138,6 @@ class EmergencyDetector:
         threshold: float,
         screen: Any = None,
     ) -> None:
-        self.chars, self.words = chars, words
         self._char_rows, self._word_rows = TfidfRows(chars), TfidfRows(words)  # scikit-learn's numbers, faster
         self.model = model
         self.service_models = service_models
@@ -182,11 +181,11 @@ class EmergencyDetector:
                 )
         return detector
 
-    def _views(self, norms: list[str]) -> tuple[Any, Any]:
-        """The text views and the cue rules of normalised texts (the screen's features, and the
+    def _views(self, norms: list[str]) -> tuple[Any, Any, Any]:
+        """The two text views and the cue rules of normalised texts (the screen's features, and the
         full detector's without the e5 view): computed once per message."""
-        text = hstack([self._char_rows(norms), self._word_rows(norms)])
-        return text, csr_matrix(np.array([rule_features(n) for n in norms]) * RULE_WEIGHT)
+        rules = csr_matrix(np.array([rule_features(n) for n in norms]) * RULE_WEIGHT)
+        return self._char_rows(norms), self._word_rows(norms), rules
 
     def _vectors(self, texts: list[str]) -> np.ndarray | None:
         return self.embed(texts) if self.embed is not None else None
@@ -238,11 +237,11 @@ def present_cues(text: str) -> dict[str, list[str]]:
     return {} if not_now(norm) else cues_in(norm)
 
 
-def _join(views: tuple[Any, Any], vectors: np.ndarray | None) -> Any:
-    """The feature matrix: text views, the e5 view when `vectors` are given, cue rules."""
-    text, rules = views
-    parts = [text] if vectors is None else [text, csr_matrix(np.asarray(vectors, dtype=np.float64) * E5_WEIGHT)]
-    return hstack([*parts, rules]).tocsr()
+def _join(views: tuple[Any, Any, Any], vectors: np.ndarray | None) -> Any:
+    """The feature matrix, stacked once: text views, the e5 view when `vectors` are given, cue rules."""
+    chars, words, rules = views
+    e5 = [] if vectors is None else [csr_matrix(np.asarray(vectors, dtype=np.float64) * E5_WEIGHT)]
+    return hstack([chars, words, *e5, rules], format="csr")
 
 
 def _positive(model: Any, x: Any) -> np.ndarray:
