@@ -20,6 +20,7 @@ HUMAN_BUTTON = {"title": "转人工", "payload": "/request_human"}
 RECORD_BUTTON = {"title": "登记咨询工单", "payload": '/consult{"kb_record": "yes"}'}
 ORDER_BUTTON = {"title": "登记工单", "payload": '/consult{"kb_order": "yes"}'}
 REFERRAL_SOURCE = "《北京市接诉即办工作条例》，12345按属地和职责派单"
+ANSWER_ORDER_OFFER = "如果您要反映具体问题，可以点“登记工单”。"
 ORDER_OFFER = "需要的话，我可以帮您登记工单，由12345派给承办单位办理。"
 NOT_FOUND = "抱歉，这个问题我暂时没有找到准确的政策答复。可以为您转人工客服，或者登记咨询工单，由相关部门答复您。"
 KB_DOWN = "抱歉，政策查询暂时不可用。可以为您转人工客服，或者稍后再问。"
@@ -102,17 +103,24 @@ def kb_data(article: dict[str, Any], facet: str | None) -> dict[str, Any]:
 
 
 def reply_from_kb(
-    dispatcher: CollectingDispatcher, result: dict[str, Any], question: str, spoken: bool, confident_only: bool = False
+    dispatcher: CollectingDispatcher,
+    result: dict[str, Any],
+    question: str,
+    spoken: bool,
+    confident_only: bool = False,
+    offer_order: bool = False,
 ) -> list[EventType] | None:
-    """The reply to a search result: the answer (a close runner-up beside), the responsible unit
-    with the 登记工单 offer, or a choice (not when `confident_only`); None when it has nothing."""
+    """The reply to a search result: the answer (a close runner-up beside; with `offer_order` also
+    the 登记工单 button), the responsible unit with the 登记工单 offer, or a choice (not when
+    `confident_only`); None when it has nothing."""
     decision, results = result.get("decision"), result.get("results") or []
     related = [] if spoken else article_buttons(result.get("related") or [])
     if decision == "answer" and results:
         article = results[0]
+        offer = offer_order and not spoken
         dispatcher.utter_message(
-            text=answer_text(article, result.get("facet"), spoken),
-            buttons=related,
+            text=answer_text(article, result.get("facet"), spoken) + (f"\n{ANSWER_ORDER_OFFER}" if offer else ""),
+            buttons=[ORDER_BUTTON, *related] if offer else related,
             json_message=kb_data(article, result.get("facet")),
         )
         return [SlotSet("kb_article", article["id"]), SlotSet("kb_question", question)]

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.consult import ActionAnswerConsult, ActionStartConsultRecord, ActionStartReferralOrder
 from bot.actions.gateway_client import GatewayUnavailable
 from bot.actions.handoff import ActionFallback
+from bot.actions.screen import ActionScreenQuestion
 
 ARTICLE = {
     "id": "utilities-water-outage-query",
@@ -72,8 +73,10 @@ class FakeGateway:
         raise AssertionError("a consultation never files a work order by itself")
 
 
-def tracker(text: str, sender: str = "web:t", slots: dict | None = None, entities: list | None = None) -> Tracker:
-    message = {"text": text, "intent": {"name": "consult"}, "entities": entities or []}
+def tracker(
+    text: str, sender: str = "web:t", slots: dict | None = None, entities: list | None = None, intent: str = "consult"
+) -> Tracker:
+    message = {"text": text, "intent": {"name": intent}, "entities": entities or []}
     return Tracker.from_dict({"sender_id": sender, "slots": slots or {}, "latest_message": message})
 
 
@@ -89,6 +92,13 @@ async def consult(
 async def fallback(case: str, text: str) -> dict:
     gateway, out = FakeGateway(RESULTS[case]), CollectingDispatcher()
     events = await ActionFallback(gateway).run(out, tracker(text), {})
+    return {"messages": out.messages, "slots": {e["name"]: e["value"] for e in events}, "calls": gateway.calls}
+
+
+async def screen(case: str | None, text: str, intent: str, sender: str = "web:t") -> dict:
+    """action_screen_question on a message the NLU read as `intent` (case None: the gateway is down)."""
+    gateway, out = FakeGateway(RESULTS[case] if case else None), CollectingDispatcher()
+    events = await ActionScreenQuestion(gateway).run(out, tracker(text, sender, intent=intent), {})
     return {"messages": out.messages, "slots": {e["name"]: e["value"] for e in events}, "calls": gateway.calls}
 
 
@@ -133,6 +143,15 @@ async def main() -> None:
             "choose", '/consult{"kb_article": "none"}', entities=chose("none"), slots={"kb_question": "水的事"}
         ),
         "start_record": await start_record({"kb_question": "开宠物医院要办哪些手续", "kb_article": None}),
+        "screen_answer": await screen("answer", "停水了 一般多久能来水啊", "complain"),
+        "screen_answer_phone": await screen("answer", "停水了 一般多久能来水啊", "complain", sender="phone:c1"),
+        "screen_refer_report": await screen("refer", "有人偷接自来水 这事该找哪个部门", "report"),
+        "screen_refer_inform": await screen("refer", "停水了找哪个部门", "inform"),
+        "screen_choose": await screen("choose", "水的事该咋办", "complain"),
+        "screen_down": await screen(None, "停水了 一般多久能来水啊", "seek_help"),
+        "screen_grievance": await screen("answer", "停水三天了 怎么还没人管", "complain"),
+        "screen_statement": await screen("answer", "我们楼停水了 水龙头一滴水都没有", "complain"),
+        "screen_button": await screen("answer", "/complain", "complain"),
     }
     for name, result in cases.items():
         print(json.dumps({"case": name, "result": result}, ensure_ascii=False))

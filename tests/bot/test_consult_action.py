@@ -108,3 +108,32 @@ def test_recording_a_consultation_starts_the_form_with_the_question(cases):
     started = cases["start_record"]
     assert started["slots"] == {"request_type": "consult", "description": "开宠物医院要办哪些手续", "kb_article": None}
     assert "咨询工单" in started["messages"][0]["text"]
+
+
+def test_a_question_taken_for_a_complaint_is_answered_with_the_offer_to_file_it(cases):
+    answered = cases["screen_answer"]
+    [message] = answered["messages"]
+    assert message["custom"]["kb"]["article_id"] == "utilities-water-outage-query"
+    assert "登记工单" in message["text"]
+    assert [b["title"] for b in message["buttons"]] == ["登记工单", "自来水发黄、浑浊、有异味怎么办"]
+    assert answered["slots"]["answered_from_kb"] is True
+    assert answered["slots"]["kb_question"] == "停水了 一般多久能来水啊"
+    assert answered["slots"]["kb_referral"] == {"unit_name": None, "request_type": "complain", "category_code": None}
+    [spoken] = cases["screen_answer_phone"]["messages"]
+    assert spoken["buttons"] == [] and "登记工单" not in spoken["text"]
+
+
+def test_a_screened_who_question_keeps_the_request_type_the_citizen_meant(cases):
+    report = cases["screen_refer_report"]
+    assert "北京市自来水集团负责" in report["messages"][0]["text"]
+    assert report["slots"]["kb_referral"]["request_type"] == "report", "举报 stays 举报"
+    assert cases["screen_refer_inform"]["slots"]["kb_referral"]["request_type"] == "seek_help"
+
+
+def test_what_is_not_a_confidently_answered_question_goes_on_to_the_rules(cases):
+    for case in ("screen_choose", "screen_down", "screen_grievance", "screen_statement", "screen_button"):
+        result = cases[case]
+        assert result["messages"] == [] and result["slots"] == {"answered_from_kb": False}, case
+    assert cases["screen_choose"]["calls"] == [["kb_search", "水的事该咋办"]]
+    for case in ("screen_grievance", "screen_statement", "screen_button"):
+        assert cases[case]["calls"] == [], f"{case}: the knowledge base is not asked"

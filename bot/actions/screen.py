@@ -1,0 +1,66 @@
+"""A second look at a message the NLU took for a work order (complaint, report, help request), a
+remark (inform) or a cancellation: when it is worded as a question, carries no grievance, and the
+knowledge base answers it confidently (an article or the responsible unit, never a choice), it is
+answered as the consultation it is ("网上买的衣服七天内能退吗", "家里没电了找哪个单位"), with the
+offer to file it anyway under the request type the NLU saw. Anything else goes on as the rules say
+(`answered_from_kb` false: the acknowledgement and the intake form, or the remark's reply)."""
+
+import logging
+import re
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.consult import is_phone, reply_from_kb
+from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
+
+log = logging.getLogger(__name__)
+
+# Words that make a sentence a question (Mandarin marks questions with particles and question words).
+QUESTION = re.compile(r"[吗么呢？?]|怎么|咋|如何|哪|几|多少|多久|多长时间|有没有|能不能|可不可以|是不是|要不要|啥|什么")
+# Words of a grievance or a plea: the citizen wants something done, not an answer.
+GRIEVANCE = re.compile(
+    r"投诉|举报|曝光|不管|没人|有人管|怎么还|还不|还没|凭什么|为什么|为啥|受不了|管管|管一管|帮帮|帮忙|帮我"
+    r"|救命|求求|赶紧|马上|太.{0,6}了|严重|天天|总是|老是|一直|好几次"
+)
+# Request types a screened answer may file under when the citizen accepts the offer.
+ORDER_TYPES = frozenset({"complain", "report", "seek_help"})
+MAX_CHARS = 60  # a longer message is a story to file, not a quick question
+
+
+def worded_as_question(text: str) -> bool:
+    """A short question without grievance or plea words (those stay with the intake)."""
+    text = text.strip()
+    if not text or text.startswith("/") or len(text) > MAX_CHARS:
+        return False
+    return bool(QUESTION.search(text)) and not GRIEVANCE.search(text)
+
+
+class ActionScreenQuestion(Action):
+    def __init__(self, gateway: GatewayClient | None = None) -> None:
+        self.gateway = gateway or GatewayClient()
+
+    def name(self) -> str:
+        return "action_screen_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if not worded_as_question(text):
+            return [SlotSet("answered_from_kb", False)]
+        try:
+            result = await self.gateway.kb_search(text, tracker.get_slot("kb_article"))
+        except GatewayUnavailable as exc:  # the rules go on as if nothing was answered
+            log.warning("knowledge base not asked for a question-like message (%s): %s", tracker.sender_id, exc)
+            return [SlotSet("answered_from_kb", False)]
+        events = reply_from_kb(dispatcher, result, text, is_phone(tracker), confident_only=True, offer_order=True)
+        if events is None:
+            return [SlotSet("answered_from_kb", False)]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        referral = dict(result.get("referral") or {})
+        if intent in ORDER_TYPES:  # the order the citizen may still want keeps the type they meant
+            referral["request_type"] = intent
+        keep = {k: referral.get(k) for k in ("unit_name", "request_type", "category_code")}
+        log.info("a question taken for %s answered from the knowledge base (%s)", intent, result.get("decision"))
+        return [*events, SlotSet("kb_referral", keep), SlotSet("answered_from_kb", True)]
