@@ -141,3 +141,43 @@ async def test_a_tail_number_restriction_question_is_answered(stack):
     assert kb is not None and kb["article_id"] == "car-tail-number-restriction", texts(frames)
     assert "五环" in texts(frames) and "依据" in texts(frames)
     await chat.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "article"),
+    [
+        ("网上买的衣服不喜欢 七天内能退吗", "consumer-seven-day-return"),  # read by the NLU as a complaint
+        ("晚上十一二点打12345有人接吗", "hotline-service-hours"),  # read as a remark (inform)
+    ],
+)
+async def test_a_question_taken_for_something_else_is_answered(stack, question, article):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say(question)
+    kb = kb_of(frames)
+    assert kb is not None and kb["article_id"] == article, texts(frames)
+    assert "哪个区" not in texts(frames) and "已经记下了" not in texts(frames)
+    assert orders_of(stack, chat.conversation_id) == 0
+    await chat.close()
+
+
+async def test_a_who_question_read_as_a_help_request_gets_the_unit_and_can_still_be_filed(stack):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say("家里突然没电了 找哪个单位")
+    referral = referral_of(frames)
+    assert referral is not None and "电力" in referral["unit_name"], texts(frames)
+    assert "哪个区" not in texts(frames)
+    offer = next(b for b in buttons(frames) if b["title"] == "登记工单")
+    accepted = await chat.click(offer["payload"], offer["title"])
+    assert "哪个区" in texts(accepted), texts(accepted)
+    await chat.close()
+
+
+async def test_a_complaint_worded_as_a_question_still_becomes_a_work_order(stack):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say("我要投诉 楼上天天半夜装修 吵得睡不着 你们管不管")
+    assert "登记投诉" in texts(frames) and "哪个区" in texts(frames), texts(frames)
+    assert kb_of(frames) is None
+    await chat.close()
