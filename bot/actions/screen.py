@@ -18,24 +18,31 @@ from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
 
 log = logging.getLogger(__name__)
 
-# Words that make a sentence a question (Mandarin marks questions with particles and question words).
-QUESTION = re.compile(r"[吗么呢？?]|怎么|咋|如何|哪|几|多少|多久|多长时间|有没有|能不能|可不可以|是不是|要不要|啥|什么")
-# Words of a grievance or a plea: the citizen wants something done, not an answer.
-GRIEVANCE = re.compile(
-    r"投诉|举报|曝光|不管|没人|有人管|怎么还|还不|还没|凭什么|为什么|为啥|受不了|管管|管一管|帮帮|帮忙|帮我"
-    r"|救命|求求|赶紧|马上|太.{0,6}了|严重|天天|总是|老是|一直|好几次"
+# Words that make a clause a question (Mandarin marks questions with particles and question words;
+# 几 only as "how many": not 好几 / 十几 / 几乎).
+QUESTION = re.compile(
+    r"[吗么？?]|怎么|咋|如何|哪|(?<![好十])几(?!乎)|多少|多久|多长时间|有没有|能不能|可不可以|是不是|要不要|啥|什么"
 )
+# Words of a grievance, a plea or distress: the citizen wants something done (or help now), not an answer.
+GRIEVANCE = re.compile(
+    r"投诉|举报|曝光|不管|没人|有人管|怎么还|还不|还没|咋不|怎么不|不通知|没通知|凭什么|为什么|为啥|受不了|管管|管一管"
+    r"|帮|救命|求求|赶紧|马上|急|乱|跑路|骗|坑|太.{0,6}了|严重|天天|总是|老是|一直|好几"
+    r"|厉害|晕|疼|发烧|流血|受伤|摔"
+)
+_CLAUSES = re.compile(r"[\s，,。.!！；;]+")
 # Request types a screened answer may file under when the citizen accepts the offer.
 ORDER_TYPES = frozenset({"complain", "report", "seek_help"})
 MAX_CHARS = 60  # a longer message is a story to file, not a quick question
 
 
 def worded_as_question(text: str) -> bool:
-    """A short question without grievance or plea words (those stay with the intake)."""
+    """A short message that ends in a question and has no grievance, plea or distress words (those
+    stay with the intake)."""
     text = text.strip()
     if not text or text.startswith("/") or len(text) > MAX_CHARS:
         return False
-    return bool(QUESTION.search(text)) and not GRIEVANCE.search(text)
+    clauses = [c for c in _CLAUSES.split(text) if c]
+    return bool(clauses) and bool(QUESTION.search(clauses[-1])) and not GRIEVANCE.search(text)
 
 
 class ActionScreenQuestion(Action):

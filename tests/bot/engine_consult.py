@@ -152,6 +152,11 @@ async def main() -> None:
         "screen_grievance": await screen("answer", "停水三天了 怎么还没人管", "complain"),
         "screen_statement": await screen("answer", "我们楼停水了 水龙头一滴水都没有", "complain"),
         "screen_button": await screen("answer", "/complain", "complain"),
+        # not questions, or not only: a statement ending in 呢, 好几 (not "how many"), distress
+        "screen_statement_ne": await screen("answer", "健身房老板跑路了 我卡里还有五千块钱呢", "complain"),
+        "screen_statement_several": await screen("answer", "我们这片儿老停电 一个月停好几回 也不通知", "complain"),
+        "screen_distress": await screen("answer", "老人晚上突然头晕得厉害 附近有没有还开着的医院啊", "seek_help"),
+        "screen_plea": await screen("answer", "我们这儿停水了 能帮问问啥时候来吗", "seek_help"),
     }
     for name, result in cases.items():
         print(json.dumps({"case": name, "result": result}, ensure_ascii=False))
