@@ -3,14 +3,17 @@ work order is loaded into Python).
 
 Periods are Beijing local dates, half-open: [start, end). Timestamps are stored in UTC.
 
-**Response rate (响应率)** = responded / due. *Due*: orders whose `response_due_at` (the limit
-for the unit's first answer after the latest dispatch or reopening: tickets.handling.RESPONSE_LIMITS)
-falls in the period. *Responded*: of those, the orders with an `accept`, `reply` or `resolve`
-event by a unit (`unit:…`) or the API key (`api`), created at or before `response_due_at` and at
-or after the latest dispatch (the latest `dispatch` event, or `reopened` event that sent the order
-back to its unit). Computed from the event log; it equals the projection
-`responded_at <= response_due_at` (tests/tickets/reporting/test_rates.py checks it). An order counts once,
-in the period of its current response limit (a reopening sets a new one).
+**Response rate (响应率)** = responded / due. *Due*: orders whose first response (the unit's first
+answer after the latest dispatch or reopening, within `response_due_at`:
+tickets.handling.RESPONSE_LIMITS) was settled in the period: answered within the limit in the
+period, or the limit fell in the period without such an answer (an order answered at 21:00 within
+a limit that runs out tomorrow counts today, so today's report has the response it saw).
+*Responded*: of those, the orders with an `accept`, `reply` or `resolve` event by a unit (`unit:…`)
+or the API key (`api`), created at or before `response_due_at` and at or after the latest dispatch
+(the latest `dispatch` event, or `reopened` event that sent the order back to its unit). Computed
+from the event log; it equals the projection `responded_at <= response_due_at`
+(tests/tickets/reporting/test_rates.py checks it), which also places the order in its period. An
+order counts once, in the period its current response was settled (a reopening sets a new limit).
 
 **Resolution rate (解决率)** = orders answered 已解决 / surveyed orders. *Surveyed*: orders whose
 latest survey answer (`survey_answered_at`) falls in the period. An order reopened by 未解决
@@ -45,7 +48,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, column, exists, func, literal_column, or_, select, table
+from sqlalchemy import and_, case, column, exists, func, literal_column, not_, or_, select, table
 from sqlalchemy.engine import Connection, Engine
 
 from core.clock import utcnow
@@ -150,6 +153,16 @@ def responded_in_time():
             answer.c.created_at >= latest_dispatch,
         )
         .correlate(WO)
+    )
+
+
+def response_settled_in(start: datetime, end: datetime) -> Any:
+    """The order's current first response was settled in [start, end): answered within its limit
+    in the period (the projection `responded_at`), or its limit fell in the period without one."""
+    in_time = and_(WO.c.responded_at.is_not(None), WO.c.responded_at <= WO.c.response_due_at)
+    return or_(
+        and_(in_time, WO.c.responded_at >= start, WO.c.responded_at < end),
+        and_(not_(in_time), WO.c.response_due_at >= start, WO.c.response_due_at < end),
     )
 
 
@@ -288,7 +301,7 @@ class Reports:
             (
                 ("response_due", "responded"),
                 select(*keys, func.count(), _count_if(responded_in_time()))
-                .where(in_period(WO.c.response_due_at))
+                .where(response_settled_in(start, end))
                 .group_by(*groups),
             ),
             (

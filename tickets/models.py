@@ -86,7 +86,7 @@ class WorkOrder(SQLModel, table=True):
     unit_code: str | None = Field(default=None, max_length=24)  # the handling unit (承办单位)
     dispatched_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     response_due_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
-    responded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    responded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
     result: str | None = Field(default=None, sa_column=Column(Text))  # 办理结果, from the last resolve
     resolved_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), index=True))
     reopen_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))

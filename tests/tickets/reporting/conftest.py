@@ -96,8 +96,9 @@ class Story:
 @pytest.fixture()
 def crafted_day(repo, loop, clock, unit_table) -> dict[str, str]:
     """Orders on 2026-03-02 (and one the day before) with known rates:
-    due for a first response that day: A, B, C, F (望京, 4 h limit), K (城管, 30 min); E is due the next day.
-    responded in time: A (at the limit exactly), F (after its reopening), K; not: B (1 µs late),
+    first response settled that day: A, B, C, F (望京, 4 h limit), K (城管, 30 min), and E (its 24 h limit
+    runs into the next day, but it was answered that day).
+    responded in time: A (at the limit exactly), E, F (after its reopening), K; not: B (1 µs late),
     C (answered in time, reopened by 未解决, then late). Surveyed: C 未解决, E 已解决+满意,
     F 已解决+不满意. Overdue by the end of the day: X (filed the day before), K (2 h)."""
     h = timedelta(hours=1)

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -18,7 +19,7 @@ from tests.tickets.reporting.conftest import API_KEY, CATALOG, CG, WJ
 def test_cli_json_csv_text_and_xlsx(db, clock, crafted_day, hotline_env, capsys, tmp_path):
     assert cli.main(["report", "daily", "--date", "2026-03-02", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert (report["received"], report["dispatched"], report["rates"]["response"]) == (7, 6, 0.6)
+    assert (report["received"], report["dispatched"], report["rates"]["response"]) == (7, 6, pytest.approx(4 / 6))
 
     assert cli.main(["report", "daily", "--date", "2026-03-02", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
@@ -28,13 +29,13 @@ def test_cli_json_csv_text_and_xlsx(db, clock, crafted_day, hotline_env, capsys,
         ("unit", CG),
         ("unit", ""),
     ]
-    assert rows[0]["received"] == "7" and rows[0]["response_rate"] == "0.6000" and rows[0]["response_due"] == "5"
+    assert rows[0]["received"] == "7" and rows[0]["response_rate"] == "0.6667" and rows[0]["response_due"] == "6"
     assert rows[2]["resolution_rate"] == ""  # null
     assert len(rows) == 1 + 3 + 2 + 2
 
     assert cli.main(["report", "daily", "--date", "2026-03-02"]) == 0
     text = capsys.readouterr().out
-    assert "受理 7  派单 6  办结 3  超期 2" in text and "响应率 60.0%" in text and "望京街道办事处" in text
+    assert "受理 7  派单 6  办结 3  超期 2" in text and "响应率 66.7%" in text and "望京街道办事处" in text
 
     out = tmp_path / "daily.xlsx"
     assert cli.main(["report", "daily", "--date", "2026-03-02", "--format", "xlsx", "--out", str(out)]) == 0
@@ -49,7 +50,7 @@ def test_cli_json_csv_text_and_xlsx(db, clock, crafted_day, hotline_env, capsys,
         == 0
     )
     rates = json.loads(capsys.readouterr().out)
-    assert rates["rates"]["response"] == 0.6 and [g["unit"] for g in rates["groups"]] == [WJ, CG]
+    assert rates["rates"]["response"] == pytest.approx(4 / 6) and [g["unit"] for g in rates["groups"]] == [WJ, CG]
 
     assert (
         cli.main(
@@ -59,8 +60,8 @@ def test_cli_json_csv_text_and_xlsx(db, clock, crafted_day, hotline_env, capsys,
     )
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["group"], r["key"], r["response_due"]) for r in rows] == [
-        ("total", "2026-03-02/2026-03-02", "5"),
-        ("district", "朝阳区", "4"),
+        ("total", "2026-03-02/2026-03-02", "6"),
+        ("district", "朝阳区", "5"),
         ("district", "海淀区", "1"),
     ]
 
@@ -97,7 +98,11 @@ def test_api_needs_the_key_and_answers_every_format(db, crafted_day, monkeypatch
     assert client.get("/api/reports/rates?from=2026-03-02&to=2026-03-03&by=unit", headers=wrong).status_code == 401
     auth = {"Authorization": f"Bearer {API_KEY}"}
     got = client.get("/api/reports/daily", params={"date": "2026-03-02"}, headers=auth)
-    assert got.status_code == 200 and got.json()["received"] == 7 and got.json()["rates"]["response"] == 0.6
+    assert (
+        got.status_code == 200
+        and got.json()["received"] == 7
+        and got.json()["rates"]["response"] == pytest.approx(4 / 6)
+    )
     assert list(got.json()) == [
         "date",
         "received",

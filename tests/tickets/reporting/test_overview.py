@@ -48,7 +48,7 @@ def test_overview_of_the_crafted_day(db, clock, crafted_day):
     for by in ("unit", "district", "category"):
         assert report["rates"][by] == reports.rates(DAY, DAY + timedelta(days=1), by)
     assert report["totals"]["rates"] == daily["rates"]
-    assert report["totals"]["counts"]["response"] == {"numerator": 3, "denominator": 5}
+    assert report["totals"]["counts"]["response"] == {"numerator": 4, "denominator": 6}
 
     # Overdue now: X (24 h, filed the day before) and K (2 h) — the daily report's backlog.
     overdue = report["overdue"]
