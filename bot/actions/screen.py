@@ -1,9 +1,10 @@
 """A second look at a message the NLU took for a work order (complaint, report, help request), a
-remark (inform) or a cancellation: when it is worded as a question, carries no grievance, and the
-knowledge base answers it confidently (an article or the responsible unit, never a choice), it is
-answered as the consultation it is ("网上买的衣服七天内能退吗", "家里没电了找哪个单位"), with the
-offer to file it anyway under the request type the NLU saw. Anything else goes on as the rules say
-(`answered_from_kb` false: the acknowledgement and the intake form, or the remark's reply)."""
+remark (inform), a cancellation, small talk or something out of scope: when it is worded as a
+question, carries no grievance, and the knowledge base answers it confidently (an article or the
+responsible unit, never a choice), it is answered as the consultation it is ("网上买的衣服七天内能退吗",
+"家里没电了找哪个单位", "你是机器人吗 社保怎么查"), with the offer to file it anyway under the request
+type the NLU saw. Anything else goes on as the rules say (`answered_from_kb` false: the
+acknowledgement and the intake form, or the usual reply)."""
 
 import logging
 import re

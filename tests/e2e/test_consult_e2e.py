@@ -148,6 +148,7 @@ async def test_a_tail_number_restriction_question_is_answered(stack):
     [
         ("网上买的衣服不喜欢 七天内能退吗", "consumer-seven-day-return"),  # read by the NLU as a complaint
         ("晚上十一二点打12345有人接吗", "hotline-service-hours"),  # read as a remark (inform)
+        ("你是机器人吗 社保怎么查", "social-insurance-query"),  # read as small talk
     ],
 )
 async def test_a_question_taken_for_something_else_is_answered(stack, question, article):
