@@ -46,6 +46,8 @@ def test_calm_messages_are_left_alone(detect):
         "施工噪音很大 严重影响休息 请有关部门处理",
         "请问社保卡丢了怎么补办",
         "我要投诉这家超市卖过期食品",
+        "你是不是机器人",  # curiosity, not anger (the anger is in 破机器人 / 机器人真笨)
+        "我这是在跟机器人聊天吗",
     ]
     assert calm_share(detect, held_out_calm) == 1.0, [(t, detect.scores(t)) for t in held_out_calm if detect(t)]
 
