@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
+from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,21 @@ def reply_from_kb(
     return None
 
 
+async def sure_answer(
+    gateway: GatewayClient, dispatcher: CollectingDispatcher, tracker: Tracker, text: str, offer_order: bool = False
+) -> tuple[list[EventType], dict[str, Any]] | None:
+    """For a message the NLU did not take for a consultation: the knowledge base's reply when it is
+    sure (an article or the responsible unit, never a choice), with the search result; None when it
+    is not sure or cannot be asked (logged)."""
+    try:
+        result = await gateway.kb_search(text, tracker.get_slot("kb_article"))
+    except GatewayUnavailable as exc:
+        log.warning("knowledge base not asked (%s): %s", short_id(tracker.sender_id), exc)
+        return None
+    events = reply_from_kb(dispatcher, result, text, is_phone(tracker), confident_only=True, offer_order=offer_order)
+    return None if events is None else (events, result)
+
+
 class ActionAnswerConsult(Action):
     def __init__(self, gateway: GatewayClient | None = None) -> None:
         self.gateway = gateway or GatewayClient()
@@ -172,7 +188,7 @@ class ActionAnswerConsult(Action):
             else:
                 result = await self.gateway.kb_search(question, tracker.get_slot("kb_article"))
         except GatewayUnavailable as exc:
-            log.error("knowledge base search failed for %s: %s", tracker.sender_id, exc)
+            log.error("knowledge base search failed for %s: %s", short_id(tracker.sender_id), exc)
             dispatcher.utter_message(text=KB_DOWN, buttons=[HUMAN_BUTTON])
             return []
         events = reply_from_kb(dispatcher, result, question, spoken)

@@ -8,8 +8,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.consult import is_phone, reply_from_kb
-from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
+from bot.actions.consult import sure_answer
+from bot.actions.gateway_client import GatewayClient
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +87,8 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
-        if text and not text.startswith("/"):
-            try:
-                result = await self.gateway.kb_search(text, tracker.get_slot("kb_article"))
-            except GatewayUnavailable as exc:
-                log.warning("knowledge base not asked for a message not understood (%s): %s", tracker.sender_id, exc)
-            else:
-                events = reply_from_kb(dispatcher, result, text, is_phone(tracker), confident_only=True)
-                if events is not None:
-                    return events
+        if text and not text.startswith("/") and (sure := await sure_answer(self.gateway, dispatcher, tracker, text)):
+            return sure[0]
         if misunderstood_in_a_row(tracker) >= MISUNDERSTANDINGS_BEFORE_HANDOFF:
             dispatcher.utter_message(text="抱歉，我还是没能理解，为您转接人工客服。")
             dispatcher.utter_message(json_message={"handoff": handoff_summary(tracker)})

@@ -14,8 +14,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.consult import is_phone, reply_from_kb
-from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
+from bot.actions.consult import sure_answer
+from bot.actions.gateway_client import GatewayClient
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +55,12 @@ class ActionScreenQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
-        if not worded_as_question(text):
+        sure = None
+        if worded_as_question(text):
+            sure = await sure_answer(self.gateway, dispatcher, tracker, text, offer_order=True)
+        if sure is None:  # the rules go on: the acknowledgement and the intake form, or the usual reply
             return [SlotSet("answered_from_kb", False)]
-        try:
-            result = await self.gateway.kb_search(text, tracker.get_slot("kb_article"))
-        except GatewayUnavailable as exc:  # the rules go on as if nothing was answered
-            log.warning("knowledge base not asked for a question-like message (%s): %s", tracker.sender_id, exc)
-            return [SlotSet("answered_from_kb", False)]
-        events = reply_from_kb(dispatcher, result, text, is_phone(tracker), confident_only=True, offer_order=True)
-        if events is None:
-            return [SlotSet("answered_from_kb", False)]
+        events, result = sure
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         referral = dict(result.get("referral") or {})
         if intent in ORDER_TYPES:  # the order the citizen may still want keeps the type they meant

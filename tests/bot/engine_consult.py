@@ -4,6 +4,7 @@ line per case: what the citizen is shown (text, buttons, data) and the slots set
 
 import asyncio
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -52,6 +53,9 @@ RESULTS = {
 }
 
 
+WEB_ID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"  # a web conversation id: enough to join the conversation
+
+
 class FakeGateway:
     """Answers every search with one fixed result; records every call (no work order is filed here)."""
 
@@ -95,11 +99,30 @@ async def fallback(case: str, text: str) -> dict:
     return {"messages": out.messages, "slots": {e["name"]: e["value"] for e in events}, "calls": gateway.calls}
 
 
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 async def screen(case: str | None, text: str, intent: str, sender: str = "web:t") -> dict:
-    """action_screen_question on a message the NLU read as `intent` (case None: the gateway is down)."""
-    gateway, out = FakeGateway(RESULTS[case] if case else None), CollectingDispatcher()
-    events = await ActionScreenQuestion(gateway).run(out, tracker(text, sender, intent=intent), {})
-    return {"messages": out.messages, "slots": {e["name"]: e["value"] for e in events}, "calls": gateway.calls}
+    """action_screen_question on a message the NLU read as `intent` (case None: the gateway is down),
+    with the lines it logged."""
+    gateway, out, logged = FakeGateway(RESULTS[case] if case else None), CollectingDispatcher(), Lines()
+    logging.getLogger("bot").addHandler(logged)
+    try:
+        events = await ActionScreenQuestion(gateway).run(out, tracker(text, sender, intent=intent), {})
+    finally:
+        logging.getLogger("bot").removeHandler(logged)
+    return {
+        "messages": out.messages,
+        "slots": {e["name"]: e["value"] for e in events},
+        "calls": gateway.calls,
+        "logged": logged.lines,
+    }
 
 
 async def start_order(slots: dict) -> dict:
@@ -148,7 +171,7 @@ async def main() -> None:
         "screen_refer_report": await screen("refer", "有人偷接自来水 这事该找哪个部门", "report"),
         "screen_refer_inform": await screen("refer", "停水了找哪个部门", "inform"),
         "screen_choose": await screen("choose", "水的事该咋办", "complain"),
-        "screen_down": await screen(None, "停水了 一般多久能来水啊", "seek_help"),
+        "screen_down": await screen(None, "停水了 一般多久能来水啊", "seek_help", sender=f"web:{WEB_ID}"),
         "screen_grievance": await screen("answer", "停水三天了 怎么还没人管", "complain"),
         "screen_statement": await screen("answer", "我们楼停水了 水龙头一滴水都没有", "complain"),
         "screen_button": await screen("answer", "/complain", "complain"),
