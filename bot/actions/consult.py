@@ -13,7 +13,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
-from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +151,7 @@ async def sure_answer(
     try:
         result = await gateway.kb_search(text, tracker.get_slot("kb_article"))
     except GatewayUnavailable as exc:
-        log.warning("knowledge base not asked (%s): %s", short_id(tracker.sender_id), exc)
+        log.warning("knowledge base not asked: %s", exc)  # no conversation id: it names a citizen
         return None
     events = reply_from_kb(dispatcher, result, text, is_phone(tracker), confident_only=True, offer_order=offer_order)
     return None if events is None else (events, result)
@@ -188,7 +187,7 @@ class ActionAnswerConsult(Action):
             else:
                 result = await self.gateway.kb_search(question, tracker.get_slot("kb_article"))
         except GatewayUnavailable as exc:
-            log.error("knowledge base search failed for %s: %s", short_id(tracker.sender_id), exc)
+            log.error("knowledge base search failed: %s", exc)
             dispatcher.utter_message(text=KB_DOWN, buttons=[HUMAN_BUTTON])
             return []
         events = reply_from_kb(dispatcher, result, question, spoken)

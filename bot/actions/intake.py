@@ -13,7 +13,6 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.consult import is_phone
 from bot.actions.gateway_client import GatewayClient, GatewayUnavailable
-from core.log_ids import short_id
 
 log = logging.getLogger(__name__)
 
@@ -320,7 +319,7 @@ class ActionCreateWorkOrder(Action):
         try:
             order = await self.gateway.create_work_order(payload)
         except GatewayUnavailable as exc:
-            log.error("work order not created for %s: %s", short_id(tracker.sender_id), exc)
+            log.error("work order not created: %s", exc)  # no conversation id: it names a citizen
             dispatcher.utter_message(text="抱歉，工单系统暂时无法登记，我为您转人工客服记录。")
             dispatcher.utter_message(json_message={"handoff": {"reason": "ticket_system_down"}})
             return intake_reset()
