@@ -1,7 +1,8 @@
-"""A second look at a message the NLU took for a work order (complaint, report, help request), a
-remark (inform), a cancellation, small talk or something out of scope: when it is worded as a
-question, carries no grievance, and the knowledge base answers it confidently (an article or the
-responsible unit, never a choice), it is answered as the consultation it is ("网上买的衣服七天内能退吗",
+"""A second look at a message the NLU took for a work order (complaint, report, help request,
+suggestion), a remark (inform), a cancellation, small talk or something out of scope: when it is
+worded as a question (for a suggestion: one that proposes nothing, "老人多大岁数坐公交免费"),
+carries no grievance, and the knowledge base answers it confidently (an article or the responsible
+unit, never a choice), it is answered as the consultation it is ("网上买的衣服七天内能退吗",
 "家里没电了找哪个单位", "你是机器人吗 社保怎么查"), with the offer to file it anyway under the request
 type the NLU saw. Anything else goes on as the rules say (`answered_from_kb` false: the
 acknowledgement and the intake form, or the usual reply)."""
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 # Words that make a clause a question (Mandarin marks questions with particles and question words;
 # 几 only as "how many": not 好几 / 十几 / 几乎).
 QUESTION = re.compile(
-    r"[吗么？?]|怎么|咋|如何|哪|(?<![好十])几(?!乎)|多少|多久|多长时间|有没有|能不能|可不可以|是不是|要不要|啥|什么"
+    r"[吗么？?]|怎么|咋|如何|哪|(?<![好十])几(?!乎)|多少|多久|多长时间|多大|多远|有没有|能不能|可不可以|是不是|要不要|啥|什么"
 )
 # Words of a grievance, a plea or distress: the citizen wants something done (or help now), not an answer.
 GRIEVANCE = re.compile(
@@ -30,9 +31,11 @@ GRIEVANCE = re.compile(
     r"|帮|救命|求求|赶紧|马上|急|乱|跑路|骗|坑|太.{0,6}了|严重|天天|总是|老是|一直|好几"
     r"|厉害|晕|疼|发烧|流血|受伤|摔"
 )
+# Words that propose a change: a suggestion worded as a question ("末班车能不能晚点") stays a suggestion.
+PROPOSAL = re.compile(r"能不能|可不可以|能否|可否|建议|希望|反映|增设|多设|加开|延长|挪|改成|改为|调整一下")
 _CLAUSES = re.compile(r"[\s，,。.!！；;]+")
 # Request types a screened answer may file under when the citizen accepts the offer.
-ORDER_TYPES = frozenset({"complain", "report", "seek_help"})
+ORDER_TYPES = frozenset({"complain", "report", "seek_help", "suggest"})
 MAX_CHARS = 60  # a longer message is a story to file, not a quick question
 
 
@@ -55,13 +58,13 @@ class ActionScreenQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
         sure = None
-        if worded_as_question(text):
+        if worded_as_question(text) and not (intent == "suggest" and PROPOSAL.search(text)):
             sure = await sure_answer(self.gateway, dispatcher, tracker, text, offer_order=True)
         if sure is None:  # the rules go on: the acknowledgement and the intake form, or the usual reply
             return [SlotSet("answered_from_kb", False)]
         events, result = sure
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
         referral = dict(result.get("referral") or {})
         if intent in ORDER_TYPES:  # the order the citizen may still want keeps the type they meant
             referral["request_type"] = intent

@@ -180,6 +180,8 @@ async def main() -> None:
         "screen_statement_several": await screen("answer", "我们这片儿老停电 一个月停好几回 也不通知", "complain"),
         "screen_distress": await screen("answer", "老人晚上突然头晕得厉害 附近有没有还开着的医院啊", "seek_help"),
         "screen_plea": await screen("answer", "我们这儿停水了 能帮问问啥时候来吗", "seek_help"),
+        "screen_suggest_question": await screen("answer", "老人多大岁数坐公交才不用花钱", "suggest"),
+        "screen_suggest_proposal": await screen("answer", "公交末班车太早了 能不能晚点收车", "suggest"),
     }
     for name, result in cases.items():
         print(json.dumps({"case": name, "result": result}, ensure_ascii=False))

@@ -130,9 +130,16 @@ def test_a_screened_who_question_keeps_the_request_type_the_citizen_meant(cases)
     assert cases["screen_refer_inform"]["slots"]["kb_referral"]["request_type"] == "seek_help"
 
 
+def test_a_question_taken_for_a_suggestion_is_answered_but_a_proposal_stays_a_suggestion(cases):
+    answered = cases["screen_suggest_question"]
+    assert answered["slots"]["answered_from_kb"] is True
+    assert answered["slots"]["kb_referral"]["request_type"] == "suggest", "filed, it stays 建议"
+    assert "登记工单" in answered["messages"][0]["text"]
+
+
 def test_what_is_not_a_confidently_answered_question_goes_on_to_the_rules(cases):
     not_asked = ("screen_grievance", "screen_statement", "screen_button", "screen_statement_ne",
-                 "screen_statement_several", "screen_distress", "screen_plea")  # fmt: skip
+                 "screen_statement_several", "screen_distress", "screen_plea", "screen_suggest_proposal")  # fmt: skip
     for case in ("screen_choose", "screen_down", *not_asked):
         result = cases[case]
         assert result["messages"] == [] and result["slots"] == {"answered_from_kb": False}, case

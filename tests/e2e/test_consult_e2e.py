@@ -149,6 +149,8 @@ async def test_a_tail_number_restriction_question_is_answered(stack):
         ("网上买的衣服不喜欢 七天内能退吗", "consumer-seven-day-return"),  # read by the NLU as a complaint
         ("晚上十一二点打12345有人接吗", "hotline-service-hours"),  # read as a remark (inform)
         ("你是机器人吗 社保怎么查", "social-insurance-query"),  # read as small talk
+        ("周六加班公司安排调休就不给加班费了吗", "employment-overtime"),  # read as a suggestion
+        ("包落在地铁车厢里了 去哪找", "transit-subway-lost-found"),  # a lost thing is no emergency
     ],
 )
 async def test_a_question_taken_for_something_else_is_answered(stack, question, article):
@@ -180,5 +182,14 @@ async def test_a_complaint_worded_as_a_question_still_becomes_a_work_order(stack
     await chat.recv()
     frames = await chat.say("我要投诉 楼上天天半夜装修 吵得睡不着 你们管不管")
     assert "登记投诉" in texts(frames) and "哪个区" in texts(frames), texts(frames)
+    assert kb_of(frames) is None
+    await chat.close()
+
+
+async def test_a_suggestion_worded_as_a_question_stays_a_suggestion(stack):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say("公交末班车太早了 能不能晚点收车")
+    assert "建议" in texts(frames) and "哪个区" in texts(frames), texts(frames)
     assert kb_of(frames) is None
     await chat.close()
