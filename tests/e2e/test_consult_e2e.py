@@ -149,7 +149,8 @@ async def test_a_tail_number_restriction_question_is_answered(stack):
         ("网上买的衣服不喜欢 七天内能退吗", "consumer-seven-day-return"),  # read by the NLU as a complaint
         ("晚上十一二点打12345有人接吗", "hotline-service-hours"),  # read as a remark (inform)
         ("你是机器人吗 社保怎么查", "social-insurance-query"),  # read as small talk
-        ("周六加班公司安排调休就不给加班费了吗", "employment-overtime"),  # read as a suggestion
+        ("周六加班公司安排调休就不给加班费了吗", "employment-overtime"),  # read as a complaint
+        ("老人多大岁数坐公交才不用花钱", "transit-elderly-concession"),  # read as a suggestion
         ("包落在地铁车厢里了 去哪找", "transit-subway-lost-found"),  # a lost thing is no emergency
     ],
 )
