@@ -7,8 +7,8 @@
 
 Two sets written together before any tuning: tune.yml (the only one --tune looks at) and
 heldout.yml (only measured); and written.yml, three questions per article by another writer, on
-whose misroutes over /ws/chat the NLU's consult examples were chosen (tune side; --tune does not
-use it). Offline, a question is taken as a consultation and decided as the
+whose misroutes over /ws/chat the question screen's suggestion rule was chosen (tune side; --tune
+does not use it). Offline, a question is taken as a consultation and decided as the
 gateway decides it (knowledge base + who-handles referral); --chat sends each question to a
 running stack in a new conversation and grades the first reply (NLU, dialogue and actions
 included), so the own-order questions (intent: query_ticket) count there only. Printed per set:
@@ -45,7 +45,7 @@ from knowledge_base.thresholds import HYBRID, Thresholds
 SETS = {
     "tune": ROOT / "knowledge_base/eval/everyday/tune.yml",
     "held-out": ROOT / "knowledge_base/eval/everyday/heldout.yml",
-    "written": ROOT / "knowledge_base/eval/everyday/written.yml",  # one per article; tune side (NLU)
+    "written": ROOT / "knowledge_base/eval/everyday/written.yml",  # three per article; tune side
 }
 CHAT_CONVERSATIONS = 6  # questions asked at once over /ws/chat
 # The thresholds before this policy (knowledge_base/thresholds.py on main), for --before.
