@@ -156,13 +156,18 @@ def responded_in_time():
     )
 
 
+def between(c: Any, start: datetime, end: datetime) -> Any:
+    """The column's time lies in the half-open period [start, end)."""
+    return and_(c >= start, c < end)
+
+
 def response_settled_in(start: datetime, end: datetime) -> Any:
     """The order's current first response was settled in [start, end): answered within its limit
     in the period (the projection `responded_at`), or its limit fell in the period without one."""
     in_time = and_(WO.c.responded_at.is_not(None), WO.c.responded_at <= WO.c.response_due_at)
     return or_(
-        and_(in_time, WO.c.responded_at >= start, WO.c.responded_at < end),
-        and_(not_(in_time), WO.c.response_due_at >= start, WO.c.response_due_at < end),
+        and_(in_time, between(WO.c.responded_at, start, end)),
+        and_(not_(in_time), between(WO.c.response_due_at, start, end)),
     )
 
 
@@ -294,7 +299,7 @@ class Reports:
         groups = [_dimension(d) for d in dims]
 
         def in_period(c: Any) -> Any:
-            return and_(c >= start, c < end)
+            return between(c, start, end)
 
         joined = EV.join(WO, EV.c.work_order_id == WO.c.id)
         queries: list[tuple[tuple[str, ...], Any]] = [

@@ -49,6 +49,11 @@ def worded_as_question(text: str) -> bool:
     return bool(clauses) and bool(QUESTION.search(clauses[-1])) and not GRIEVANCE.search(text)
 
 
+def worth_asking(text: str, intent: str | None) -> bool:
+    """Worded as a question, and for a suggestion one that proposes nothing."""
+    return worded_as_question(text) and not (intent == "suggest" and PROPOSAL.search(text))
+
+
 class ActionScreenQuestion(Action):
     def __init__(self, gateway: GatewayClient | None = None) -> None:
         self.gateway = gateway or GatewayClient()
@@ -59,10 +64,10 @@ class ActionScreenQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        sure = None
-        if worded_as_question(text) and not (intent == "suggest" and PROPOSAL.search(text)):
-            sure = await sure_answer(self.gateway, dispatcher, tracker, text, offer_order=True)
-        if sure is None:  # the rules go on: the acknowledgement and the intake form, or the usual reply
+        sure = worth_asking(text, intent) and await sure_answer(
+            self.gateway, dispatcher, tracker, text, offer_order=True
+        )
+        if not sure:  # the rules go on: the acknowledgement and the intake form, or the usual reply
             return [SlotSet("answered_from_kb", False)]
         events, result = sure
         referral = dict(result.get("referral") or {})
