@@ -1,11 +1,13 @@
 """A second look at a message the NLU took for a work order (complaint, report, help request,
-suggestion), a remark (inform), a cancellation, small talk or something out of scope: when it is
-worded as a question (for a suggestion: one that proposes nothing, "老人多大岁数坐公交免费"),
-carries no grievance, and the knowledge base answers it confidently (an article or the responsible
-unit, never a choice), it is answered as the consultation it is ("网上买的衣服七天内能退吗",
-"家里没电了找哪个单位", "你是机器人吗 社保怎么查"), with the offer to file it anyway under the request
-type the NLU saw. Anything else goes on as the rules say (`answered_from_kb` false: the
-acknowledgement and the intake form, or the usual reply)."""
+suggestion), a remark (inform), a cancellation, small talk, something out of scope, a short turn
+(goodbye, thanks, yes, no), a request for a person or a status query: when it is worded as a
+question (for a suggestion: one that proposes nothing, "老人多大岁数坐公交免费"; for a short turn: a
+longer one; for a request for a person or a status query: one without the words of those, 人工,
+我的工单, 进度…), carries no grievance, and the knowledge base answers it confidently (an article or
+the responsible unit, never a choice), it is answered as the consultation it is ("网上买的衣服七天内
+能退吗", "家里没电了找哪个单位", "你是机器人吗 社保怎么查", "先涨价再打折算不算价格欺诈" read as goodbye),
+with the offer to file it anyway under the request type the NLU saw. Anything else goes on as the
+rules say (`answered_from_kb` false: the acknowledgement and the intake form, or the usual reply)."""
 
 import logging
 import re
@@ -21,9 +23,10 @@ from bot.actions.gateway_client import GatewayClient
 log = logging.getLogger(__name__)
 
 # Words that make a clause a question (Mandarin marks questions with particles and question words;
-# 几 only as "how many": not 好几 / 十几 / 几乎).
+# 几 only as "how many": not 好几 / 十几 / 几乎; A-not-A of a verb: 算不算, 有没有,
+# 会不会, not of an adjective: 冷不冷 is small talk).
 QUESTION = re.compile(
-    r"[吗么？?]|怎么|咋|如何|哪|(?<![好十])几(?!乎)|多少|多久|多长时间|多大|多远|有没有|能不能|可不可以|是不是|要不要|啥|什么"
+    r"[吗么？?]|怎么|咋|如何|哪|(?<![好十])几(?!乎)|多少|多久|多长时间|多大|多远|([能是要有会算用行给让准收退交办够该需合违犯])[不没]\1|可不可以|啥|什么"
 )
 # Words of a grievance, a plea or distress: the citizen wants something done (or help now), not an answer.
 GRIEVANCE = re.compile(
@@ -33,6 +36,18 @@ GRIEVANCE = re.compile(
 )
 # Words that propose a change: a suggestion worded as a question ("末班车能不能晚点") stays a suggestion.
 PROPOSAL = re.compile(r"能不能|可不可以|能否|可否|建议|希望|反映|增设|多设|加开|延长|挪|改成|改为|调整一下")
+# Words that show the NLU read a request for a person or a status query right: such a message is
+# never looked up ("有没有人工客服", "我前几天提的诉求有结果了吗").
+OWN_WORDS = {
+    "request_human": re.compile(r"人工|客服|真人|活人|坐席|接线员|转接|找人"),
+    "query_ticket": re.compile(
+        r"我的|我.{0,4}(?:提|报|反映|登记|打|投诉)|(?:提|报|反映|登记|投诉)的|进度|到哪|哪一步|处理得|办得|结果|回音"
+        r"|回复|答复|编号|单号|派到|转到|派给|转给|\d{5,}|[零〇幺一二三四五六七八九]{5,}"
+    ),
+}
+# Short turns: "再见", "谢谢", "对", "没有没有" are never questions to look up; a longer question is.
+SHORT_TURNS = frozenset({"goodbye", "thank", "affirm", "deny"})
+SHORT_TURN_MIN_CHARS = 8
 _CLAUSES = re.compile(r"[\s，,。.!！；;]+")
 # Request types a screened answer may file under when the citizen accepts the offer.
 ORDER_TYPES = frozenset({"complain", "report", "seek_help", "suggest"})
@@ -50,8 +65,16 @@ def worded_as_question(text: str) -> bool:
 
 
 def worth_asking(text: str, intent: str | None) -> bool:
-    """Worded as a question, and for a suggestion one that proposes nothing."""
-    return worded_as_question(text) and not (intent == "suggest" and PROPOSAL.search(text))
+    """Worded as a question; for a suggestion one that proposes nothing, for a short turn a longer one,
+    for a request for a person or a status query one without their own words."""
+    if not worded_as_question(text):
+        return False
+    if intent == "suggest":
+        return not PROPOSAL.search(text)
+    if intent in SHORT_TURNS:
+        return len(text.strip()) >= SHORT_TURN_MIN_CHARS
+    own = OWN_WORDS.get(intent or "")
+    return not (own and own.search(text))
 
 
 class ActionScreenQuestion(Action):

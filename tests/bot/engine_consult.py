@@ -182,6 +182,17 @@ async def main() -> None:
         "screen_plea": await screen("answer", "我们这儿停水了 能帮问问啥时候来吗", "seek_help"),
         "screen_suggest_question": await screen("answer", "老人多大岁数坐公交才不用花钱", "suggest"),
         "screen_suggest_proposal": await screen("answer", "公交末班车太早了 能不能晚点收车", "suggest"),
+        # short turns, requests for a person and status queries: only a longer question without their own words
+        "screen_goodbye_question": await screen("answer", "停水了 一般要多久才能来水啊", "goodbye"),
+        "screen_human_question": await screen("answer", "停水了 一般多久能来水啊", "request_human"),
+        "screen_status_question": await screen("answer", "停水了 一般多久能来水啊", "query_ticket"),
+        "screen_a_not_a": await screen("answer", "停水这几天的水费还用不用交", "goodbye"),
+        "screen_adjective_a_not_a": await screen("answer", "你们那儿今天热不热", "chitchat"),
+        "screen_short_deny": await screen("answer", "没有没有", "deny"),
+        "screen_short_thank": await screen("answer", "谢谢 是这样吗", "thank"),
+        "screen_asks_for_person": await screen("answer", "有没有人工客服啊", "request_human"),
+        "screen_own_order": await screen("answer", "我前几天提的诉求有结果了吗", "query_ticket"),
+        "screen_own_order_number": await screen("answer", "26011500017现在怎么样了", "query_ticket"),
     }
     for name, result in cases.items():
         print(json.dumps({"case": name, "result": result}, ensure_ascii=False))
