@@ -152,6 +152,9 @@ async def test_a_tail_number_restriction_question_is_answered(stack):
         ("周六加班公司安排调休就不给加班费了吗", "employment-overtime"),  # read as a complaint
         ("老人多大岁数坐公交才不用花钱", "transit-elderly-concession"),  # read as a suggestion
         ("包落在地铁车厢里了 去哪找", "transit-subway-lost-found"),  # a lost thing is no emergency
+        ("先涨价再打折算价格欺诈吗", "consumer-price-fraud"),  # read as goodbye
+        ("跳槽到别的区了 档案得跟着转吗", "employment-personnel-file"),  # read as a request for a person
+        ("买二手房之前得查购房资格吗", "housing-purchase-qualification"),  # read as a status query
     ],
 )
 async def test_a_question_taken_for_something_else_is_answered(stack, question, article):
@@ -161,6 +164,7 @@ async def test_a_question_taken_for_something_else_is_answered(stack, question, 
     kb = kb_of(frames)
     assert kb is not None and kb["article_id"] == article, texts(frames)
     assert "哪个区" not in texts(frames) and "已经记下了" not in texts(frames)
+    assert "转接人工" not in texts(frames) and "工单编号" not in texts(frames) and "再见" not in texts(frames)
     assert orders_of(stack, chat.conversation_id) == 0
     await chat.close()
 
