@@ -142,19 +142,33 @@ def reply_from_kb(
     return None
 
 
-async def sure_answer(
-    gateway: GatewayClient, dispatcher: CollectingDispatcher, tracker: Tracker, text: str, offer_order: bool = False
+async def kb_reply(
+    gateway: GatewayClient,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    text: str,
+    confident_only: bool = True,
+    offer_order: bool = False,
 ) -> tuple[list[EventType], dict[str, Any]] | None:
-    """For a message the NLU did not take for a consultation: the knowledge base's reply when it is
-    sure (an article or the responsible unit, never a choice), with the search result; None when it
-    is not sure or cannot be asked (logged)."""
+    """For a message the NLU did not take for a consultation: the knowledge base's reply (when
+    `confident_only`, only an article or the responsible unit, never a choice), with the search
+    result; None when it has nothing to say or cannot be asked (logged)."""
     try:
         result = await gateway.kb_search(text, tracker.get_slot("kb_article"))
     except GatewayUnavailable as exc:
         log.warning("knowledge base not asked: %s", exc)  # no conversation id: it names a citizen
         return None
-    events = reply_from_kb(dispatcher, result, text, is_phone(tracker), confident_only=True, offer_order=offer_order)
+    events = reply_from_kb(
+        dispatcher, result, text, is_phone(tracker), confident_only=confident_only, offer_order=offer_order
+    )
     return None if events is None else (events, result)
+
+
+async def sure_answer(
+    gateway: GatewayClient, dispatcher: CollectingDispatcher, tracker: Tracker, text: str, offer_order: bool = False
+) -> tuple[list[EventType], dict[str, Any]] | None:
+    """kb_reply when the knowledge base is sure: an article or the responsible unit, never a choice."""
+    return await kb_reply(gateway, dispatcher, tracker, text, confident_only=True, offer_order=offer_order)
 
 
 class ActionAnswerConsult(Action):

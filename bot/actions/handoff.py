@@ -1,6 +1,7 @@
 """action_handoff: ask the channel side (the gateway's router) to queue the citizen for a human;
 action_fallback: a message the NLU did not understand is answered from the knowledge base when it
-answers confidently, else the citizen is asked to rephrase (twice in a row: a person takes over)."""
+answers confidently (a message worded as a question may also get a choice of articles), else the
+citizen is asked to rephrase (twice in a row: a person takes over)."""
 
 import logging
 from typing import Any
@@ -8,8 +9,9 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.consult import sure_answer
+from bot.actions.consult import is_phone, kb_reply
 from bot.actions.gateway_client import GatewayClient
+from bot.actions.screen import worded_as_question
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +75,10 @@ def misunderstood_in_a_row(tracker: Tracker) -> int:
 
 
 class ActionFallback(Action):
-    """Not understood by the NLU: a question the knowledge base answers confidently (an article or
-    the responsible unit, not a choice) is answered; otherwise ask to rephrase, and the second time
-    in a row hand over to a person."""
+    """Not understood by the NLU: a message the knowledge base answers confidently (an article or
+    the responsible unit) is answered, and one worded as a question may get a choice of articles
+    ("12345周末也上班吗"; never on a guess at words like "水的事", never spoken); otherwise ask to
+    rephrase, and the second time in a row hand over to a person."""
 
     def __init__(self, gateway: GatewayClient | None = None) -> None:
         self.gateway = gateway or GatewayClient()
@@ -87,8 +90,11 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
-        if text and not text.startswith("/") and (sure := await sure_answer(self.gateway, dispatcher, tracker, text)):
-            return sure[0]
+        choice_ok = worded_as_question(text) and not is_phone(tracker)
+        if text and not text.startswith("/") and (
+            replied := await kb_reply(self.gateway, dispatcher, tracker, text, confident_only=not choice_ok)
+        ):
+            return replied[0]
         if misunderstood_in_a_row(tracker) >= MISUNDERSTANDINGS_BEFORE_HANDOFF:
             dispatcher.utter_message(text="抱歉，我还是没能理解，为您转接人工客服。")
             dispatcher.utter_message(json_message={"handoff": handoff_summary(tracker)})

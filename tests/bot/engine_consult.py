@@ -93,9 +93,9 @@ async def consult(
     return {"messages": out.messages, "slots": {e["name"]: e["value"] for e in events}, "calls": gateway.calls}
 
 
-async def fallback(case: str, text: str) -> dict:
+async def fallback(case: str, text: str, sender: str = "web:t") -> dict:
     gateway, out = FakeGateway(RESULTS[case]), CollectingDispatcher()
-    events = await ActionFallback(gateway).run(out, tracker(text), {})
+    events = await ActionFallback(gateway).run(out, tracker(text, sender), {})
     return {"messages": out.messages, "slots": {e["name"]: e["value"] for e in events}, "calls": gateway.calls}
 
 
@@ -150,6 +150,8 @@ async def main() -> None:
         "start_order": await start_order(referred["slots"] | {"kb_question": "停水了找哪个部门"}),
         "fallback_answer": await fallback("answer", "停水了咋查原因"),
         "fallback_choose": await fallback("choose", "水的事"),
+        "fallback_choose_question": await fallback("choose", "水的事该咋办"),
+        "fallback_choose_phone": await fallback("choose", "水的事该咋办", sender="phone:c1"),
         "fallback_none": await fallback("none", "qwpz xkcv"),
         "fallback_button": await fallback("answer", "/nlu_fallback"),
         "not_found": await consult("none", "开宠物医院要办哪些手续"),

@@ -65,9 +65,13 @@ def test_a_message_not_understood_is_answered_when_the_knowledge_base_is_sure(ca
     assert answered["calls"] == [["kb_search", "停水了咋查原因"]]
     assert answered["messages"][0]["custom"]["kb"]["article_id"] == "utilities-water-outage-query"
     assert answered["slots"]["kb_article"] == "utilities-water-outage-query"
-    for case in ("fallback_choose", "fallback_none"):
+    for case in ("fallback_choose", "fallback_none", "fallback_choose_phone"):
         [message] = cases[case]["messages"]
         assert "没有听明白" in message["text"] and cases[case]["slots"] == {}, "no choice offered on a guess"
+    asked = cases["fallback_choose_question"]
+    [choice] = asked["messages"]
+    assert "没有听明白" not in choice["text"] and choice["buttons"][-1]["title"] == "都不是"
+    assert asked["slots"] == {"kb_question": "水的事该咋办"}, "a question gets the choice"
     assert cases["fallback_button"]["calls"] == [] and "没有听明白" in cases["fallback_button"]["messages"][0]["text"]
 
 

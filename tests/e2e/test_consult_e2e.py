@@ -169,6 +169,17 @@ async def test_a_question_taken_for_something_else_is_answered(stack, question, 
     await chat.close()
 
 
+async def test_a_question_the_nlu_did_not_understand_gets_a_choice_not_a_rephrase(stack):
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say("周末12345上班吗")  # nlu_fallback; two close articles
+    assert "没有听明白" not in texts(frames) and "哪一项" in texts(frames), texts(frames)
+    pick = next(b for b in buttons(frames) if "hotline-service-hours" in b["payload"])
+    kb = kb_of(await chat.click(pick["payload"], pick["title"]))
+    assert kb is not None and kb["article_id"] == "hotline-service-hours"
+    await chat.close()
+
+
 async def test_a_who_question_read_as_a_help_request_gets_the_unit_and_can_still_be_filed(stack):
     chat = await ChatClient.connect(stack.ws)
     await chat.recv()
