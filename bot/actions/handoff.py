@@ -91,8 +91,10 @@ class ActionFallback(Action):
     ) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
         choice_ok = worded_as_question(text) and not is_phone(tracker)
-        if text and not text.startswith("/") and (
-            replied := await kb_reply(self.gateway, dispatcher, tracker, text, confident_only=not choice_ok)
+        if (
+            text
+            and not text.startswith("/")
+            and (replied := await kb_reply(self.gateway, dispatcher, tracker, text, confident_only=not choice_ok))
         ):
             return replied[0]
         if misunderstood_in_a_row(tracker) >= MISUNDERSTANDINGS_BEFORE_HANDOFF:
