@@ -3,7 +3,8 @@ suggestion), a remark (inform), a cancellation, small talk, something out of sco
 (goodbye, thanks, yes, no), a request for a person or a status query: when it is worded as a
 question (for a suggestion: one that proposes nothing, "老人多大岁数坐公交免费"; for a short turn: a
 longer one; for a request for a person or a status query: one without the words of those, 人工,
-我的工单, 进度…), carries no grievance, and the knowledge base answers it confidently (an article or
+我的工单, 进度…), carries no grievance (a question about filing itself, "举报人的信息会保密吗", is
+none), and the knowledge base answers it confidently (an article or
 the responsible unit, never a choice), it is answered as the consultation it is ("网上买的衣服七天内
 能退吗", "家里没电了找哪个单位", "你是机器人吗 社保怎么查", "先涨价再打折算不算价格欺诈" read as goodbye),
 with the offer to file it anyway under the request type the NLU saw. Anything else goes on as the
@@ -34,6 +35,11 @@ GRIEVANCE = re.compile(
     r"|帮|救命|求求|赶紧|马上|急|乱|跑路|骗|坑|太.{0,6}了|严重|天天|总是|老是|一直|好几"
     r"|厉害|晕|疼|发烧|流血|受伤|摔"
 )
+# A question about filing itself ("举报人的信息会保密吗", "这种事能投诉吗", "投诉后多久有回音"): these words
+# of filing are no grievance (the answer still offers 登记工单).
+ABOUT_FILING = re.compile(
+    r"(?:投诉|举报)(?:人|的话|后|以后|之后|会不会|能不能)|(?:能|可以|怎么|如何|去哪|在哪|哪里)(?:投诉|举报)"
+)
 # Words that propose a change: a suggestion worded as a question ("末班车能不能晚点") stays a suggestion.
 PROPOSAL = re.compile(r"能不能|可不可以|能否|可否|建议|希望|反映|增设|多设|加开|延长|挪|改成|改为|调整一下")
 # Words that show the NLU read a request for a person or a status query right: such a message is
@@ -61,7 +67,7 @@ def worded_as_question(text: str) -> bool:
     if not text or text.startswith("/") or len(text) > MAX_CHARS:
         return False
     clauses = [c for c in _CLAUSES.split(text) if c]
-    return bool(clauses) and bool(QUESTION.search(clauses[-1])) and not GRIEVANCE.search(text)
+    return bool(clauses) and bool(QUESTION.search(clauses[-1])) and not GRIEVANCE.search(ABOUT_FILING.sub(" ", text))
 
 
 def worth_asking(text: str, intent: str | None) -> bool:

@@ -190,6 +190,8 @@ async def main() -> None:
         "screen_status_question": await screen("answer", "停水了 一般多久能来水啊", "query_ticket"),
         "screen_a_not_a": await screen("answer", "停水这几天的水费还用不用交", "goodbye"),
         "screen_adjective_a_not_a": await screen("answer", "你们那儿今天热不热", "chitchat"),
+        "screen_about_filing": await screen("answer", "举报人的信息会不会透露给商家", "report"),
+        "screen_wants_to_file": await screen("answer", "我想举报有人无证行医 怎么举报", "report"),
         "screen_short_deny": await screen("answer", "没有没有", "deny"),
         "screen_short_thank": await screen("answer", "谢谢 是这样吗", "thank"),
         "screen_asks_for_person": await screen("answer", "有没有人工客服啊", "request_human"),
