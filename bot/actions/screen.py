@@ -4,11 +4,11 @@ suggestion), a remark (inform), a cancellation, small talk, something out of sco
 question (for a suggestion: one that proposes nothing, "老人多大岁数坐公交免费"; for a short turn: a
 longer one; for a request for a person or a status query: one without the words of those, 人工,
 我的工单, 进度…), carries no grievance (a question about filing itself, "举报人的信息会保密吗", is
-none), and the knowledge base answers it confidently (an article or
-the responsible unit, never a choice), it is answered as the consultation it is ("网上买的衣服七天内
-能退吗", "家里没电了找哪个单位", "你是机器人吗 社保怎么查", "先涨价再打折算不算价格欺诈" read as goodbye),
-with the offer to file it anyway under the request type the NLU saw. Anything else goes on as the
-rules say (`answered_from_kb` false: the acknowledgement and the intake form, or the usual reply)."""
+none), and the knowledge base answers it confidently (an article or the responsible unit, never a
+choice), it is answered as the consultation it is ("网上买的衣服七天内能退吗", "家里没电了找哪个单位",
+"你是机器人吗 社保怎么查", "先涨价再打折算不算价格欺诈" read as goodbye), with the offer to file it
+anyway under the request type the NLU saw. Anything else goes on as the rules say
+(`answered_from_kb` false: the acknowledgement and the intake form, or the usual reply)."""
 
 import logging
 import re
