@@ -51,7 +51,7 @@ ARTICLES = [
             ["低保怎么申请", "申请低保需要什么条件"],
             "家庭人均收入低于本市低保标准且符合财产条件的，可向户籍所在地街道（乡镇）提出申请。",
             keywords=["低保", "社会救助"]),
-    article("transit-card-refund", "transit", "交通一卡通退卡",
+    article("transit-card", "transit", "交通一卡通退卡",
             ["一卡通怎么退卡", "公交卡押金能退吗"],
             "普通一卡通可到一卡通客服网点办理退卡，退还卡内余额和押金。", keywords=["退卡", "押金"]),
     article("social-insurance-transfer", "social_insurance", "社会保险关系转移",

@@ -106,7 +106,7 @@ def real_kb(e5) -> KnowledgeBase:
         ("燃气费在哪交", "utilities-payment-methods"),
         ("医保卡丢了", "social-insurance-card"),
         ("今天尾号限行是几", "car-tail-number-restriction"),
-        ("公交卡能退吗", "transit-card-refund"),
+        ("公交卡能退吗", "transit-card"),
         ("打12345反映的问题多久能有答复", "hotline-time-limit"),
         ("12345回访都问些什么", "hotline-callback"),
     ],
