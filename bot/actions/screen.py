@@ -25,15 +25,17 @@ log = logging.getLogger(__name__)
 
 # Words that make a clause a question (Mandarin marks questions with particles and question words;
 # 几 only as "how many": not 好几 / 十几 / 几乎; A-not-A of a verb: 算不算, 有没有,
-# 会不会, not of an adjective: 冷不冷 is small talk).
+# 会不会, not of an adjective: 冷不冷 is small talk; an alternative after a verb, "打122还是12345",
+# "先找新学校还是原学校", not 还是 as "still": 修了两次还是漏水, 水还是黄的, 还是不热).
 QUESTION = re.compile(
     r"[吗么？?]|怎么|咋|如何|哪|(?<![好十])几(?!乎)|多少|多久|多长时间|多大|多远|([能是要有会算用行给让准收退交办够该需合违犯])[不没]\1|可不可以|啥|什么"
+    r"|(?:是|打|找|先|去|用|选|办|交|买|坐|走|算|归|属于|要|报|问)[^了，,。\s]{0,12}还是(?![不没很挺老一那这样也])\w"
 )
 # Words of a grievance, a plea or distress: the citizen wants something done (or help now), not an answer.
 GRIEVANCE = re.compile(
     r"投诉|举报|曝光|不管|没人|有人管|怎么还|还不|还没|咋不|怎么不|不通知|没通知|凭什么|为什么|为啥|受不了|管管|管一管"
     r"|帮|救命|求求|赶紧|马上|急|乱|跑路|骗|坑|太.{0,6}了|严重|天天|总是|老是|一直|好几"
-    r"|厉害|晕|疼|发烧|流血|受伤|摔"
+    r"|厉害|晕|疼|发烧|流血|受伤|摔|派人|派个人|来人|来个人"
 )
 # A question about filing itself ("举报人的信息会保密吗", "这种事能投诉吗", "投诉后多久有回音"): these words
 # of filing are no grievance (the answer still offers 登记工单).
@@ -51,6 +53,9 @@ OWN_WORDS = {
         r"|回复|答复|编号|单号|派到|转到|派给|转给|\d{5,}|[零〇幺一二三四五六七八九]{5,}"
     ),
 }
+# Small talk to the assistant itself ("你在哪儿上班啊", "你多大了") is no question to look up; one
+# to the hotline ("你们几点下班") or a question after it ("你是机器人吗 社保怎么查") is.
+TO_THE_ASSISTANT = re.compile(r"你(?!们)")
 # Short turns: "再见", "谢谢", "对", "没有没有" are never questions to look up; a longer question is.
 SHORT_TURNS = frozenset({"goodbye", "thank", "affirm", "deny"})
 SHORT_TURN_MIN_CHARS = 8
@@ -66,8 +71,13 @@ def worded_as_question(text: str) -> bool:
     text = text.strip()
     if not text or text.startswith("/") or len(text) > MAX_CHARS:
         return False
-    clauses = [c for c in _CLAUSES.split(text) if c]
-    return bool(clauses) and bool(QUESTION.search(clauses[-1])) and not GRIEVANCE.search(ABOUT_FILING.sub(" ", text))
+    last = last_clause(text)
+    return bool(last) and bool(QUESTION.search(last)) and not GRIEVANCE.search(ABOUT_FILING.sub(" ", text))
+
+
+def last_clause(text: str) -> str:
+    clauses = [c for c in _CLAUSES.split(text.strip()) if c]
+    return clauses[-1] if clauses else ""
 
 
 def worth_asking(text: str, intent: str | None) -> bool:
@@ -79,6 +89,8 @@ def worth_asking(text: str, intent: str | None) -> bool:
         return not PROPOSAL.search(text)
     if intent in SHORT_TURNS:
         return len(text.strip()) >= SHORT_TURN_MIN_CHARS
+    if intent == "chitchat":
+        return not TO_THE_ASSISTANT.search(last_clause(text))
     own = OWN_WORDS.get(intent or "")
     return not (own and own.search(text))
 

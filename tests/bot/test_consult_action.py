@@ -143,7 +143,7 @@ def test_a_question_taken_for_a_suggestion_is_answered_but_a_proposal_stays_a_su
 
 def test_a_question_taken_for_a_short_turn_a_person_a_status_query_or_a_filing_is_answered(cases):
     for case in ("screen_goodbye_question", "screen_human_question", "screen_status_question", "screen_a_not_a",
-                 "screen_about_filing"):  # fmt: skip
+                 "screen_about_filing", "screen_alternative", "screen_small_talk_then_question"):  # fmt: skip
         answered = cases[case]
         assert answered["slots"]["answered_from_kb"] is True, case
         assert answered["messages"][0]["custom"]["kb"]["article_id"] == "utilities-water-outage-query", case
@@ -155,7 +155,8 @@ def test_what_is_not_a_confidently_answered_question_goes_on_to_the_rules(cases)
     not_asked = ("screen_grievance", "screen_statement", "screen_button", "screen_statement_ne",
                  "screen_statement_several", "screen_distress", "screen_plea", "screen_suggest_proposal",
                  "screen_short_deny", "screen_short_thank", "screen_asks_for_person", "screen_own_order",
-                 "screen_own_order_number", "screen_adjective_a_not_a", "screen_wants_to_file")  # fmt: skip
+                 "screen_own_order_number", "screen_adjective_a_not_a", "screen_wants_to_file", "screen_still_not",
+                 "screen_still_color", "screen_send_someone", "screen_small_talk_to_me")  # fmt: skip
     for case in ("screen_choose", "screen_down", *not_asked):
         result = cases[case]
         assert result["messages"] == [] and result["slots"] == {"answered_from_kb": False}, case
