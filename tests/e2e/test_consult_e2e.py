@@ -108,6 +108,26 @@ async def test_a_clear_everyday_question_is_answered_at_once_with_its_source(sta
     await chat.close()
 
 
+@pytest.mark.parametrize(
+    ("question", "article", "section"),
+    [
+        ("申请低保要什么条件", "assistance-dibao", "【申请条件】"),
+        ("残疾证丢了能补吗", "disability-card", "【丢失或损坏补办】"),
+        ("公交卡在哪能充值", "transit-card", "充值：地铁站自助充值机"),  # the "where" facet of each section
+        ("12345有什么事是不管的", "hotline-scope", "【哪些事不能受理】"),
+    ],
+)
+async def test_a_question_on_part_of_one_matter_is_answered_not_offered_a_choice(stack, question, article, section):
+    """The halves of one matter are one article: no choice between 低保申请 and 低保条件."""
+    chat = await ChatClient.connect(stack.ws)
+    await chat.recv()
+    frames = await chat.say(question)
+    kb = kb_of(frames)
+    assert kb is not None and kb["article_id"] == article, texts(frames)
+    assert "哪一项" not in texts(frames) and section in texts(frames), texts(frames)
+    await chat.close()
+
+
 async def test_who_handles_it_names_the_unit_and_files_nothing_until_asked(stack):
     chat = await ChatClient.connect(stack.ws)
     await chat.recv()
