@@ -164,13 +164,6 @@ async def kb_reply(
     return None if events is None else (events, result)
 
 
-async def sure_answer(
-    gateway: GatewayClient, dispatcher: CollectingDispatcher, tracker: Tracker, text: str, offer_order: bool = False
-) -> tuple[list[EventType], dict[str, Any]] | None:
-    """kb_reply when the knowledge base is sure: an article or the responsible unit, never a choice."""
-    return await kb_reply(gateway, dispatcher, tracker, text, confident_only=True, offer_order=offer_order)
-
-
 class ActionAnswerConsult(Action):
     def __init__(self, gateway: GatewayClient | None = None) -> None:
         self.gateway = gateway or GatewayClient()

@@ -18,7 +18,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.consult import sure_answer
+from bot.actions.consult import kb_reply
 from bot.actions.gateway_client import GatewayClient
 
 log = logging.getLogger(__name__)
@@ -105,9 +105,7 @@ class ActionScreenQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        sure = worth_asking(text, intent) and await sure_answer(
-            self.gateway, dispatcher, tracker, text, offer_order=True
-        )
+        sure = worth_asking(text, intent) and await kb_reply(self.gateway, dispatcher, tracker, text, offer_order=True)
         if not sure:  # the rules go on: the acknowledgement and the intake form, or the usual reply
             return [SlotSet("answered_from_kb", False)]
         events, result = sure

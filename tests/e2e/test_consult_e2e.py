@@ -19,28 +19,35 @@ def buttons(frames: list[dict]) -> list[dict]:
     return [b for f in frames if f["type"] == "message" for b in f.get("buttons", [])]
 
 
-async def test_consultation_answered_with_source_and_follow_up(stack):
+async def ask(stack, question: str) -> tuple[ChatClient, list[dict]]:
+    """A new conversation (its welcome read) and the frames answering the citizen's first message."""
     chat = await ChatClient.connect(stack.ws)
     await chat.recv()
-    frames = await chat.say("我是外地的 在北京上班 想问下居住证咋申请")
+    return chat, await chat.say(question)
+
+
+def answered_with(frames: list[dict], article: str) -> dict:
+    """The knowledge-base answer in these frames, asserted to be the given article."""
+    kb = kb_of(frames)
+    assert kb is not None and kb["article_id"] == article, texts(frames)
+    return kb
+
+
+async def test_consultation_answered_with_source_and_follow_up(stack):
+    chat, frames = await ask(stack, "我是外地的 在北京上班 想问下居住证咋申请")
     if kb_of(frames) is None:  # close articles: the citizen picks the one about applying
         pick = next(b for b in buttons(frames) if "residence-permit-apply" in b["payload"])
         frames = await chat.click(pick["payload"], pick["title"])
-    kb = kb_of(frames)
-    assert kb is not None and kb["article_id"] == "residence-permit-apply", texts(frames)
+    kb = answered_with(frames, "residence-permit-apply")
     assert "依据" in texts(frames) and kb["source"]["name"] in texts(frames)
 
     follow = await chat.say("那要带什么材料？")
-    kb2 = kb_of(follow)
-    assert kb2 is not None and kb2["article_id"] == "residence-permit-apply", texts(follow)
-    assert kb2["facet"] == "materials"
+    assert answered_with(follow, "residence-permit-apply")["facet"] == "materials"
     await chat.close()
 
 
 async def test_close_articles_offer_a_choice(stack):
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say("公积金怎么提取")
+    chat, frames = await ask(stack, "公积金怎么提取")
     choices = [b for b in buttons(frames) if '"kb_article"' in b["payload"] and b["title"] != "都不是"]
     assert "哪一项" in texts(frames) and 2 <= len(choices) <= 3, texts(frames)
     assert "都不是" in [b["title"] for b in buttons(frames)]
@@ -52,9 +59,7 @@ async def test_close_articles_offer_a_choice(stack):
 
 
 async def test_unanswerable_question_gets_honest_fallback_and_can_become_a_work_order(stack):
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say("请问去火星旅游需要办签证吗")
+    chat, frames = await ask(stack, "请问去火星旅游需要办签证吗")
     assert kb_of(frames) is None and "没有找到" in texts(frames), texts(frames)
     offered = {b["title"]: b["payload"] for b in buttons(frames)}
     assert {"转人工", "登记咨询工单"} <= set(offered)
@@ -74,9 +79,7 @@ async def test_unanswerable_question_gets_honest_fallback_and_can_become_a_work_
 
 
 async def test_none_of_the_offered_articles_gets_the_fallback(stack):
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say("公积金怎么提取")
+    chat, frames = await ask(stack, "公积金怎么提取")
     none = next(b for b in buttons(frames) if b["title"] == "都不是")
     fallback = await chat.click(none["payload"], none["title"])
     assert kb_of(fallback) is None and "没有找到" in texts(fallback)
@@ -99,11 +102,8 @@ def referral_of(frames: list[dict]) -> dict | None:
 
 
 async def test_a_clear_everyday_question_is_answered_at_once_with_its_source(stack):
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say("燃气费在哪交")
-    kb = kb_of(frames)
-    assert kb is not None and kb["article_id"] == "utilities-payment-methods", texts(frames)
+    chat, frames = await ask(stack, "燃气费在哪交")
+    kb = answered_with(frames, "utilities-payment-methods")
     assert "哪一项" not in texts(frames) and f"依据：{kb['source']['name']}" in texts(frames)
     await chat.close()
 
@@ -119,19 +119,14 @@ async def test_a_clear_everyday_question_is_answered_at_once_with_its_source(sta
 )
 async def test_a_question_on_part_of_one_matter_is_answered_not_offered_a_choice(stack, question, article, section):
     """The halves of one matter are one article: no choice between 低保申请 and 低保条件."""
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say(question)
-    kb = kb_of(frames)
-    assert kb is not None and kb["article_id"] == article, texts(frames)
+    chat, frames = await ask(stack, question)
+    answered_with(frames, article)
     assert "哪一项" not in texts(frames) and section in texts(frames), texts(frames)
     await chat.close()
 
 
 async def test_who_handles_it_names_the_unit_and_files_nothing_until_asked(stack):
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say("停水了找哪个部门")
+    chat, frames = await ask(stack, "停水了找哪个部门")
     referral = referral_of(frames)
     assert referral is not None and referral["unit_name"] == "北京市自来水集团", texts(frames)
     assert "北京市自来水集团负责" in texts(frames) and "96116" in texts(frames) and "依据" in texts(frames)
@@ -145,21 +140,15 @@ async def test_who_handles_it_names_the_unit_and_files_nothing_until_asked(stack
 
 
 async def test_how_long_the_hotline_takes_is_answered_not_taken_as_a_status_query(stack):
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say("打12345反映的问题多久能有答复")
-    kb = kb_of(frames)
-    assert kb is not None and kb["article_id"] == "hotline-time-limit", texts(frames)
+    chat, frames = await ask(stack, "打12345反映的问题多久能有答复")
+    answered_with(frames, "hotline-time-limit")
     assert "请告诉我11位工单编号" not in texts(frames) and "工作日" in texts(frames)
     await chat.close()
 
 
 async def test_a_tail_number_restriction_question_is_answered(stack):
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say("明天尾号限行是几号 我车牌尾号是3")
-    kb = kb_of(frames)
-    assert kb is not None and kb["article_id"] == "car-tail-number-restriction", texts(frames)
+    chat, frames = await ask(stack, "明天尾号限行是几号 我车牌尾号是3")
+    answered_with(frames, "car-tail-number-restriction")
     assert "五环" in texts(frames) and "依据" in texts(frames)
     await chat.close()
 
@@ -184,11 +173,8 @@ def engine_tracker(stack, conversation_id: str) -> dict:
     ],
 )
 async def test_a_question_taken_for_something_else_is_answered(stack, question, read_as, article):
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say(question)
-    kb = kb_of(frames)
-    assert kb is not None and kb["article_id"] == article, texts(frames)
+    chat, frames = await ask(stack, question)
+    answered_with(frames, article)
     assert "哪个区" not in texts(frames) and "已经记下了" not in texts(frames)
     assert "转接人工" not in texts(frames) and "工单编号" not in texts(frames) and "再见" not in texts(frames)
     assert orders_of(stack, chat.conversation_id) == 0
@@ -200,32 +186,24 @@ async def test_a_question_taken_for_something_else_is_answered(stack, question, 
 
 
 async def test_a_lost_thing_is_answered_not_treated_as_an_emergency(stack):
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say("包落在地铁车厢里了 去哪找")
-    kb = kb_of(frames)
-    assert kb is not None and kb["article_id"] == "transit-subway-lost-found", texts(frames)
+    chat, frames = await ask(stack, "包落在地铁车厢里了 去哪找")
+    answered_with(frames, "transit-subway-lost-found")
     assert "110" not in texts(frames) and "情况紧急" not in texts(frames)
     assert orders_of(stack, chat.conversation_id) == 0
     await chat.close()
 
 
 async def test_a_question_the_nlu_did_not_understand_gets_a_choice_not_a_rephrase(stack):
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say("周末12345上班吗")  # two close articles
+    chat, frames = await ask(stack, "周末12345上班吗")  # two close articles
     assert engine_tracker(stack, chat.conversation_id)["latest_message"]["intent"]["name"] == "nlu_fallback"
     assert "没有听明白" not in texts(frames) and "哪一项" in texts(frames), texts(frames)
     pick = next(b for b in buttons(frames) if "hotline-service-hours" in b["payload"])
-    kb = kb_of(await chat.click(pick["payload"], pick["title"]))
-    assert kb is not None and kb["article_id"] == "hotline-service-hours"
+    answered_with(await chat.click(pick["payload"], pick["title"]), "hotline-service-hours")
     await chat.close()
 
 
 async def test_a_who_question_read_as_a_help_request_gets_the_unit_and_can_still_be_filed(stack):
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say("家里突然没电了 找哪个单位")
+    chat, frames = await ask(stack, "家里突然没电了 找哪个单位")
     referral = referral_of(frames)
     assert referral is not None and "电力" in referral["unit_name"], texts(frames)
     assert "哪个区" not in texts(frames)
@@ -243,9 +221,7 @@ async def test_a_who_question_read_as_a_help_request_gets_the_unit_and_can_still
     ],
 )
 async def test_a_work_order_worded_as_a_question_still_goes_to_the_intake(stack, said, acknowledged):
-    chat = await ChatClient.connect(stack.ws)
-    await chat.recv()
-    frames = await chat.say(said)
+    chat, frames = await ask(stack, said)
     assert acknowledged in texts(frames) and "哪个区" in texts(frames), texts(frames)
     assert kb_of(frames) is None
     await chat.close()
