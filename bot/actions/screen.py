@@ -45,12 +45,13 @@ ABOUT_FILING = re.compile(
 # Words that propose a change: a suggestion worded as a question ("末班车能不能晚点") stays a suggestion.
 PROPOSAL = re.compile(r"能不能|可不可以|能否|可否|建议|希望|反映|增设|多设|加开|延长|挪|改成|改为|调整一下")
 # Words that show the NLU read a request for a person or a status query right: such a message is
-# never looked up ("有没有人工客服", "我前几天提的诉求有结果了吗").
+# never looked up ("有没有人工客服", "我前几天提的诉求有结果了吗"). A work-order number has 11 digits;
+# five are a hotline (12345, 12315, 96777), no order of one's own ("首都之窗上能提交12345诉求吗").
 OWN_WORDS = {
     "request_human": re.compile(r"人工|客服|真人|活人|坐席|接线员|转接|找人"),
     "query_ticket": re.compile(
         r"我的|我.{0,4}(?:提|报|反映|登记|打|投诉)|(?:提|报|反映|登记|投诉)的|进度|到哪|哪一步|处理得|办得|结果|回音"
-        r"|回复|答复|编号|单号|派到|转到|派给|转给|\d{5,}|[零〇幺一二三四五六七八九]{5,}"
+        r"|回复|答复|编号|单号|派到|转到|派给|转给|\d{6,}|[零〇幺一二三四五六七八九]{6,}"
     ),
 }
 # Small talk to the assistant itself ("你在哪儿上班啊", "你多大了") is no question to look up; one

@@ -188,6 +188,7 @@ async def main() -> None:
         "screen_goodbye_question": await screen("answer", "停水了 一般要多久才能来水啊", "goodbye"),
         "screen_human_question": await screen("answer", "停水了 一般多久能来水啊", "request_human"),
         "screen_status_question": await screen("answer", "停水了 一般多久能来水啊", "query_ticket"),
+        "screen_hotline_number": await screen("answer", "停水了打12345能问到多久来水吗", "query_ticket"),
         "screen_a_not_a": await screen("answer", "停水这几天的水费还用不用交", "goodbye"),
         "screen_adjective_a_not_a": await screen("answer", "你们那儿今天热不热", "chitchat"),
         "screen_about_filing": await screen("answer", "举报人的信息会不会透露给商家", "report"),

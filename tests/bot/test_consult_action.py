@@ -142,7 +142,7 @@ def test_a_question_taken_for_a_suggestion_is_answered_but_a_proposal_stays_a_su
 
 
 def test_a_question_taken_for_a_short_turn_a_person_a_status_query_or_a_filing_is_answered(cases):
-    for case in ("screen_goodbye_question", "screen_human_question", "screen_status_question", "screen_a_not_a",
+    for case in ("screen_goodbye_question", "screen_human_question", "screen_status_question", "screen_hotline_number", "screen_a_not_a",
                  "screen_about_filing", "screen_alternative", "screen_small_talk_then_question"):  # fmt: skip
         answered = cases[case]
         assert answered["slots"]["answered_from_kb"] is True, case
