@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.consult import kb_reply
 from bot.actions.gateway_client import GatewayClient
+from bot.actions.intake import extracted
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +46,14 @@ ABOUT_FILING = re.compile(
 # Words that propose a change: a suggestion worded as a question ("末班车能不能晚点") stays a suggestion.
 PROPOSAL = re.compile(r"能不能|可不可以|能否|可否|建议|希望|反映|增设|多设|加开|延长|挪|改成|改为|调整一下")
 # Words that show the NLU read a request for a person or a status query right: such a message is
-# never looked up ("有没有人工客服", "我前几天提的诉求有结果了吗"). A work-order number has 11 digits;
-# five are a hotline (12345, 12315, 96777), no order of one's own ("首都之窗上能提交12345诉求吗").
+# never looked up ("有没有人工客服", "我前几天提的诉求有结果了吗"); nor is a status query naming an order
+# by its number or the citizen's phone, as the gateway recognised them (a hotline's own number,
+# "首都之窗上能提交12345诉求吗", is neither).
 OWN_WORDS = {
     "request_human": re.compile(r"人工|客服|真人|活人|坐席|接线员|转接|找人"),
     "query_ticket": re.compile(
         r"我的|我.{0,4}(?:提|报|反映|登记|打|投诉)|(?:提|报|反映|登记|投诉)的|进度|到哪|哪一步|处理得|办得|结果|回音"
-        r"|回复|答复|编号|单号|派到|转到|派给|转给|\d{6,}|[零〇幺一二三四五六七八九]{6,}"
+        r"|回复|答复|编号|单号|派到|转到|派给|转给"
     ),
 }
 # Small talk to the assistant itself ("你在哪儿上班啊", "你多大了") is no question to look up; one
@@ -81,9 +83,10 @@ def last_clause(text: str) -> str:
     return clauses[-1] if clauses else ""
 
 
-def worth_asking(text: str, intent: str | None) -> bool:
+def worth_asking(text: str, intent: str | None, names_an_order: bool = False) -> bool:
     """Worded as a question; for a suggestion one that proposes nothing, for a short turn a longer one,
-    for a request for a person or a status query one without their own words."""
+    for a request for a person or a status query one without their own words (a status query naming
+    an order, `names_an_order`, never)."""
     if not worded_as_question(text):
         return False
     if intent == "suggest":
@@ -92,6 +95,8 @@ def worth_asking(text: str, intent: str | None) -> bool:
         return len(text.strip()) >= SHORT_TURN_MIN_CHARS
     if intent == "chitchat":
         return not TO_THE_ASSISTANT.search(last_clause(text))
+    if intent == "query_ticket" and names_an_order:
+        return False
     own = OWN_WORDS.get(intent or "")
     return not (own and own.search(text))
 
@@ -106,7 +111,11 @@ class ActionScreenQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        sure = worth_asking(text, intent) and await kb_reply(self.gateway, dispatcher, tracker, text, offer_order=True)
+        found = extracted(tracker)
+        names_an_order = bool(found.get("ticket_number") or found.get("contact_phone"))
+        sure = worth_asking(text, intent, names_an_order) and await kb_reply(
+            self.gateway, dispatcher, tracker, text, offer_order=True
+        )
         if not sure:  # the rules go on: the acknowledgement and the intake form, or the usual reply
             return [SlotSet("answered_from_kb", False)]
         events, result = sure

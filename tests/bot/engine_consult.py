@@ -78,9 +78,20 @@ class FakeGateway:
 
 
 def tracker(
-    text: str, sender: str = "web:t", slots: dict | None = None, entities: list | None = None, intent: str = "consult"
+    text: str,
+    sender: str = "web:t",
+    slots: dict | None = None,
+    entities: list | None = None,
+    intent: str = "consult",
+    extracted: dict | None = None,
 ) -> Tracker:
-    message = {"text": text, "intent": {"name": intent}, "entities": entities or []}
+    """`extracted`: what the gateway recognised in the message (its metadata)."""
+    message = {
+        "text": text,
+        "intent": {"name": intent},
+        "entities": entities or [],
+        "metadata": {"extracted": extracted or {}},
+    }
     return Tracker.from_dict({"sender_id": sender, "slots": slots or {}, "latest_message": message})
 
 
@@ -108,13 +119,17 @@ class Lines(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-async def screen(case: str | None, text: str, intent: str, sender: str = "web:t") -> dict:
+async def screen(
+    case: str | None, text: str, intent: str, sender: str = "web:t", extracted: dict | None = None
+) -> dict:
     """action_screen_question on a message the NLU read as `intent` (case None: the gateway is down),
     with the lines it logged."""
     gateway, out, logged = FakeGateway(RESULTS[case] if case else None), CollectingDispatcher(), Lines()
     logging.getLogger("bot").addHandler(logged)
     try:
-        events = await ActionScreenQuestion(gateway).run(out, tracker(text, sender, intent=intent), {})
+        events = await ActionScreenQuestion(gateway).run(
+            out, tracker(text, sender, intent=intent, extracted=extracted), {}
+        )
     finally:
         logging.getLogger("bot").removeHandler(logged)
     return {
@@ -203,7 +218,12 @@ async def main() -> None:
         "screen_short_thank": await screen("answer", "谢谢 是这样吗", "thank"),
         "screen_asks_for_person": await screen("answer", "有没有人工客服啊", "request_human"),
         "screen_own_order": await screen("answer", "我前几天提的诉求有结果了吗", "query_ticket"),
-        "screen_own_order_number": await screen("answer", "26011500017现在怎么样了", "query_ticket"),
+        "screen_own_order_number": await screen(
+            "answer", "26011500017现在怎么样了", "query_ticket", extracted={"ticket_number": "26011500017"}
+        ),
+        "screen_own_order_phone": await screen(
+            "answer", "用13812345678登记的那件事怎么样了", "query_ticket", extracted={"contact_phone": "13812345678"}
+        ),
     }
     for name, result in cases.items():
         print(json.dumps({"case": name, "result": result}, ensure_ascii=False))

@@ -155,7 +155,7 @@ def test_what_is_not_a_confidently_answered_question_goes_on_to_the_rules(cases)
     not_asked = ("screen_grievance", "screen_statement", "screen_button", "screen_statement_ne",
                  "screen_statement_several", "screen_distress", "screen_plea", "screen_suggest_proposal",
                  "screen_short_deny", "screen_short_thank", "screen_asks_for_person", "screen_own_order",
-                 "screen_own_order_number", "screen_adjective_a_not_a", "screen_wants_to_file", "screen_still_not",
+                 "screen_own_order_number", "screen_own_order_phone", "screen_adjective_a_not_a", "screen_wants_to_file", "screen_still_not",
                  "screen_still_color", "screen_send_someone", "screen_small_talk_to_me")  # fmt: skip
     for case in ("screen_choose", "screen_down", *not_asked):
         result = cases[case]

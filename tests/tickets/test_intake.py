@@ -48,6 +48,12 @@ def test_a_mobile_number_is_not_a_work_order_number():
     assert "ticket_number" not in EXTRACT("13812345678", NOW)
 
 
+def test_a_hotline_number_names_no_order():
+    """The screen (bot/actions/screen.py) looks up a status question unless it names an order."""
+    found = EXTRACT("停水了打12345能问到多久来水吗", NOW)
+    assert "ticket_number" not in found and "contact_phone" not in found
+
+
 @pytest.mark.parametrize(
     ("said", "named"),
     [
